@@ -1,0 +1,3 @@
+from pushover_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Pushover simulator: a local stand-in for the Pushover API over real HTTP."""
