@@ -1,0 +1,226 @@
+"""Field checks: pure functions, no I/O except an attachment's size and first bytes.
+
+Each problem names its field and says what to do in one plain sentence. Lengths are counted in
+Unicode code points, as Pushover counts them (Python's `len` on `str`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pushover_tui.api.models import Message, Priority
+
+MESSAGE_MAX = 1024
+TITLE_MAX = 250
+URL_MAX = 512
+URL_TITLE_MAX = 100
+ATTACHMENT_MAX = 5_242_880
+MAX_USERS = 50
+DEVICE_MAX = 25
+RETRY_MIN = 30
+EXPIRE_MAX = 10_800
+
+_KEY = re.compile(r"[A-Za-z0-9]{30}")
+_DEVICE = re.compile(r"[A-Za-z0-9_-]{1,25}")
+_TAG = re.compile(r"[^,\s]+")
+_IMAGE_TYPES = ("image/",)
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    text: str
+    severity: Literal["error", "warning"] = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.text}"
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [problem for problem in problems if problem.is_error]
+
+
+def check_key(field: str, value: str, what: str) -> list[Problem]:
+    """A token, user or group key: exactly 30 letters and digits."""
+    if not value:
+        return [Problem(field, f"The {what} is missing: paste it from your Pushover dashboard.")]
+    if _KEY.fullmatch(value):
+        return []
+    hint = f"it has {len(value)}" if len(value) != 30 else "it has other characters"
+    return [Problem(field, f"The {what} must be 30 letters and digits ({hint}).")]
+
+
+def check_token(token: str) -> list[Problem]:
+    return check_key("token", token, "application token")
+
+
+def check_users(users: str) -> list[Problem]:
+    """One user or group key, or up to 50 separated by commas."""
+    keys = [key.strip() for key in users.split(",")] if users else []
+    if len(keys) > MAX_USERS:
+        return [Problem("user", f"At most {MAX_USERS} user keys per message ({len(keys)} given).")]
+    if len(keys) <= 1:
+        return check_key("user", users.strip(), "user or group key")
+    for position, key in enumerate(keys, 1):
+        if problems := check_key("user", key, f"user key number {position}"):
+            return problems
+    return []
+
+
+def check_devices(device: str) -> list[Problem]:
+    if not device:
+        return []
+    for name in device.split(","):
+        if not _DEVICE.fullmatch(name):
+            return [
+                Problem(
+                    "device",
+                    f"Device name {name[:30]!r} must be 1 to {DEVICE_MAX} letters, digits, "
+                    "'_' or '-' (separate several with commas).",
+                )
+            ]
+    return []
+
+
+def check_length(field: str, value: str, limit: int, label: str) -> list[Problem]:
+    if len(value) > limit:
+        return [
+            Problem(field, f"{label} is {len(value)} characters; shorten it to {limit} at most.")
+        ]
+    return []
+
+
+def check_url(field: str, value: str, label: str) -> list[Problem]:
+    if not value:
+        return []
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.netloc)
+    except ValueError:
+        valid = False
+    if not valid:
+        return [Problem(field, f"{label} must start with http:// or https:// and name a host.")]
+    return []
+
+
+def check_priority(priority: int) -> list[Problem]:
+    if priority not in tuple(Priority):
+        return [Problem("priority", "Priority must be -2, -1, 0, 1 or 2.")]
+    return []
+
+
+def check_emergency(retry: int | None, expire: int | None) -> list[Problem]:
+    """Priority 2 needs retry >= 30 and expire <= 10800, both present."""
+    problems = []
+    if retry is None:
+        problems.append(
+            Problem("retry", "Emergency messages need retry: seconds between repeats (30 or more).")
+        )
+    elif retry < RETRY_MIN:
+        problems.append(
+            Problem("retry", f"Retry must be at least {RETRY_MIN} seconds ({retry} given).")
+        )
+    if expire is None:
+        problems.append(
+            Problem(
+                "expire",
+                f"Emergency messages need expire: seconds to keep repeating (1 to {EXPIRE_MAX}).",
+            )
+        )
+    elif not 0 < expire <= EXPIRE_MAX:
+        problems.append(
+            Problem(
+                "expire", f"Expire must be 1 to {EXPIRE_MAX} seconds, 3 hours ({expire} given)."
+            )
+        )
+    return problems
+
+
+def check_attachment(message: Message) -> list[Problem]:
+    attachment = message.attachment
+    if attachment is None:
+        return []
+    if attachment.path is not None:
+        if not attachment.path.exists():
+            return [Problem("attachment", f"No file at {attachment.path}: check the path.")]
+        if not attachment.path.is_file():
+            return [
+                Problem("attachment", f"{attachment.path} is not a file: choose an image file.")
+            ]
+    try:
+        size = attachment.size()
+    except OSError as error:
+        return [Problem("attachment", f"Cannot read the attachment: {error.strerror or error}.")]
+    if size > ATTACHMENT_MAX:
+        return [
+            Problem(
+                "attachment",
+                f"The attachment is {size:,} bytes; Pushover takes at most "
+                f"{ATTACHMENT_MAX:,} (5 MiB).",
+            )
+        ]
+    if not attachment.content_type.startswith(_IMAGE_TYPES):
+        return [
+            Problem(
+                "attachment",
+                f"Pushover shows only images; {attachment.filename!r} is "
+                f"{attachment.content_type}.",
+            )
+        ]
+    return []
+
+
+def check_message(message: Message) -> list[Problem]:
+    """Every documented rule for one message. Errors block sending; warnings only inform."""
+    problems: list[Problem] = []
+    if not message.message.strip():
+        problems.append(Problem("message", "The message is empty: write something to send."))
+    problems += check_length("message", message.message, MESSAGE_MAX, "The message")
+    problems += check_length("title", message.title, TITLE_MAX, "The title")
+    problems += check_length("url", message.url, URL_MAX, "The URL")
+    problems += check_url("url", message.url, "The URL")
+    problems += check_length("url_title", message.url_title, URL_TITLE_MAX, "The URL title")
+    if message.url_title and not message.url:
+        problems.append(Problem("url_title", "A URL title needs a URL to go with it.", "warning"))
+    problems += check_priority(message.priority)
+    problems += check_devices(message.device)
+    if message.sound and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", message.sound):
+        problems.append(Problem("sound", "A sound name is letters, digits, '_' or '-' only."))
+    if message.html and message.monospace:
+        problems.append(Problem("monospace", "Choose HTML or monospace, not both."))
+    if message.ttl is not None:
+        if message.ttl <= 0:
+            problems.append(Problem("ttl", "TTL must be a positive number of seconds."))
+        elif message.is_emergency:
+            problems.append(
+                Problem(
+                    "ttl", "TTL is ignored for emergency messages; it will not be sent.", "warning"
+                )
+            )
+    if message.timestamp is not None and message.timestamp < 0:
+        problems.append(
+            Problem("timestamp", "The timestamp must be a Unix time (seconds since 1970).")
+        )
+    if message.is_emergency:
+        problems += check_emergency(message.retry, message.expire)
+        problems += check_url("callback", message.callback, "The callback URL")
+        for tag in message.tags:
+            if not _TAG.fullmatch(tag):
+                problems.append(
+                    Problem("tags", f"Tag {tag[:30]!r} may not contain commas or spaces.")
+                )
+    elif message.callback or message.tags:
+        problems.append(
+            Problem(
+                "priority", "Callback and tags are only sent with Emergency priority.", "warning"
+            )
+        )
+    problems += check_attachment(message)
+    return problems

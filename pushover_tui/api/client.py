@@ -1,0 +1,326 @@
+"""The async Pushover client: one httpx.AsyncClient, form posts, bounded polite retries."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from pushover_tui import __version__
+from pushover_tui.api.checks import Problem
+from pushover_tui.api.errors import (
+    ConfigurationError,
+    FieldProblemsError,
+    QuotaExceededError,
+    RejectedError,
+    TemporaryError,
+    UnexpectedResponseError,
+)
+from pushover_tui.api.models import Message, Quota, Receipt, SendResult, UserCheck
+from pushover_tui.api.secret import Secret, redact, redact_url
+
+DEFAULT_BASE_URL = "https://api.pushover.net/1"
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+RETRY_GAP = 5.0  # Pushover: never retry sooner than 5 seconds after the previous request
+DEFAULT_RETRIES = 2
+MAX_CONNECTIONS = 2  # Pushover: at most 2 concurrent connections
+
+_RECEIPT = re.compile(r"[A-Za-z0-9]{30}")
+
+# httpx logs every request URL at INFO; receipt and sounds URLs carry the token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def check_base_url(url: str) -> str:
+    """The API base URL without a trailing slash; plain http only for loopback hosts."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return url.strip().rstrip("/")
+    if parts.scheme == "http" and _is_loopback(host):
+        return url.strip().rstrip("/")
+    if parts.scheme == "http":
+        raise ConfigurationError(
+            f"Refusing plain http:// to {host or 'an empty host'}: use https:// "
+            "(plain http is allowed only for loopback addresses such as 127.0.0.1)."
+        )
+    raise ConfigurationError(f"The API URL {redact_url(url)!r} must start with https://.")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _int_header(headers: httpx.Headers, name: str) -> int | None:
+    try:
+        return int(headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def quota_from_headers(headers: httpx.Headers) -> Quota:
+    """Missing or malformed quota headers mean "unknown", never an error."""
+    return Quota(
+        limit=_int_header(headers, "X-Limit-App-Limit"),
+        remaining=_int_header(headers, "X-Limit-App-Remaining"),
+        reset=_int_header(headers, "X-Limit-App-Reset"),
+    )
+
+
+def _excerpt(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+def _receipt_path(receipt: str) -> str:
+    if not _RECEIPT.fullmatch(receipt):
+        raise FieldProblemsError(
+            [Problem("receipt", "A receipt is 30 letters and digits, as given when sending.")]
+        )
+    return receipt
+
+
+class PushoverClient:
+    """Talks to the Pushover API. Use as `async with PushoverClient(token) as client:`."""
+
+    def __init__(
+        self,
+        token: Secret | str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        sleep: Sleep = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._token = Secret(token)
+        self.base_url = check_base_url(base_url)
+        self.retries = max(0, retries)
+        self._sleep = sleep
+        # TLS verification stays on (httpx's default); HTTP(S)_PROXY is honoured via trust_env.
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+            ),
+            headers={"User-Agent": f"pushover-tui/{__version__}"},
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> PushoverClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    async def send(self, user: Secret | str, message: Message) -> SendResult:
+        """POST messages.json; multipart when the message has an attachment."""
+        files = None
+        if message.attachment is not None:
+            try:
+                content = message.attachment.read()
+            except OSError as error:
+                problem = f"Cannot read the attachment: {error.strerror or error}."
+                raise FieldProblemsError([Problem("attachment", problem)]) from None
+            files = {
+                "attachment": (
+                    message.attachment.filename,
+                    content,
+                    message.attachment.content_type,
+                )
+            }
+        body, headers = await self._call(
+            "POST", "/messages.json", form=message.form(), user=Secret(user), files=files
+        )
+        receipt = body.get("receipt")
+        return SendResult(
+            request=str(body.get("request", "")),
+            receipt=str(receipt) if receipt else None,
+            quota=quota_from_headers(headers),
+        )
+
+    async def validate_user(self, user: Secret | str, device: str = "") -> UserCheck:
+        """POST users/validate.json; a bad key raises RejectedError naming the field."""
+        form = {"device": device} if device else {}
+        body, _ = await self._call("POST", "/users/validate.json", form=form, user=Secret(user))
+        return UserCheck(
+            devices=tuple(str(d) for d in body.get("devices") or ()),
+            licenses=tuple(str(lic) for lic in body.get("licenses") or ()),
+            group=bool(body.get("group")),
+            request=str(body.get("request", "")),
+        )
+
+    async def sounds(self) -> dict[str, str]:
+        body, _ = await self._call("GET", "/sounds.json")
+        sounds = body.get("sounds")
+        if not isinstance(sounds, dict):
+            raise UnexpectedResponseError(
+                "sounds.json answered without a sound list", status_code=200
+            )
+        return {str(name): str(description) for name, description in sounds.items()}
+
+    async def limits(self) -> Quota:
+        body, _ = await self._call("GET", "/apps/limits.json")
+        return Quota(
+            limit=_int_or_none(body.get("limit")),
+            remaining=_int_or_none(body.get("remaining")),
+            reset=_int_or_none(body.get("reset")),
+        )
+
+    async def receipt(self, receipt: str) -> Receipt:
+        body, _ = await self._call("GET", f"/receipts/{_receipt_path(receipt)}.json")
+        return Receipt(
+            receipt=receipt,
+            acknowledged=bool(_int_or_none(body.get("acknowledged"))),
+            acknowledged_at=_int_or_none(body.get("acknowledged_at")) or 0,
+            acknowledged_by=str(body.get("acknowledged_by") or ""),
+            acknowledged_by_device=str(body.get("acknowledged_by_device") or ""),
+            last_delivered_at=_int_or_none(body.get("last_delivered_at")) or 0,
+            expired=bool(_int_or_none(body.get("expired"))),
+            expires_at=_int_or_none(body.get("expires_at")) or 0,
+            called_back=bool(_int_or_none(body.get("called_back"))),
+            called_back_at=_int_or_none(body.get("called_back_at")) or 0,
+        )
+
+    async def cancel_receipt(self, receipt: str) -> str:
+        """Stop an emergency's retries; returns the request id."""
+        body, _ = await self._call("POST", f"/receipts/{_receipt_path(receipt)}/cancel.json")
+        return str(body.get("request", ""))
+
+    async def cancel_by_tag(self, tag: str) -> int:
+        """Cancel every active emergency carrying `tag`; returns how many were cancelled."""
+        if not tag or "," in tag:
+            raise FieldProblemsError([Problem("tag", "Give one tag, without commas.")])
+        path = f"/receipts/cancel_by_tag/{quote(tag, safe='')}.json"
+        body, _ = await self._call("POST", path)
+        return _int_or_none(body.get("canceled")) or 0
+
+    # -- transport -------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: dict[str, str] | None = None,
+        user: Secret | None = None,
+        files: dict[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], httpx.Headers]:
+        """One API call with the retry policy: only temporary failures are retried, 5 s apart."""
+        attempts = self.retries + 1
+        failure = ""
+        for attempt in range(1, attempts + 1):
+            if attempt > 1:
+                await self._sleep(RETRY_GAP)
+            try:
+                # Built and sent in one expression: no local variable holds the bare token.
+                response = await self._http.send(self._build(method, path, form, user, files))
+            except httpx.TimeoutException:
+                failure = "Pushover did not answer in time"
+                continue
+            except httpx.TransportError as error:
+                failure = f"Cannot reach {urlsplit(self.base_url).hostname}: {_describe(error)}"
+                continue
+            status = response.status_code
+            if status < 300 or 400 <= status < 500:
+                return self._parse(response), response.headers
+            failure = self._describe_status(response)
+        raise TemporaryError(
+            f"{failure}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}",
+            attempts=attempts,
+        )
+
+    def _build(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None,
+        user: Secret | None,
+        files: dict[str, Any] | None,
+    ) -> httpx.Request:
+        url = self.base_url + path
+        secrets = {"token": self._token.reveal()}
+        if user is not None:
+            secrets["user"] = user.reveal()
+        if method == "GET":
+            return self._http.build_request(method, url, params={**(form or {}), **secrets})
+        return self._http.build_request(method, url, data={**(form or {}), **secrets}, files=files)
+
+    def _describe_status(self, response: httpx.Response) -> str:
+        status = response.status_code
+        if 300 <= status < 400:
+            location = redact_url(response.headers.get("Location", "(no location)"))
+            return f"Pushover answered HTTP {status}, a redirect to {location} (not followed)"
+        return f"Pushover answered HTTP {status}: {self._excerpt(response)}"
+
+    def _excerpt(self, response: httpx.Response) -> str:
+        return redact(_excerpt(response.text), self._token)
+
+    def _parse(self, response: httpx.Response) -> dict[str, Any]:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            text = f"Unexpected response from Pushover (HTTP {status}): {self._excerpt(response)}"
+            if status == 429:
+                raise QuotaExceededError(text, status_code=status)
+            if status >= 400:
+                raise RejectedError(text, status_code=status)
+            raise UnexpectedResponseError(text, status_code=status)
+        if status < 300 and body.get("status") == 1:
+            return body
+        errors = tuple(redact(str(e), self._token) for e in body.get("errors") or () if e)
+        fields = {
+            key: redact(str(value), self._token)
+            for key, value in body.items()
+            if key not in ("status", "request", "errors") and isinstance(value, str | int)
+        }
+        details = {
+            "status_code": status,
+            "errors": errors,
+            "fields": fields,
+            "request_id": str(body.get("request", "")),
+        }
+        if status == 429:
+            reset = _int_header(response.headers, "X-Limit-App-Reset")
+            raise QuotaExceededError("Monthly message quota used up", reset=reset, **details)
+        raise RejectedError("Pushover rejected the request", **details)  # type: ignore[arg-type]
+
+
+def _describe(error: httpx.TransportError) -> str:
+    text = str(error) or type(error).__name__
+    return redact(_excerpt(text))
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return None if value is None or value == "" else int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,76 @@
+"""One small exception tree. Messages never contain a token or user key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pushover_tui.api.checks import Problem
+
+
+class PushoverError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class FieldProblemsError(PushoverError):
+    """The message or settings break a documented rule: nothing was sent."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(problem) for problem in problems))
+
+
+class APIError(PushoverError):
+    """Pushover answered and refused. Never retried as is."""
+
+    def __init__(
+        self,
+        summary: str,
+        *,
+        status_code: int,
+        errors: tuple[str, ...] = (),
+        fields: Mapping[str, str] | None = None,
+        request_id: str = "",
+    ) -> None:
+        self.status_code = status_code
+        self.errors = errors
+        self.fields = dict(fields or {})
+        self.request_id = request_id
+        detail = "; ".join(errors)
+        text = f"{summary}: {detail}" if detail else summary
+        if request_id:
+            text += f" (request {request_id})"
+        super().__init__(text)
+
+
+class RejectedError(APIError):
+    """HTTP 4xx (but 429) or status 0: the input is wrong (bad key, field, device...)."""
+
+
+class QuotaExceededError(APIError):
+    """HTTP 429: the monthly message quota is used up until `reset` (Unix time, if known)."""
+
+    def __init__(self, summary: str, *, reset: int | None = None, **kwargs: object) -> None:
+        self.reset = reset
+        super().__init__(summary, **kwargs)  # type: ignore[arg-type]
+
+
+class TemporaryError(PushoverError):
+    """Server error, timeout or no connection, still failing after the allowed retries."""
+
+    def __init__(self, text: str, *, attempts: int = 1) -> None:
+        self.attempts = attempts
+        super().__init__(text)
+
+
+class UnexpectedResponseError(PushoverError):
+    """The server answered something that is not the API's JSON."""
+
+    def __init__(self, text: str, *, status_code: int) -> None:
+        self.status_code = status_code
+        super().__init__(text)
+
+
+class ConfigurationError(PushoverError):
+    """A setting makes it impossible to talk to the API (no keys, an unsafe base URL...)."""

@@ -1,0 +1,246 @@
+"""Data of the Pushover API as frozen dataclasses."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Priority(IntEnum):
+    LOWEST = -2
+    LOW = -1
+    NORMAL = 0
+    HIGH = 1
+    EMERGENCY = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.title()
+
+    @property
+    def meaning(self) -> str:
+        return _PRIORITY_MEANINGS[self]
+
+
+_PRIORITY_MEANINGS = {
+    Priority.LOWEST: "no notification, only a badge",
+    Priority.LOW: "quiet: no sound or vibration",
+    Priority.NORMAL: "sound and vibration per the user's settings",
+    Priority.HIGH: "bypasses the user's quiet hours",
+    Priority.EMERGENCY: "repeats until acknowledged or expired",
+}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An image to attach: from a file (read when sending) or from bytes."""
+
+    filename: str
+    content_type: str
+    path: Path | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_path(cls, path: str | Path, content_type: str | None = None) -> Attachment:
+        path = Path(path).expanduser()
+        guessed = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return cls(filename=path.name, content_type=guessed, path=path)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, filename: str, content_type: str) -> Attachment:
+        return cls(filename=filename, content_type=content_type, data=data)
+
+    def size(self) -> int:
+        """Size in bytes; raises OSError when the file cannot be read."""
+        if self.data is not None:
+            return len(self.data)
+        assert self.path is not None
+        return self.path.stat().st_size
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification with every parameter of `messages.json` (token and user aside)."""
+
+    message: str
+    title: str = ""
+    url: str = ""
+    url_title: str = ""
+    priority: int = Priority.NORMAL
+    sound: str = ""
+    device: str = ""
+    timestamp: int | None = None
+    ttl: int | None = None
+    html: bool = False
+    monospace: bool = False
+    attachment: Attachment | None = None
+    retry: int | None = None
+    expire: int | None = None
+    callback: str = ""
+    tags: tuple[str, ...] = ()
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.priority == Priority.EMERGENCY
+
+    def form(self) -> dict[str, str]:
+        """Form fields to send: blanks left out; retry/expire/callback/tags only at priority 2."""
+        fields: dict[str, Any] = {
+            "message": self.message,
+            "title": self.title,
+            "url": self.url,
+            "url_title": self.url_title,
+            "sound": self.sound,
+            "device": self.device,
+        }
+        if self.priority != Priority.NORMAL:
+            fields["priority"] = int(self.priority)
+        if self.timestamp is not None:
+            fields["timestamp"] = self.timestamp
+        if self.ttl is not None and not self.is_emergency:
+            fields["ttl"] = self.ttl
+        if self.html:
+            fields["html"] = 1
+        if self.monospace:
+            fields["monospace"] = 1
+        if self.is_emergency:
+            fields["retry"] = self.retry
+            fields["expire"] = self.expire
+            fields["callback"] = self.callback
+            fields["tags"] = ",".join(self.tags)
+        return {key: str(value) for key, value in fields.items() if value not in ("", None)}
+
+    def params(self) -> dict[str, Any]:
+        """Everything sent, as JSON-ready values with the API's field names (for history)."""
+        params: dict[str, Any] = {
+            key: int(value) if key in _INT_FIELDS else value for key, value in self.form().items()
+        }
+        params["priority"] = int(self.priority)
+        if self.attachment is not None:
+            params["attachment"] = {
+                "filename": self.attachment.filename,
+                "content_type": self.attachment.content_type,
+            }
+        return params
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> Message:
+        """Rebuild a message from `params()` (to resend from history); attachments are not kept."""
+        return cls(
+            message=str(params.get("message", "")),
+            title=str(params.get("title", "")),
+            url=str(params.get("url", "")),
+            url_title=str(params.get("url_title", "")),
+            priority=int(params.get("priority", 0)),
+            sound=str(params.get("sound", "")),
+            device=str(params.get("device", "")),
+            timestamp=_int_or_none(params.get("timestamp")),
+            ttl=_int_or_none(params.get("ttl")),
+            html=bool(params.get("html")),
+            monospace=bool(params.get("monospace")),
+            retry=_int_or_none(params.get("retry")),
+            expire=_int_or_none(params.get("expire")),
+            callback=str(params.get("callback", "")),
+            tags=tuple(t for t in str(params.get("tags", "")).split(",") if t),
+        )
+
+
+_INT_FIELDS = {"priority", "timestamp", "ttl", "html", "monospace", "retry", "expire"}
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The app's monthly message quota; None means the server did not say."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset: int | None = None  # Unix time
+
+    @property
+    def known(self) -> bool:
+        return self.remaining is not None
+
+    @property
+    def reset_at(self) -> datetime | None:
+        return None if self.reset is None else datetime.fromtimestamp(self.reset, UTC)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    request: str
+    receipt: str | None = None
+    quota: Quota = Quota()
+
+
+class ReceiptState(StrEnum):
+    AWAITING = "awaiting"
+    ACKNOWLEDGED = "acknowledged"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self is ReceiptState.AWAITING
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A priority-2 delivery receipt. Timestamps are Unix time, 0 when not set."""
+
+    receipt: str
+    acknowledged: bool = False
+    acknowledged_at: int = 0
+    acknowledged_by: str = ""
+    acknowledged_by_device: str = ""
+    last_delivered_at: int = 0
+    expired: bool = False
+    expires_at: int = 0
+    called_back: bool = False
+    called_back_at: int = 0
+
+    @property
+    def state(self) -> ReceiptState:
+        if self.acknowledged:
+            return ReceiptState.ACKNOWLEDGED
+        if self.expired:
+            return ReceiptState.EXPIRED
+        return ReceiptState.AWAITING
+
+    def fields(self) -> dict[str, Any]:
+        """The API's own field names and values."""
+        return {
+            "receipt": self.receipt,
+            "acknowledged": int(self.acknowledged),
+            "acknowledged_at": self.acknowledged_at,
+            "acknowledged_by": self.acknowledged_by,
+            "acknowledged_by_device": self.acknowledged_by_device,
+            "last_delivered_at": self.last_delivered_at,
+            "expired": int(self.expired),
+            "expires_at": self.expires_at,
+            "called_back": int(self.called_back),
+            "called_back_at": self.called_back_at,
+        }
+
+
+@dataclass(frozen=True)
+class UserCheck:
+    """The answer of `users/validate.json` for a valid key."""
+
+    devices: tuple[str, ...] = ()
+    licenses: tuple[str, ...] = ()
+    group: bool = False
+    request: str = ""
