@@ -74,3 +74,7 @@ class UnexpectedResponseError(PushoverError):
 
 class ConfigurationError(PushoverError):
     """A setting makes it impossible to talk to the API (no keys, an unsafe base URL...)."""
+
+
+class NoCredentialsError(ConfigurationError):
+    """The active profile has no token or no user key yet."""
