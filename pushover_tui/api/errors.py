@@ -39,6 +39,8 @@ class APIError(PushoverError):
         self.request_id = request_id
         detail = "; ".join(errors)
         text = f"{summary}: {detail}" if detail else summary
+        if self.fields:
+            text += " [" + ", ".join(f"{key}: {value}" for key, value in self.fields.items()) + "]"
         if request_id:
             text += f" (request {request_id})"
         super().__init__(text)
