@@ -1,0 +1,161 @@
+"""The one send pipeline, shared by every face (TUI, command line, Sentry bridge).
+
+check fields -> record the row as `sending` (committed) -> send with the retry policy -> record the
+outcome -> hand a receipt to the tracker. Neither face re-implements any of these steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from pushover_tui.api.checks import Problem, check_message, check_token, check_users, errors
+from pushover_tui.api.errors import (
+    APIError,
+    FieldProblemsError,
+    NoCredentialsError,
+    PushoverError,
+)
+from pushover_tui.api.models import Message, SendResult
+from pushover_tui.store.history import History
+from pushover_tui.tracker import ReceiptTracker
+
+if TYPE_CHECKING:
+    from pushover_tui.api.client import PushoverClient, Sleep
+    from pushover_tui.store.config import ActiveProfile, Profile
+
+
+@dataclass(frozen=True)
+class Sent:
+    row_id: int
+    result: SendResult
+    warnings: tuple[Problem, ...] = ()
+
+
+def test_message(
+    profile: Profile, *, now: datetime | None = None, host: str | None = None
+) -> Message:
+    """A clearly labelled test message with the profile's defaults."""
+    now = now or datetime.now()
+    text = f"Test from pushover-tui at {now:%H:%M} on {host or socket.gethostname()}"
+    message = Message(message=text, title="pushover-tui test", priority=profile.priority)
+    return apply_defaults(message, profile)
+
+
+def apply_defaults(message: Message, profile: Profile) -> Message:
+    """Fill what the message leaves blank (sound, device, retry, expire) from the profile."""
+    return replace(
+        message,
+        sound=message.sound or profile.sound,
+        device=message.device or profile.device,
+        retry=profile.retry if message.retry is None else message.retry,
+        expire=profile.expire if message.expire is None else message.expire,
+    )
+
+
+def credential_problems(active: ActiveProfile) -> list[Problem]:
+    return check_token(active.profile.token.reveal()) + check_users(active.profile.user.reveal())
+
+
+class Outbox:
+    """Sends through one shared client, records every message, follows emergency receipts."""
+
+    def __init__(
+        self,
+        active: ActiveProfile,
+        history: History,
+        *,
+        origin: str,
+        retries: int | None = None,
+        sleep: Sleep = asyncio.sleep,
+        timeout: float | None = None,
+    ) -> None:
+        self.active = active
+        self.history = history
+        self.origin = origin
+        self._client_options: dict[str, Any] = {"sleep": sleep}
+        if retries is not None:
+            self._client_options["retries"] = retries
+        if timeout is not None:
+            self._client_options["timeout"] = timeout
+        self._client_instance: PushoverClient | None = None
+        self.tracker = ReceiptTracker(self.client, history, sleep=sleep)
+
+    @classmethod
+    def open(
+        cls, active: ActiveProfile, data_folder: Path, *, origin: str, **options: Any
+    ) -> Outbox:
+        """Open the history in `data_folder`; rows a dead process left `sending` are interrupted."""
+        history = History.open(data_folder)
+        history.mark_interrupted()
+        return cls(active, history, origin=origin, **options)
+
+    async def client(self) -> PushoverClient:
+        """The shared client, created on first use (httpx stays off the start-up path)."""
+        if self._client_instance is None:
+            if not self.active.has_keys:
+                raise NoCredentialsError(
+                    f"Profile {self.active.profile.name!r} has no application token and user key "
+                    "yet: set them in the config screen, with `pushover-tui config set`, or with "
+                    "PUSHOVER_TOKEN and PUSHOVER_USER."
+                )
+            from pushover_tui.api.client import PushoverClient
+
+            self._client_instance = PushoverClient(
+                self.active.profile.token, base_url=self.active.api_url, **self._client_options
+            )
+        return self._client_instance
+
+    async def __aenter__(self) -> Outbox:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.tracker.aclose()
+        if self._client_instance is not None:
+            await self._client_instance.aclose()
+            self._client_instance = None
+
+    def check(self, message: Message) -> list[Problem]:
+        """Every problem with the message and the profile's keys (errors and warnings)."""
+        return credential_problems(self.active) + check_message(message)
+
+    async def send(self, message: Message, *, meta: Mapping[str, Any] | None = None) -> Sent:
+        """Send one message through the pipeline. Raises FieldProblemsError (nothing sent or
+        recorded) or the client's error after recording the row as failed."""
+        client = await self.client()
+        problems = self.check(message)
+        if blocking := errors(problems):
+            raise FieldProblemsError(blocking)
+        row_id = self.history.record_sending(
+            message, profile=self.active.profile.name, origin=self.origin, meta=meta
+        )
+        try:
+            result = await client.send(self.active.profile.user, message)
+        except APIError as error:
+            self.history.record_failed(row_id, str(error), request_id=error.request_id)
+            raise
+        except PushoverError as error:
+            self.history.record_failed(row_id, str(error))
+            raise
+        self.history.record_sent(row_id, result)
+        if result.receipt:
+            self.tracker.track(row_id, result.receipt)
+        warnings = tuple(problem for problem in problems if not problem.is_error)
+        return Sent(row_id, result, warnings)
+
+    async def send_test(self) -> Sent:
+        return await self.send(test_message(self.active.profile))
