@@ -1,0 +1,316 @@
+"""The simulated Pushover service: state and the documented endpoints, without any HTTP."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import unquote
+
+from pushover_tui.simulator.models import AppQuota, Receipt, UserInfo, next_reset
+from pushover_tui.simulator.parsing import Fields
+from pushover_tui.simulator.validation import (
+    TOKEN_INVALID,
+    FieldError,
+    check_message,
+    check_token,
+    check_validate,
+    is_key,
+)
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+# Built-in sounds with the descriptions the real sounds.json gives them.
+BUILTIN_SOUNDS: dict[str, str] = {
+    "pushover": "Pushover (default)",
+    "bike": "Bike",
+    "bugle": "Bugle",
+    "cashregister": "Cash Register",
+    "classical": "Classical",
+    "cosmic": "Cosmic",
+    "falling": "Falling",
+    "gamelan": "Gamelan",
+    "incoming": "Incoming",
+    "intermission": "Intermission",
+    "magic": "Magic",
+    "mechanical": "Mechanical",
+    "pianobar": "Piano Bar",
+    "siren": "Siren",
+    "spacealarm": "Space Alarm",
+    "tugboat": "Tug Boat",
+    "alien": "Alien Alarm (long)",
+    "climb": "Climb (long)",
+    "persistent": "Persistent (long)",
+    "echo": "Pushover Echo (long)",
+    "updown": "Up Down (long)",
+    "vibrate": "Vibrate Only",
+    "none": "None (silent)",
+}
+
+QUOTA_SENTENCE = (
+    "application has exceeded its monthly message limit; "
+    "upgrade the plan or wait for the limit to reset at the start of next month"
+)
+RECEIPT_NOT_FOUND = FieldError(
+    "receipt", "not found", "receipt not found; may be invalid or expired"
+)
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: object  # JSON-serialisable; bytes are sent as they are
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = JSON_TYPE
+
+
+def request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_key() -> str:
+    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(30))
+
+
+def error_reply(errors: Sequence[FieldError], status: int = 400, headers=()) -> Reply:
+    """The documented error shape: one key per bad field, then errors, status, request."""
+    body: dict[str, object] = {}
+    for error in errors:
+        if error.field is not None:
+            body.setdefault(error.field, error.problem)
+    body["errors"] = [error.sentence for error in errors]
+    body["status"] = 0
+    body["request"] = request_id()
+    return Reply(status, body, tuple(headers))
+
+
+def ok(**fields: object) -> Reply:
+    return Reply(200, {"status": 1, **fields, "request": request_id()})
+
+
+def guess_licenses(devices: Sequence[str]) -> tuple[str, ...]:
+    """Platforms for validate.json, guessed from device names (iphone -> iOS, pixel -> Android)."""
+    found: list[str] = []
+    for name in devices:
+        low = name.lower()
+        if any(word in low for word in ("iphone", "ipad", "ios", "watch", "mac")):
+            platform = "iOS"
+        elif any(word in low for word in ("desktop", "browser", "chrome", "firefox", "laptop")):
+            platform = "Desktop"
+        else:
+            platform = "Android"
+        if platform not in found:
+            found.append(platform)
+    return tuple(found)
+
+
+_ROUTES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"/1/messages\.json"), "POST", "messages"),
+    (re.compile(r"/1/users/validate\.json"), "POST", "validate"),
+    (re.compile(r"/1/sounds\.json"), "GET", "sounds"),
+    (re.compile(r"/1/apps/limits\.json"), "GET", "limits"),
+    (re.compile(r"/1/receipts/cancel_by_tag/([^/]+)\.json"), "POST", "cancel_by_tag"),
+    (re.compile(r"/1/receipts/([^/]+)/cancel\.json"), "POST", "cancel_one"),
+    (re.compile(r"/1/receipts/([^/]+)\.json"), "GET", "receipt"),
+)
+
+
+class Engine:
+    """All mutable state, behind one re-entrant lock shared with the HTTP layer."""
+
+    def __init__(self, *, ack_after: float, monthly_limit: int, clock: Callable[[], float]) -> None:
+        self.lock = threading.RLock()
+        self.ack_after = ack_after
+        self.limit = monthly_limit
+        self.clock = clock
+        self.apps: dict[str, AppQuota] = {}
+        self.users: dict[str, UserInfo] = {}
+        self.sounds: dict[str, str] = dict(BUILTIN_SOUNDS)
+        self.receipts: dict[str, Receipt] = {}
+        self.messages: list[dict[str, object]] = []
+
+    # ---- configuration -------------------------------------------------------------------
+    def add_app(self, token: str) -> None:
+        if not is_key(token):
+            raise ValueError("an app token is 30 characters of [A-Za-z0-9]")
+        with self.lock:
+            self.apps.setdefault(token, AppQuota(0, next_reset(self.clock())))
+
+    def add_user(
+        self,
+        user: str,
+        devices: Sequence[str],
+        group: bool,
+        licenses: Sequence[str] | None = None,
+    ) -> None:
+        if not is_key(user):
+            raise ValueError("a user or group key is 30 characters of [A-Za-z0-9]")
+        devices = tuple(devices)
+        lic = tuple(licenses) if licenses is not None else guess_licenses(devices)
+        with self.lock:
+            self.users[user] = UserInfo(user, devices, group, lic)
+
+    def _quota(self, token: str, now: float) -> AppQuota:
+        """The token's count for the current month (rolled over once the reset time passes)."""
+        quota = self.apps[token]
+        if now >= quota.reset:
+            quota = AppQuota(0, next_reset(now))
+            self.apps[token] = quota
+        return quota
+
+    def set_remaining(self, token: str, remaining: int) -> None:
+        with self.lock:
+            quota = self._quota(token, self.clock())
+            self.apps[token] = replace(quota, used=self.limit - remaining)
+
+    def _limit_headers(self, token: str, now: float) -> tuple[tuple[str, str], ...]:
+        quota = self._quota(token, now)
+        return (
+            ("X-Limit-App-Limit", str(self.limit)),
+            ("X-Limit-App-Remaining", str(max(0, self.limit - quota.used))),
+            ("X-Limit-App-Reset", str(quota.reset)),
+        )
+
+    def quota_exceeded_reply(self, token: str | None, now: float) -> Reply:
+        headers: tuple[tuple[str, str], ...] = ()
+        if token is not None and token in self.apps:
+            headers = self._limit_headers(token, now)
+        # The fact sheet warns that real 429 bodies may blame the token; keep that trap.
+        return error_reply([replace(TOKEN_INVALID, sentence=QUOTA_SENTENCE)], 429, headers)
+
+    # ---- receipts --------------------------------------------------------------------------
+    def ack(self, receipt: str, device: str, now: float) -> bool:
+        """Acknowledge now; False if the receipt was no longer awaiting acknowledgement."""
+        with self.lock:
+            found = self.receipts[receipt]
+            if not found.state(now).active:
+                return False
+            self.receipts[receipt] = replace(found, acked_at=now, acked_device=device)
+            return True
+
+    def _cancel(self, receipt: Receipt, now: float) -> bool:
+        if not receipt.state(now).active:
+            return False
+        self.receipts[receipt.receipt] = replace(receipt, canceled_at=now)
+        return True
+
+    # ---- dispatch ---------------------------------------------------------------------------
+    def handle(self, method: str, path: str, fields: Fields, now: float) -> Reply:
+        for pattern, allowed, name in _ROUTES:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if method != allowed:
+                sentence = f"method {method} is not allowed here, use {allowed}"
+                reply = error_reply([FieldError(None, "", sentence)], 405)
+                return replace(reply, headers=(("Allow", allowed),))
+            with self.lock:
+                endpoint = getattr(self, f"_{name}")
+                return endpoint(fields, now, *match.groups())
+        return error_reply([FieldError(None, "", f"no such endpoint: {path}")], 404)
+
+    def _messages(self, fields: Fields, now: float) -> Reply:
+        values = fields.values
+        token = values.get("token", "").strip()
+        known = is_key(token) and token in self.apps
+        if known:
+            quota = self._quota(token, now)
+            if quota.used >= self.limit:
+                return self.quota_exceeded_reply(token, now)
+        check = check_message(
+            values, fields.uploads, apps=self.apps, users=self.users, sounds=self.sounds
+        )
+        # Unknown tokens get no X-Limit headers: there is no app to count against.
+        if check.errors:
+            headers = self._limit_headers(token, now) if known else ()
+            return error_reply(check.errors, 400, headers)
+
+        self.apps[token] = replace(self._quota(token, now), used=self._quota(token, now).used + 1)
+        record = {k: v for k, v in fields.raw.items() if k not in ("token", "user")}
+        if check.attachment is not None:
+            record["attachment"] = check.attachment.info()
+        self.messages.append(record)
+        extra: dict[str, object] = {}
+        if check.priority == 2:
+            assert check.retry is not None and check.expire is not None
+            receipt = new_key()
+            self.receipts[receipt] = Receipt(
+                receipt=receipt,
+                token=token,
+                user=check.users[0],
+                sent_at=now,
+                retry=check.retry,
+                expire=check.expire,
+                callback=check.callback,
+                tags=check.tags,
+                auto_ack_at=now + self.ack_after if self.ack_after > 0 else None,
+                auto_ack_device=self._ack_device(check.users[0], check.devices),
+            )
+            extra["receipt"] = receipt
+        reply = ok(**extra)
+        return replace(reply, headers=self._limit_headers(token, now))
+
+    def _ack_device(self, user: str, targeted: Sequence[str]) -> str:
+        # The first targeted device the user really has, else the user's first device.
+        devices = self.users[user].devices
+        for name in targeted:
+            if name in devices:
+                return name
+        return devices[0] if devices else "iphone"
+
+    def _validate(self, fields: Fields, now: float) -> Reply:
+        errors, info = check_validate(fields.values, apps=self.apps, users=self.users)
+        if errors or info is None:
+            return error_reply(errors)
+        return ok(group=int(info.group), devices=list(info.devices), licenses=list(info.licenses))
+
+    def _sounds(self, fields: Fields, now: float) -> Reply:
+        if (error := check_token(fields.values, self.apps)) is not None:
+            return error_reply([error])
+        return ok(sounds=dict(self.sounds))
+
+    def _limits(self, fields: Fields, now: float) -> Reply:
+        if (error := check_token(fields.values, self.apps)) is not None:
+            return error_reply([error])
+        token = fields.values["token"].strip()
+        quota = self._quota(token, now)
+        return ok(limit=self.limit, remaining=max(0, self.limit - quota.used), reset=quota.reset)
+
+    def _owned_receipt(self, fields: Fields, receipt_id: str) -> Receipt | FieldError:
+        if (error := check_token(fields.values, self.apps)) is not None:
+            return error
+        receipt = self.receipts.get(receipt_id)
+        # Another app's receipt is as unknown as a made-up one.
+        if receipt is None or receipt.token != fields.values["token"].strip():
+            return RECEIPT_NOT_FOUND
+        return receipt
+
+    def _receipt(self, fields: Fields, now: float, receipt_id: str) -> Reply:
+        found = self._owned_receipt(fields, receipt_id)
+        if isinstance(found, FieldError):
+            return error_reply([found])
+        state = found.state(now).as_dict()
+        return Reply(200, {"status": 1, **state, "request": request_id()})
+
+    def _cancel_one(self, fields: Fields, now: float, receipt_id: str) -> Reply:
+        found = self._owned_receipt(fields, receipt_id)
+        if isinstance(found, FieldError):
+            return error_reply([found])
+        self._cancel(found, now)
+        return ok()
+
+    def _cancel_by_tag(self, fields: Fields, now: float, tag: str) -> Reply:
+        if (error := check_token(fields.values, self.apps)) is not None:
+            return error_reply([error])
+        token = fields.values["token"].strip()
+        tag = unquote(tag)
+        count = 0
+        for receipt in list(self.receipts.values()):
+            if receipt.token == token and tag in receipt.tags and self._cancel(receipt, now):
+                count += 1
+        return ok(canceled=count)
