@@ -1,0 +1,602 @@
+"""Configuration: a TOML file of profiles, overridden by the environment and the command line.
+
+`Config` is exactly what the file says; `resolve()` layers the environment and command-line options
+on top into an `ActiveProfile`. Keeping the two apart is what guarantees that an environment value
+is never written back to the file.
+
+Imported on start-up by every face: no Textual, no httpx here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import ipaddress
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+import tomli_w
+
+from pushover_tui.api.checks import (
+    Problem,
+    check_devices,
+    check_emergency,
+    check_priority,
+    check_token,
+    check_users,
+)
+from pushover_tui.api.errors import FieldProblemsError, PushoverError
+from pushover_tui.api.secret import Secret
+
+APP_NAME = "pushover-tui"
+DEFAULT_API_URL = "https://api.pushover.net/1"  # same as api.client.DEFAULT_BASE_URL (no httpx)
+FILE_NAME = "config.toml"
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_NOT_SET = Secret()  # immutable, so one shared default is safe
+_SOUND = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class Source(StrEnum):
+    """Where an effective value came from (the UI shows it next to the value)."""
+
+    FILE = "file"
+    ENVIRONMENT = "environment"
+    OPTION = "command line"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One set of credentials and sending defaults."""
+
+    name: str
+    token: Secret = _NOT_SET
+    user: Secret = _NOT_SET
+    priority: int = 0
+    retry: int = 60
+    expire: int = 3600
+    sound: str = ""  # blank = the user's default sound
+    device: str = ""  # blank = all devices
+
+    def __post_init__(self) -> None:
+        # Accept plain strings from callers, but never keep one: a bare key in a frame would be
+        # printed by Textual's crash traceback.
+        for name in ("token", "user"):
+            value = getattr(self, name)
+            if not isinstance(value, Secret):
+                object.__setattr__(self, name, Secret(value))
+
+    @property
+    def has_keys(self) -> bool:
+        return bool(self.token) and bool(self.user)
+
+
+_PROFILE_DEFAULTS = Profile("")
+PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name != "name")
+_INT_KEYS = frozenset({"priority", "retry", "expire"})
+_SECRET_KEYS = frozenset({"token", "user"})
+TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile")
+
+
+def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(value, MappingProxyType):
+        return value
+    return MappingProxyType(dict(value))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Exactly what the file says (never environment or command-line values)."""
+
+    path: Path
+    default_profile: str = "default"
+    profiles: tuple[Profile, ...] = ()
+    theme: str = "textual-dark"
+    api_url: str = ""  # "" = the real API
+    keymap: Mapping[str, str] = field(
+        default_factory=lambda: _EMPTY
+    )  # binding id -> keys, e.g. {"send": "ctrl+s"}
+    bridge: Mapping[str, Any] = field(
+        default_factory=lambda: _EMPTY
+    )  # the raw [bridge] table, written back untouched
+
+    def __post_init__(self) -> None:
+        # Read-only views, so a frozen Config cannot be changed through a shared dict.
+        object.__setattr__(self, "keymap", _frozen_mapping(self.keymap))
+        object.__setattr__(self, "bridge", _frozen_mapping(self.bridge))
+        object.__setattr__(self, "profiles", tuple(self.profiles))
+
+    @property
+    def profile_names(self) -> tuple[str, ...]:
+        return tuple(profile.name for profile in self.profiles)
+
+    def profile(self, name: str | None = None) -> Profile:
+        """The named (or default) profile; a blank one when the file has none by that name."""
+        wanted = self.default_profile if name is None else name
+        for profile in self.profiles:
+            if profile.name == wanted:
+                return profile
+        return Profile(wanted)
+
+    def has_profile(self, name: str) -> bool:
+        return name in self.profile_names
+
+    def with_profile(self, profile: Profile) -> Config:
+        """Add the profile, or replace the one with the same name (keeping its position)."""
+        if self.has_profile(profile.name):
+            profiles = tuple(profile if p.name == profile.name else p for p in self.profiles)
+        else:
+            profiles = (*self.profiles, profile)
+        return replace(self, profiles=profiles)
+
+    def without_profile(self, name: str) -> Config:
+        """Drop a profile. If it was the default, the first remaining profile becomes default."""
+        profiles = tuple(p for p in self.profiles if p.name != name)
+        default = self.default_profile
+        if default == name and profiles:
+            default = profiles[0].name
+        return replace(self, profiles=profiles, default_profile=default)
+
+    def renamed_profile(self, old: str, new: str) -> Config:
+        """Rename a profile; the default follows it. Refuses to overwrite another profile."""
+        if old == new:
+            return self
+        if not new.strip():
+            raise FieldProblemsError([Problem("name", "A profile name cannot be blank.")])
+        if not self.has_profile(old):
+            raise FieldProblemsError([Problem("name", f"There is no profile named {old!r}.")])
+        if self.has_profile(new):
+            raise FieldProblemsError(
+                [Problem("name", f"A profile named {new!r} already exists: choose another name.")]
+            )
+        profiles = tuple(replace(p, name=new) if p.name == old else p for p in self.profiles)
+        default = new if self.default_profile == old else self.default_profile
+        return replace(self, profiles=profiles, default_profile=default)
+
+
+@dataclass(frozen=True)
+class ActiveProfile:
+    """What a send uses: file < environment < command-line options."""
+
+    profile: Profile  # effective values
+    api_url: str  # effective base URL, never blank
+    sources: Mapping[str, Source]  # every Profile field name and "api_url"
+
+    @property
+    def has_keys(self) -> bool:
+        return self.profile.has_keys
+
+
+class ConfigFileError(PushoverError):
+    """The configuration file cannot be read or parsed. It is never overwritten."""
+
+    def __init__(self, path: Path, problem: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}, line {line}" if line is not None else str(path)
+        super().__init__(f"{where}: {problem.rstrip('.')}. The file was left untouched.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Locations
+
+
+def _platform_dir(kind: str, env: Mapping[str, str]) -> Path:
+    """platformdirs' folder, honouring XDG_* from `env` (platformdirs reads os.environ only)."""
+    import platformdirs  # only needed when no explicit path is given
+
+    xdg = {"config": "XDG_CONFIG_HOME", "data": "XDG_DATA_HOME"}[kind]
+    base = env.get(xdg, "").strip()
+    is_unix = not sys.platform.startswith(("win", "darwin"))
+    if is_unix and os.path.isabs(base):
+        return Path(base) / APP_NAME
+    getter = platformdirs.user_config_dir if kind == "config" else platformdirs.user_data_dir
+    return Path(getter(APP_NAME, appauthor=False))
+
+
+def config_path(env: Mapping[str, str] = os.environ) -> Path:
+    """PUSHOVER_TUI_CONFIG, else config.toml in the platform's config folder."""
+    if override := env.get("PUSHOVER_TUI_CONFIG", "").strip():
+        return Path(override).expanduser()
+    return _platform_dir("config", env) / FILE_NAME
+
+
+def data_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """PUSHOVER_TUI_DATA, else the platform's data folder (history lives there)."""
+    if override := env.get("PUSHOVER_TUI_DATA", "").strip():
+        return Path(override).expanduser()
+    return _platform_dir("data", env)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
+    """Read the file. Missing: a default Config. Unreadable or invalid: ConfigFileError."""
+    path = config_path(env) if path is None else Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config(path=path)
+    except OSError as error:
+        raise ConfigFileError(path, f"cannot read the file ({error.strerror or error})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigFileError(path, "the file is not UTF-8 text", line) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        match = _TOML_POSITION.search(message)
+        line = int(match.group(1)) if match else None
+        detail = _TOML_POSITION.sub("", message).strip() or "invalid TOML"
+        raise ConfigFileError(path, f"invalid TOML: {detail}", line) from None
+    return _parse(path, text, data)
+
+
+def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
+    def fail(key: tuple[str, ...], expected: str) -> ConfigFileError:
+        dotted = ".".join(_toml_key(part) for part in key)
+        return ConfigFileError(path, f"{dotted} must be {expected}", _find_line(text, key))
+
+    def string(table: Mapping[str, Any], key: tuple[str, ...], default: str) -> str:
+        value = table.get(key[-1], default)
+        if not isinstance(value, str):
+            raise fail(key, "a string in quotes")
+        return value
+
+    def integer(table: Mapping[str, Any], key: tuple[str, ...], default: int) -> int:
+        value = table.get(key[-1], default)
+        # bool is an int subclass in Python, but `priority = true` is a mistake.
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise fail(key, "a whole number")
+        return value
+
+    def table(parent: Mapping[str, Any], key: tuple[str, ...]) -> dict[str, Any]:
+        value = parent.get(key[-1], {})
+        if not isinstance(value, dict):
+            raise fail(key, "a table")
+        return value
+
+    # Top-level values first: errors are reported roughly in file order.
+    default_profile = string(data, ("default_profile",), "default")
+    theme = string(data, ("theme",), "textual-dark")
+    api_url = string(data, ("api_url",), "")
+    profiles = []
+    for name, body in table(data, ("profiles",)).items():
+        if not isinstance(body, dict):
+            raise fail(("profiles", name), "a table")
+        key = ("profiles", name)
+        profiles.append(
+            Profile(
+                name=name,
+                token=Secret(string(body, (*key, "token"), "")),
+                user=Secret(string(body, (*key, "user"), "")),
+                priority=integer(body, (*key, "priority"), _PROFILE_DEFAULTS.priority),
+                retry=integer(body, (*key, "retry"), _PROFILE_DEFAULTS.retry),
+                expire=integer(body, (*key, "expire"), _PROFILE_DEFAULTS.expire),
+                sound=string(body, (*key, "sound"), ""),
+                device=string(body, (*key, "device"), ""),
+            )
+        )
+    keymap = table(data, ("keymap",))
+    for binding, keys in keymap.items():
+        if not isinstance(keys, str):
+            raise fail(("keymap", binding), 'a string of keys, such as "ctrl+s"')
+    return Config(
+        path=path,
+        default_profile=default_profile,
+        profiles=tuple(profiles),
+        theme=theme,
+        api_url=api_url,
+        keymap=keymap,
+        bridge=table(data, ("bridge",)),
+    )
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml_key(part: str) -> str:
+    # JSON string escapes are valid TOML basic-string escapes.
+    return part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False)
+
+
+def _find_line(text: str, key: tuple[str, ...]) -> int | None:
+    """Best effort: the line where `key` is set (or its table starts), for the error message."""
+    lines = text.splitlines()
+    *tables, leaf = key
+
+    def header(parts: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+        return re.compile(r"^\s*\[\s*" + _dotted_pattern(parts) + r"\s*\]")
+
+    def first(pattern: re.Pattern[str], start: int = 0, stop: int | None = None) -> int | None:
+        for number in range(start, len(lines) if stop is None else stop):
+            if pattern.match(lines[number]):
+                return number
+        return None
+
+    any_header = re.compile(r"^\s*\[")
+    assignment = re.compile(r"^\s*" + _key_pattern(leaf) + r"\s*[=.]")
+    if tables:
+        table_line = first(header(tables))
+        if table_line is not None:
+            next_header = first(any_header, table_line + 1)
+            found = first(assignment, table_line + 1, next_header)
+            return (found if found is not None else table_line) + 1
+        own_table = first(header(key))
+        if own_table is not None:
+            return own_table + 1
+        dotted = first(re.compile(r"^\s*" + _dotted_pattern(key) + r"\s*="))
+        return None if dotted is None else dotted + 1
+    found = first(assignment, 0, first(any_header))
+    return None if found is None else found + 1
+
+
+def _dotted_pattern(parts: tuple[str, ...] | list[str]) -> str:
+    return r"\s*\.\s*".join(_key_pattern(part) for part in parts)
+
+
+def _key_pattern(part: str) -> str:
+    quoted = re.escape(part)
+    return f"(?:{quoted}|\"{quoted}\"|'{quoted}')"
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _to_toml(config: Config) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "default_profile": config.default_profile,
+        "theme": config.theme,
+        "api_url": config.api_url,
+    }
+    profiles: dict[str, Any] = {}
+    for profile in config.profiles:
+        profiles[profile.name] = {
+            # The only place a secret is revealed outside a request: writing the user's own file.
+            "token": profile.token.reveal(),
+            "user": profile.user.reveal(),
+            "priority": int(profile.priority),
+            "retry": int(profile.retry),
+            "expire": int(profile.expire),
+            "sound": profile.sound,
+            "device": profile.device,
+        }
+    data["profiles"] = profiles
+    if config.keymap:
+        data["keymap"] = dict(config.keymap)
+    if config.bridge:
+        data["bridge"] = copy.deepcopy(dict(config.bridge))
+    return data
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create missing folders as 0700 (each one, whatever the umask); leave existing ones alone."""
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            path.mkdir(mode=0o700)
+            os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def save_config(config: Config) -> None:
+    """Write the file atomically (temp file, fsync, rename) with mode 0600 in a 0700 folder."""
+    path = config.path
+    text = tomli_w.dumps(_to_toml(config))
+    try:
+        _make_private_dirs(path.parent)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise ConfigFileError(
+            path, f"cannot write to {path.parent} ({error.strerror or error})"
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            os.fchmod(handle.fileno(), 0o600)  # before any secret is written
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        if isinstance(error, OSError):
+            raise ConfigFileError(
+                path, f"cannot save the settings ({error.strerror or error})"
+            ) from None
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable; not possible (nor needed) on every platform."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def move_aside(path: Path) -> Path:
+    """Rename an unreadable file to `config.toml.broken-YYYYmmdd-HHMMSS`; return the new path."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.broken-{stamp}")
+    counter = 1
+    while target.exists():  # two moves within a second must not overwrite the first copy
+        target = path.with_name(f"{path.name}.broken-{stamp}-{counter}")
+        counter += 1
+    os.rename(path, target)
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving
+
+
+def resolve(
+    config: Config,
+    profile: str | None = None,
+    *,
+    api_url: str | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> ActiveProfile:
+    """Effective settings: the file, then PUSHOVER_TOKEN/USER/API_URL, then `api_url` (option).
+
+    Empty environment variables count as unset (`PUSHOVER_TOKEN= cmd` should not blank a key).
+    """
+    base = config.profile(profile)
+    sources: dict[str, Source] = {}
+    if profile is not None:
+        sources["name"] = Source.OPTION
+    elif config.has_profile(base.name):
+        sources["name"] = Source.FILE
+    else:
+        sources["name"] = Source.DEFAULT
+    for key in PROFILE_KEYS:
+        # A value equal to the built-in default is shown as "default": Profile does not record
+        # whether the file spelled it out, and the value is the same either way.
+        same = getattr(base, key) == getattr(_PROFILE_DEFAULTS, key)
+        sources[key] = Source.DEFAULT if same else Source.FILE
+
+    effective = base
+    for key, variable in (("token", "PUSHOVER_TOKEN"), ("user", "PUSHOVER_USER")):
+        if value := env.get(variable, "").strip():
+            effective = replace(effective, **{key: Secret(value)})
+            sources[key] = Source.ENVIRONMENT
+
+    url, sources["api_url"] = (
+        config.api_url.strip(),
+        (Source.FILE if config.api_url.strip() else Source.DEFAULT),
+    )
+    if value := env.get("PUSHOVER_API_URL", "").strip():
+        url, sources["api_url"] = value, Source.ENVIRONMENT
+    if api_url is not None:
+        url, sources["api_url"] = api_url.strip(), Source.OPTION
+    return ActiveProfile(
+        profile=effective,
+        api_url=url.rstrip("/") or DEFAULT_API_URL,
+        sources=MappingProxyType(sources),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking and editing
+
+
+def check_profile(profile: Profile) -> list[Problem]:
+    """Problems with a profile's saved values. Keys are checked only when set."""
+    problems: list[Problem] = []
+    if not profile.name.strip():
+        problems.append(Problem("name", "A profile name cannot be blank."))
+    if profile.token:
+        problems += check_token(profile.token.reveal())
+    if profile.user:
+        problems += check_users(profile.user.reveal())
+    problems += check_priority(profile.priority)
+    # retry/expire are the defaults of every emergency sent with this profile, so they must be
+    # valid whatever the profile's own priority.
+    problems += check_emergency(profile.retry, profile.expire)
+    problems += check_devices(profile.device)
+    if profile.sound and not _SOUND.fullmatch(profile.sound):
+        problems.append(Problem("sound", "A sound name is letters, digits, '_' or '-' only."))
+    return problems
+
+
+SETTABLE_KEYS = (*PROFILE_KEYS, *TOP_LEVEL_KEYS)
+
+
+def set_value(config: Config, profile: str, key: str, value: str) -> Config:
+    """`config set KEY VALUE`: a new Config with one value changed, or FieldProblemsError."""
+    value = value.strip()
+    if key in PROFILE_KEYS:
+        current = config.profile(profile)
+        new_value: Any = value
+        if key in _INT_KEYS:
+            try:
+                new_value = int(value)
+            except ValueError:
+                raise FieldProblemsError(
+                    [Problem(key, f"{key} must be a whole number ({value[:30]!r} given).")]
+                ) from None
+        elif key in _SECRET_KEYS:
+            new_value = Secret(value)
+        updated = replace(current, **{key: new_value})
+        problems = [p for p in check_profile(updated) if p.is_error and p.field == key]
+        if problems:
+            raise FieldProblemsError(problems)
+        return config.with_profile(updated)
+    if key == "api_url":
+        if problems := _check_api_url(value):
+            raise FieldProblemsError(problems)
+        return replace(config, api_url=value.rstrip("/"))
+    if key in ("theme", "default_profile"):
+        if not value:
+            raise FieldProblemsError([Problem(key, f"{key} cannot be blank.")])
+        return replace(config, **{key: value})
+    raise FieldProblemsError(
+        [Problem(key, f"Unknown setting {key!r}: use one of {', '.join(SETTABLE_KEYS)}.")]
+    )
+
+
+def _check_api_url(url: str) -> list[Problem]:
+    """Blank (the real API), https://, or plain http:// to a loopback host (the simulator)."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        parts, host = None, ""
+    if parts is not None and host and parts.scheme == "https":
+        return []
+    if parts is not None and parts.scheme == "http" and _is_loopback(host):
+        return []
+    return [
+        Problem(
+            "api_url",
+            "The API URL must start with https:// (plain http:// only for loopback addresses "
+            "such as 127.0.0.1); leave it blank for the real Pushover API.",
+        )
+    ]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
