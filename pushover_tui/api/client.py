@@ -42,8 +42,11 @@ Sleep = Callable[[float], Awaitable[None]]
 
 def check_base_url(url: str) -> str:
     """The API base URL without a trailing slash; plain http only for loopback hosts."""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ConfigurationError("The API URL is not a valid URL: check its host.") from None
     if parts.scheme == "https" and host:
         return url.strip().rstrip("/")
     if parts.scheme == "http" and _is_loopback(host):
