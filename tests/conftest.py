@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,3 +19,51 @@ def simulator() -> Iterator[Simulator]:
         yield sim
     finally:
         sim.stop()
+
+
+@pytest.fixture
+def isolated_env(tmp_path, monkeypatch) -> dict[str, str]:
+    """An environment whose config file and data folder live under tmp_path; no PUSHOVER_* keys.
+
+    Also applied to os.environ, so code that reads the real environment stays isolated too."""
+    for name in ("PUSHOVER_TOKEN", "PUSHOVER_USER", "PUSHOVER_API_URL", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    env = {
+        "PUSHOVER_TUI_CONFIG": str(tmp_path / "config" / "config.toml"),
+        "PUSHOVER_TUI_DATA": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def demo_config(isolated_env, simulator):
+    """A config file with the documentation's example keys, pointing at the simulator."""
+    from pushover_tui.api.secret import Secret
+    from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
+    from pushover_tui.store.config import Config, Profile, save_config
+
+    profile = Profile(name="personal", token=Secret(DEMO_TOKEN), user=Secret(DEMO_USER))
+    config = Config(
+        path=Path(isolated_env["PUSHOVER_TUI_CONFIG"]),
+        default_profile="personal",
+        profiles=(profile,),
+        api_url=simulator.base_url,
+    )
+    save_config(config)
+    return config
+
+
+@pytest.fixture
+def make_app(isolated_env):
+    """Build the TUI app on the isolated config and data folder: make_app(**build_app_options)."""
+    from pushover_tui.tui.app import build_app
+
+    def make(**options):
+        options.setdefault("env", dict(isolated_env))
+        return build_app(**options)
+
+    return make
