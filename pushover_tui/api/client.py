@@ -293,7 +293,8 @@ class PushoverClient:
         if not isinstance(body, dict):
             text = f"Unexpected response from Pushover (HTTP {status}): {self._excerpt(response)}"
             if status == 429:
-                raise QuotaExceededError(text, status_code=status)
+                reset = _int_header(response.headers, "X-Limit-App-Reset")
+                raise QuotaExceededError(text, reset=reset, status_code=status)
             if status >= 400:
                 raise RejectedError(text, status_code=status)
             raise UnexpectedResponseError(text, status_code=status)
