@@ -247,12 +247,15 @@ class PushoverClient:
                 failure = "Pushover did not answer in time"
                 continue
             except httpx.TransportError as error:
-                failure = f"Cannot reach {urlsplit(self.base_url).hostname}: {_describe(error)}"
+                failure = (
+                    f"Cannot reach {urlsplit(self.base_url).hostname}: "
+                    f"{_describe(error, self._token, user)}"
+                )
                 continue
             status = response.status_code
             if status < 300 or 400 <= status < 500:
-                return self._parse(response), response.headers
-            failure = self._describe_status(response)
+                return self._parse(response, user), response.headers
+            failure = self._describe_status(response, user)
         raise TemporaryError(
             f"{failure}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}",
             attempts=attempts,
@@ -274,24 +277,29 @@ class PushoverClient:
             return self._http.build_request(method, url, params={**(form or {}), **secrets})
         return self._http.build_request(method, url, data={**(form or {}), **secrets}, files=files)
 
-    def _describe_status(self, response: httpx.Response) -> str:
+    def _describe_status(self, response: httpx.Response, user: Secret | None = None) -> str:
         status = response.status_code
         if 300 <= status < 400:
             location = redact_url(response.headers.get("Location", "(no location)"))
+            location = redact(location, self._token, user)
             return f"Pushover answered HTTP {status}, a redirect to {location} (not followed)"
-        return f"Pushover answered HTTP {status}: {self._excerpt(response)}"
+        return f"Pushover answered HTTP {status}: {self._excerpt(response, user)}"
 
-    def _excerpt(self, response: httpx.Response) -> str:
-        return redact(_excerpt(response.text), self._token)
+    def _excerpt(self, response: httpx.Response, user: Secret | None = None) -> str:
+        # Redact before cutting: a secret cut in half by the excerpt would no longer match.
+        return _excerpt(redact(response.text, self._token, user))
 
-    def _parse(self, response: httpx.Response) -> dict[str, Any]:
+    def _parse(self, response: httpx.Response, user: Secret | None = None) -> dict[str, Any]:
         status = response.status_code
         try:
             body = response.json()
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            text = f"Unexpected response from Pushover (HTTP {status}): {self._excerpt(response)}"
+            text = (
+                f"Unexpected response from Pushover (HTTP {status}): "
+                f"{self._excerpt(response, user)}"
+            )
             if status == 429:
                 reset = _int_header(response.headers, "X-Limit-App-Reset")
                 raise QuotaExceededError(text, reset=reset, status_code=status)
@@ -300,9 +308,9 @@ class PushoverClient:
             raise UnexpectedResponseError(text, status_code=status)
         if status < 300 and body.get("status") == 1:
             return body
-        errors = tuple(redact(str(e), self._token) for e in body.get("errors") or () if e)
+        errors = tuple(redact(str(e), self._token, user) for e in body.get("errors") or () if e)
         fields = {
-            key: redact(str(value), self._token)
+            key: redact(str(value), self._token, user)
             for key, value in body.items()
             if key not in ("status", "request", "errors") and isinstance(value, str | int)
         }
@@ -318,9 +326,9 @@ class PushoverClient:
         raise RejectedError("Pushover rejected the request", **details)  # type: ignore[arg-type]
 
 
-def _describe(error: httpx.TransportError) -> str:
+def _describe(error: httpx.TransportError, *secrets: Secret | None) -> str:
     text = str(error) or type(error).__name__
-    return redact(_excerpt(text))
+    return _excerpt(redact(text, *secrets))
 
 
 def _int_or_none(value: Any) -> int | None:
