@@ -246,7 +246,7 @@ class PushoverClient:
             except httpx.TimeoutException:
                 failure = "Pushover did not answer in time"
                 continue
-            except httpx.TransportError as error:
+            except httpx.RequestError as error:  # transport errors, and a body that will not decode
                 failure = (
                     f"Cannot reach {urlsplit(self.base_url).hostname}: "
                     f"{_describe(error, self._token, user)}"
@@ -326,7 +326,7 @@ class PushoverClient:
         raise RejectedError("Pushover rejected the request", **details)  # type: ignore[arg-type]
 
 
-def _describe(error: httpx.TransportError, *secrets: Secret | None) -> str:
+def _describe(error: httpx.RequestError, *secrets: Secret | None) -> str:
     text = str(error) or type(error).__name__
     return _excerpt(redact(text, *secrets))
 
