@@ -1,0 +1,660 @@
+"""History of sent messages in SQLite, shared by the TUI, the command line and cron jobs.
+
+One row per message, written as `sending` (committed) before the request leaves, then updated.
+Several processes write the same file: WAL, a 10 s busy timeout and `BEGIN IMMEDIATE` for every
+write make them queue instead of failing with "database is locked".
+
+Imported on start-up: no Textual, no httpx here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Any
+
+from pushover_tui.api.errors import PushoverError
+from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
+from pushover_tui.api.secret import Secret
+
+FILE_NAME = "history.sqlite3"
+INTERRUPTED_TEXT = (
+    "Outcome unknown: the sending process stopped before Pushover answered. "
+    "Check your device before resending."
+)
+_FORBIDDEN_KEYS = frozenset({"token", "user"})  # credentials never go into history
+
+
+class Status(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    status: Status | None = None
+    priority: int | None = None
+    search: str = ""  # in title, message, request id, receipt and error (case-insensitive)
+    profile: str | None = None
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    id: int
+    created_at: float  # Unix time
+    updated_at: float
+    status: Status
+    origin: str  # "tui" | "cli" | "sentry"
+    profile: str
+    priority: int
+    title: str
+    message: str
+    params: Mapping[str, Any]  # Message.params(): every parameter sent, API field names
+    request_id: str
+    receipt: str | None
+    receipt_state: ReceiptState | None
+    receipt_info: Receipt | None  # the last polled receipt; acknowledged_by is stored masked
+    quota: Quota
+    error: str
+    meta: Mapping[str, Any]  # e.g. {"sentry_issue": "123", "link": "..."}
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready, with the API's field names; never a token or user key."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "status": str(self.status),
+            "origin": self.origin,
+            "profile": self.profile,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+        }
+        data.update(self.params)
+        data["priority"] = self.priority
+        data["request"] = self.request_id
+        data["receipt"] = self.receipt
+        data["receipt_state"] = None if self.receipt_state is None else str(self.receipt_state)
+        if self.receipt_info is not None:
+            data.update(self.receipt_info.fields())
+            data["receipt"] = self.receipt
+        data["error"] = self.error
+        data["quota"] = {
+            "limit": self.quota.limit,
+            "remaining": self.quota.remaining,
+            "reset": self.quota.reset,
+        }
+        data["meta"] = dict(self.meta)
+        return data
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
+
+
+class HistoryError(PushoverError):
+    """The history file cannot be opened or written; the sentence names the file."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema. Each entry migrates from version N to N+1 inside one transaction; add, never edit.
+
+_V1 = (
+    """
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        status TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        message TEXT NOT NULL DEFAULT '',
+        params TEXT NOT NULL DEFAULT '{}',
+        request_id TEXT NOT NULL DEFAULT '',
+        receipt TEXT,
+        receipt_state TEXT,
+        receipt_info TEXT,
+        quota_limit INTEGER,
+        quota_remaining INTEGER,
+        quota_reset INTEGER,
+        error TEXT NOT NULL DEFAULT '',
+        meta TEXT NOT NULL DEFAULT '{}',
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        process TEXT NOT NULL
+    )
+    """,
+    # (column, created_at) lets "newest first, filtered by column" read the index backwards and
+    # stop after one page: no full scan and no temporary sort, whatever the table size.
+    "CREATE INDEX messages_created ON messages (created_at)",
+    "CREATE INDEX messages_status ON messages (status, created_at)",
+    "CREATE INDEX messages_priority ON messages (priority, created_at)",
+    "CREATE INDEX messages_profile ON messages (profile, created_at)",
+    "CREATE INDEX messages_origin ON messages (origin, created_at)",
+    "CREATE INDEX messages_receipt_state ON messages (receipt_state, created_at)",
+    "CREATE INDEX messages_receipt ON messages (receipt)",
+)
+
+Migration = Sequence[str] | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[Migration, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_COLUMNS = (
+    "id, created_at, updated_at, status, origin, profile, priority, title, message, params, "
+    "request_id, receipt, receipt_state, receipt_info, quota_limit, quota_remaining, "
+    "quota_reset, error, meta"
+)
+_ORDER = {False: "created_at DESC, id DESC", True: "created_at ASC, id ASC"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The process identity used to tell a live sender from a dead one.
+
+_process: tuple[int, str] | None = None
+
+
+def _process_id() -> str:
+    """A random id for this process (renewed after fork): tells our rows from a reused pid's."""
+    global _process
+    if _process is None or _process[0] != os.getpid():
+        _process = (os.getpid(), uuid.uuid4().hex)
+    return _process[1]
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        return True  # os.kill(pid, 0) would terminate it on Windows; rely on stale_after there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by another user
+    except OSError:
+        return True
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class History:
+    """The history database. Thread-safe: one connection guarded by a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._host = socket.gethostname()
+        self._connection: sqlite3.Connection | None = None
+        try:
+            _make_private_dirs(self.path.parent)
+        except OSError as error:
+            raise HistoryError(
+                f"Cannot create the history folder {self.path.parent}: {error.strerror or error}."
+            ) from None
+        try:
+            # Create the file private before SQLite does: its -wal and -shm files copy its mode.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+        except OSError as error:
+            raise HistoryError(
+                f"Cannot open the history file {self.path}: {error.strerror or error} "
+                "(check the folder's permissions, or set PUSHOVER_TUI_DATA to another folder)."
+            ) from None
+        try:
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (the module's implicit
+            # deferred transactions would upgrade locks mid-way and fail under contention).
+            self._connection = sqlite3.connect(
+                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+            )
+            self._connection.row_factory = sqlite3.Row
+            self._connection.execute("PRAGMA busy_timeout = 10000")
+            self._connection.execute("PRAGMA journal_mode = WAL")
+            self._connection.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.Error as error:
+            self.close()
+            raise self._error(error, "open") from None
+        except HistoryError:
+            self.close()
+            raise
+
+    @classmethod
+    def open(cls, folder: Path) -> History:
+        return cls(Path(folder) / FILE_NAME)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _error(self, error: sqlite3.Error, action: str) -> HistoryError:
+        text = str(error).lower()
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            folder = self.path.parent
+            return HistoryError(
+                f"Cannot {action} the history file {self.path}: the folder {folder} is not "
+                "writable (check its permissions, or set PUSHOVER_TUI_DATA to another folder)."
+            )
+        if "full" in text:
+            return HistoryError(
+                f"Cannot {action} the history file {self.path}: the disk is full. "
+                "Free some space and try again."
+            )
+        if "not a database" in text or "malformed" in text:
+            return HistoryError(
+                f"{self.path} is not a pushover-tui history database (or it is damaged): "
+                "move it away and start again."
+            )
+        if "locked" in text or "busy" in text:
+            return HistoryError(
+                f"The history file {self.path} stayed locked by another program for 10 "
+                "seconds: try again."
+            )
+        return HistoryError(f"Cannot {action} the history file {self.path}: {error}.")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._connection is None:
+                raise HistoryError(f"The history file {self.path} is closed.")
+            try:
+                yield self._connection
+            except sqlite3.Error as error:
+                raise self._error(error, "read") from None
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE takes the write lock up front (waiting up to
+        the busy timeout), so it never fails half-way on a lock upgrade."""
+        with self._lock:
+            connection = self._connection
+            if connection is None:
+                raise HistoryError(f"The history file {self.path} is closed.")
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                if connection.in_transaction:
+                    with suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
+                raise self._error(error, "write") from None
+
+    def _migrate(self) -> None:
+        assert self._connection is not None
+        version = self._connection.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"The history file {self.path} was written by a newer pushover-tui (schema "
+                f"{version}, this one knows {SCHEMA_VERSION}): upgrade pushover-tui to use it."
+            )
+        with self._write() as connection:
+            # Read again inside the lock: another process may have migrated meanwhile.
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(version, SCHEMA_VERSION):
+                step = MIGRATIONS[number]
+                if callable(step):
+                    step(connection)
+                else:
+                    for statement in step:
+                        connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {number + 1}")
+
+    def schema_version(self) -> int:
+        with self._read() as connection:
+            return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def record_sending(
+        self,
+        message: Message,
+        *,
+        profile: str,
+        origin: str,
+        meta: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Insert the row as `sending` and commit before returning its id."""
+        params = message.params()
+        meta = dict(meta or {})
+        for name, mapping in (("params", params), ("meta", meta)):
+            leaked = _FORBIDDEN_KEYS & set(mapping)
+            if leaked:
+                raise ValueError(f"history {name} may not contain {sorted(leaked)}")
+        now = time.time()
+        with self._write() as connection:
+            cursor = connection.execute(
+                "INSERT INTO messages (created_at, updated_at, status, origin, profile, priority,"
+                " title, message, params, meta, pid, host, process)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    now,
+                    now,
+                    Status.SENDING.value,
+                    origin,
+                    profile,
+                    int(message.priority),
+                    message.title,
+                    message.message,
+                    _dumps(params),
+                    _dumps(meta),
+                    os.getpid(),
+                    self._host,
+                    _process_id(),
+                ),
+            )
+            row_id = cursor.lastrowid
+        assert row_id is not None
+        return row_id
+
+    def record_sent(self, row_id: int, result: SendResult) -> None:
+        with self._write() as connection:
+            connection.execute(
+                "UPDATE messages SET status = ?, updated_at = ?, request_id = ?, receipt = ?,"
+                " receipt_state = ?, quota_limit = ?, quota_remaining = ?, quota_reset = ?,"
+                " error = '' WHERE id = ?",
+                (
+                    Status.SENT.value,
+                    time.time(),
+                    result.request,
+                    result.receipt,
+                    ReceiptState.AWAITING.value if result.receipt else None,
+                    *_quota_values(result.quota),
+                    row_id,
+                ),
+            )
+
+    def record_failed(
+        self, row_id: int, error: str, *, request_id: str = "", quota: Quota | None = None
+    ) -> None:
+        with self._write() as connection:
+            connection.execute(
+                "UPDATE messages SET status = ?, updated_at = ?, error = ?, request_id = ?"
+                " WHERE id = ?",
+                (Status.FAILED.value, time.time(), error, request_id, row_id),
+            )
+            if quota is not None:
+                connection.execute(
+                    "UPDATE messages SET quota_limit = ?, quota_remaining = ?, quota_reset = ?"
+                    " WHERE id = ?",
+                    (*_quota_values(quota), row_id),
+                )
+
+    def record_receipt(self, row_id: int, receipt: Receipt) -> bool:
+        """Store a polled receipt; True if anything changed (so callers refresh only then)."""
+        info = _receipt_fields(receipt)
+        with self._write() as connection:
+            found = connection.execute(
+                "SELECT receipt_state, receipt_info FROM messages WHERE id = ?", (row_id,)
+            ).fetchone()
+            if found is None:
+                return False
+            old_state, old_info = found
+            state = receipt.state.value
+            # A poll answered just after a cancel still says "awaiting": keep "cancelled", or
+            # the tracker would start polling the cancelled receipt again.
+            if old_state == ReceiptState.CANCELLED.value and state == ReceiptState.AWAITING.value:
+                state = old_state
+            new_info = _dumps(info)
+            if old_state == state and old_info == new_info:
+                return False
+            connection.execute(
+                "UPDATE messages SET receipt_state = ?, receipt_info = ?, updated_at = ?"
+                " WHERE id = ?",
+                (state, new_info, time.time(), row_id),
+            )
+            return True
+
+    def record_cancelled(self, row_id: int) -> None:
+        with self._write() as connection:
+            connection.execute(
+                "UPDATE messages SET receipt_state = ?, updated_at = ? WHERE id = ?",
+                (ReceiptState.CANCELLED.value, time.time(), row_id),
+            )
+
+    def mark_interrupted(self, *, stale_after: float = 600.0) -> int:
+        """Rows left `sending` by a process that is gone become `interrupted`; returns how many.
+
+        Same host: the pid is dead, or it is alive but the row is older than `stale_after` (the
+        pid was reused, or the sender hung). Another host: only by age. Never this process's rows.
+        """
+        now = time.time()
+        me = _process_id()
+        with self._write() as connection:
+            candidates = connection.execute(
+                "SELECT id, created_at, pid, host, process FROM messages WHERE status = ?",
+                (Status.SENDING.value,),
+            ).fetchall()
+            gone = []
+            for row_id, created_at, pid, host, process in candidates:
+                if process == me and pid == os.getpid() and host == self._host:
+                    continue
+                stale = now - created_at > stale_after
+                if host == self._host and (pid == os.getpid() or not _pid_alive(pid)):
+                    gone.append(row_id)  # our pid but another process id: a reused pid
+                elif stale:
+                    gone.append(row_id)
+            for row_id in gone:
+                connection.execute(
+                    "UPDATE messages SET status = ?, error = ?, updated_at = ?"
+                    " WHERE id = ? AND status = ?",
+                    (Status.INTERRUPTED.value, INTERRUPTED_TEXT, now, row_id, Status.SENDING.value),
+                )
+        return len(gone)
+
+    def delete(self, row_id: int) -> bool:
+        with self._write() as connection:
+            return connection.execute("DELETE FROM messages WHERE id = ?", (row_id,)).rowcount > 0
+
+    def clear(self) -> int:
+        with self._write() as connection:
+            return connection.execute("DELETE FROM messages").rowcount
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get(self, row_id: int) -> HistoryRow | None:
+        rows = self._select("WHERE id = ?", (row_id,))
+        return rows[0] if rows else None
+
+    def get_by_receipt(self, receipt: str) -> HistoryRow | None:
+        rows = self._select("WHERE receipt = ? ORDER BY created_at DESC LIMIT 1", (receipt,))
+        return rows[0] if rows else None
+
+    def open_receipts(self, *, max_age: float = 7 * 86400) -> list[HistoryRow]:
+        """Receipts still awaiting, oldest first; Pushover keeps receipts for a week."""
+        return self._select(
+            "WHERE receipt_state = ? AND created_at >= ? ORDER BY created_at ASC, id ASC",
+            (ReceiptState.AWAITING.value, time.time() - max_age),
+        )
+
+    def open_receipts_with_tag(self, tag: str) -> list[HistoryRow]:
+        """Open receipts sent with `tag` (what a cancel-by-tag stops)."""
+        return [
+            row for row in self.open_receipts() if tag in str(row.params.get("tags", "")).split(",")
+        ]
+
+    def page(
+        self,
+        filters: HistoryFilter = HistoryFilter(),
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        oldest_first: bool = False,
+    ) -> list[HistoryRow]:
+        sql, args = self._page_sql(filters, offset=offset, limit=limit, oldest_first=oldest_first)
+        return self._select(sql, args)
+
+    def count(self, filters: HistoryFilter = HistoryFilter()) -> int:
+        where, args = _where(filters)
+        with self._read() as connection:
+            return int(
+                connection.execute(f"SELECT count(*) FROM messages {where}", args).fetchone()[0]
+            )
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: lets the UI refresh only when needed."""
+        with self._read() as connection:
+            return int(connection.execute("PRAGMA data_version").fetchone()[0])
+
+    def _page_sql(
+        self, filters: HistoryFilter, *, offset: int, limit: int, oldest_first: bool
+    ) -> tuple[str, list[Any]]:
+        where, args = _where(filters)
+        return f"{where} ORDER BY {_ORDER[oldest_first]} LIMIT ? OFFSET ?", [*args, limit, offset]
+
+    def _query_plan(self, filters: HistoryFilter, *, oldest_first: bool = False) -> list[str]:
+        """EXPLAIN QUERY PLAN of `page()`, for tests that keep the first page cheap."""
+        sql, args = self._page_sql(filters, offset=0, limit=100, oldest_first=oldest_first)
+        with self._read() as connection:
+            rows = connection.execute(
+                f"EXPLAIN QUERY PLAN SELECT {_COLUMNS} FROM messages {sql}", args
+            ).fetchall()
+        return [row[-1] for row in rows]
+
+    def _select(self, sql: str, args: Sequence[Any]) -> list[HistoryRow]:
+        with self._read() as connection:
+            rows = connection.execute(f"SELECT {_COLUMNS} FROM messages {sql}", args).fetchall()
+        return [_row(row) for row in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _where(filters: HistoryFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if filters.status is not None:
+        clauses.append("status = ?")
+        args.append(Status(filters.status).value)
+    if filters.priority is not None:
+        clauses.append("priority = ?")
+        args.append(int(filters.priority))
+    if filters.profile is not None:
+        clauses.append("profile = ?")
+        args.append(filters.profile)
+    if filters.origin is not None:
+        clauses.append("origin = ?")
+        args.append(filters.origin)
+    if search := filters.search.strip():
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = ("title", "message", "request_id", "receipt", "error")
+        clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns) + ")")
+        args += [pattern] * len(columns)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _dumps(value: Mapping[str, Any]) -> str:
+    def refuse(item: object) -> Any:
+        if isinstance(item, Secret):
+            raise ValueError("a Secret may not be stored in history")
+        raise TypeError(f"cannot store {type(item).__name__} in history")
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=refuse)
+
+
+def _quota_values(quota: Quota) -> tuple[int | None, int | None, int | None]:
+    return quota.limit, quota.remaining, quota.reset
+
+
+def _receipt_fields(receipt: Receipt) -> dict[str, Any]:
+    fields = receipt.fields()
+    # acknowledged_by is a user key: keep only a masked hint, as for our own keys.
+    if fields["acknowledged_by"]:
+        fields["acknowledged_by"] = Secret(fields["acknowledged_by"]).masked()
+    return fields
+
+
+def _row(row: sqlite3.Row) -> HistoryRow:
+    info = row["receipt_info"]
+    state = row["receipt_state"]
+    return HistoryRow(
+        id=row["id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        status=Status(row["status"]),
+        origin=row["origin"],
+        profile=row["profile"],
+        priority=row["priority"],
+        title=row["title"],
+        message=row["message"],
+        params=MappingProxyType(json.loads(row["params"])),
+        request_id=row["request_id"],
+        receipt=row["receipt"],
+        receipt_state=None if state is None else ReceiptState(state),
+        receipt_info=_receipt_from(json.loads(info)) if info else None,
+        quota=Quota(row["quota_limit"], row["quota_remaining"], row["quota_reset"]),
+        error=row["error"],
+        meta=MappingProxyType(json.loads(row["meta"])),
+    )
+
+
+def _receipt_from(info: Mapping[str, Any]) -> Receipt:
+    return Receipt(
+        receipt=str(info.get("receipt", "")),
+        acknowledged=bool(info.get("acknowledged")),
+        acknowledged_at=int(info.get("acknowledged_at") or 0),
+        acknowledged_by=str(info.get("acknowledged_by", "")),
+        acknowledged_by_device=str(info.get("acknowledged_by_device", "")),
+        last_delivered_at=int(info.get("last_delivered_at") or 0),
+        expired=bool(info.get("expired")),
+        expires_at=int(info.get("expires_at") or 0),
+        called_back=bool(info.get("called_back")),
+        called_back_at=int(info.get("called_back_at") or 0),
+    )
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create missing folders as 0700 whatever the umask; leave existing ones alone."""
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # another process made it meanwhile
+        os.chmod(path, 0o700)
