@@ -52,6 +52,7 @@ exit codes:
 """
 
 STATUSES = ("sending", "sent", "failed", "interrupted")
+TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile")
 
 
 class UsageError(Exception):
@@ -293,7 +294,20 @@ class Context:
                 "run `pushover-tui config set token ...` and `pushover-tui config set user ...`, "
                 "set PUSHOVER_TOKEN and PUSHOVER_USER, or try `pushover-tui --demo`."
             )
-        return Outbox.open(active, data_dir(self.env), origin="cli")
+        return Outbox.open(active, data_dir(self.env), origin="cli", timeout=self.timeout())
+
+    def timeout(self) -> float | None:
+        """PUSHOVER_TUI_TIMEOUT: seconds to wait for Pushover's answer (default 15)."""
+        text = self.env.get("PUSHOVER_TUI_TIMEOUT", "")
+        if not text:
+            return None
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds <= 600:
+            raise UsageError(f"PUSHOVER_TUI_TIMEOUT must be seconds from 0 to 600, not {text!r}.")
+        return seconds
 
 
 def _read_message(ctx: Context, stdin: TextIO) -> str:
@@ -510,7 +524,8 @@ def cmd_config(ctx: Context) -> int:
         config = set_value(ctx.config, profile, args.key, args.value)
         save_config(config)
         shown = "(hidden)" if args.key in ("token", "user") else repr(args.value)
-        ctx.out.line(f"Set {args.key} = {shown} for profile {profile!r} in {config.path}")
+        where = "" if args.key in TOP_LEVEL_KEYS else f" for profile {profile!r}"
+        ctx.out.line(f"Set {args.key} = {shown}{where} in {config.path}")
         return EXIT_OK
     active = ctx.active()
     profile = active.profile
