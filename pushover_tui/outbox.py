@@ -38,7 +38,7 @@ class Sent:
     warnings: tuple[Problem, ...] = ()
 
 
-def test_message(
+def build_test_message(
     profile: Profile, *, now: datetime | None = None, host: str | None = None
 ) -> Message:
     """A clearly labelled test message with the profile's defaults."""
@@ -158,4 +158,4 @@ class Outbox:
         return Sent(row_id, result, warnings)
 
     async def send_test(self) -> Sent:
-        return await self.send(test_message(self.active.profile))
+        return await self.send(build_test_message(self.active.profile))

@@ -302,6 +302,16 @@ class Simulator:
         return f"{self.root_url}/1"
 
     # ---- configuration ----------------------------------------------------------------------
+    @property
+    def ack_after(self) -> float:
+        """Seconds after which new emergencies are acknowledged (0 = never)."""
+        return self._engine.ack_after
+
+    @ack_after.setter
+    def ack_after(self, seconds: float) -> None:
+        with self._lock:
+            self._engine.ack_after = seconds
+
     def add_app(self, token: str) -> None:
         self._engine.add_app(token)
 

@@ -1,0 +1,260 @@
+"""The send pipeline and the receipt tracker against the simulator over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from pushover_tui.api.errors import (
+    FieldProblemsError,
+    NoCredentialsError,
+    QuotaExceededError,
+    RejectedError,
+    TemporaryError,
+)
+from pushover_tui.api.models import Message, Priority, ReceiptState
+from pushover_tui.api.secret import Secret
+from pushover_tui.outbox import Outbox, apply_defaults, build_test_message
+from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
+from pushover_tui.store.config import Config, Profile, resolve
+from pushover_tui.store.history import History, Status
+
+
+class FakeClock:
+    """Shared by the simulator and the tracker's sleep, so 5 s polls take no real time."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.lock = threading.Lock()
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        with self.lock:
+            return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        with self.lock:
+            self.now += seconds
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def sim(clock):
+    with Simulator(ack_after=0, clock=clock) as simulator:
+        yield simulator
+
+
+def active_for(sim: Simulator, *, user: str = DEMO_USER, **profile_options):
+    profile = Profile(name="p", token=Secret(DEMO_TOKEN), user=Secret(user), **profile_options)
+    config = Config(path=Path("unused.toml"), default_profile="p", profiles=(profile,))
+    return resolve(config, api_url=sim.base_url, env={})
+
+
+@pytest.fixture
+async def outbox(sim, clock, tmp_path):
+    async with Outbox.open(active_for(sim), tmp_path, origin="cli", sleep=clock.sleep) as box:
+        yield box
+    box.history.close()
+
+
+def emergency(text: str = "fire", **options) -> Message:
+    return Message(text, priority=Priority.EMERGENCY, retry=30, expire=3600, **options)
+
+
+async def test_send_records_sent_row(outbox, sim):
+    sent = await outbox.send(Message("hello", title="t", sound="siren"))
+    row = outbox.history.get(sent.row_id)
+    assert row.status is Status.SENT
+    assert row.request_id == sent.result.request
+    assert row.params["sound"] == "siren"
+    assert row.origin == "cli" and row.profile == "p"
+    assert row.quota.remaining == 9_999
+    assert sim.messages[-1]["title"] == "t"
+
+
+async def test_field_problems_send_and_record_nothing(outbox, sim):
+    with pytest.raises(FieldProblemsError) as caught:
+        await outbox.send(Message("", title="x" * 251))
+    assert {p.field for p in caught.value.problems} == {"message", "title"}
+    assert sim.requests == []
+    assert outbox.history.count() == 0
+
+
+async def test_warnings_do_not_block(outbox):
+    sent = await outbox.send(emergency(ttl=60))
+    assert [w.field for w in sent.warnings] == ["ttl"]
+
+
+async def test_rejected_is_recorded_failed(sim, clock, tmp_path):
+    active = active_for(sim, user="u" * 30)
+    async with Outbox.open(active, tmp_path, origin="tui", sleep=clock.sleep) as box:
+        with pytest.raises(RejectedError) as caught:
+            await box.send(Message("x"))
+        [row] = box.history.page()
+    assert row.status is Status.FAILED
+    assert row.request_id == caught.value.request_id
+    assert "user" in row.error
+    assert len(sim.requests) == 1  # a 4xx is never retried
+
+
+async def test_quota_exceeded_is_recorded_failed(outbox, sim):
+    sim.set_remaining(DEMO_TOKEN, 0)
+    with pytest.raises(QuotaExceededError):
+        await outbox.send(Message("x"))
+    assert outbox.history.page()[0].status is Status.FAILED
+    assert len(sim.requests) == 1
+
+
+async def test_temporary_failure_then_success(outbox, sim, clock):
+    sim.inject_fault("500", count=1)
+    sent = await outbox.send(Message("x"))
+    assert outbox.history.get(sent.row_id).status is Status.SENT
+    assert [r.status for r in sim.requests] == [500, 200]
+    assert clock.sleeps == [5.0]
+
+
+async def test_temporary_failure_after_retries(outbox, sim):
+    sim.inject_fault("503", count=3)
+    with pytest.raises(TemporaryError):
+        await outbox.send(Message("x"))
+    row = outbox.history.page()[0]
+    assert row.status is Status.FAILED and "503" in row.error
+
+
+async def test_no_keys(sim, tmp_path):
+    config = Config(path=Path("x.toml"))
+    active = resolve(config, api_url=sim.base_url, env={})
+    async with Outbox.open(active, tmp_path, origin="cli") as box:
+        with pytest.raises(NoCredentialsError):
+            await box.send(Message("x"))
+
+
+def test_test_message_is_labelled_with_profile_defaults():
+    profile = Profile(name="p", priority=1, sound="bike", device="pixel")
+    message = build_test_message(profile, now=datetime(2026, 1, 2, 13, 45), host="box")
+    assert message.message == "Test from pushover-tui at 13:45 on box"
+    assert (message.priority, message.sound, message.device) == (1, "bike", "pixel")
+
+
+def test_apply_defaults_keeps_explicit_values():
+    profile = Profile(name="p", sound="bike", retry=120, expire=600)
+    message = apply_defaults(Message("x", sound="siren", priority=2), profile)
+    assert (message.sound, message.retry, message.expire) == ("siren", 120, 600)
+
+
+async def test_send_test_goes_through_pipeline(outbox, sim):
+    sent = await outbox.send_test()
+    assert outbox.history.get(sent.row_id).title == "pushover-tui test"
+
+
+# -- tracker -----------------------------------------------------------------------------------
+
+
+def receipt_polls(sim: Simulator, receipt: str):
+    return [r for r in sim.requests if r.path == f"/1/receipts/{receipt}.json"]
+
+
+async def test_tracker_polls_every_5s_until_acknowledged(outbox, sim):
+    changes = []
+    outbox.tracker.add_listener(changes.append)
+    sent = await outbox.send(emergency())
+    receipt = sent.result.receipt
+    for _ in range(20):  # let three polls happen on the fake clock
+        await asyncio.sleep(0.01)
+        if len(receipt_polls(sim, receipt)) >= 3:
+            break
+    sim.ack(receipt, device="pixel")
+    row = await asyncio.wait_for(outbox.tracker.wait(sent.row_id), 5)
+    assert row.receipt_state is ReceiptState.ACKNOWLEDGED
+    assert row.receipt_info.acknowledged_by_device == "pixel"
+    times = [r.time for r in receipt_polls(sim, receipt)]
+    assert all(b - a >= 5 for a, b in itertools.pairwise(times))
+    assert changes[-1].receipt_state is ReceiptState.ACKNOWLEDGED
+    polls = len(times)
+    await asyncio.sleep(0.05)
+    assert len(receipt_polls(sim, receipt)) == polls  # stopped
+    assert outbox.tracker.tracked == 0
+
+
+async def test_tracker_stops_at_expired(outbox):
+    sent = await outbox.send(Message("x", priority=2, retry=30, expire=12))
+    row = await asyncio.wait_for(outbox.tracker.wait(sent.row_id), 5)
+    assert row.receipt_state is ReceiptState.EXPIRED
+
+
+async def test_cancel_and_cancel_by_tag(outbox, sim):
+    first = await outbox.send(emergency("a", tags=("db",)))
+    second = await outbox.send(emergency("b", tags=("web", "db")))
+    third = await outbox.send(emergency("c", tags=("web",)))
+    await outbox.tracker.cancel(first.result.receipt)
+    assert outbox.history.get(first.row_id).receipt_state is ReceiptState.CANCELLED
+    assert await outbox.tracker.cancel_by_tag("db") == 1  # "a" was cancelled already
+    assert outbox.history.get(second.row_id).receipt_state is ReceiptState.CANCELLED
+    assert outbox.history.get(third.row_id).receipt_state is ReceiptState.AWAITING
+    assert outbox.tracker.tracked == 1
+
+
+async def test_open_receipts_resumed_by_next_run(sim, clock, tmp_path):
+    active = active_for(sim)
+    async with Outbox.open(active, tmp_path, origin="cli", sleep=clock.sleep) as box:
+        sent = await box.send(emergency())
+        await box.tracker.aclose()  # the process ends before it is acknowledged
+        box.history.close()
+    sim.ack(sent.result.receipt, device="iphone")
+    async with Outbox.open(active, tmp_path, origin="tui", sleep=clock.sleep) as box:
+        assert box.tracker.resume("p") == 1
+        row = await asyncio.wait_for(box.tracker.wait(sent.row_id), 5)
+        box.history.close()
+    assert row.receipt_state is ReceiptState.ACKNOWLEDGED
+
+
+async def test_tracker_uses_at_most_two_connections(outbox, sim):
+    for index in range(6):
+        await outbox.send(emergency(f"e{index}"))
+    for _ in range(30):
+        await asyncio.sleep(0.01)
+    assert sim.connections_seen() <= 2
+
+
+def test_killed_sender_becomes_interrupted(demo_config, isolated_env, simulator):
+    """SIGKILL the command line while the simulator holds the response: never lost."""
+    simulator.inject_fault("hang", count=1, seconds=30)
+    env = {**os.environ, **isolated_env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pushover_tui", "send", "in flight"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    data = Path(isolated_env["PUSHOVER_TUI_DATA"])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if (data / "history.sqlite3").exists():
+            with History.open(data) as history:
+                if history.count() == 1:
+                    break
+        time.sleep(0.05)
+    process.kill()
+    process.wait(10)
+    simulator.release()
+    active = resolve(demo_config, env={})
+    outbox = Outbox.open(active, data, origin="tui")
+    [row] = outbox.history.page()
+    outbox.history.close()
+    assert row.status is Status.INTERRUPTED
+    assert "Check your device" in row.error
