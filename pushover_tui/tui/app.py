@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -64,13 +64,27 @@ class StatusBar(Static):
         app.profile_changed.subscribe(self, lambda _: self.update(app.status_text()))
 
 
+def _lazy_screen(path: str) -> Callable[[], Screen]:
+    """A factory for MODES that imports the screen class at `path` when the mode first opens."""
+
+    def make() -> Screen:
+        import importlib
+
+        module, _, name = path.rpartition(".")
+        return getattr(importlib.import_module(module), name)()
+
+    return make
+
+
 class PushoverApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "pushover-tui"
-    MODES: ClassVar[dict[str, str]] = {
-        "config": "pushover_tui.tui.config_screen.ConfigScreen",
-        "compose": "pushover_tui.tui.compose_screen.ComposeScreen",
-        "history": "pushover_tui.tui.history_screen.HistoryScreen",
+    # Textual takes a string here only as the name of an installed screen, not an import path:
+    # each mode gets a factory that imports its screen on first use.
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
+        "config": _lazy_screen("pushover_tui.tui.config_screen.ConfigScreen"),
+        "compose": _lazy_screen("pushover_tui.tui.compose_screen.ComposeScreen"),
+        "history": _lazy_screen("pushover_tui.tui.history_screen.HistoryScreen"),
     }
     # F-keys and ctrl combinations work while a text field has focus; letters would be typed.
     BINDINGS: ClassVar[list[BindingType]] = [
