@@ -317,6 +317,14 @@ class PushoverApp(App[int]):
         self.switch_mode("history")
         self.screen.post_message(ActionRequested("filter", filters))
 
+    async def action_quit(self) -> None:
+        """Quit; a screen with unsaved work asks first via its `confirm_leave(proceed)`."""
+        confirm_leave = getattr(self.screen, "confirm_leave", None)
+        if callable(confirm_leave):
+            confirm_leave(self.exit)
+        else:
+            self.exit()
+
     # -- errors ----------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
