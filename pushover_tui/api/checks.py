@@ -63,11 +63,11 @@ def check_token(token: str) -> list[Problem]:
 
 def check_users(users: str) -> list[Problem]:
     """One user or group key, or up to 50 separated by commas."""
-    keys = [key.strip() for key in users.split(",")] if users else []
+    keys = users.split(",") if users else []
     if len(keys) > MAX_USERS:
         return [Problem("user", f"At most {MAX_USERS} user keys per message ({len(keys)} given).")]
     if len(keys) <= 1:
-        return check_key("user", users.strip(), "user or group key")
+        return check_key("user", users, "user or group key")
     for position, key in enumerate(keys, 1):
         if problems := check_key("user", key, f"user key number {position}"):
             return problems
@@ -147,14 +147,13 @@ def check_attachment(message: Message) -> list[Problem]:
     attachment = message.attachment
     if attachment is None:
         return []
-    if attachment.path is not None:
-        if not attachment.path.exists():
-            return [Problem("attachment", f"No file at {attachment.path}: check the path.")]
-        if not attachment.path.is_file():
-            return [
-                Problem("attachment", f"{attachment.path} is not a file: choose an image file.")
-            ]
     try:
+        if attachment.path is not None:
+            if not attachment.path.exists():
+                return [Problem("attachment", f"No file at {attachment.path}: check the path.")]
+            if not attachment.path.is_file():
+                text = f"{attachment.path} is not a file: choose an image file."
+                return [Problem("attachment", text)]
         size = attachment.size()
     except OSError as error:
         return [Problem("attachment", f"Cannot read the attachment: {error.strerror or error}.")]

@@ -47,6 +47,8 @@ def check_base_url(url: str) -> str:
         host = parts.hostname or ""
     except ValueError:  # e.g. an unclosed IPv6 bracket
         raise ConfigurationError("The API URL is not a valid URL: check its host.") from None
+    if parts.query or parts.fragment:
+        raise ConfigurationError("The API URL must not have a query string or fragment.")
     if parts.scheme == "https" and host:
         return url.strip().rstrip("/")
     if parts.scheme == "http" and _is_loopback(host):
@@ -270,12 +272,24 @@ class PushoverClient:
         files: dict[str, Any] | None,
     ) -> httpx.Request:
         url = self.base_url + path
-        secrets = {"token": self._token.reveal()}
+        # The keys are merged in by a helper so that no local variable here holds them; if
+        # building fails, the error is re-raised without httpx's frames (which hold the form).
+        try:
+            if method == "GET":
+                return self._http.build_request(method, url, params=self._with_keys(form, user))
+            return self._http.build_request(
+                method, url, data=self._with_keys(form, user), files=files
+            )
+        except Exception as error:
+            raise UnexpectedResponseError(
+                f"Could not build the request to {path}: {type(error).__name__}", status_code=0
+            ) from None
+
+    def _with_keys(self, form: dict[str, str] | None, user: Secret | None) -> dict[str, str]:
+        keys = {"token": self._token.reveal()}
         if user is not None:
-            secrets["user"] = user.reveal()
-        if method == "GET":
-            return self._http.build_request(method, url, params={**(form or {}), **secrets})
-        return self._http.build_request(method, url, data={**(form or {}), **secrets}, files=files)
+            keys["user"] = user.reveal()
+        return {**(form or {}), **keys}
 
     def _describe_status(self, response: httpx.Response, user: Secret | None = None) -> str:
         status = response.status_code
