@@ -459,7 +459,7 @@ async def test_receipt_acknowledged(client: PushoverClient, api: respx.Router) -
     )
     receipt = await client.receipt(RECEIPT)
     assert receipt.state is ReceiptState.ACKNOWLEDGED
-    assert receipt.acknowledged_by == "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
+    assert receipt.acknowledged_by == "uQiR" + "•" * 26  # a user key: masked
     assert receipt.acknowledged_by_device == "phone"
     assert receipt.called_back and receipt.called_back_at == 1_700_000_201
 

@@ -203,7 +203,10 @@ class PushoverClient:
             receipt=receipt,
             acknowledged=bool(_int_or_none(body.get("acknowledged"))),
             acknowledged_at=_int_or_none(body.get("acknowledged_at")) or 0,
-            acknowledged_by=str(body.get("acknowledged_by") or ""),
+            # A user key: only a masked hint leaves the client.
+            acknowledged_by=Secret(str(body.get("acknowledged_by") or "")).masked()
+            if body.get("acknowledged_by")
+            else "",
             acknowledged_by_device=str(body.get("acknowledged_by_device") or ""),
             last_delivered_at=_int_or_none(body.get("last_delivered_at")) or 0,
             expired=bool(_int_or_none(body.get("expired"))),
