@@ -165,7 +165,8 @@ class PushoverClient:
         receipt = body.get("receipt")
         return SendResult(
             request=str(body.get("request", "")),
-            receipt=str(receipt) if receipt else None,
+            # Only a string can be a receipt: anything else would be polled forever in vain.
+            receipt=receipt if isinstance(receipt, str) and receipt else None,
             quota=quota_from_headers(headers),
         )
 
@@ -174,8 +175,8 @@ class PushoverClient:
         form = {"device": device} if device else {}
         body, _ = await self._call("POST", "/users/validate.json", form=form, user=Secret(user))
         return UserCheck(
-            devices=tuple(str(d) for d in body.get("devices") or ()),
-            licenses=tuple(str(lic) for lic in body.get("licenses") or ()),
+            devices=_texts(body.get("devices")),
+            licenses=_texts(body.get("licenses")),
             group=bool(body.get("group")),
             request=str(body.get("request", "")),
         )
@@ -310,7 +311,7 @@ class PushoverClient:
         status = response.status_code
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
             body = None
         if not isinstance(body, dict):
             text = (
@@ -325,7 +326,7 @@ class PushoverClient:
             raise UnexpectedResponseError(text, status_code=status)
         if status < 300 and body.get("status") == 1:
             return body
-        errors = tuple(redact(str(e), self._token, user) for e in body.get("errors") or () if e)
+        errors = tuple(redact(e, self._token, user) for e in _texts(body.get("errors")))
         fields = {
             key: redact(str(value), self._token, user)
             for key, value in body.items()
@@ -351,5 +352,12 @@ def _describe(error: httpx.RequestError, *secrets: Secret | None) -> str:
 def _int_or_none(value: Any) -> int | None:
     try:
         return None if value is None or value == "" else int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
         return None
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    """A list of strings from the API (errors, devices...), whatever shape the body gave it."""
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value if item not in (None, ""))
+    return (str(value),) if value not in (None, "") else ()
