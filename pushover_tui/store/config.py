@@ -251,6 +251,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
         line = int(match.group(1)) if match else None
         detail = _TOML_POSITION.sub("", message).strip() or "invalid TOML"
         raise ConfigFileError(path, f"invalid TOML: {detail}", line) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigFileError(path, "invalid TOML: arrays or tables nested too deeply") from None
     return _parse(path, text, data)
 
 
