@@ -297,7 +297,7 @@ class Context:
         return Outbox.open(active, data_dir(self.env), origin="cli", timeout=self.timeout())
 
     def timeout(self) -> float | None:
-        """PUSHOVER_TUI_TIMEOUT: seconds to wait for Pushover's answer (default 15)."""
+        """PUSHOVER_TUI_TIMEOUT: seconds to wait for Pushover's answer (default 10)."""
         text = self.env.get("PUSHOVER_TUI_TIMEOUT", "")
         if not text:
             return None

@@ -27,7 +27,7 @@ from pushover_tui.api.models import Message, Quota, Receipt, SendResult, UserChe
 from pushover_tui.api.secret import Secret, redact, redact_url
 
 DEFAULT_BASE_URL = "https://api.pushover.net/1"
-DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)  # Pushover answers in well under a second
 RETRY_GAP = 5.0  # Pushover: never retry sooner than 5 seconds after the previous request
 DEFAULT_RETRIES = 2
 MAX_CONNECTIONS = 2  # Pushover: at most 2 concurrent connections
@@ -49,10 +49,9 @@ def check_base_url(url: str) -> str:
         raise ConfigurationError("The API URL is not a valid URL: check its host.") from None
     if parts.query or parts.fragment:
         raise ConfigurationError("The API URL must not have a query string or fragment.")
-    if parts.scheme == "https" and host:
-        return url.strip().rstrip("/")
-    if parts.scheme == "http" and _is_loopback(host):
-        return url.strip().rstrip("/")
+    if (parts.scheme == "https" and host) or (parts.scheme == "http" and _is_loopback(host)):
+        # The API lives under /1: a bare host means that version.
+        return url.strip().rstrip("/") + ("/1" if parts.path in ("", "/") else "")
     if parts.scheme == "http":
         raise ConfigurationError(
             f"Refusing plain http:// to {host or 'an empty host'}: use https:// "
