@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pushover_tui.api.models import Message, Priority
+from pushover_tui.api.models import Attachment, Message, Priority
 
 MESSAGE_MAX = 1024
 TITLE_MAX = 250
@@ -176,9 +176,62 @@ def check_attachment(message: Message) -> list[Problem]:
     return []
 
 
+_TEXT_FIELDS = ("message", "title", "url", "url_title", "sound", "device", "callback")
+_INT_FIELDS = ("timestamp", "ttl", "retry", "expire")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_types(message: Message) -> list[Problem]:
+    """Fields of the wrong type (a library caller's mistake) or text that is not valid Unicode
+    (undecodable bytes from a terminal or a pipe arrive as lone surrogates): one clear problem
+    each, instead of an exception deeper down."""
+    problems: list[Problem] = []
+    for name in _TEXT_FIELDS:
+        value = getattr(message, name)
+        label = name.replace("_", " ").capitalize()
+        if not isinstance(value, str):
+            problems.append(Problem(name, f"{label} must be text, not {type(value).__name__}."))
+        elif not _is_utf8(value):
+            problems.append(
+                Problem(name, f"{label} holds bytes that are not valid UTF-8 text: re-type it.")
+            )
+    if not _is_int(message.priority):
+        problems.append(Problem("priority", "Priority must be -2, -1, 0, 1 or 2."))
+    for name in _INT_FIELDS:
+        value = getattr(message, name)
+        if value is not None and not _is_int(value):
+            problems.append(
+                Problem(name, f"{name.capitalize()} must be a whole number of seconds.")
+            )
+    for name in ("html", "monospace"):
+        if not isinstance(getattr(message, name), bool | int):
+            problems.append(Problem(name, f"{name.capitalize()} must be on or off."))
+    tags = message.tags
+    if not isinstance(tags, tuple | list) or not all(isinstance(tag, str) for tag in tags):
+        problems.append(Problem("tags", "Tags must be a list of words."))
+    elif not all(_is_utf8(tag) for tag in tags):
+        problems.append(Problem("tags", "A tag holds bytes that are not valid UTF-8 text."))
+    if message.attachment is not None and not isinstance(message.attachment, Attachment):
+        problems.append(Problem("attachment", "The attachment must be an image file."))
+    return problems
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_message(message: Message) -> list[Problem]:
     """Every documented rule for one message. Errors block sending; warnings only inform."""
-    problems: list[Problem] = []
+    if problems := check_types(message):
+        return problems  # the rules below assume the right types
+    problems = []
     if not message.message.strip():
         problems.append(Problem("message", "The message is empty: write something to send."))
     problems += check_length("message", message.message, MESSAGE_MAX, "The message")
