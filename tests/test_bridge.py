@@ -142,6 +142,7 @@ def idle(client: TestClient) -> None:
 def test_event_alert_is_sent_exactly_as_the_plugin_did(bridge, client, simulator) -> None:
     response = bridge.post(client, "event_alert", fixture("event_alert"))
     assert response.status_code == 202
+    assert response.json() == {"status": "queued", "id": 1}
     sent = wait_for(lambda: simulator.messages)
     assert len(sent) == 1
     message = sent[0]
@@ -299,7 +300,7 @@ def test_nothing_secret_is_logged(bridge, client, caplog) -> None:
     client.post("/sentry?secret=guess", content=fixture("legacy"))
     idle(client)
     text = caplog.text
-    assert "resource=event_alert action=triggered issue=1170820242 outcome=queued" in text
+    assert "resource=event_alert action=triggered issue=1170820242 outcome=queued #1" in text
     assert "resource=legacy action=- issue=- outcome=bad secret" in text
     for secret in (CLIENT_SECRET, SHARED_SECRET, DEMO_TOKEN, DEMO_USER, "guess"):
         assert secret not in text

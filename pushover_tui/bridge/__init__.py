@@ -44,6 +44,7 @@ def run_bridge(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     env: Mapping[str, str] = os.environ,
+    timeout: float | None = None,
     show: Callable[[str], None] = print,
 ) -> int:
     """Serve `POST /sentry` until interrupted. Raises PushoverError for unusable settings."""
@@ -70,7 +71,8 @@ def run_bridge(
     from pushover_tui.bridge.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    app = create_app(settings, active, data_folder)
+    options = {} if timeout is None else {"timeout": timeout}
+    app = create_app(settings, active, data_folder, outbox_options=options)
     accepts = []
     if settings.client_secret:
         accepts.append("Internal Integration webhooks (signed)")

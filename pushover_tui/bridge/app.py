@@ -90,16 +90,26 @@ def create_app(
         finally:
             await service.stop()
 
-    def reply(status: int, outcome: str, resource: str, action: str, issue: str) -> JSONResponse:
+    def reply(
+        status: int,
+        outcome: str,
+        resource: str,
+        action: str = "-",
+        issue: str = "-",
+        alert_id: int | None = None,
+    ) -> JSONResponse:
         log.info(
-            "sentry webhook resource=%s action=%s issue=%s outcome=%s",
+            "sentry webhook resource=%s action=%s issue=%s outcome=%s%s",
             _clean(resource),
             _clean(action),
             _clean(issue),
             outcome,
+            "" if alert_id is None else f" #{alert_id}",
         )
-        key = "status" if status < 400 else "error"
-        return JSONResponse({key: outcome}, status_code=status)
+        body: dict[str, Any] = {"status" if status < 400 else "error": outcome}
+        if alert_id is not None:
+            body["id"] = alert_id
+        return JSONResponse(body, status_code=status)
 
     async def sentry(request: Request) -> JSONResponse:
         resource = request.headers.get(RESOURCE_HEADER, "").strip().lower()
@@ -107,24 +117,27 @@ def create_app(
         try:
             body = await _read_body(request)
         except _TooLarge:
-            return reply(413, "body too large", kind, "-", "-")
+            return reply(413, "body too large", kind)
         except _BadLength:
-            return reply(400, "bad Content-Length", kind, "-", "-")
+            return reply(400, "bad Content-Length", kind)
 
         if resource:
-            if not valid_signature(
-                body, request.headers.get(SIGNATURE_HEADER), settings.client_secret.reveal()
-            ):
-                return reply(401, "bad signature", kind, "-", "-")
+            if not settings.client_secret:
+                return reply(401, "bad signature (no client_secret configured)", kind)
+            signature = request.headers.get(SIGNATURE_HEADER)
+            if not valid_signature(body, signature, settings.client_secret.reveal()):
+                return reply(401, "bad signature", kind)
+        elif not settings.shared_secret:
+            return reply(401, "bad secret (no shared_secret configured)", kind)
         elif not same_secret(request.query_params.get("secret"), settings.shared_secret.reveal()):
-            return reply(401, "bad secret", kind, "-", "-")
+            return reply(401, "bad secret", kind)
 
         if resource and resource not in HANDLED_RESOURCES:
-            return reply(202, "ignored", kind, "-", "-")
+            return reply(202, "ignored", kind)
         try:
             payload = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):
-            return reply(400, "malformed JSON", kind, "-", "-")
+            return reply(400, "malformed JSON", kind)
         action = payload.get("action", "") if isinstance(payload, dict) else ""
         action = action if isinstance(action, str) else ""
         try:
@@ -136,14 +149,14 @@ def create_app(
                 request_id=request.headers.get("request-id", ""),
             )
         except PayloadError as error:
-            return reply(400, f"unrecognised payload: {error}", kind, action, "-")
+            return reply(400, f"unrecognised payload: {error}", kind, action)
         if job is None:
-            return reply(202, "ignored", kind, action, "-")
+            return reply(202, "ignored", kind, action)
         alert_id = service.accept(job)
         if alert_id is None:
             return reply(202, "duplicate", kind, job.action, job.issue)
-        what = "queued" if job.kind == "send" else f"cancel {job.tag} queued"
-        return reply(202, f"{what} (#{alert_id})", kind, job.action, job.issue)
+        outcome = "queued" if job.kind == "send" else "cancel queued"
+        return reply(202, outcome, kind, job.action, job.issue, alert_id)
 
     app = Starlette(routes=[Route("/sentry", sentry, methods=["POST"])], lifespan=lifespan)
     app.state.service = service
