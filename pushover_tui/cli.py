@@ -205,6 +205,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="acknowledge emergencies after this many seconds (0 = never)",
     )
+
+    bridge = command(
+        "bridge",
+        "receive Sentry webhooks on POST /sentry and send them as notifications "
+        "(needs pip install 'pushover-tui[bridge]')",
+    )
+    bridge.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (put a reverse proxy in front)"
+    )
+    bridge.add_argument("--port", type=_int_arg("port", 0, 65535), default=8686)
     return parser
 
 
@@ -581,6 +591,23 @@ def cmd_simulator(ctx: Context) -> int:
     return run_standalone(host=args.host, port=args.port, ack_after=args.ack_after)
 
 
+def cmd_bridge(ctx: Context) -> int:
+    from pushover_tui.bridge import run_bridge
+    from pushover_tui.store.config import data_dir
+
+    args = ctx.args
+    return run_bridge(
+        ctx.config,
+        ctx.active(),
+        data_dir(ctx.env),
+        host=args.host,
+        port=args.port,
+        env=ctx.env,
+        timeout=ctx.timeout(),
+        show=ctx.out.line,
+    )
+
+
 def cmd_tui(ctx: Context) -> int:
     from pushover_tui.tui.app import run
 
@@ -648,6 +675,7 @@ def main(
         "config": lambda: cmd_config(ctx),
         "locate": lambda: cmd_locate(ctx),
         "simulator": lambda: cmd_simulator(ctx),
+        "bridge": lambda: cmd_bridge(ctx),
     }
     try:
         return int(handlers[args.command]())

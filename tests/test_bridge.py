@@ -472,3 +472,29 @@ def test_missing_extra_names_the_pip_command(monkeypatch) -> None:
     )
     with pytest.raises(MissingExtraError, match=r"pip install 'pushover-tui\[bridge\]'"):
         check_extra()
+
+
+def test_cli_bridge_without_the_extra_names_it_and_exits_1(isolated_env, monkeypatch) -> None:
+    import importlib.util
+    import io
+
+    from pushover_tui.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "starlette" else real(name)
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["bridge"], env=isolated_env, stdout=out, stderr=err) == 1
+    assert "pip install 'pushover-tui[bridge]'" in err.getvalue()
+
+
+def test_cli_bridge_refuses_to_start_without_any_secret(demo_config, isolated_env) -> None:
+    import io
+
+    from pushover_tui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["bridge", "--port", "0"], env=isolated_env, stdout=out, stderr=err) == 2
+    assert "[bridge] client_secret" in err.getvalue()
+    assert "SENTRY_CLIENT_SECRET" in err.getvalue()
