@@ -6,11 +6,23 @@ import asyncio
 import ipaddress
 import logging
 import re
+import sys
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+if "httpx" not in sys.modules:
+    # httpx's __init__ imports its optional command-line tool (httpx._main), which loads click,
+    # rich and pygments whenever they are installed (Textual brings rich and pygments): about
+    # 60 ms on every `pushover-tui send`. We never use that tool: let httpx take its fallback,
+    # then forget the marker so an explicit `import httpx._main` still works.
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+    try:
+        import httpx
+    finally:
+        if "httpx._main" in sys.modules and sys.modules["httpx._main"] is None:
+            del sys.modules["httpx._main"]
 import httpx
 
 from pushover_tui import __version__
