@@ -254,7 +254,6 @@ class ConfigScreen(Screen[None]):
     ConfigScreen #profile-bar > Label { padding: 1 1 0 0; width: auto; text-style: bold; }
     ConfigScreen #profile { width: 34; }
     ConfigScreen #profile-bar Button { min-width: 9; margin-left: 1; }
-    ConfigScreen #profile-note { padding: 1 0 0 2; color: $text-muted; width: 1fr; }
 
     ConfigScreen #config-body { height: 1fr; }
     ConfigScreen #config-form { width: 1fr; padding: 0 1 0 1; }
@@ -339,7 +338,6 @@ class ConfigScreen(Screen[None]):
             yield Button("Rename…", id="profile-rename")
             yield Button("Delete…", id="profile-delete")
             yield Button("Make default", id="profile-default")
-            yield Static("", id="profile-note")
         with Horizontal(id="config-body"):
             with VerticalScroll(id="config-form"):
                 yield from self._row(
@@ -522,13 +520,6 @@ class ConfigScreen(Screen[None]):
         self.query_one("#profile-default", Button).disabled = (
             not in_file or config.default_profile == name
         )
-        count = len(config.profiles)
-        note = (
-            "Not in the file yet: save to create it."
-            if not in_file
-            else f"{count} profile{'s' if count != 1 else ''} in the config file"
-        )
-        self.query_one("#profile-note", Static).update(note)
 
     @on(Select.Changed, "#profile")
     def _profile_picked(self, event: Select.Changed) -> None:
@@ -733,7 +724,7 @@ class ConfigScreen(Screen[None]):
         if name == "token":
             if self._input("token").value:
                 return "✓ 30 letters and digits", "-ok"
-            return "Your application's API token (30 letters, digits).", ""
+            return "The API token of your Pushover application.", ""
         if name == "user":
             if self._input("user").value:
                 return "✓ 30 letters and digits", "-ok"
