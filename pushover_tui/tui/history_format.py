@@ -1,0 +1,104 @@
+"""How the history screen words and times things: pure functions, no widgets.
+
+`clock` is read on every call so tests (and snapshots) can freeze what "now" is.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from pushover_tui.api.models import Priority, ReceiptState
+from pushover_tui.store.history import HistoryRow, Status
+
+clock: Callable[[], float] = time.time
+
+STATUS_LABELS = {
+    Status.SENDING: "sending…",
+    Status.SENT: "sent",
+    Status.FAILED: "failed",
+    Status.INTERRUPTED: "interrupted",
+}
+RECEIPT_LABELS = {
+    ReceiptState.AWAITING: "awaiting",
+    ReceiptState.ACKNOWLEDGED: "acknowledged",
+    ReceiptState.EXPIRED: "expired",
+    ReceiptState.CANCELLED: "cancelled",
+}
+_KEY_RE = re.compile(r"^[A-Za-z0-9]{30}$")
+
+
+def now() -> float:
+    return clock()
+
+
+def short_time(timestamp: float, *, reference: float | None = None) -> str:
+    """Compact for a table cell: 14:03:22 today, 01-05 14:03 this year, else 2024-01-05."""
+    when = datetime.fromtimestamp(timestamp)
+    today = datetime.fromtimestamp(now() if reference is None else reference)
+    if when.date() == today.date():
+        return when.strftime("%H:%M:%S")
+    if when.year == today.year:
+        return when.strftime("%m-%d %H:%M")
+    return when.strftime("%Y-%m-%d")
+
+
+def full_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def clock_time(timestamp: float) -> str:
+    """A receipt moment: just the time when it is today, else date and time."""
+    when = datetime.fromtimestamp(timestamp)
+    if when.date() == datetime.fromtimestamp(now()).date():
+        return when.strftime("%H:%M:%S")
+    return full_time(timestamp)
+
+
+def duration(seconds: float) -> str:
+    """mm:ss, or h:mm:ss past an hour."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def priority_label(priority: int) -> str:
+    try:
+        return Priority(priority).label
+    except ValueError:
+        return str(priority)
+
+
+def preview(row: HistoryRow) -> str:
+    """Title and message on one line."""
+    text = f"{row.title} — {row.message}" if row.title else row.message
+    return " ".join(text.split())
+
+
+def masked_key(value: str) -> str:
+    """A user key as a short hint; the store already masks it, this never trusts that."""
+    if not value:
+        return ""
+    if _KEY_RE.match(value) or "•" in value:
+        return value[:4] + "••••"
+    return value
+
+
+def expires_at(row: HistoryRow) -> float | None:
+    """When an emergency stops retrying: the receipt's word, else sent time + expire."""
+    if row.receipt_info is not None and row.receipt_info.expires_at:
+        return float(row.receipt_info.expires_at)
+    expire = row.params.get("expire")
+    if row.receipt and expire not in (None, ""):
+        return row.created_at + int(expire)
+    return None
+
+
+def receipt_summary(row: HistoryRow) -> str:
+    """The receipt column: its state, with the countdown for open emergencies."""
+    if row.receipt_state is None:
+        return ""
+    return RECEIPT_LABELS[row.receipt_state]

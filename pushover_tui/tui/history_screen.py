@@ -1,0 +1,482 @@
+"""History: every message sent, newest first, with live emergency receipts.
+
+The list pages from SQLite through a line-API table (history_table), so it opens and jumps to
+either end as fast with 100,000 rows as with 100. It refreshes by itself: on the app's
+`history_changed` signal (sends, receipt polls, cancels) and, for rows other processes write
+(the command line, cron jobs), by polling the store's `data_version()` every couple of seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Checkbox, Footer, Input, Select, Static
+
+from pushover_tui.api.errors import PushoverError
+from pushover_tui.api.models import Message, ReceiptState
+from pushover_tui.store.history import HistoryFilter, HistoryRow, Status
+from pushover_tui.tui.app import StatusBar
+from pushover_tui.tui.history_detail import HistoryDetail
+from pushover_tui.tui.history_modals import ConfirmModal, TagModal
+from pushover_tui.tui.history_table import HistoryTable, RowSource
+from pushover_tui.tui.messages import ActionRequested
+
+if TYPE_CHECKING:
+    from pushover_tui.tui.app import PushoverApp
+
+EMPTY_TEXT = "No messages yet — send one from Compose (F3)."
+EMPTY_HINT = (
+    "Everything you send from here or from the command line shows up in this list, "
+    "with live receipts for emergencies."
+)
+STATUS_OPTIONS = [
+    ("Sending", Status.SENDING.value),
+    ("Sent", Status.SENT.value),
+    ("Failed", Status.FAILED.value),
+    ("Interrupted", Status.INTERRUPTED.value),
+]
+
+
+class HistoryScreen(Screen[None]):
+    """The history mode (F4)."""
+
+    DATA_POLL_SECONDS = 2.0  # how often rows written by other processes are looked for
+    SEARCH_DELAY = 0.3  # typing pause before the search runs
+    COUNTDOWN_SECONDS = 1.0
+
+    DEFAULT_CSS = """
+    HistoryScreen { layout: vertical; }
+    HistoryScreen #history-filters { height: auto; padding: 0 1; }
+    HistoryScreen #history-search { width: 1fr; }
+    HistoryScreen #history-status { width: 24; }
+    HistoryScreen #history-awaiting { width: auto; }
+    HistoryScreen #history-body { height: 1fr; }
+    HistoryScreen #history-list { width: 1fr; }
+    HistoryScreen HistoryTable { height: 1fr; }
+    HistoryScreen #history-count {
+        height: 1; padding: 0 1; color: $text-muted; background: $panel;
+    }
+    HistoryScreen HistoryDetail { width: 36%; min-width: 38; max-width: 60; }
+    HistoryScreen #history-empty {
+        display: none; height: 1fr; width: 1fr; content-align: center middle;
+        text-align: center; color: $text-muted;
+    }
+    HistoryScreen.-empty #history-body, HistoryScreen.-empty #history-filters { display: none; }
+    HistoryScreen.-empty #history-empty { display: block; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # The search field's placeholder and the detail panel name the keys the footer leaves out.
+        Binding("ctrl+f", "focus_search", "Search", show=False, id="history.search"),
+        Binding("escape", "focus_list", "List", show=False, id="history.focus_list"),
+        # Letters act only while the list has focus (they would be typed into the search).
+        Binding(
+            "r", "resend", "Resend", tooltip="Open Compose with this message", id="history.resend"
+        ),
+        Binding(
+            "c",
+            "cancel_retries",
+            "Cancel",
+            tooltip="Cancel the emergency's retries",
+            id="history.cancel",
+        ),
+        Binding("t", "cancel_tag", "Cancel by tag", show=False, id="history.cancel_tag"),
+        Binding("y", "copy_json", "Copy", tooltip="Copy the message as JSON", id="history.copy"),
+        Binding("d,delete", "delete_row", "Delete", id="history.delete"),
+        Binding(
+            "X", "clear_history", "Clear", tooltip="Clear the whole history", id="history.clear"
+        ),
+    ]
+    _LIST_ACTIONS = frozenset(
+        {"resend", "cancel_retries", "cancel_tag", "copy_json", "delete_row", "clear_history"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._status: Status | None = None
+        self._search = ""
+        self._awaiting = False
+        self._seen_version: int | None = None
+        self._stale = False
+        self._reload_pending = False
+        self._search_timer: Timer | None = None
+        self._ready = False
+        self._bindings_state: tuple[bool, ...] = ()
+        self._pending_filter: dict[str, Any] | None = None
+
+    @property
+    def pushover(self) -> PushoverApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Horizontal(id="history-filters"):
+            yield Input(
+                placeholder="Search title, message, request id, receipt, error…  (ctrl+f)",
+                id="history-search",
+            )
+            yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status")
+            yield Checkbox("Awaiting ack only", id="history-awaiting")
+        with Horizontal(id="history-body"):
+            with Vertical(id="history-list"):
+                yield HistoryTable(id="history-table")
+                yield Static("", id="history-count", markup=False)
+            yield HistoryDetail(id="history-detail")
+        empty = Content.assemble((EMPTY_TEXT, "bold $text"), "\n\n", EMPTY_HINT)
+        yield Static(empty, id="history-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.app.is_headless:
+            self.query_one("#history-search", Input).cursor_blink = False
+        self.pushover.history_changed.subscribe(self, self._history_changed)
+        self.set_interval(self.DATA_POLL_SECONDS, self._poll_data_version)
+        self.set_interval(self.COUNTDOWN_SECONDS, self._tick)
+        self._ready = True
+        if self._pending_filter is not None:
+            # The palette opened this screen with a filter before it was built.
+            self.apply_filter(**self._pending_filter)
+        else:
+            self.reload(keep=False)
+        self.query_one(HistoryTable).focus()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self.reload()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def _filters(self) -> HistoryFilter:
+        return HistoryFilter(status=self._status, search=self._search)
+
+    def reload(self, *, keep: bool = True) -> None:
+        """Count and show the rows matching the filters; only visible windows are read."""
+        history = self.pushover.history
+        try:
+            self._seen_version = history.data_version()
+            source = RowSource(history, self._filters(), awaiting_only=self._awaiting)
+            empty = source.total == 0 and (not source.filtered or history.count() == 0)
+        except PushoverError as error:
+            self.notify(str(error), title="History", severity="error", markup=False)
+            return
+        self._stale = False
+        self.set_class(empty, "-empty")
+        table = self.query_one(HistoryTable)
+        table.load(source, keep=keep)
+        if not empty and self.focused is None:
+            table.focus()  # the first rows just arrived on the empty page
+        self._update_bindings()
+
+    def _schedule_reload(self) -> None:
+        """Coalesce bursts of changes into one reload after the current messages."""
+        if not self.is_current:
+            self._stale = True
+            return
+        if not self._reload_pending:
+            self._reload_pending = True
+            self.call_later(self._run_scheduled_reload)
+
+    def _run_scheduled_reload(self) -> None:
+        self._reload_pending = False
+        self.reload()
+
+    def _history_changed(self, _row: HistoryRow | None) -> None:
+        self._schedule_reload()
+
+    def _poll_data_version(self) -> None:
+        """Rows written by another process (the CLI) bump the file's data_version."""
+        try:
+            version = self.pushover.history.data_version()
+        except PushoverError:
+            return  # closing, or the file is gone: the next reload reports it
+        if version != self._seen_version:
+            self._schedule_reload()
+
+    def _tick(self) -> None:
+        if self.is_current:
+            self.query_one(HistoryDetail).tick()
+
+    # -- table events ------------------------------------------------------------------------
+
+    @on(HistoryTable.Highlighted)
+    def _highlighted(self, event: HistoryTable.Highlighted) -> None:
+        self.query_one(HistoryDetail).show(event.row)
+        self._update_bindings()
+
+    @on(HistoryTable.ViewChanged)
+    def _view_changed(self, event: HistoryTable.ViewChanged) -> None:
+        self.query_one("#history-count", Static).update(self._count_text(event.table))
+
+    def _count_text(self, table: HistoryTable) -> str:
+        total = table.total
+        source = table.source
+        if total == 0:
+            text = "no rows"
+        else:
+            first, last = table.first_visible + 1, table.last_visible + 1
+            text = f"rows {first:,}–{last:,} of {total:,}"
+            text += f"  ·  selected {table.cursor + 1:,}"
+        if source is not None and source.filtered:
+            parts = []
+            if self._status is not None:
+                parts.append(f"status {self._status}")
+            if self._awaiting:
+                parts.append("awaiting acknowledgement")
+            if self._search.strip():
+                parts.append(f"“{self._search.strip()}”")
+            text += "  ·  filtered: " + ", ".join(parts)
+        else:
+            text += "  ·  newest first"
+        return text
+
+    # -- filters -----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#history-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(self.SEARCH_DELAY, self._apply_search)
+
+    @on(Input.Submitted, "#history-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self._apply_search()
+        self.query_one(HistoryTable).focus()
+
+    def _apply_search(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        value = self.query_one("#history-search", Input).value
+        if value != self._search:
+            self._search = value
+            self.reload(keep=False)
+
+    @on(Select.Changed, "#history-status")
+    def _status_changed(self, event: Select.Changed) -> None:
+        status = None if event.select.is_blank() else Status(str(event.value))
+        if status != self._status:
+            self._status = status
+            self.reload(keep=False)
+
+    @on(Checkbox.Changed, "#history-awaiting")
+    def _awaiting_changed(self, event: Checkbox.Changed) -> None:
+        if event.value != self._awaiting:
+            self._awaiting = event.value
+            self.reload(keep=False)
+
+    def on_action_requested(self, event: ActionRequested) -> None:
+        if event.action != "filter":
+            return
+        event.stop()
+        if self._ready:
+            self.apply_filter(**event.arguments)
+        else:
+            self._pending_filter = dict(event.arguments)
+
+    def apply_filter(
+        self,
+        *,
+        status: str | Status | None = None,
+        receipt_state: str | ReceiptState | None = None,
+        search: str = "",
+        **unknown: Any,
+    ) -> None:
+        """Show exactly what was asked (other filters are reset)."""
+        if receipt_state is not None and ReceiptState(receipt_state) is not ReceiptState.AWAITING:
+            self.notify(
+                f"Only open emergencies can be filtered by receipt, not {receipt_state}.",
+                severity="warning",
+                markup=False,
+            )
+        self._status = None if status is None else Status(status)
+        self._awaiting = receipt_state is not None and (
+            ReceiptState(receipt_state) is ReceiptState.AWAITING
+        )
+        self._search = search
+        # State first: the Changed events these cause then find nothing to do.
+        self.query_one("#history-search", Input).value = search
+        select = self.query_one("#history-status", Select)
+        if self._status is None:
+            select.clear()
+        else:
+            select.value = self._status.value
+        self.query_one("#history-awaiting", Checkbox).value = self._awaiting
+        self.reload(keep=False)
+        self.query_one(HistoryTable).focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#history-search", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one(HistoryTable).focus()
+
+    # -- row actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in self._LIST_ACTIONS:
+            return True
+        if not isinstance(self.focused, HistoryTable) or self.has_class("-empty"):
+            return False  # letters belong to the search field then; nothing to act on
+        table = self.query_one(HistoryTable)
+        row = table.selected
+        if action == "clear_history":
+            return True if table.total else None
+        if action == "cancel_tag":
+            return True
+        if row is None:
+            return None
+        if action == "cancel_retries":
+            return True if row.receipt_state is ReceiptState.AWAITING else None
+        return True
+
+    def _update_bindings(self) -> None:
+        """Refresh the footer only when what check_action answers changes: every refresh
+        rebuilds the footer's widgets, far too slow to do on each cursor move."""
+        try:
+            table = self.query_one(HistoryTable)
+        except NoMatches:
+            return
+        row = table.selected
+        state = (
+            isinstance(self.focused, HistoryTable),
+            self.has_class("-empty"),
+            row is not None,
+            row is not None and row.receipt_state is ReceiptState.AWAITING,
+            table.total > 0,
+        )
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        self._update_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self._update_bindings()
+
+    def _selected(self) -> HistoryRow | None:
+        row = self.query_one(HistoryTable).selected
+        if row is None:
+            self.notify("Select a message first.", severity="warning")
+        return row
+
+    def action_resend(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+        message = Message.from_params(dict(row.params))
+        self.app.switch_mode("compose")
+        self.app.screen.post_message(ActionRequested("prefill", {"message": message}))
+
+    def action_copy_json(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+        self.app.copy_to_clipboard(json.dumps(row.to_json(), ensure_ascii=False, indent=2))
+        self.notify(f"Copied message #{row.id} as JSON.", title="Copied")
+
+    def action_cancel_retries(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+        if row.receipt is None or row.receipt_state is not ReceiptState.AWAITING:
+            self.notify(
+                "Only an emergency awaiting acknowledgement has retries to cancel.",
+                severity="warning",
+            )
+            return
+        self._cancel_receipt(row.receipt)
+
+    @work(exclusive=True, group="history-cancel", exit_on_error=False)
+    async def _cancel_receipt(self, receipt: str) -> None:
+        try:
+            await self.pushover.cancel_receipt(receipt)
+        except PushoverError as error:
+            self.notify(str(error), title="Cancel failed", severity="error", markup=False)
+            return
+        self.notify("Retries cancelled: the emergency stops repeating.", title="Cancelled")
+        self.reload()
+
+    def action_cancel_tag(self) -> None:
+        row = self.query_one(HistoryTable).selected
+        tags = tuple(t for t in str((row.params if row else {}).get("tags", "")).split(",") if t)
+        self.app.push_screen(
+            TagModal(tags[0] if tags else "", tags, id="history-tag-modal"), self._tag_chosen
+        )
+
+    def _tag_chosen(self, tag: str | None) -> None:
+        if tag:
+            self._cancel_tag(tag)
+
+    @work(exclusive=True, group="history-cancel", exit_on_error=False)
+    async def _cancel_tag(self, tag: str) -> None:
+        try:
+            count = await self.pushover.cancel_by_tag(tag)
+        except PushoverError as error:
+            self.notify(str(error), title="Cancel failed", severity="error", markup=False)
+            return
+        noun = "emergency" if count == 1 else "emergencies"
+        self.notify(f"Cancelled {count} {noun} tagged {tag}.", title="Cancelled", markup=False)
+        self.reload()
+
+    def action_delete_row(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+        text = "It goes from this history only: a delivered notification stays on the devices."
+        if row.receipt_state is ReceiptState.AWAITING:
+            text += " Its emergency keeps repeating until acknowledged: cancel its retries first."
+        self.app.push_screen(
+            ConfirmModal(f"Delete message #{row.id}?", text, "Delete", id="history-confirm"),
+            lambda yes: self._delete(row.id) if yes else None,
+        )
+
+    def _delete(self, row_id: int) -> None:
+        try:
+            self.pushover.history.delete(row_id)
+        except PushoverError as error:
+            self.notify(str(error), title="Delete failed", severity="error", markup=False)
+            return
+        self.notify(f"Deleted message #{row_id}.")
+        self._after_write()
+
+    def action_clear_history(self) -> None:
+        total = self.pushover.history.count()
+        if total == 0:
+            self.notify("History is already empty.")
+            return
+        noun = "message" if total == 1 else "messages"
+        self.app.push_screen(
+            ConfirmModal(
+                "Clear the whole history?",
+                f"All {total:,} {noun} go, for every profile and for the command line too. "
+                "This cannot be undone.",
+                "Clear history",
+                id="history-confirm",
+            ),
+            lambda yes: self._clear() if yes else None,
+        )
+
+    def _clear(self) -> None:
+        try:
+            removed = self.pushover.history.clear()
+        except PushoverError as error:
+            self.notify(str(error), title="Clear failed", severity="error", markup=False)
+            return
+        self.notify(f"History cleared ({removed:,} {'message' if removed == 1 else 'messages'}).")
+        self._after_write()
+
+    def _after_write(self) -> None:
+        self.reload()
+        self.pushover.history_changed.publish(None)
