@@ -1,0 +1,52 @@
+"""The receipt tracker alone (outbox + client + history), following 50 open emergencies.
+
+Usage: _tracker_run.py SECONDS RECEIPTS. Config and data folders come from the environment
+(PUSHOVER_TUI_CONFIG / PUSHOVER_TUI_DATA, pointing at a simulator with ack_after=0). Sends the
+emergencies, then measures this process's CPU time while the tracker polls for SECONDS.
+Prints one JSON line: cpu_s, wall_s, tracked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import sys
+import time
+
+from pushover_tui.api.models import Message, Priority
+from pushover_tui.outbox import Outbox
+from pushover_tui.store.config import data_dir, load_config, resolve
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def main(seconds: float, receipts: int) -> dict[str, float]:
+    active = resolve(load_config(env=os.environ), None, env=os.environ)
+    async with Outbox.open(active, data_dir(os.environ), origin="cli") as outbox:
+        for index in range(receipts):
+            message = Message(
+                message=f"emergency {index}",
+                title="bench",
+                priority=Priority.EMERGENCY,
+                retry=60,
+                expire=3600,
+            )
+            await outbox.send(message)
+        cpu = cpu_seconds()
+        wall = time.perf_counter()
+        await asyncio.sleep(seconds)
+        result = {
+            "cpu_s": cpu_seconds() - cpu,
+            "wall_s": time.perf_counter() - wall,
+            "tracked": outbox.tracker.tracked,
+        }
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main(float(sys.argv[1]), int(sys.argv[2])))), flush=True)
