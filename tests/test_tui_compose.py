@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, RadioButton, Select, Static, TextArea
 
 from pushover_tui.api.models import Message, Priority
+from pushover_tui.simulator import DEMO_TOKEN
 from pushover_tui.tui import compose_screen
 from pushover_tui.tui.app import PushoverApp
 from pushover_tui.tui.compose_screen import ComposeScreen
@@ -218,12 +219,7 @@ async def test_field_problems_are_shown_inline_and_nothing_is_sent(fast_app, sim
         await checked(pilot)
         assert "whole number" in screen.problem_text("retry")
 
-
-async def test_counters_count_code_points_and_warn_near_the_limit(fast_app):
-    app = fast_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = compose(app)
+        # Counters count code points (an emoji is one) and warn near the limit.
         fill(screen, message="🚀" * 1000)
         await pilot.pause()
         counter = screen.query_one("#message-counter", Label)
@@ -235,7 +231,6 @@ async def test_api_rejection_lands_on_the_field_and_points_to_config(
     isolated_env, simulator, make_app
 ):
     from pushover_tui.api.secret import Secret
-    from pushover_tui.simulator import DEMO_TOKEN
     from pushover_tui.store.config import Config, Profile, save_config
 
     unknown_user = "uQiRzpo4DXghDmr9QzzfQu27cmVRsX"  # well formed, never added
@@ -260,6 +255,22 @@ async def test_api_rejection_lands_on_the_field_and_points_to_config(
         assert unknown_user not in keys and unknown_user not in outcome(screen)
         assert "user identifier is invalid" in outcome(screen)
         assert screen.query_one("#outcome").has_class("-failed")
+
+
+async def test_without_keys_nothing_is_sent_and_config_is_named(make_app, simulator):
+    app = make_app(api_url=simulator.base_url)
+    async with app.run_test(size=SIZE) as pilot:
+        app.switch_mode("compose")
+        await settle(pilot)
+        screen = compose(app)
+        keys = str(screen.query_one("#keys-note", Static).visual)
+        assert "token is missing" in keys and "F2" in keys
+        fill(screen, message="hello")
+        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert simulator.requests == []
+        assert "F2" in outcome(screen)
 
 
 async def test_api_rejection_of_a_field_lands_under_it(fast_app, simulator):
@@ -300,6 +311,12 @@ async def test_temporary_failure_is_clear_and_the_app_keeps_running(fast_app, si
         await settle(pilot)
         assert len(simulator.messages) == 1
         assert "Sent" in outcome(screen)
+        # Over the monthly quota: HTTP 429, said as such, with the reset date.
+        simulator.set_remaining(DEMO_TOKEN, 0)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert len(simulator.messages) == 1
+        assert "quota" in outcome(screen).lower() and "resets on" in outcome(screen)
 
 
 async def test_no_double_send_while_in_flight(fast_app, simulator):
@@ -326,7 +343,7 @@ async def test_no_double_send_while_in_flight(fast_app, simulator):
         assert not screen.sending
 
 
-async def test_draft_survives_switching_screens(fast_app, history_mode):
+async def test_draft_survives_switching_screens_until_new_message(fast_app, history_mode):
     app = fast_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -342,9 +359,19 @@ async def test_draft_survives_switching_screens(fast_app, history_mode):
         assert screen.query_one("#message", TextArea).text == "keep me"
         assert screen.query_one("#title", Input).value == "draft"
         assert screen.query_one("#priority", Select).value == 1
+        # ctrl+n asks before dropping an unsent draft, then starts over.
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen.query_one("#message", TextArea).text == "keep me"
+        await pilot.press("ctrl+n")
+        await checked(pilot)
+        assert screen.query_one("#message", TextArea).text == ""
+        assert screen.query_one("#priority", Select).value == 0  # the profile's default
+        assert screen.problem_text("message") == ""  # a fresh draft is not scolded
 
 
 async def test_prefill_from_history_fills_every_field(fast_app, simulator):
+    simulator.add_sound("mycustom", "My Custom")
     message = Message(
         message="Resent",
         title="Again",
@@ -365,6 +392,10 @@ async def test_prefill_from_history_fills_every_field(fast_app, simulator):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = compose(app)
+        sound = screen.query_one("#sound", Select)
+        assert sound.is_blank()  # blank first: the device's default sound
+        # The app's own list (custom sounds included) replaced the built-in one.
+        assert "My Custom" in [str(prompt) for prompt, _ in sound._options]
         screen.post_message(ActionRequested("prefill", {"message": message}))
         await pilot.pause()
         values = {f: screen.query_one(f"#{f}", Input).value for f in ("title", "url", "device")}
@@ -381,6 +412,9 @@ async def test_prefill_from_history_fills_every_field(fast_app, simulator):
         built, problems = screen.read_form()
         assert problems == []
         assert built.form() == message.form()
+        # A late sound list keeps the choice.
+        screen._set_sounds({"pushover": "Pushover (default)"})
+        assert sound.value == "mycustom"
 
 
 async def test_attachment_is_checked_then_sent(fast_app, simulator, tmp_path):
@@ -405,34 +439,6 @@ async def test_attachment_is_checked_then_sent(fast_app, simulator, tmp_path):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert simulator.messages[-1]["attachment"]["filename"] == "dot.png"
-
-
-async def test_sound_list_comes_from_the_app_and_keeps_the_choice(fast_app, simulator):
-    simulator.add_sound("mycustom", "My Custom")
-    app = fast_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = compose(app)
-        select = screen.query_one("#sound", Select)
-        assert select.is_blank()  # blank first: the device's default sound
-        select.value = "mycustom"  # only there once the app's list arrived
-        screen._set_sounds({"pushover": "Pushover (default)"})
-        assert select.value == "mycustom"
-
-
-async def test_new_message_asks_before_clearing_an_unsent_draft(fast_app):
-    app = fast_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = compose(app)
-        await pilot.press(*"draft")
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        assert screen.query_one("#message", TextArea).text == "draft"
-        await pilot.press("ctrl+n")
-        await checked(pilot)
-        assert screen.query_one("#message", TextArea).text == ""
-        assert screen.problem_text("message") == ""  # a fresh draft is not scolded
 
 
 # -- snapshots -----------------------------------------------------------------------------

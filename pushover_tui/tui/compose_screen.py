@@ -258,6 +258,7 @@ class ComposeScreen(Screen[None]):
         border: tall $border-blurred;
         padding: 0 1;
     }
+    ComposeScreen.-short #message { height: 6; }
     ComposeScreen #message:focus { border: tall $border; }
     ComposeScreen #message.-problem { border: tall $error 60%; }
     ComposeScreen #emergency {
@@ -302,6 +303,9 @@ class ComposeScreen(Screen[None]):
         padding: 0 1;
     }
     ComposeScreen #compose-actions Button { margin-right: 1; }
+    ComposeScreen.-short #compose-actions { height: 1; margin-bottom: 1; }
+    ComposeScreen.-short #compose-actions Button { margin-right: 2; }
+    ComposeScreen.-short #send-spinner, ComposeScreen.-short #actions-hint { height: 1; }
     ComposeScreen #send-spinner {
         width: 8;
         height: 3;
@@ -472,6 +476,10 @@ class ComposeScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 90, "-narrow")
+        short = self.size.height < 30
+        self.set_class(short, "-short")
+        for button in self.query("#compose-actions Button").results(Button):
+            button.compact = short
 
     def _profile_changed(self, _active: object) -> None:
         self._load_profile_defaults(keep_touched=True)
