@@ -156,7 +156,7 @@ async def test_verify_failures_say_what_to_do(demo_config, simulator, make_app, 
 # -- live checks and the form ------------------------------------------------------------------
 
 
-async def test_live_format_check(demo_config, simulator, make_app):
+async def test_live_format_check_and_reveal(demo_config, simulator, make_app):
     app = config_app(make_app, api_url=simulator.base_url)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_config(app, pilot)
@@ -176,12 +176,7 @@ async def test_live_format_check(demo_config, simulator, make_app):
         await verify(app, pilot)
         assert "Fix the highlighted fields first" in result_text(screen)
         assert len(simulator.requests) == requests_before
-
-
-async def test_reveal_toggle(demo_config, simulator, make_app):
-    app = config_app(make_app, api_url=simulator.base_url)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_config(app, pilot)
+        # Reveal and hide again, by key and by button.
         token, user = screen.query_one("#token", Input), screen.query_one("#user", Input)
         assert token.password and user.password
         await pilot.press("ctrl+r")
@@ -218,6 +213,13 @@ async def test_save_writes_file(demo_config, simulator, make_app):
     app = config_app(make_app, api_url=simulator.base_url)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_config(app, pilot)
+        # A problem blocks saving and shows on its field.
+        await set_value(pilot, screen, "device", "bad device!")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Device name" in help_text(screen, "device")
+        assert app.focused is screen.query_one("#device", Input)
+        assert load_config(demo_config.path).profile("personal").device == ""
         screen.query_one("#priority", Select).value = int(Priority.EMERGENCY)
         await pilot.pause()
         await set_value(pilot, screen, "retry", "120")
@@ -233,18 +235,6 @@ async def test_save_writes_file(demo_config, simulator, make_app):
     assert (saved.priority, saved.retry, saved.expire) == (2, 120, 7200)
     assert (saved.sound, saved.device) == ("siren", "iphone")
     assert saved.token.reveal() == DEMO_TOKEN and saved.user.reveal() == DEMO_USER
-
-
-async def test_save_blocked_by_problems(demo_config, simulator, make_app):
-    app = config_app(make_app, api_url=simulator.base_url)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_config(app, pilot)
-        await set_value(pilot, screen, "device", "bad device!")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "Device name" in help_text(screen, "device")
-        assert app.focused is screen.query_one("#device", Input)
-    assert load_config(demo_config.path).profile("personal").device == ""
 
 
 async def test_environment_values_are_read_only_and_never_saved(

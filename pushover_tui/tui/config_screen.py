@@ -417,6 +417,8 @@ class ConfigScreen(Screen[None]):
             for field in self.query(Input):
                 field.cursor_blink = False
         self.app.profile_changed.subscribe(self, self._on_profile_changed)
+        # The app checks the keys in the background at start-up: say so once it knows.
+        self.watch(self.app, "verified", self._on_app_verified, init=False)
         self._load_form()
         first = self._first_key_field()
         if first is not None:
@@ -946,6 +948,10 @@ class ConfigScreen(Screen[None]):
             text = f"[b red]✗ Not checked[/]\n\n{Text(str(error)).markup}"
         self._show_result("failed", text)
         self._refresh_all(field_problems)
+
+    def _on_app_verified(self, _: bool | None) -> None:
+        if self.query_one("#result").has_class("-idle"):
+            self._show_idle()
 
     def _show_idle(self) -> None:
         verified = getattr(self.app, "verified", None)
