@@ -46,8 +46,22 @@ MAX_CONNECTIONS = 2  # Pushover: at most 2 concurrent connections
 
 _RECEIPT = re.compile(r"[A-Za-z0-9]{30}")
 
-# httpx logs every request URL at INFO; receipt and sounds URLs carry the token.
+
+class _RedactQueryFilter(logging.Filter):
+    """httpx logs every request URL at INFO; receipt and sounds URLs carry the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+# Quiet by default, and redacted for whoever turns httpx logging on (DEBUG, a server's config).
 logging.getLogger("httpx").setLevel(logging.WARNING)
+if not any(isinstance(f, _RedactQueryFilter) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_RedactQueryFilter())
 
 Sleep = Callable[[float], Awaitable[None]]
 
