@@ -351,6 +351,9 @@ async def test_cancel_retries_and_cancel_by_tag(demo_config, make_app, simulator
         )
         path = f"/1/receipts/{first.result.receipt}/cancel.json"
         assert any(r.path == path and r.status == 200 for r in simulator.requests)
+        client = await app.outbox.client()
+        stopped = await client.receipt(first.result.receipt)  # the simulator stopped retrying
+        assert stopped.expired and not stopped.acknowledged
         await wait_for(pilot, lambda: "cancelled" in table_lines(app)[2])
         await wait_for(pilot, lambda: "cancelled" in detail_text(app))
 

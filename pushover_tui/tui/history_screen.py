@@ -8,6 +8,7 @@ either end as fast with 100,000 rows as with 100. It refreshes by itself: on the
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -162,14 +163,23 @@ class HistoryScreen(Screen[None]):
 
     def reload(self, *, keep: bool = True) -> None:
         """Count and show the rows matching the filters; only visible windows are read."""
-        history = self.pushover.history
         try:
-            self._seen_version = history.data_version()
-            source = RowSource(history, self._filters(), awaiting_only=self._awaiting)
-            empty = source.total == 0 and (not source.filtered or history.count() == 0)
+            source, empty = self._read(self._filters(), self._awaiting)
         except PushoverError as error:
             self.notify(str(error), title="History", severity="error", markup=False)
             return
+        self._show(source, empty, keep=keep)
+
+    def _read(self, filters: HistoryFilter, awaiting: bool) -> tuple[RowSource, bool]:
+        """The rows to show and whether the history is empty (runs in a thread for searches)."""
+        history = self.pushover.history
+        version = history.data_version()
+        source = RowSource(history, filters, awaiting_only=awaiting)
+        empty = source.total == 0 and (not source.filtered or history.count() == 0)
+        self._seen_version = version
+        return source, empty
+
+    def _show(self, source: RowSource, empty: bool, *, keep: bool) -> None:
         self._stale = False
         self.set_class(empty, "-empty")
         table = self.query_one(HistoryTable)
@@ -177,6 +187,20 @@ class HistoryScreen(Screen[None]):
         if not empty and self.focused is None:
             table.focus()  # the first rows just arrived on the empty page
         self._update_bindings()
+
+    @work(exclusive=True, group="history-search", exit_on_error=False)
+    async def _search_in_background(self) -> None:
+        """A text search scans every row (LIKE): count it off the event loop, so typing in a
+        100,000-row history never freezes the screen."""
+        filters, awaiting = self._filters(), self._awaiting
+        self.query_one("#history-count", Static).update("searching…")
+        try:
+            source, empty = await asyncio.to_thread(self._read, filters, awaiting)
+        except PushoverError as error:
+            self.notify(str(error), title="History", severity="error", markup=False)
+            return
+        if (filters, awaiting) == (self._filters(), self._awaiting):  # else a newer one runs
+            self._show(source, empty, keep=False)
 
     def _schedule_reload(self) -> None:
         """Coalesce bursts of changes into one reload after the current messages."""
@@ -260,7 +284,7 @@ class HistoryScreen(Screen[None]):
         value = self.query_one("#history-search", Input).value
         if value != self._search:
             self._search = value
-            self.reload(keep=False)
+            self._search_in_background()
 
     @on(Select.Changed, "#history-status")
     def _status_changed(self, event: Select.Changed) -> None:
