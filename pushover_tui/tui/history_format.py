@@ -95,10 +95,3 @@ def expires_at(row: HistoryRow) -> float | None:
     if row.receipt and expire not in (None, ""):
         return row.created_at + int(expire)
     return None
-
-
-def receipt_summary(row: HistoryRow) -> str:
-    """The receipt column: its state, with the countdown for open emergencies."""
-    if row.receipt_state is None:
-        return ""
-    return RECEIPT_LABELS[row.receipt_state]
