@@ -264,7 +264,7 @@ async def test_without_keys_nothing_is_sent_and_config_is_named(make_app, simula
         await settle(pilot)
         screen = compose(app)
         keys = str(screen.query_one("#keys-note", Static).visual)
-        assert "token is missing" in keys and "F2" in keys
+        assert "no application token and user key" in keys and "F2" in keys
         fill(screen, message="hello")
         await pilot.press("ctrl+s")
         await pilot.press("ctrl+t")

@@ -712,8 +712,13 @@ class ComposeScreen(Screen[None]):
         keys = [p.text for p in by_field.get("keys", [])]
         if "keys" in self._server_problems:
             keys = [self._server_problems["keys"]]
+        elif keys and not self.pushover.active.has_keys:
+            keys = [
+                f"Profile {self.pushover.active.profile.name!r} has no application token and "
+                "user key yet: press F2 to set them up in the Config screen."
+            ]
         elif keys:
-            keys.append("Press F2 to set them up in the Config screen.")
+            keys.append("Press F2 to fix them in the Config screen.")
         self._set_keys_note(" ".join(keys))
 
     def _set_note(self, field: str, text: str, severity: str) -> None:
@@ -869,19 +874,24 @@ class ComposeScreen(Screen[None]):
         self.query_one("#outcome-text", Static).update(content)
 
     def _show_blocked(self, problems: list[Problem]) -> None:
-        count = len(problems)
-        fields = ", ".join(dict.fromkeys(p.field.replace("_", " ") for p in problems))
+        keys = [p for p in problems if FIELD_TARGETS.get(p.field) == "keys"]
+        fields = [p for p in problems if p not in keys]
+        parts = []
+        if fields:
+            names = ", ".join(dict.fromkeys(p.field.replace("_", " ") for p in fields))
+            count = len(fields)
+            parts.append(
+                f"fix {count} problem{'' if count == 1 else 's'} marked under the fields ({names})"
+            )
+        if keys:
+            parts.append("set up the keys (F2, Config screen)")
         self._set_outcome(
             "failed",
             Content.from_markup(
-                "[b $error]✗ Nothing sent:[/] fix $count problem$s first ($fields), "
-                "marked under the fields.",
-                count=str(count),
-                s="" if count == 1 else "s",
-                fields=fields,
+                "[b $error]✗ Nothing sent:[/] $todo first.", todo="; and ".join(parts)
             ),
         )
-        self._focus_field(problems[0].field)
+        self._focus_field((fields or problems)[0].field)
 
     def _focus_field(self, field: str) -> None:
         target = FIELD_TARGETS.get(field, field)
