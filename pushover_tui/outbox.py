@@ -143,6 +143,7 @@ class Outbox:
         row_id = self.history.record_sending(
             message, profile=self.active.profile.name, origin=self.origin, meta=meta
         )
+        self.tracker.notify(row_id)
         try:
             result = await client.send(self.active.profile.user, message)
         except APIError as error:
@@ -151,7 +152,10 @@ class Outbox:
         except PushoverError as error:
             self.history.record_failed(row_id, str(error))
             raise
-        self.history.record_sent(row_id, result)
+        else:
+            self.history.record_sent(row_id, result)
+        finally:
+            self.tracker.notify(row_id)
         if result.receipt:
             self.tracker.track(row_id, result.receipt)
         warnings = tuple(problem for problem in problems if not problem.is_error)

@@ -46,7 +46,8 @@ class ReceiptTracker:
         self._listeners: list[Listener] = []
 
     def add_listener(self, listener: Listener) -> None:
-        """Called with the updated row after every change the tracker persists."""
+        """Called with the updated row after every change to a sent message (the outbox's
+        `sending` and outcome records, and every receipt change)."""
         self._listeners.append(listener)
 
     @property
@@ -129,7 +130,7 @@ class ReceiptTracker:
                 self._closed_row(row_id, notify=False)
                 return
             if self._history.record_receipt(row_id, info):
-                self._notify(row_id)
+                self.notify(row_id)
             if info.state is not ReceiptState.AWAITING:
                 self._closed_row(row_id, notify=False)
                 return
@@ -139,9 +140,9 @@ class ReceiptTracker:
         if task is not None and task is not asyncio.current_task():
             task.cancel()
         self._closed.setdefault(row_id, asyncio.Event()).set()
-        return self._notify(row_id) if notify else self._history.get(row_id)
+        return self.notify(row_id) if notify else self._history.get(row_id)
 
-    def _notify(self, row_id: int) -> HistoryRow | None:
+    def notify(self, row_id: int) -> HistoryRow | None:
         row = self._history.get(row_id)
         if row is not None:
             for listener in self._listeners:

@@ -41,11 +41,6 @@ if TYPE_CHECKING:
     from pushover_tui.simulator import Simulator
     from pushover_tui.store.history import History, HistoryRow
 
-GET_KEYS_HELP = (
-    "No keys yet. Get them at pushover.net: your user key is on the dashboard, and "
-    "'Create an Application/API Token' gives the app token. Or try `pushover-tui --demo`."
-)
-
 
 class StatusBar(Static):
     """One line each screen shows at the top: DEMO marker, profile, key status, quota, awaiting."""
@@ -118,7 +113,7 @@ class PushoverApp(App[int]):
         self._api_url_option = api_url
         self.active = resolve(config, profile, api_url=api_url, env=env)
         self.outbox = Outbox.open(self.active, data_folder, origin="tui")
-        self.outbox.tracker.add_listener(self._receipt_changed)
+        self.outbox.tracker.add_listener(self._row_changed)
         # Published with the changed row (or None when many rows changed).
         self.history_changed: Signal[HistoryRow | None] = Signal(self, "history-changed")
         self.profile_changed: Signal[ActiveProfile] = Signal(self, "profile-changed")
@@ -139,9 +134,8 @@ class PushoverApp(App[int]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.history_changed.subscribe(self, self._history_changed)
         self.switch_mode("compose" if self.active.has_keys else "config")
-        if not self.active.has_keys:
-            self.notify(GET_KEYS_HELP, title="Welcome", timeout=15, markup=False)
 
     def on_ready(self) -> None:
         # After the first frame: resume receipts and check the keys in the background.
@@ -171,26 +165,18 @@ class PushoverApp(App[int]):
 
     async def send_message(self, message: Message) -> Sent:
         """Send through the shared pipeline; raises the pipeline's errors for the screen."""
-        try:
-            sent = await self.outbox.send(message)
-        finally:
-            self.history_changed.publish(None)
+        sent = await self.outbox.send(message)
         self._after_send(sent)
         return sent
 
     async def send_test(self) -> Sent:
-        try:
-            sent = await self.outbox.send_test()
-        finally:
-            self.history_changed.publish(None)
+        sent = await self.outbox.send_test()
         self._after_send(sent)
         return sent
 
     def _after_send(self, sent: Sent) -> None:
         if sent.result.quota.known:
             self.quota = sent.result.quota
-        if sent.result.receipt:
-            self.awaiting = self._count_awaiting()
 
     async def verify(self, profile: Profile, device: str = "") -> UserCheck:
         """Check `profile`'s keys (saved or not) against users/validate.json."""
@@ -215,12 +201,9 @@ class PushoverApp(App[int]):
 
     async def cancel_receipt(self, receipt: str) -> None:
         await self.outbox.tracker.cancel(receipt)
-        self.awaiting = self._count_awaiting()
 
     async def cancel_by_tag(self, tag: str) -> int:
-        count = await self.outbox.tracker.cancel_by_tag(tag)
-        self.awaiting = self._count_awaiting()
-        return count
+        return await self.outbox.tracker.cancel_by_tag(tag)
 
     def save_config(self, config: Config) -> None:
         """Write the config file (never environment values) and re-resolve the active profile."""
@@ -233,7 +216,7 @@ class PushoverApp(App[int]):
         old = self.outbox
         self.active = resolve(self.config, name, api_url=self._api_url_option, env=self.env)
         self.outbox = Outbox(self.active, old.history, origin="tui")
-        self.outbox.tracker.add_listener(self._receipt_changed)
+        self.outbox.tracker.add_listener(self._row_changed)
         self.run_worker(old.tracker.aclose(), exit_on_error=False)
         self.verified = None
         self.quota = None
@@ -244,9 +227,12 @@ class PushoverApp(App[int]):
 
     # -- status bar ------------------------------------------------------------------------
 
-    def _receipt_changed(self, row: HistoryRow) -> None:
-        self.awaiting = self._count_awaiting()
+    def _row_changed(self, row: HistoryRow) -> None:
+        """Every change the pipeline or the tracker records: screens refresh, counts follow."""
         self.history_changed.publish(row)
+
+    def _history_changed(self, _: HistoryRow | None) -> None:
+        self.awaiting = self._count_awaiting()
 
     def _count_awaiting(self) -> int:
         return sum(
