@@ -329,8 +329,12 @@ class PushoverClient:
         return f"Pushover answered HTTP {status}: {self._excerpt(response, user)}"
 
     def _excerpt(self, response: httpx.Response, user: Secret | None = None) -> str:
+        try:
+            text = response.text
+        except (UnicodeError, LookupError):  # e.g. "charset=utf-16" on a body without a BOM
+            text = response.content.decode("utf-8", "replace")
         # Redact before cutting: a secret cut in half by the excerpt would no longer match.
-        return _excerpt(redact(response.text, self._token, user))
+        return _excerpt(redact(text, self._token, user))
 
     def _parse(self, response: httpx.Response, user: Secret | None = None) -> dict[str, Any]:
         status = response.status_code
