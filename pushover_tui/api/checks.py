@@ -154,6 +154,8 @@ def check_attachment(message: Message) -> list[Problem]:
             if not attachment.path.is_file():
                 text = f"{attachment.path} is not a file: choose an image file."
                 return [Problem("attachment", text)]
+            with attachment.path.open("rb") as handle:  # readable now, not only at send time
+                handle.read(1)
         size = attachment.size()
     except OSError as error:
         return [Problem("attachment", f"Cannot read the attachment: {error.strerror or error}.")]
