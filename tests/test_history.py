@@ -366,7 +366,8 @@ def fill(history: History) -> list[int]:
         message = Message(text, priority=priority, retry=30, expire=60)
         row_id = history.record_sending(message, profile=profile, origin=origin)
         if status is Status.SENT:
-            history.record_sent(row_id, SendResult(f"req-{text}"))
+            receipt = "r" * 30 if priority == 2 else None
+            history.record_sent(row_id, SendResult(f"req-{text}", receipt=receipt))
         elif status is Status.FAILED:
             history.record_failed(row_id, "quota exceeded")
         ids.append(row_id)
@@ -401,6 +402,8 @@ def test_page_order_and_paging(history: History) -> None:
         (HistoryFilter(status=Status.SENT, profile="work"), [2, 4]),
         (HistoryFilter(status=Status.SENT, priority=0, origin="cli", profile="home"), [0]),
         (HistoryFilter(profile="nobody"), []),
+        (HistoryFilter(receipt_state=ReceiptState.AWAITING), [2]),
+        (HistoryFilter(receipt_state=ReceiptState.ACKNOWLEDGED), []),
     ],
 )
 def test_filters(history: History, filters: HistoryFilter, expected: list[int]) -> None:

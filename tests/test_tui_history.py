@@ -260,6 +260,7 @@ async def test_filters_text_status_and_open_emergencies(
             history,
             Message("db down", priority=2, retry=30, expire=600),
             result=SendResult("r4", receipt=RECEIPT_OPEN),
+            origin="sentry",
         )
     app = make_app(api_url=simulator.base_url)
     app.outbox.tracker.track = lambda *args, **kwargs: None  # keep the receipt open
@@ -299,6 +300,11 @@ async def test_filters_text_status_and_open_emergencies(
         assert table(app).selected.message == "db down"
         assert select.is_blank()
         await wait_for(pilot, lambda: "awaiting acknowledgement" in count_text(app))
+
+        # "History: from Sentry": the bridge's alerts only.
+        app._open_history(origin="sentry")
+        await wait_for(pilot, lambda: "origin sentry" in count_text(app))
+        assert table(app).total == 1 and table(app).selected.message == "db down"
 
         # A filter matching nothing says so in the list (not the "no messages yet" page).
         app.screen.apply_filter(search="no such text")

@@ -52,6 +52,7 @@ class HistoryFilter:
     search: str = ""  # in title, message, request id, receipt and error (case-insensitive)
     profile: str | None = None
     origin: str | None = None
+    receipt_state: ReceiptState | None = None
 
 
 @dataclass(frozen=True)
@@ -575,6 +576,9 @@ def _where(filters: HistoryFilter) -> tuple[str, list[Any]]:
     if filters.origin is not None:
         clauses.append("origin = ?")
         args.append(filters.origin)
+    if filters.receipt_state is not None:
+        clauses.append("receipt_state = ?")
+        args.append(ReceiptState(filters.receipt_state).value)
     if search := filters.search.strip():
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         columns = ("title", "message", "request_id", "receipt", "error")

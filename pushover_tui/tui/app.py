@@ -283,6 +283,11 @@ class PushoverApp(App[int]):
                 f"Open history filtered to {status} messages",
                 lambda status=status: self._open_history(status=status),
             )
+        yield SystemCommand(
+            "History: from Sentry",
+            "Open history filtered to alerts the Sentry bridge sent",
+            lambda: self._open_history(origin="sentry"),
+        )
         for profile in self.config.profiles:
             if profile.name != self.active.profile.name:
                 yield SystemCommand(

@@ -39,6 +39,11 @@ EMPTY_HINT = (
     "Everything you send from here or from the command line shows up in this list, "
     "with live receipts for emergencies."
 )
+ORIGIN_OPTIONS = [
+    ("Dashboard", "tui"),
+    ("Command line", "cli"),
+    ("Sentry bridge", "sentry"),
+]
 STATUS_OPTIONS = [
     ("Sending", Status.SENDING.value),
     ("Sent", Status.SENT.value),
@@ -58,7 +63,8 @@ class HistoryScreen(Screen[None]):
     HistoryScreen { layout: vertical; }
     HistoryScreen #history-filters { height: auto; padding: 0 1; }
     HistoryScreen #history-search { width: 1fr; }
-    HistoryScreen #history-status { width: 24; }
+    HistoryScreen #history-status { width: 22; }
+    HistoryScreen #history-origin { width: 22; }
     HistoryScreen #history-awaiting { width: auto; }
     HistoryScreen #history-body { height: 1fr; }
     HistoryScreen #history-list { width: 1fr; }
@@ -106,6 +112,7 @@ class HistoryScreen(Screen[None]):
         self._status: Status | None = None
         self._search = ""
         self._awaiting = False
+        self._origin: str | None = None
         self._seen_version: int | None = None
         self._stale = False
         self._reload_pending = False
@@ -128,6 +135,7 @@ class HistoryScreen(Screen[None]):
                 id="history-search",
             )
             yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status")
+            yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin")
             yield Checkbox("Awaiting ack only", id="history-awaiting")
         with Horizontal(id="history-body"):
             with Vertical(id="history-list"):
@@ -159,22 +167,27 @@ class HistoryScreen(Screen[None]):
     # -- loading -----------------------------------------------------------------------------
 
     def _filters(self) -> HistoryFilter:
-        return HistoryFilter(status=self._status, search=self._search)
+        return HistoryFilter(
+            status=self._status,
+            search=self._search,
+            origin=self._origin,
+            receipt_state=ReceiptState.AWAITING if self._awaiting else None,
+        )
 
     def reload(self, *, keep: bool = True) -> None:
         """Count and show the rows matching the filters; only visible windows are read."""
         try:
-            source, empty = self._read(self._filters(), self._awaiting)
+            source, empty = self._read(self._filters())
         except PushoverError as error:
             self.notify(str(error), title="History", severity="error", markup=False)
             return
         self._show(source, empty, keep=keep)
 
-    def _read(self, filters: HistoryFilter, awaiting: bool) -> tuple[RowSource, bool]:
+    def _read(self, filters: HistoryFilter) -> tuple[RowSource, bool]:
         """The rows to show and whether the history is empty (runs in a thread for searches)."""
         history = self.pushover.history
         version = history.data_version()
-        source = RowSource(history, filters, awaiting_only=awaiting)
+        source = RowSource(history, filters)
         empty = source.total == 0 and (not source.filtered or history.count() == 0)
         self._seen_version = version
         return source, empty
@@ -192,14 +205,14 @@ class HistoryScreen(Screen[None]):
     async def _search_in_background(self) -> None:
         """A text search scans every row (LIKE): count it off the event loop, so typing in a
         100,000-row history never freezes the screen."""
-        filters, awaiting = self._filters(), self._awaiting
+        filters = self._filters()
         self.query_one("#history-count", Static).update("searching…")
         try:
-            source, empty = await asyncio.to_thread(self._read, filters, awaiting)
+            source, empty = await asyncio.to_thread(self._read, filters)
         except PushoverError as error:
             self.notify(str(error), title="History", severity="error", markup=False)
             return
-        if (filters, awaiting) == (self._filters(), self._awaiting):  # else a newer one runs
+        if filters == self._filters():  # else a newer one runs
             self._show(source, empty, keep=False)
 
     def _schedule_reload(self) -> None:
@@ -255,6 +268,8 @@ class HistoryScreen(Screen[None]):
             parts = []
             if self._status is not None:
                 parts.append(f"status {self._status}")
+            if self._origin is not None:
+                parts.append(f"origin {self._origin}")
             if self._awaiting:
                 parts.append("awaiting acknowledgement")
             if self._search.strip():
@@ -293,6 +308,13 @@ class HistoryScreen(Screen[None]):
             self._status = status
             self.reload(keep=False)
 
+    @on(Select.Changed, "#history-origin")
+    def _origin_changed(self, event: Select.Changed) -> None:
+        origin = None if event.select.is_blank() else str(event.value)
+        if origin != self._origin:
+            self._origin = origin
+            self.reload(keep=False)
+
     @on(Checkbox.Changed, "#history-awaiting")
     def _awaiting_changed(self, event: Checkbox.Changed) -> None:
         if event.value != self._awaiting:
@@ -313,6 +335,7 @@ class HistoryScreen(Screen[None]):
         *,
         status: str | Status | None = None,
         receipt_state: str | ReceiptState | None = None,
+        origin: str | None = None,
         search: str = "",
         **unknown: Any,
     ) -> None:
@@ -327,14 +350,16 @@ class HistoryScreen(Screen[None]):
         self._awaiting = receipt_state is not None and (
             ReceiptState(receipt_state) is ReceiptState.AWAITING
         )
+        self._origin = origin
         self._search = search
         # State first: the Changed events these cause then find nothing to do.
         self.query_one("#history-search", Input).value = search
-        select = self.query_one("#history-status", Select)
-        if self._status is None:
-            select.clear()
-        else:
-            select.value = self._status.value
+        for select_id, value in (("#history-status", status), ("#history-origin", origin)):
+            select = self.query_one(select_id, Select)
+            if value is None:
+                select.clear()
+            else:
+                select.value = str(value)
         self.query_one("#history-awaiting", Checkbox).value = self._awaiting
         self.reload(keep=False)
         self.query_one(HistoryTable).focus()

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from pushover_tui.store.history import History, HistoryFilter, HistoryRow, Status
+from pushover_tui.store.history import History, HistoryFilter, HistoryRow
 from pushover_tui.tui import history_format as fmt
 
 
@@ -30,30 +30,19 @@ class RowSource:
     WINDOW = 100
     MAX_WINDOWS = 8
 
-    def __init__(
-        self, history: History, filters: HistoryFilter, *, awaiting_only: bool = False
-    ) -> None:
+    def __init__(self, history: History, filters: HistoryFilter) -> None:
         self.history = history
         self.filters = filters
-        self.awaiting_only = awaiting_only
         self._windows: OrderedDict[int, list[HistoryRow]] = OrderedDict()
-        self._rows: list[HistoryRow] | None = None
-        if awaiting_only:
-            # The store filters receipts through open_receipts() (a handful of rows, oldest first).
-            self._rows = [row for row in reversed(history.open_receipts()) if matches(row, filters)]
-            self.total = len(self._rows)
-        else:
-            self.total = history.count(filters)
+        self.total = history.count(filters)
 
     @property
     def filtered(self) -> bool:
-        return self.awaiting_only or self.filters != HistoryFilter()
+        return self.filters != HistoryFilter()
 
     def row(self, index: int) -> HistoryRow | None:
         if not 0 <= index < self.total:
             return None
-        if self._rows is not None:
-            return self._rows[index]
         start = index - index % self.WINDOW
         window = self._windows.get(start)
         if window is None:
@@ -77,29 +66,11 @@ class RowSource:
 
     def cached(self) -> list[tuple[int, HistoryRow]]:
         """(index, row) of every row in memory; used to find a row again after a reload."""
-        if self._rows is not None:
-            return list(enumerate(self._rows))
         return [
             (start + offset, row)
             for start, rows in self._windows.items()
             for offset, row in enumerate(rows)
         ]
-
-
-def matches(row: HistoryRow, filters: HistoryFilter) -> bool:
-    """HistoryFilter applied in Python (for the open-receipts list the store hands over)."""
-    if filters.status is not None and row.status != Status(filters.status):
-        return False
-    if filters.priority is not None and row.priority != filters.priority:
-        return False
-    if filters.profile is not None and row.profile != filters.profile:
-        return False
-    if filters.origin is not None and row.origin != filters.origin:
-        return False
-    if needle := filters.search.strip().lower():
-        fields = (row.title, row.message, row.request_id, row.receipt or "", row.error)
-        return any(needle in field.lower() for field in fields)
-    return True
 
 
 # (header, width or 0 for "the rest", minimum width)
