@@ -351,7 +351,6 @@ class ComposeScreen(Screen[None]):
         self._sounds_profile: str | None = None
         self._dirty = False  # edited since the last send or new message
         self._confirm_new_until = 0.0
-        self._last_outcome: Sent | None = None
 
     @property
     def pushover(self) -> PushoverApp:
@@ -901,20 +900,20 @@ class ComposeScreen(Screen[None]):
                 widget.focus()
 
     def _show_sent(self, sent: Sent, *, test: bool) -> None:
-        self._last_outcome = sent
         self._dirty = False
         result = sent.result
         lines = [
             Content.from_markup(
                 "[b $success]✓ $what[/]  request [b]$request[/b]",
-                what="Test message sent" if test else "Sent",
+                what=("Test message sent" if test else "Sent")
+                + (": emergency awaiting acknowledgement" if result.receipt else ""),
                 request=result.request or "(none given)",
             )
         ]
         if result.receipt:
             lines.append(
                 Content.from_markup(
-                    "Receipt [b]$receipt[/b]: History (F4) follows it live until someone "
+                    "Receipt [b]$receipt[/b]. History (F4) follows it live until someone "
                     "acknowledges it or it expires.",
                     receipt=result.receipt,
                 )
