@@ -104,6 +104,9 @@ class PushoverApp(App[int]):
         demo: bool = False,
         simulator: Simulator | None = None,
     ) -> None:
+        active = resolve(config, profile, api_url=api_url, env=env)
+        # Start straight in the screen the user needs: no blank default screen first.
+        self.DEFAULT_MODE = "compose" if active.has_keys else "config"
         super().__init__()
         self.env = env
         self.demo = demo
@@ -111,7 +114,7 @@ class PushoverApp(App[int]):
         self.data_folder = data_folder
         self.config = config
         self._api_url_option = api_url
-        self.active = resolve(config, profile, api_url=api_url, env=env)
+        self.active = active
         self.outbox = Outbox.open(self.active, data_folder, origin="tui")
         self.outbox.tracker.add_listener(self._row_changed)
         # Published with the changed row (or None when many rows changed).
@@ -128,14 +131,9 @@ class PushoverApp(App[int]):
     def history(self) -> History:
         return self.outbox.history
 
-    def get_default_screen(self) -> Screen:
-        # Modes hold the screens; the default screen is never shown.
-        return Screen()
-
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.history_changed.subscribe(self, self._history_changed)
-        self.switch_mode("compose" if self.active.has_keys else "config")
 
     def on_ready(self) -> None:
         # After the first frame: resume receipts and check the keys in the background.
