@@ -1,0 +1,134 @@
+"""Regenerate every screenshot in this folder, headlessly: `python screenshots/generate.py`.
+
+Each shot runs the real app against the embedded simulator, with a throwaway config and data
+folder and the documentation's example keys (shown masked), and saves an SVG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from pushover_tui.api.models import Message, Priority, ReceiptState
+from pushover_tui.api.secret import Secret
+from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
+from pushover_tui.store.config import Config, Profile, save_config
+from pushover_tui.tui.app import PushoverApp, build_app
+from pushover_tui.tui.messages import ActionRequested
+
+HERE = Path(__file__).parent
+SIZE = (120, 36)
+
+Scene = Callable[[PushoverApp, Simulator], Awaitable[None]]
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen did not reach the expected state")
+        await asyncio.sleep(0.05)
+
+
+async def config_verified(app: PushoverApp, sim: Simulator) -> None:
+    app.switch_mode("config")
+    await asyncio.sleep(0.3)
+    app.verified = None
+    app.screen.post_message(ActionRequested("verify"))
+    await wait_until(lambda: app.verified is True)
+
+
+EMERGENCY = Message(
+    "Primary database db01 stopped accepting writes at 03:12. Replication lag is 14 minutes "
+    "and growing. Fail over to db02 if it is not back by 03:30.",
+    title="db01 is down",
+    url="https://runbooks.example.com/db/failover",
+    url_title="Failover runbook",
+    priority=Priority.EMERGENCY,
+    sound="siren",
+    retry=60,
+    expire=3600,
+    tags=("db", "prod"),
+)
+
+
+async def compose_emergency(app: PushoverApp, sim: Simulator) -> None:
+    app.screen.post_message(ActionRequested("prefill", {"message": EMERGENCY}))
+    await asyncio.sleep(0.5)
+
+
+async def compose_problems(app: PushoverApp, sim: Simulator) -> None:
+    broken = Message(
+        "Nightly backup of nas01 failed: disk full.",
+        title="Backup failed " * 20,
+        priority=Priority.EMERGENCY,
+        retry=10,
+        expire=3600,
+    )
+    app.screen.post_message(ActionRequested("prefill", {"message": broken}))
+    await asyncio.sleep(0.3)
+    await app.run_action("screen.send")  # a send attempt shows every problem on its field
+    await asyncio.sleep(0.5)
+
+
+async def history_acknowledged(app: PushoverApp, sim: Simulator) -> None:
+    app.outbox.tracker.interval = 0.2  # poll quickly for the picture; the product waits 5 s
+    await app.send_message(Message("Nightly backup of nas01 finished in 42 min.", title="nas01"))
+    await app.send_message(Message("Certificate for shop.example.com renews in 7 days."))
+    sent = await app.send_message(EMERGENCY)
+    assert sent.result.receipt is not None
+    sim.ack(sent.result.receipt, device="pixel")
+    row_id = sent.row_id
+    await wait_until(
+        lambda: app.history.get(row_id).receipt_state is ReceiptState.ACKNOWLEDGED  # type: ignore[union-attr]
+    )
+    app.switch_mode("history")
+    await asyncio.sleep(0.8)
+
+
+SCENES: dict[str, Scene] = {
+    "config-verified": config_verified,
+    "compose-emergency": compose_emergency,
+    "history-acknowledged": history_acknowledged,
+    "compose-field-problems": compose_problems,
+}
+
+
+async def shoot(name: str, scene: Scene) -> Path:
+    with tempfile.TemporaryDirectory() as folder, Simulator(ack_after=0) as sim:
+        env = {
+            "PUSHOVER_TUI_CONFIG": f"{folder}/config.toml",
+            "PUSHOVER_TUI_DATA": f"{folder}/data",
+        }
+        profile = Profile(name="personal", token=Secret(DEMO_TOKEN), user=Secret(DEMO_USER))
+        save_config(
+            Config(
+                path=Path(env["PUSHOVER_TUI_CONFIG"]),
+                default_profile="personal",
+                profiles=(profile,),
+                api_url=sim.base_url,
+            )
+        )
+        app = build_app(env=env)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await scene(app, sim)
+            await pilot.pause()
+            app.clear_notifications()
+            await pilot.pause()
+            path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(HERE)))
+    return path
+
+
+async def main(names: list[str]) -> None:
+    for name in names or list(SCENES):
+        path = await shoot(name, SCENES[name])
+        print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))
