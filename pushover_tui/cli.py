@@ -294,7 +294,7 @@ class Context:
         return resolve(self.config, self.args.profile, api_url=self.args.api_url, env=self.env)
 
     def outbox(self, *, require_keys: bool = True) -> Outbox:
-        from pushover_tui.outbox import Outbox
+        from pushover_tui.outbox import Outbox, timeout_from_env
         from pushover_tui.store.config import data_dir
 
         active = self.active()
@@ -304,20 +304,8 @@ class Context:
                 "run `pushover-tui config set token ...` and `pushover-tui config set user ...`, "
                 "set PUSHOVER_TOKEN and PUSHOVER_USER, or try `pushover-tui --demo`."
             )
-        return Outbox.open(active, data_dir(self.env), origin="cli", timeout=self.timeout())
-
-    def timeout(self) -> float | None:
-        """PUSHOVER_TUI_TIMEOUT: seconds to wait for Pushover's answer (default 10)."""
-        text = self.env.get("PUSHOVER_TUI_TIMEOUT", "")
-        if not text:
-            return None
-        try:
-            seconds = float(text)
-        except ValueError:
-            seconds = 0.0
-        if not 0 < seconds <= 600:
-            raise UsageError(f"PUSHOVER_TUI_TIMEOUT must be seconds from 0 to 600, not {text!r}.")
-        return seconds
+        timeout = timeout_from_env(self.env)
+        return Outbox.open(active, data_dir(self.env), origin="cli", timeout=timeout)
 
 
 def _read_message(ctx: Context, stdin: TextIO) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pushover_tui.api.checks import Problem, check_message, check_token, check_users, errors
 from pushover_tui.api.errors import (
     APIError,
+    ConfigurationError,
     FieldProblemsError,
     NoCredentialsError,
     PushoverError,
@@ -28,6 +29,7 @@ from pushover_tui.tracker import ReceiptTracker
 
 if TYPE_CHECKING:
     from pushover_tui.api.client import PushoverClient, Sleep
+    from pushover_tui.api.secret import Secret
     from pushover_tui.store.config import ActiveProfile, Profile
 
 
@@ -57,6 +59,22 @@ def apply_defaults(message: Message, profile: Profile) -> Message:
         retry=profile.retry if message.retry is None else message.retry,
         expire=profile.expire if message.expire is None else message.expire,
     )
+
+
+def timeout_from_env(env: Mapping[str, str]) -> float | None:
+    """PUSHOVER_TUI_TIMEOUT: seconds to wait for Pushover's answer (None: the client's 10 s)."""
+    text = env.get("PUSHOVER_TUI_TIMEOUT", "")
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 600:
+        raise ConfigurationError(
+            f"PUSHOVER_TUI_TIMEOUT must be seconds from 0 to 600, not {text!r}."
+        )
+    return seconds
 
 
 def credential_problems(active: ActiveProfile) -> list[Problem]:
@@ -105,12 +123,15 @@ class Outbox:
                     "yet: set them in the config screen, with `pushover-tui config set`, or with "
                     "PUSHOVER_TOKEN and PUSHOVER_USER."
                 )
-            from pushover_tui.api.client import PushoverClient
-
-            self._client_instance = PushoverClient(
-                self.active.profile.token, base_url=self.active.api_url, **self._client_options
-            )
+            self._client_instance = self.client_for(self.active.profile.token)
         return self._client_instance
+
+    def client_for(self, token: Secret) -> PushoverClient:
+        """A new client with this outbox's options for another token (e.g. keys being edited);
+        the caller closes it."""
+        from pushover_tui.api.client import PushoverClient
+
+        return PushoverClient(token, base_url=self.active.api_url, **self._client_options)
 
     async def __aenter__(self) -> Outbox:
         return self

@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, Quota, ReceiptState, UserCheck
 from pushover_tui.api.secret import redact
-from pushover_tui.outbox import Outbox, Sent
+from pushover_tui.outbox import Outbox, Sent, timeout_from_env
 from pushover_tui.store.config import (
     ActiveProfile,
     Config,
@@ -115,7 +115,8 @@ class PushoverApp(App[int]):
         self.config = config
         self._api_url_option = api_url
         self.active = active
-        self.outbox = Outbox.open(self.active, data_folder, origin="tui")
+        self._outbox_options = {"timeout": timeout_from_env(env)}
+        self.outbox = Outbox.open(self.active, data_folder, origin="tui", **self._outbox_options)
         self.outbox.tracker.add_listener(self._row_changed)
         # Published with the changed row (or None when many rows changed).
         self.history_changed: Signal[HistoryRow | None] = Signal(self, "history-changed")
@@ -178,9 +179,7 @@ class PushoverApp(App[int]):
 
     async def verify(self, profile: Profile, device: str = "") -> UserCheck:
         """Check `profile`'s keys (saved or not) against users/validate.json."""
-        from pushover_tui.api.client import PushoverClient
-
-        async with PushoverClient(profile.token, base_url=self.active.api_url) as client:
+        async with self.outbox.client_for(profile.token) as client:
             try:
                 check = await client.validate_user(profile.user, device)
             except PushoverError:
@@ -192,9 +191,7 @@ class PushoverApp(App[int]):
         return check
 
     async def sounds(self, profile: Profile) -> dict[str, str]:
-        from pushover_tui.api.client import PushoverClient
-
-        async with PushoverClient(profile.token, base_url=self.active.api_url) as client:
+        async with self.outbox.client_for(profile.token) as client:
             return await client.sounds()
 
     async def cancel_receipt(self, receipt: str) -> None:
@@ -213,7 +210,7 @@ class PushoverApp(App[int]):
         """Make `name` active: a new outbox (client and tracker) for its keys."""
         old = self.outbox
         self.active = resolve(self.config, name, api_url=self._api_url_option, env=self.env)
-        self.outbox = Outbox(self.active, old.history, origin="tui")
+        self.outbox = Outbox(self.active, old.history, origin="tui", **self._outbox_options)
         self.outbox.tracker.add_listener(self._row_changed)
         self.run_worker(old.tracker.aclose(), exit_on_error=False)
         self.verified = None
