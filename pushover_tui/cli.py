@@ -596,11 +596,30 @@ def cmd_bridge(ctx: Context) -> int:
     )
 
 
-def cmd_tui(ctx: Context) -> int:
+def cmd_tui(ctx: Context, stdin: TextIO) -> int:
+    from pushover_tui.store.config import ConfigFileError, move_aside
     from pushover_tui.tui.app import run
 
     args = ctx.args
-    return run(config_path=args.config, profile=args.profile, api_url=args.api_url, demo=args.demo)
+
+    def launch() -> int:
+        return run(
+            config_path=args.config, profile=args.profile, api_url=args.api_url, demo=args.demo
+        )
+
+    try:
+        return launch()
+    except ConfigFileError as error:
+        if not stdin.isatty():
+            raise
+        # A broken file is never overwritten: offer to move it aside and start afresh.
+        ctx.out.error(str(error))
+        print("Move it aside and start with a fresh config? [y/N] ", end="", file=ctx.out.stdout)
+        ctx.out.stdout.flush()
+        if stdin.readline().strip().lower() not in ("y", "yes"):
+            return EXIT_USAGE
+        ctx.out.line(f"Moved it to {move_aside(error.path)}")
+        return launch()
 
 
 # -- entry point -----------------------------------------------------------------------------
@@ -608,9 +627,11 @@ def cmd_tui(ctx: Context) -> int:
 
 def _exit_code(error: BaseException) -> int:
     """The documented exit code for an error."""
+    from pushover_tui.store.config import ConfigFileError
+
     if isinstance(error, NoCredentialsError):
         return EXIT_NO_CREDENTIALS
-    if isinstance(error, UsageError | FieldProblemsError | ConfigurationError):
+    if isinstance(error, UsageError | FieldProblemsError | ConfigurationError | ConfigFileError):
         return EXIT_USAGE
     if isinstance(error, QuotaExceededError):
         return EXIT_QUOTA
@@ -652,7 +673,7 @@ def main(
         return int(exit_.code or 0)
     ctx = Context(args, env, out)
     handlers: dict[str | None, Callable[[], Any]] = {
-        None: lambda: cmd_tui(ctx),
+        None: lambda: cmd_tui(ctx, stdin),
         "send": lambda: asyncio.run(cmd_send(ctx, stdin)),
         "validate": lambda: asyncio.run(cmd_validate(ctx)),
         "sounds": lambda: asyncio.run(cmd_sounds(ctx)),

@@ -13,6 +13,7 @@ import pytest
 
 from pushover_tui import cli
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
+from pushover_tui.store.config import load_config
 from pushover_tui.store.history import History
 
 
@@ -305,3 +306,33 @@ def test_console_script_exit_code(env, simulator):
     )
     assert result.returncode == cli.EXIT_USAGE
     assert "retry" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_broken_config_is_never_overwritten(isolated_env):
+    path = Path(isolated_env["PUSHOVER_TUI_CONFIG"])
+    path.parent.mkdir(parents=True)
+    path.write_text("[profiles.x\ntoken = 1\n")
+    code, _, err = run(dict(isolated_env), "send", "x")
+    assert code == cli.EXIT_USAGE
+    assert str(path) in err and "line 1" in err and "untouched" in err
+    assert path.read_text() == "[profiles.x\ntoken = 1\n"
+
+
+def test_dashboard_offers_to_move_a_broken_config_aside(isolated_env, monkeypatch):
+    path = Path(isolated_env["PUSHOVER_TUI_CONFIG"])
+    path.parent.mkdir(parents=True)
+    path.write_text("not = [valid")
+    launched = []
+
+    def run_app(**options):
+        load_config(path)  # as the real app does first: raises while the file is broken
+        launched.append(options)
+        return 0
+
+    monkeypatch.setattr("pushover_tui.tui.app.run", run_app)
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main([], env=dict(isolated_env), stdin=Tty("y\n"), stdout=out, stderr=err)
+    assert code == 0
+    assert "Moved it to" in out.getvalue() and not path.exists()
+    assert next(path.parent.iterdir()).name.startswith("config.toml.broken-")
+    assert len(launched) == 1

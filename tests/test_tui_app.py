@@ -1,0 +1,121 @@
+"""The app shell: --demo, first run, mode keys, keymap, theme, palette, error handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from pushover_tui.api.models import Message
+from pushover_tui.store.config import load_config
+from pushover_tui.tui.app import PushoverApp, StatusBar
+
+SIZE = (110, 36)
+
+
+def status_text(app: PushoverApp) -> str:
+    return str(app.screen.query_one(StatusBar).render())
+
+
+async def test_demo_runs_on_the_simulator_with_a_throwaway_history(make_app):
+    app = make_app(demo=True)
+    folder = app.data_folder
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ComposeScreen"
+        assert "DEMO" in status_text(app)
+        sent = await app.send_message(Message("hello from the demo"))
+        assert sent.result.request
+        assert app.simulator is not None and app.simulator.messages[-1]["message"] == (
+            "hello from the demo"
+        )
+        assert app.history.path.is_relative_to(folder)
+    assert not folder.exists()  # the throwaway history is gone
+
+
+async def test_first_run_without_keys_opens_config(make_app, isolated_env):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfigScreen"
+        assert "no keys" in status_text(app)
+        text = " ".join(str(widget.render()) for widget in app.screen.query("Static"))
+        assert "pushover.net" in text
+
+
+async def test_mode_keys_work_while_typing(make_app, demo_config, simulator):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ComposeScreen"
+        app.screen.query(Input).first().focus()
+        await pilot.press("f4")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HistoryScreen"
+        await pilot.press("f2")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfigScreen"
+
+
+async def test_keymap_from_config_remaps_bindings(make_app, demo_config, simulator):
+    from dataclasses import replace
+
+    from pushover_tui.store.config import save_config
+
+    save_config(replace(demo_config, keymap={"mode.history": "f9"}))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f9")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HistoryScreen"
+
+
+async def test_every_binding_has_an_id(make_app, demo_config, simulator):
+    from textual.binding import Binding
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for mode in ("config", "compose", "history"):
+            app.switch_mode(mode)
+            await pilot.pause()
+            for owner in (PushoverApp, type(app.screen)):
+                for binding in owner.BINDINGS:
+                    assert isinstance(binding, Binding) and binding.id, f"{owner}: {binding}"
+
+
+async def test_theme_choice_is_saved(make_app, demo_config, simulator, isolated_env):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.theme = "nord"
+        await pilot.pause()
+    assert load_config(Path(isolated_env["PUSHOVER_TUI_CONFIG"])).theme == "nord"
+
+
+async def test_palette_offers_the_main_actions(make_app, demo_config, simulator):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+    for title in (
+        "Send test message",
+        "Verify keys",
+        "Cancel an emergency",
+        "History: from Sentry",
+    ):
+        assert title in titles
+
+
+async def test_unexpected_worker_error_is_a_toast_not_a_crash(make_app, demo_config, simulator):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+
+        async def broken() -> None:
+            raise RuntimeError("boom")
+
+        app.run_worker(broken(), exit_on_error=False)
+        await pilot.pause(0.2)
+        assert app.is_running
+        assert any("boom" in str(n.message) for n in app._notifications)
