@@ -6,6 +6,7 @@ Unicode code points, as Pushover counts them (Python's `len` on `str`).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -278,3 +279,39 @@ def check_message(message: Message) -> list[Problem]:
         )
     problems += check_attachment(message)
     return problems
+
+
+def check_api_url(url: str) -> list[Problem]:
+    """An API base URL: https://, or plain http:// only to a loopback host (the simulator); no
+    query string or fragment. Blank means the real API."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return [Problem("api_url", "The API URL is not a valid URL: check its host.")]
+    if parts.query or parts.fragment:
+        return [Problem("api_url", "The API URL must not have a query string or fragment.")]
+    if parts.scheme == "https" and host:
+        return []
+    if parts.scheme == "http" and is_loopback(host):
+        return []
+    if parts.scheme == "http":
+        return [
+            Problem(
+                "api_url",
+                f"Refusing plain http:// to {host or 'an empty host'}: use https:// "
+                "(plain http is allowed only for loopback addresses such as 127.0.0.1).",
+            )
+        ]
+    return [Problem("api_url", "The API URL must start with https://.")]
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import re
 import sys
@@ -26,7 +25,7 @@ if "httpx" not in sys.modules:
 import httpx
 
 from pushover_tui import __version__
-from pushover_tui.api.checks import Problem
+from pushover_tui.api.checks import Problem, check_api_url
 from pushover_tui.api.errors import (
     ConfigurationError,
     FieldProblemsError,
@@ -68,31 +67,13 @@ Sleep = Callable[[float], Awaitable[None]]
 
 def check_base_url(url: str) -> str:
     """The API base URL without a trailing slash; plain http only for loopback hosts."""
-    try:
-        parts = urlsplit(url.strip())
-        host = parts.hostname or ""
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        raise ConfigurationError("The API URL is not a valid URL: check its host.") from None
-    if parts.query or parts.fragment:
-        raise ConfigurationError("The API URL must not have a query string or fragment.")
-    if (parts.scheme == "https" and host) or (parts.scheme == "http" and _is_loopback(host)):
-        # The API lives under /1: a bare host means that version.
-        return url.strip().rstrip("/") + ("/1" if parts.path in ("", "/") else "")
-    if parts.scheme == "http":
-        raise ConfigurationError(
-            f"Refusing plain http:// to {host or 'an empty host'}: use https:// "
-            "(plain http is allowed only for loopback addresses such as 127.0.0.1)."
-        )
-    raise ConfigurationError(f"The API URL {redact_url(url)!r} must start with https://.")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    url = url.strip()
+    if not url:
+        raise ConfigurationError("The API URL is empty: leave the setting out for the real API.")
+    if problems := check_api_url(url):
+        raise ConfigurationError(problems[0].text)
+    # The API lives under /1: a bare host means that version.
+    return url.rstrip("/") + ("/1" if urlsplit(url).path in ("", "/") else "")
 
 
 def _int_header(headers: httpx.Headers, name: str) -> int | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import ipaddress
 import json
 import os
 import re
@@ -25,12 +24,12 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 import tomli_w
 
 from pushover_tui.api.checks import (
     Problem,
+    check_api_url,
     check_devices,
     check_emergency,
     check_priority,
@@ -561,7 +560,7 @@ def set_value(config: Config, profile: str, key: str, value: str) -> Config:
             raise FieldProblemsError(problems)
         return config.with_profile(updated)
     if key == "api_url":
-        if problems := _check_api_url(value):
+        if problems := check_api_url(value):
             raise FieldProblemsError(problems)
         return replace(config, api_url=value.rstrip("/"))
     if key in ("theme", "default_profile"):
@@ -571,34 +570,3 @@ def set_value(config: Config, profile: str, key: str, value: str) -> Config:
     raise FieldProblemsError(
         [Problem(key, f"Unknown setting {key!r}: use one of {', '.join(SETTABLE_KEYS)}.")]
     )
-
-
-def _check_api_url(url: str) -> list[Problem]:
-    """Blank (the real API), https://, or plain http:// to a loopback host (the simulator)."""
-    if not url:
-        return []
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        parts, host = None, ""
-    if parts is not None and host and parts.scheme == "https":
-        return []
-    if parts is not None and parts.scheme == "http" and _is_loopback(host):
-        return []
-    return [
-        Problem(
-            "api_url",
-            "The API URL must start with https:// (plain http:// only for loopback addresses "
-            "such as 127.0.0.1); leave it blank for the real Pushover API.",
-        )
-    ]
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
