@@ -35,10 +35,14 @@ def compose(app: PushoverApp) -> ComposeScreen:
 
 
 async def settle(pilot) -> None:
-    """Wait for start-up (key check, quota, sound list) or a send to finish."""
+    """Wait for start-up (key check, quota, sound list) or a send to finish, including
+    workers started by others finishing (the sound list follows the key check)."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(20):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in pilot.app.workers):
+            break
 
 
 async def checked(pilot) -> None:
@@ -65,7 +69,9 @@ def outcome(screen: ComposeScreen) -> str:
 
 
 def note(screen: ComposeScreen, field: str) -> str:
-    return str(screen.query_one(f"#{field}-note", Static).visual)
+    """The note under `field` ("" when it has none: notes are made on first use)."""
+    notes = screen.query(f"#{field}-note").results(Static)
+    return next((str(found.visual) for found in notes if found.display), "")
 
 
 @pytest.fixture

@@ -131,6 +131,11 @@ FIELD_TARGETS = {
     "token": "keys",
     "user": "keys",
 }
+# Fields inside the Emergency box: it is only shown at priority 2, so it is built after the
+# first frame; until then their values live in ComposeScreen._pending.
+EMERGENCY_FIELDS = ("retry", "expire", "tags", "callback")
+# Fields followed by a blank line (a margin under the field, or under its note when shown).
+GAP_AFTER = frozenset(FIELDS) - {"retry", "expire", "tags", "callback", "timestamp"}
 FORMATS = ("plain", "html", "monospace")
 KEY_NAMES = {"token": "application token", "user": "user key"}
 
@@ -238,10 +243,11 @@ class ComposeScreen(Screen[None]):
         display: none;
     }
     ComposeScreen .note.-shown { display: block; }
+    ComposeScreen .-gap { margin-bottom: 1; }
+    ComposeScreen .-gap.-noted { margin-bottom: 0; }
     ComposeScreen .note.-error { color: $error; }
     ComposeScreen .note.-warning { color: $warning; }
     ComposeScreen #message-note { padding-left: 0; }
-    ComposeScreen .gap { height: 1; }
     ComposeScreen Input.-problem {
         background-tint: $error 25%;
     }
@@ -355,6 +361,12 @@ class ComposeScreen(Screen[None]):
         self._sounds_profile: str | None = None
         self._dirty = False  # edited since the last send or new message
         self._confirm_new_until = 0.0
+        # Notes under fields are created the first time they have something to say.
+        self._notes: dict[str, Static] = {}
+        # Values of the Emergency box's fields until the box is built.
+        self._pending: dict[str, str] = {}
+        self._emergency_building = False
+        self._emergency_built = False
 
     @property
     def pushover(self) -> PushoverApp:
@@ -385,18 +397,16 @@ class ComposeScreen(Screen[None]):
         with Horizontal(id="message-head"):
             yield Label("Message", classes="title")
             yield Label("", id="message-counter", classes="counter")
-        area = TextArea(id="message", soft_wrap=True, tab_behavior="focus")
+        area = TextArea(id="message", soft_wrap=True, tab_behavior="focus", classes="-gap")
         area.placeholder = "What should the notification say? (required)"
         yield area
-        yield self._note("message")
-        yield Static(classes="gap")
-        yield from self._input_row("title", "Title", "app name if blank", counter=True)
-        yield from self._input_row("url", "URL", "https://… opened from the message", counter=True)
-        yield from self._input_row("url_title", "URL title", "text shown for the URL", counter=True)
-        yield from self._input_row("attachment", "Image", "path to an image file, ≤ 5 MiB")
+        yield self._input_row("title", "Title", "app name if blank", counter=True)
+        yield self._input_row("url", "URL", "https://… opened from the message", counter=True)
+        yield self._input_row("url_title", "URL title", "text shown for the URL", counter=True)
+        yield self._input_row("attachment", "Image", "path to an image file, ≤ 5 MiB")
 
     def _option_fields(self) -> ComposeResult:
-        with Horizontal(classes="row"):
+        with Horizontal(classes="row -gap", id="priority-row"):
             yield Label("Priority", classes="field-label")
             yield Select(
                 [(f"{p.label} ({int(p)})", int(p)) for p in Priority],
@@ -405,39 +415,49 @@ class ComposeScreen(Screen[None]):
                 value=int(Priority.NORMAL),
                 compact=True,
             )
-        yield self._note("priority")
-        yield Static(classes="gap")
-        with Vertical(id="emergency") as box:
-            box.border_title = "Emergency"
-            yield from self._input_row(
-                "retry", "Retry", "profile default", suffix=f"s (≥ {RETRY_MIN})", gap=False
-            )
-            yield from self._input_row(
-                "expire", "Expire", "profile default", suffix=f"s (≤ {EXPIRE_MAX:,})", gap=False
-            )
-            yield from self._input_row(
-                "tags", "Tags", "comma-separated, for cancel by tag", gap=False
-            )
-            yield from self._input_row(
-                "callback", "Callback", "URL called on acknowledgement", gap=False
-            )
-            yield Static("", id="emergency-summary")
-        with Horizontal(classes="row"):
+        # The Emergency box goes here once built (see _build_emergency).
+        with Horizontal(classes="row -gap", id="sound-row"):
             yield Label("Sound", classes="field-label")
             yield Select(self._sound_options(), id="sound", prompt="Device default", compact=True)
-        yield self._note("sound")
-        yield Static(classes="gap")
-        yield from self._input_row("device", "Device", "all devices (names, comma-separated)")
-        with Horizontal(classes="row", id="format-row"):
+        yield self._input_row("device", "Device", "all devices (names, comma-separated)")
+        with Horizontal(classes="row -gap", id="format-row"):
             yield Label("Format", classes="field-label")
             with RadioSet(id="format"):
                 yield RadioButton("Plain", value=True, id="format-plain")
                 yield RadioButton("HTML", id="format-html")
                 yield RadioButton("Monospace", id="format-monospace")
-        yield self._note("format")
-        yield Static(classes="gap")
-        yield from self._input_row("ttl", "TTL", "seconds until deleted", suffix="s")
-        yield from self._input_row("timestamp", "Time", "Unix time or 2026-05-01 14:30", gap=False)
+        yield self._input_row("ttl", "TTL", "seconds until deleted", suffix="s")
+        yield self._input_row("timestamp", "Time", "Unix time or 2026-05-01 14:30")
+
+    def _emergency_box(self) -> Vertical:
+        """Retry, expire, tags and callback: shown at priority 2 only."""
+        with self._quiet():  # values carried over are not edits
+            box = Vertical(
+                self._input_row("retry", "Retry", "profile default", suffix=f"s (≥ {RETRY_MIN})"),
+                self._input_row(
+                    "expire", "Expire", "profile default", suffix=f"s (≤ {EXPIRE_MAX:,})"
+                ),
+                self._input_row("tags", "Tags", "comma-separated, for cancel by tag"),
+                self._input_row("callback", "Callback", "URL called on acknowledgement"),
+                Static("", id="emergency-summary"),
+                id="emergency",
+            )
+        box.border_title = "Emergency"
+        return box
+
+    async def _build_emergency(self) -> None:
+        """Mount the Emergency box after the first frame (it is hidden below priority 2)."""
+        if self._emergency_building or not self.is_attached:
+            return
+        self._emergency_building = True
+        await self.query_one("#compose-right").mount(self._emergency_box(), before="#sound-row")
+        with self._quiet():  # anything set while it was mounting
+            for field, value in self._pending.items():
+                self.query_one(f"#{field}", Input).value = value
+        self._pending.clear()
+        self._emergency_built = True
+        self._update_emergency_summary()
+        self._show_problems(self.current_problems())
 
     def _input_row(
         self,
@@ -447,35 +467,41 @@ class ComposeScreen(Screen[None]):
         *,
         counter: bool = False,
         suffix: str = "",
-        gap: bool = True,
-    ) -> ComposeResult:
-        with Horizontal(classes="row", id=f"{field}-row"):
-            yield Label(label, classes="field-label")
-            yield Input(placeholder=placeholder, id=field, compact=True)
-            if suffix:
-                yield Label(suffix, classes="suffix")
-            if counter:
-                yield Label("", id=f"{field}-counter", classes="counter")
-        yield self._note(field)
-        if gap:
-            yield Static(classes="gap")
-
-    def _note(self, field: str) -> Static:
-        return Static("", id=f"{field}-note", classes="note", markup=False)
+    ) -> Horizontal:
+        """A labelled one-line field; its note is added under it when it has one."""
+        field_input = Input(
+            self._pending.get(field), placeholder=placeholder, id=field, compact=True
+        )
+        if self.app.is_headless:
+            field_input.cursor_blink = False  # deterministic screenshots
+        children: list[Widget] = [Label(label, classes="field-label"), field_input]
+        if suffix:
+            children.append(Label(suffix, classes="suffix"))
+        if counter:
+            children.append(Label("", id=f"{field}-counter", classes="counter"))
+        classes = "row -gap" if field in GAP_AFTER else "row"
+        return Horizontal(*children, classes=classes, id=f"{field}-row")
 
     # -- life cycle ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         if self.app.is_headless:
-            # Deterministic screenshots: no blinking cursors.
-            for widget in self.query(Input):
-                widget.cursor_blink = False
+            # Deterministic screenshots: no blinking cursor.
             self.query_one("#message", TextArea).cursor_blink = False
         self._load_profile_defaults()
         self._refresh_all()
         self.pushover.profile_changed.subscribe(self, self._profile_changed)
         self.query_one("#message", TextArea).focus()
-        self.call_after_refresh(self._fetch_sounds_once)
+        self.call_after_refresh(self._build_emergency)
+        # The app's own sound list once the keys are known to work: the start-up key check
+        # (after the first frame) says so, or it already has when this screen opens later.
+        self.watch(self.pushover, "verified", self._verified_changed, init=False)
+        if self.pushover.verified:
+            self.call_after_refresh(self._fetch_sounds_once)
+
+    def _verified_changed(self, verified: bool | None) -> None:
+        if verified:
+            self._fetch_sounds_once()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 90, "-narrow")
@@ -498,7 +524,7 @@ class ComposeScreen(Screen[None]):
                 self.query_one("#priority", Select).value = int(priority)
             for field in ("retry", "expire"):
                 if not (keep_touched and field in self._touched):
-                    self.query_one(f"#{field}", Input).value = str(getattr(profile, field))
+                    self._set_value(field, str(getattr(profile, field)))
         self._sound_prompt()
         device = self.query_one("#device", Input)
         device.placeholder = (
@@ -551,7 +577,20 @@ class ComposeScreen(Screen[None]):
     # -- reading the form ------------------------------------------------------------------
 
     def _value(self, field: str) -> str:
+        if field in EMERGENCY_FIELDS and not self._emergency_ready():
+            return self._pending.get(field, "")
         return self.query_one(f"#{field}", Input).value
+
+    def _set_value(self, field: str, value: str) -> None:
+        """Set a field (quietly: callers wrap this in _quiet when it is not an edit)."""
+        if field in EMERGENCY_FIELDS and not self._emergency_ready():
+            self._pending[field] = value
+        else:
+            self.query_one(f"#{field}", Input).value = value
+
+    def _emergency_ready(self) -> bool:
+        """True once the Emergency box's fields are mounted (until then: self._pending)."""
+        return self._emergency_built
 
     def _priority(self) -> int:
         value = self.query_one("#priority", Select).value
@@ -679,7 +718,10 @@ class ComposeScreen(Screen[None]):
         expire, _ = _parse_seconds("expire", self._value("expire"), "Expire")
         retry = profile.retry if retry is None else retry
         expire = profile.expire if expire is None else expire
-        summary = self.query_one("#emergency-summary", Static)
+        try:
+            summary = self.query_one("#emergency-summary", Static)
+        except NoMatches:
+            return  # the box is not built yet: it fills this in when it is
         if retry >= RETRY_MIN and 0 < expire <= EXPIRE_MAX:
             repeats = min(MAX_REPEATS, math.ceil(expire / retry))
             text = (
@@ -725,16 +767,43 @@ class ComposeScreen(Screen[None]):
         self._set_keys_note(" ".join(keys))
 
     def _set_note(self, field: str, text: str, severity: str) -> None:
-        note = self.query_one(f"#{field}-note", Static)
+        """Show `text` under `field` (nothing when blank); the note is made on first use."""
+        anchor = self._note_anchor(field)
+        if anchor is None:
+            return  # in the Emergency box, not built yet: it shows its notes once it is
+        note = self._notes.get(field)
+        if note is None:
+            if not text:
+                anchor.remove_class("-noted")
+                self._mark_problem(field, False)
+                return
+            note = Static("", id=f"{field}-note", classes="note", markup=False)
+            note.set_class(field in GAP_AFTER, "-gap")
+            self._notes[field] = note
+            assert anchor.parent is not None
+            anchor.parent.mount(note, after=anchor)
         note.update(text)
         note.set_class(bool(text), "-shown")
         note.set_class(severity == "error", "-error")
         note.set_class(severity == "warning", "-warning")
+        anchor.set_class(bool(text), "-noted")  # the note takes over the gap under the field
+        self._mark_problem(field, severity == "error" and bool(text))
+
+    def _note_anchor(self, field: str) -> Widget | None:
+        """The widget a field's note goes under."""
+        if field in EMERGENCY_FIELDS and not self._emergency_ready():
+            return None
+        try:
+            return self.query_one("#message" if field == "message" else f"#{field}-row")
+        except NoMatches:
+            return None
+
+    def _mark_problem(self, field: str, problem: bool) -> None:
         try:
             widget = self.query_one(f"#{field}")
         except NoMatches:
             return
-        widget.set_class(severity == "error" and bool(text), "-problem")
+        widget.set_class(problem, "-problem")
 
     def _set_keys_note(self, text: str) -> None:
         note = self.query_one("#keys-note", Static)
@@ -772,7 +841,9 @@ class ComposeScreen(Screen[None]):
 
     def problem_text(self, field: str) -> str:
         """The note shown under `field` now (for tests and screen readers)."""
-        note = self.query_one(f"#{field}-note", Static)
+        note = self._notes.get(field)
+        if note is None or not note.has_class("-shown"):
+            return ""
         shown = note.has_class("-error") or note.has_class("-warning")
         return str(note.content) if shown else ""
 
@@ -898,6 +969,8 @@ class ComposeScreen(Screen[None]):
 
     def _focus_field(self, field: str) -> None:
         target = FIELD_TARGETS.get(field, field)
+        if target in EMERGENCY_FIELDS and not self._emergency_ready():
+            target = "priority"  # the box is about to be built: the nearest field
         if target in FIELDS:
             widget = self.query_one(f"#{target}")
             if widget.focusable:
@@ -1015,6 +1088,7 @@ class ComposeScreen(Screen[None]):
             self.query_one("#message", TextArea).load_text("")
             for widget in self.query(Input):
                 widget.value = ""
+            self._pending.clear()
             self.query_one("#sound", Select).clear()
             self.query_one("#format-plain", RadioButton).value = True
         self._touched.clear()
@@ -1045,14 +1119,14 @@ class ComposeScreen(Screen[None]):
                 else "",
             }
             for field, value in values.items():
-                self.query_one(f"#{field}", Input).value = value
+                self._set_value(field, value)
             priority = message.priority if message.priority in tuple(Priority) else 0
             self.query_one("#priority", Select).value = int(priority)
             profile = self.pushover.active.profile
             retry = profile.retry if message.retry is None else message.retry
             expire = profile.expire if message.expire is None else message.expire
-            self.query_one("#retry", Input).value = str(retry)
-            self.query_one("#expire", Input).value = str(expire)
+            self._set_value("retry", str(retry))
+            self._set_value("expire", str(expire))
             sound = self.query_one("#sound", Select)
             if message.sound:
                 self._set_sounds(self._sounds, keep=message.sound)
