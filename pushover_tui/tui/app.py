@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -121,6 +122,9 @@ class PushoverApp(App[int]):
         # Published with the changed row (or None when many rows changed).
         self.history_changed: Signal[HistoryRow | None] = Signal(self, "history-changed")
         self.profile_changed: Signal[ActiveProfile] = Signal(self, "profile-changed")
+        # Work screens put off until the first frame is on screen (see call_after_start).
+        self._started = False
+        self._after_start: list[tuple[MessagePump, Callable[[], object]]] = []
         if config.theme in self.available_themes:
             self.theme = config.theme
         if config.keymap:
@@ -142,6 +146,18 @@ class PushoverApp(App[int]):
         if self.active.has_keys:
             self.outbox.tracker.resume(self.active.profile.name)
             self.check_keys_in_background()
+        self._started = True
+        for node, callback in self._after_start:
+            node.call_later(callback)
+        self._after_start.clear()
+
+    def call_after_start(self, node: MessagePump, callback: Callable[[], object]) -> None:
+        """Run `callback` on `node` once the app's first frame is on screen (at once if it
+        is already): screens build what that frame does not show (hidden boxes) here."""
+        if self._started:
+            node.call_later(callback)
+        else:
+            self._after_start.append((node, callback))
 
     async def on_unmount(self) -> None:
         await self.outbox.aclose()

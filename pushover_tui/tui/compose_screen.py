@@ -492,7 +492,7 @@ class ComposeScreen(Screen[None]):
         self._refresh_all()
         self.pushover.profile_changed.subscribe(self, self._profile_changed)
         self.query_one("#message", TextArea).focus()
-        self.call_after_refresh(self._build_emergency)
+        self.pushover.call_after_start(self, self._build_emergency)
         # The app's own sound list once the keys are known to work: the start-up key check
         # (after the first frame) says so, or it already has when this screen opens later.
         self.watch(self.pushover, "verified", self._verified_changed, init=False)
