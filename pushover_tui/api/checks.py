@@ -23,6 +23,7 @@ MAX_USERS = 50
 DEVICE_MAX = 25
 RETRY_MIN = 30
 EXPIRE_MAX = 10_800
+MAX_REPEATS = 50  # Pushover stops an emergency after 50 repeats, whatever retry/expire say
 
 _KEY = re.compile(r"[A-Za-z0-9]{30}")
 _DEVICE = re.compile(r"[A-Za-z0-9_-]{1,25}")
@@ -142,6 +143,11 @@ def check_emergency(retry: int | None, expire: int | None) -> list[Problem]:
             )
         )
     return problems
+
+
+def emergency_repeats(retry: int, expire: int) -> int:
+    """How many times an emergency repeats at most after its first delivery."""
+    return min(MAX_REPEATS, expire // retry) if retry > 0 else 0
 
 
 def check_attachment(message: Message) -> list[Problem]:

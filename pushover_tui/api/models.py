@@ -35,6 +35,35 @@ _PRIORITY_MEANINGS = {
 }
 
 
+# Pushover's built-in sounds with the descriptions sounds.json gives them (the fact sheet); an
+# app's own list (custom sounds included) comes from PushoverClient.sounds().
+BUILTIN_SOUNDS: dict[str, str] = {
+    "pushover": "Pushover (default)",
+    "bike": "Bike",
+    "bugle": "Bugle",
+    "cashregister": "Cash Register",
+    "classical": "Classical",
+    "cosmic": "Cosmic",
+    "falling": "Falling",
+    "gamelan": "Gamelan",
+    "incoming": "Incoming",
+    "intermission": "Intermission",
+    "magic": "Magic",
+    "mechanical": "Mechanical",
+    "pianobar": "Piano Bar",
+    "siren": "Siren",
+    "spacealarm": "Space Alarm",
+    "tugboat": "Tug Boat",
+    "alien": "Alien Alarm (long)",
+    "climb": "Climb (long)",
+    "persistent": "Persistent (long)",
+    "echo": "Pushover Echo (long)",
+    "updown": "Up Down (long)",
+    "vibrate": "Vibrate Only",
+    "none": "None (silent)",
+}
+
+
 @dataclass(frozen=True)
 class Attachment:
     """An image to attach: from a file (read when sending) or from bytes."""

@@ -8,7 +8,6 @@ the reason it failed right under the field concerned. The draft lives as long as
 
 from __future__ import annotations
 
-import math
 import time
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -39,12 +38,14 @@ from textual.widgets import (
 
 from pushover_tui.api.checks import (
     EXPIRE_MAX,
+    MAX_REPEATS,
     MESSAGE_MAX,
     RETRY_MIN,
     TITLE_MAX,
     URL_MAX,
     URL_TITLE_MAX,
     Problem,
+    emergency_repeats,
     errors,
 )
 from pushover_tui.api.errors import (
@@ -55,44 +56,17 @@ from pushover_tui.api.errors import (
     QuotaExceededError,
     TemporaryError,
 )
-from pushover_tui.api.models import Attachment, Message, Priority
+from pushover_tui.api.models import BUILTIN_SOUNDS, Attachment, Message, Priority
 from pushover_tui.outbox import apply_defaults
 from pushover_tui.tui.app import StatusBar
+from pushover_tui.tui.formatting import duration
 from pushover_tui.tui.messages import ActionRequested
 
 if TYPE_CHECKING:
     from pushover_tui.outbox import Sent
     from pushover_tui.tui.app import PushoverApp
 
-# Built-in sounds (fact sheet), with the descriptions sounds.json gives them. Replaced by the
-# app's own list (custom sounds included) once it has been fetched.
-BUILTIN_SOUNDS: dict[str, str] = {
-    "pushover": "Pushover (default)",
-    "bike": "Bike",
-    "bugle": "Bugle",
-    "cashregister": "Cash Register",
-    "classical": "Classical",
-    "cosmic": "Cosmic",
-    "falling": "Falling",
-    "gamelan": "Gamelan",
-    "incoming": "Incoming",
-    "intermission": "Intermission",
-    "magic": "Magic",
-    "mechanical": "Mechanical",
-    "pianobar": "Piano Bar",
-    "siren": "Siren",
-    "spacealarm": "Space Alarm",
-    "tugboat": "Tug Boat",
-    "alien": "Alien Alarm (long)",
-    "climb": "Climb (long)",
-    "persistent": "Persistent (long)",
-    "echo": "Pushover Echo (long)",
-    "updown": "Up Down (long)",
-    "vibrate": "Vibrate Only",
-    "none": "None (silent)",
-}
 
-MAX_REPEATS = 50  # Pushover stops repeating an emergency after 50 retries
 CHECK_DELAY = 0.2  # seconds of quiet typing before the field checks run
 NEW_CONFIRM_SECONDS = 4.0
 
@@ -138,15 +112,6 @@ EMERGENCY_FIELDS = ("retry", "expire", "tags", "callback")
 GAP_AFTER = frozenset(FIELDS) - {"retry", "expire", "tags", "callback", "timestamp"}
 FORMATS = ("plain", "html", "monospace")
 KEY_NAMES = {"token": "application token", "user": "user key"}
-
-
-def _duration(seconds: int) -> str:
-    """3600 -> '1 h', 90 -> '1 min 30 s'."""
-    hours, rest = divmod(max(0, seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
-    parts.append(f"{secs} s" if secs or not (hours or minutes) else "")
-    return " ".join(part for part in parts if part)
 
 
 def _parse_seconds(field: str, text: str, label: str) -> tuple[int | None, list[Problem]]:
@@ -723,9 +688,9 @@ class ComposeScreen(Screen[None]):
         except NoMatches:
             return  # the box is not built yet: it fills this in when it is
         if retry >= RETRY_MIN and 0 < expire <= EXPIRE_MAX:
-            repeats = min(MAX_REPEATS, math.ceil(expire / retry))
+            repeats = emergency_repeats(retry, expire)
             text = (
-                f"Repeats every {_duration(retry)} for up to {_duration(expire)} until "
+                f"Repeats every {duration(retry)} for up to {duration(expire)} until "
                 f"acknowledged: {repeats} time{'s' if repeats != 1 else ''} at most "
                 f"(Pushover stops after {MAX_REPEATS})."
             )

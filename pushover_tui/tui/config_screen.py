@@ -27,12 +27,14 @@ from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Sele
 
 from pushover_tui.api.checks import (
     EXPIRE_MAX,
+    MAX_REPEATS,
     RETRY_MIN,
     Problem,
     check_devices,
     check_emergency,
     check_token,
     check_users,
+    emergency_repeats,
 )
 from pushover_tui.api.errors import (
     APIError,
@@ -42,41 +44,14 @@ from pushover_tui.api.errors import (
     TemporaryError,
     UnexpectedResponseError,
 )
-from pushover_tui.api.models import Priority, UserCheck
+from pushover_tui.api.models import BUILTIN_SOUNDS, Priority, UserCheck
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.config import ActiveProfile, Profile, Source, check_profile
 from pushover_tui.tui.app import StatusBar
+from pushover_tui.tui.formatting import duration
 from pushover_tui.tui.messages import ActionRequested
 
-# The built-in sounds of the fact sheet, offered until the keys are verified and the
-# application's own list (with its custom sounds) can be fetched.
-BUILTIN_SOUNDS: dict[str, str] = {
-    "pushover": "Pushover (default)",
-    "bike": "Bike",
-    "bugle": "Bugle",
-    "cashregister": "Cash Register",
-    "classical": "Classical",
-    "cosmic": "Cosmic",
-    "falling": "Falling",
-    "gamelan": "Gamelan",
-    "incoming": "Incoming",
-    "intermission": "Intermission",
-    "magic": "Magic",
-    "mechanical": "Mechanical",
-    "pianobar": "Piano Bar",
-    "siren": "Siren",
-    "spacealarm": "Space Alarm",
-    "tugboat": "Tug Boat",
-    "alien": "Alien Alarm (long)",
-    "climb": "Climb (long)",
-    "persistent": "Persistent (long)",
-    "echo": "Pushover Echo (long)",
-    "updown": "Up Down (long)",
-    "vibrate": "Vibrate Only",
-    "none": "None (silent)",
-}
 DEVICE_DEFAULT_SOUND = "Device default (the user's choice)"
-MAX_REPEATS = 50  # Pushover stops an emergency after 50 repeats, whatever retry/expire say
 
 WELCOME_TEXT = (
     "[b]Welcome to pushover-tui[/b]\n\n"
@@ -97,20 +72,6 @@ _SOURCE_TEXT = {
 }
 _ENV_VARIABLES = {"token": "PUSHOVER_TOKEN", "user": "PUSHOVER_USER"}
 _FIELDS = ("token", "user", "priority", "retry", "expire", "sound", "device")
-
-
-def _duration(seconds: int) -> str:
-    """60 -> '1 min', 3600 -> '1 h', 5400 -> '1 h 30 min', 45 -> '45 s'."""
-    if seconds < 60:
-        return f"{seconds} s"
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes:
-        parts.append(f"{minutes} min")
-    if secs:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
 
 
 class ChoiceScreen(ModalScreen[str]):
@@ -741,10 +702,8 @@ class ConfigScreen(Screen[None]):
             retry, expire = self._seconds("retry"), self._seconds("expire")
             text = f"At most {EXPIRE_MAX} s (3 h); Pushover stops after {MAX_REPEATS} repeats."
             if retry and expire and retry >= RETRY_MIN:
-                repeats = min(MAX_REPEATS, expire // retry)
-                text += (
-                    f" Now: every {_duration(retry)} for {_duration(expire)}, {repeats} repeats."
-                )
+                repeats = emergency_repeats(retry, expire)
+                text += f" Now: every {duration(retry)} for {duration(expire)}, {repeats} repeats."
             return text, ""
         if name == "sound":
             if self._profile_name in self._sounds:
