@@ -293,19 +293,12 @@ class Context:
 
         return resolve(self.config, self.args.profile, api_url=self.args.api_url, env=self.env)
 
-    def outbox(self, *, require_keys: bool = True) -> Outbox:
+    def outbox(self) -> Outbox:
         from pushover_tui.outbox import Outbox, timeout_from_env
         from pushover_tui.store.config import data_dir
 
-        active = self.active()
-        if require_keys and not active.has_keys:
-            raise NoCredentialsError(
-                f"No application token and user key for profile {active.profile.name!r}: "
-                "run `pushover-tui config set token ...` and `pushover-tui config set user ...`, "
-                "set PUSHOVER_TOKEN and PUSHOVER_USER, or try `pushover-tui --demo`."
-            )
         timeout = timeout_from_env(self.env)
-        return Outbox.open(active, data_dir(self.env), origin="cli", timeout=timeout)
+        return Outbox.open(self.active(), data_dir(self.env), origin="cli", timeout=timeout)
 
 
 def _read_message(ctx: Context, stdin: TextIO) -> str:

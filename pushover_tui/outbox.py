@@ -120,8 +120,9 @@ class Outbox:
             if not self.active.has_keys:
                 raise NoCredentialsError(
                     f"Profile {self.active.profile.name!r} has no application token and user key "
-                    "yet: set them in the config screen, with `pushover-tui config set`, or with "
-                    "PUSHOVER_TOKEN and PUSHOVER_USER."
+                    "yet: set them in the config screen, with `pushover-tui config set token ...` "
+                    "and `... set user ...`, or with PUSHOVER_TOKEN and PUSHOVER_USER; or try "
+                    "`pushover-tui --demo`."
                 )
             self._client_instance = self.client_for(self.active.profile.token)
         return self._client_instance
