@@ -105,8 +105,22 @@ FIELD_TARGETS = {
     "token": "keys",
     "user": "keys",
 }
-# Fields inside the Emergency box: it is only shown at priority 2, so it is built after the
-# first frame; until then their values live in ComposeScreen._pending.
+# The first frame shows the message box, the buttons and the footer: the user can type at
+# once. The other fields are built just after it (see ComposeScreen._build_form); until
+# then their values live in ComposeScreen._pending.
+DEFERRED_FIELDS = (
+    "title",
+    "url",
+    "url_title",
+    "attachment",
+    "priority",
+    "sound",
+    "device",
+    "format",
+    "ttl",
+    "timestamp",
+)
+# Fields inside the Emergency box: it is only shown at priority 2, so it is built last.
 EMERGENCY_FIELDS = ("retry", "expire", "tags", "callback")
 # Fields followed by a blank line (a margin under the field, or under its note when shown).
 GAP_AFTER = frozenset(FIELDS) - {"retry", "expire", "tags", "callback", "timestamp"}
@@ -167,6 +181,10 @@ class ComposeScreen(Screen[None]):
         width: 1fr;
         height: auto;
     }
+    /* Until the fields are built (just after the first frame): their future height. */
+    ComposeScreen #compose-left.-pending { min-height: 20; }
+    ComposeScreen.-short #compose-left.-pending { min-height: 16; }
+    ComposeScreen #compose-right.-pending { min-height: 12; }
     ComposeScreen #compose-left {
         margin-right: 2;
     }
@@ -328,8 +346,10 @@ class ComposeScreen(Screen[None]):
         self._confirm_new_until = 0.0
         # Notes under fields are created the first time they have something to say.
         self._notes: dict[str, Static] = {}
-        # Values of the Emergency box's fields until the box is built.
-        self._pending: dict[str, str] = {}
+        # Values of the fields not built yet (text, or the priority as an int).
+        self._pending: dict[str, str | int] = {}
+        self._form_building = False
+        self._form_built = False
         self._emergency_building = False
         self._emergency_built = False
 
@@ -343,10 +363,10 @@ class ComposeScreen(Screen[None]):
         yield StatusBar()
         yield Static("", id="keys-note", markup=False)
         with VerticalScroll(id="compose-body"):
-            with Vertical(id="compose-left", classes="column"):
+            with Vertical(id="compose-left", classes="column -pending"):
                 yield from self._message_fields()
-            with Vertical(id="compose-right", classes="column"):
-                yield from self._option_fields()
+            # Built just after the first frame (see _build_form).
+            yield Vertical(id="compose-right", classes="column -pending")
         with Vertical(id="outcome") as outcome:
             outcome.border_title = "Outcome"
             yield Static(self._idle_text(), id="outcome-text")
@@ -354,7 +374,7 @@ class ComposeScreen(Screen[None]):
             yield Button("Send", id="send", variant="primary", tooltip="ctrl+s")
             yield Button("Send test", id="send-test", tooltip="ctrl+t")
             yield Button("New message", id="new-message", tooltip="ctrl+n")
-            yield LoadingIndicator(id="send-spinner")
+            # The send spinner goes here once built (see _build_form).
             yield Static("", id="actions-hint")
         yield Footer()
 
@@ -365,34 +385,73 @@ class ComposeScreen(Screen[None]):
         area = TextArea(id="message", soft_wrap=True, tab_behavior="focus", classes="-gap")
         area.placeholder = "What should the notification say? (required)"
         yield area
-        yield self._input_row("title", "Title", "app name if blank", counter=True)
-        yield self._input_row("url", "URL", "https://… opened from the message", counter=True)
-        yield self._input_row("url_title", "URL title", "text shown for the URL", counter=True)
-        yield self._input_row("attachment", "Image", "path to an image file, ≤ 5 MiB")
 
-    def _option_fields(self) -> ComposeResult:
-        with Horizontal(classes="row -gap", id="priority-row"):
-            yield Label("Priority", classes="field-label")
-            yield Select(
-                [(f"{p.label} ({int(p)})", int(p)) for p in Priority],
-                id="priority",
-                allow_blank=False,
-                value=int(Priority.NORMAL),
-                compact=True,
+    def _secondary_rows(self) -> list[Widget]:
+        """The rest of the left column: built just after the first frame."""
+        return [
+            self._input_row("title", "Title", "app name if blank", counter=True),
+            self._input_row("url", "URL", "https://… opened from the message", counter=True),
+            self._input_row("url_title", "URL title", "text shown for the URL", counter=True),
+            self._input_row("attachment", "Image", "path to an image file, ≤ 5 MiB"),
+        ]
+
+    def _option_rows(self) -> list[Widget]:
+        """The right column: built just after the first frame."""
+        priority = Select(
+            [(f"{p.label} ({int(p)})", int(p)) for p in Priority],
+            id="priority",
+            allow_blank=False,
+            value=self._priority(),
+            compact=True,
+        )
+        sound = Select(
+            self._sound_options(), id="sound", prompt=self._sound_prompt_text(), compact=True
+        )
+        format_ = self._format()
+        buttons = [
+            RadioButton(label, value=format_ == name, id=f"format-{name}")
+            for name, label in (("plain", "Plain"), ("html", "HTML"), ("monospace", "Monospace"))
+        ]
+        return [
+            self._row("priority", "Priority", priority),
+            # The Emergency box goes here once built (see _build_emergency).
+            self._row("sound", "Sound", sound),
+            self._input_row("device", "Device", self._device_placeholder()),
+            self._row("format", "Format", RadioSet(*buttons, id="format")),
+            self._input_row("ttl", "TTL", "seconds until deleted", suffix="s"),
+            self._input_row("timestamp", "Time", "Unix time or 2026-05-01 14:30"),
+        ]
+
+    @staticmethod
+    def _row(field: str, label: str, widget: Widget) -> Horizontal:
+        return Horizontal(
+            Label(label, classes="field-label"), widget, classes="row -gap", id=f"{field}-row"
+        )
+
+    async def _build_form(self) -> None:
+        """Mount every field but the message just after the first frame, then the
+        Emergency box; values set meanwhile (profile defaults, History) were kept."""
+        if self._form_building or not self.is_attached:
+            return
+        self._form_building = True
+        with self._quiet():
+            left = self.query_one("#compose-left").mount_all(self._secondary_rows())
+            right = self.query_one("#compose-right").mount_all(self._option_rows())
+            spinner = self.query_one("#compose-actions").mount(
+                LoadingIndicator(id="send-spinner"), before="#actions-hint"
             )
-        # The Emergency box goes here once built (see _build_emergency).
-        with Horizontal(classes="row -gap", id="sound-row"):
-            yield Label("Sound", classes="field-label")
-            yield Select(self._sound_options(), id="sound", prompt="Device default", compact=True)
-        yield self._input_row("device", "Device", "all devices (names, comma-separated)")
-        with Horizontal(classes="row -gap", id="format-row"):
-            yield Label("Format", classes="field-label")
-            with RadioSet(id="format"):
-                yield RadioButton("Plain", value=True, id="format-plain")
-                yield RadioButton("HTML", id="format-html")
-                yield RadioButton("Monospace", id="format-monospace")
-        yield self._input_row("ttl", "TTL", "seconds until deleted", suffix="s")
-        yield self._input_row("timestamp", "Time", "Unix time or 2026-05-01 14:30")
+        await left
+        await right
+        await spinner
+        with self._quiet():  # anything set while they were mounting
+            self._form_built = True
+            for field in DEFERRED_FIELDS:
+                if field in self._pending:
+                    self._set_field(field, self._pending.pop(field))
+        for column in self.query(".column.-pending"):
+            column.remove_class("-pending")
+        self._refresh_all()
+        self.call_later(self._build_emergency)
 
     def _emergency_box(self) -> Vertical:
         """Retry, expire, tags and callback: shown at priority 2 only."""
@@ -411,16 +470,16 @@ class ComposeScreen(Screen[None]):
         return box
 
     async def _build_emergency(self) -> None:
-        """Mount the Emergency box after the first frame (it is hidden below priority 2)."""
-        if self._emergency_building or not self.is_attached:
+        """Mount the Emergency box after the other fields (it is hidden below priority 2)."""
+        if self._emergency_building or not self._form_built or not self.is_attached:
             return
         self._emergency_building = True
         await self.query_one("#compose-right").mount(self._emergency_box(), before="#sound-row")
         with self._quiet():  # anything set while it was mounting
-            for field, value in self._pending.items():
-                self.query_one(f"#{field}", Input).value = value
-        self._pending.clear()
-        self._emergency_built = True
+            self._emergency_built = True
+            for field in EMERGENCY_FIELDS:
+                if field in self._pending:
+                    self._set_field(field, self._pending.pop(field))
         self._update_emergency_summary()
         self._show_problems(self.current_problems())
 
@@ -435,7 +494,7 @@ class ComposeScreen(Screen[None]):
     ) -> Horizontal:
         """A labelled one-line field; its note is added under it when it has one."""
         field_input = Input(
-            self._pending.get(field), placeholder=placeholder, id=field, compact=True
+            str(self._pending.get(field, "")), placeholder=placeholder, id=field, compact=True
         )
         if self.app.is_headless:
             field_input.cursor_blink = False  # deterministic screenshots
@@ -457,7 +516,7 @@ class ComposeScreen(Screen[None]):
         self._refresh_all()
         self.pushover.profile_changed.subscribe(self, self._profile_changed)
         self.query_one("#message", TextArea).focus()
-        self.pushover.call_after_start(self, self._build_emergency)
+        self.pushover.call_after_start(self, self._build_form)
         # The app's own sound list once the keys are known to work: the start-up key check
         # (after the first frame) says so, or it already has when this screen opens later.
         self.watch(self.pushover, "verified", self._verified_changed, init=False)
@@ -486,17 +545,17 @@ class ComposeScreen(Screen[None]):
         with self._quiet():
             if not (keep_touched and "priority" in self._touched):
                 priority = profile.priority if profile.priority in tuple(Priority) else 0
-                self.query_one("#priority", Select).value = int(priority)
+                self._set_field("priority", int(priority))
             for field in ("retry", "expire"):
                 if not (keep_touched and field in self._touched):
                     self._set_value(field, str(getattr(profile, field)))
-        self._sound_prompt()
-        device = self.query_one("#device", Input)
-        device.placeholder = (
-            f"profile default: {profile.device}"
-            if profile.device
-            else "all devices (names, comma-separated)"
-        )
+        if self._form_built:
+            self.query_one("#sound", Select).prompt = self._sound_prompt_text()
+            self.query_one("#device", Input).placeholder = self._device_placeholder()
+
+    def _device_placeholder(self) -> str:
+        device = self.pushover.active.profile.device
+        return f"profile default: {device}" if device else "all devices (names, comma-separated)"
 
     def _quiet(self) -> AbstractContextManager[None]:
         """Programmatic changes: no Changed events (so no field is marked as edited)."""
@@ -507,10 +566,9 @@ class ComposeScreen(Screen[None]):
     def _sound_options(self) -> list[tuple[str, str]]:
         return [(description or name, name) for name, description in self._sounds.items()]
 
-    def _sound_prompt(self) -> None:
-        sound = self.query_one("#sound", Select)
+    def _sound_prompt_text(self) -> str:
         default = self.pushover.active.profile.sound
-        sound.prompt = f"Profile default ({default})" if default else "Device default"
+        return f"Profile default ({default})" if default else "Device default"
 
     def _fetch_sounds_once(self) -> None:
         active = self.pushover.active
@@ -529,11 +587,14 @@ class ComposeScreen(Screen[None]):
 
     def _set_sounds(self, sounds: dict[str, str], keep: str = "") -> None:
         """Replace the sound list, keeping the current choice (even a name not listed)."""
-        select = self.query_one("#sound", Select)
-        current = keep or ("" if select.is_blank() else str(select.value))
+        current = keep or self._sound()
         self._sounds = dict(sounds)
         if current and current not in self._sounds:
             self._sounds[current] = f"{current} (not in the app's list)"
+        if not self._form_built:
+            self._pending["sound"] = current  # the list is built from self._sounds
+            return
+        select = self.query_one("#sound", Select)
         with self._quiet():
             select.set_options(self._sound_options())
             if current:
@@ -542,26 +603,56 @@ class ComposeScreen(Screen[None]):
     # -- reading the form ------------------------------------------------------------------
 
     def _value(self, field: str) -> str:
-        if field in EMERGENCY_FIELDS and not self._emergency_ready():
-            return self._pending.get(field, "")
+        """A text field's value, built or not."""
+        if not self._mounted(field):
+            return str(self._pending.get(field, ""))
         return self.query_one(f"#{field}", Input).value
 
     def _set_value(self, field: str, value: str) -> None:
-        """Set a field (quietly: callers wrap this in _quiet when it is not an edit)."""
-        if field in EMERGENCY_FIELDS and not self._emergency_ready():
-            self._pending[field] = value
-        else:
-            self.query_one(f"#{field}", Input).value = value
+        """Set a text field (quietly: callers wrap this in _quiet when it is not an edit)."""
+        self._set_field(field, value)
 
-    def _emergency_ready(self) -> bool:
-        """True once the Emergency box's fields are mounted (until then: self._pending)."""
-        return self._emergency_built
+    def _set_field(self, field: str, value: str | int) -> None:
+        """Set any field built or not: text, priority (int), sound ("" = default), format."""
+        if not self._mounted(field):
+            self._pending[field] = value
+        elif field == "priority":
+            self.query_one("#priority", Select).value = int(value)
+        elif field == "sound":
+            sound = self.query_one("#sound", Select)
+            if value:
+                sound.value = str(value)
+            else:
+                sound.clear()
+        elif field == "format":
+            self.query_one(f"#format-{value}", RadioButton).value = True
+        else:
+            self.query_one(f"#{field}", Input).value = str(value)
+
+    def _mounted(self, field: str) -> bool:
+        """True once `field` is built (until then its value is in self._pending)."""
+        if field in EMERGENCY_FIELDS:
+            return self._emergency_built
+        if field in DEFERRED_FIELDS:
+            return self._form_built
+        return True
 
     def _priority(self) -> int:
+        if not self._mounted("priority"):
+            return int(self._pending.get("priority", int(Priority.NORMAL)))
         value = self.query_one("#priority", Select).value
         return int(value) if isinstance(value, int) else 0  # type: ignore[arg-type]
 
+    def _sound(self) -> str:
+        """The chosen sound ("" = the default)."""
+        if not self._mounted("sound"):
+            return str(self._pending.get("sound", ""))
+        select = self.query_one("#sound", Select)
+        return "" if select.is_blank() else str(select.value)
+
     def _format(self) -> str:
+        if not self._mounted("format"):
+            return str(self._pending.get("format", "plain"))
         pressed = self.query_one("#format", RadioSet).pressed_button
         return (pressed.id or "format-plain").removeprefix("format-") if pressed else "plain"
 
@@ -582,7 +673,6 @@ class ComposeScreen(Screen[None]):
         timestamp, found = parse_timestamp(self._value("timestamp"))
         problems += found
         path = self._value("attachment").strip()
-        sound = self.query_one("#sound", Select)
         tags = tuple(tag.strip() for tag in self._value("tags").split(",") if tag.strip())
         format_ = self._format()
         message = Message(
@@ -591,7 +681,7 @@ class ComposeScreen(Screen[None]):
             url=self._value("url").strip(),
             url_title=self._value("url_title"),
             priority=priority,
-            sound="" if sound.is_blank() else str(sound.value),
+            sound=self._sound(),
             device=self._value("device").strip().replace(" ", ""),
             timestamp=timestamp,
             ttl=ttl,
@@ -663,6 +753,8 @@ class ComposeScreen(Screen[None]):
             **{field: self._value(field) for field in ("title", "url", "url_title")},
         }
         for field, limit in LIMITS.items():
+            if not self._mounted(field):
+                continue  # its counter is built with it
             count = len(values[field])  # code points, as Pushover counts them
             counter = self.query_one(f"#{field}-counter", Label)
             counter.update(f"{count:,} / {limit:,}")
@@ -756,8 +848,8 @@ class ComposeScreen(Screen[None]):
 
     def _note_anchor(self, field: str) -> Widget | None:
         """The widget a field's note goes under."""
-        if field in EMERGENCY_FIELDS and not self._emergency_ready():
-            return None
+        if not self._mounted(field):
+            return None  # not built yet: its note is shown once it is
         try:
             return self.query_one("#message" if field == "message" else f"#{field}-row")
         except NoMatches:
@@ -934,8 +1026,10 @@ class ComposeScreen(Screen[None]):
 
     def _focus_field(self, field: str) -> None:
         target = FIELD_TARGETS.get(field, field)
-        if target in EMERGENCY_FIELDS and not self._emergency_ready():
+        if target in EMERGENCY_FIELDS and not self._emergency_built:
             target = "priority"  # the box is about to be built: the nearest field
+        if not self._mounted(target):
+            target = "message"  # the fields are about to be built: the message, then
         if target in FIELDS:
             widget = self.query_one(f"#{target}")
             if widget.focusable:
@@ -1054,8 +1148,8 @@ class ComposeScreen(Screen[None]):
             for widget in self.query(Input):
                 widget.value = ""
             self._pending.clear()
-            self.query_one("#sound", Select).clear()
-            self.query_one("#format-plain", RadioButton).value = True
+            self._set_field("sound", "")
+            self._set_field("format", "plain")
         self._touched.clear()
         self._server_problems.clear()
         self._show_all = False
@@ -1086,19 +1180,18 @@ class ComposeScreen(Screen[None]):
             for field, value in values.items():
                 self._set_value(field, value)
             priority = message.priority if message.priority in tuple(Priority) else 0
-            self.query_one("#priority", Select).value = int(priority)
+            self._set_field("priority", int(priority))
             profile = self.pushover.active.profile
             retry = profile.retry if message.retry is None else message.retry
             expire = profile.expire if message.expire is None else message.expire
             self._set_value("retry", str(retry))
             self._set_value("expire", str(expire))
-            sound = self.query_one("#sound", Select)
             if message.sound:
                 self._set_sounds(self._sounds, keep=message.sound)
             else:
-                sound.clear()
+                self._set_field("sound", "")
             format_ = "html" if message.html else "monospace" if message.monospace else "plain"
-            self.query_one(f"#format-{format_}", RadioButton).value = True
+            self._set_field("format", format_)
         self._touched.update(FIELDS)
         self._server_problems.clear()
         self._show_all = True
