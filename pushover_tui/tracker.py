@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from pushover_tui.api.errors import PushoverError, RejectedError, TemporaryError
+from pushover_tui.api.errors import PushoverError, RejectedError
 from pushover_tui.api.models import ReceiptState
 
 if TYPE_CHECKING:
@@ -104,6 +104,16 @@ class ReceiptTracker:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _follow(self, row_id: int, receipt: str, poll_now: bool) -> None:
+        try:
+            await self._poll_until_closed(row_id, receipt, poll_now)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a store or listener failure must not leave a waiter hanging
+            log.exception("following receipt of row %s failed", row_id)
+        finally:
+            self._closed.setdefault(row_id, asyncio.Event()).set()
+
+    async def _poll_until_closed(self, row_id: int, receipt: str, poll_now: bool) -> None:
         delay = 0.0 if poll_now else self.interval
         while True:
             await self._sleep(delay)
@@ -111,40 +121,36 @@ class ReceiptTracker:
             try:
                 client = await self._client()
                 info = await client.receipt(receipt)
-            except TemporaryError as error:
-                log.warning("receipt poll failed, retrying later: %s", error)
-                delay = TEMPORARY_FAILURE_BACKOFF
-                continue
             except RejectedError as error:
                 # Unknown or older than a week: nothing more to learn from Pushover.
                 log.warning("receipt %s is no longer known: %s", row_id, error)
-                self._closed_row(row_id, notify=False)
                 return
-            except PushoverError as error:
-                log.warning("receipt poll failed: %s", error)
+            except PushoverError as error:  # temporary: try again later
+                log.warning("receipt poll failed, retrying later: %s", error)
                 delay = TEMPORARY_FAILURE_BACKOFF
                 continue
             current = self._history.get(row_id)
             if current is None or current.receipt_state is not ReceiptState.AWAITING:
-                # Deleted, or cancelled meanwhile (by this process or another one).
-                self._closed_row(row_id, notify=False)
-                return
+                return  # deleted, or cancelled meanwhile (by this process or another one)
             if self._history.record_receipt(row_id, info):
                 self.notify(row_id)
             if info.state is not ReceiptState.AWAITING:
-                self._closed_row(row_id, notify=False)
                 return
 
-    def _closed_row(self, row_id: int, *, notify: bool = True) -> HistoryRow | None:
+    def _closed_row(self, row_id: int) -> HistoryRow | None:
+        """Stop following a row closed here (cancelled), wake its waiters, tell listeners."""
         task = self._tasks.pop(row_id, None)
-        if task is not None and task is not asyncio.current_task():
+        if task is not None:
             task.cancel()
         self._closed.setdefault(row_id, asyncio.Event()).set()
-        return self.notify(row_id) if notify else self._history.get(row_id)
+        return self.notify(row_id)
 
     def notify(self, row_id: int) -> HistoryRow | None:
         row = self._history.get(row_id)
         if row is not None:
             for listener in self._listeners:
-                listener(row)
+                try:
+                    listener(row)
+                except Exception:  # one broken listener must not stop the others or the send
+                    log.exception("history listener failed")
         return row

@@ -258,3 +258,34 @@ def test_killed_sender_becomes_interrupted(demo_config, isolated_env, simulator)
     outbox.history.close()
     assert row.status is Status.INTERRUPTED
     assert "Check your device" in row.error
+
+
+async def test_wait_returns_even_when_recording_fails(outbox, monkeypatch):
+    """A store failure while following a receipt must not leave `--wait` hanging."""
+    from pushover_tui.store.history import HistoryError
+
+    def broken(*args, **kwargs):
+        raise HistoryError("disk full")
+
+    sent = await outbox.send(emergency())
+    monkeypatch.setattr(outbox.history, "record_receipt", broken)
+    row = await asyncio.wait_for(outbox.tracker.wait(sent.row_id), 5)
+    assert row.receipt_state is ReceiptState.AWAITING  # nothing recorded, but nobody hangs
+
+
+async def test_a_broken_listener_stops_nothing(outbox):
+    def broken(row):
+        raise BrokenPipeError
+
+    outbox.tracker.add_listener(broken)
+    sent = await outbox.send(Message("x"))
+    assert outbox.history.get(sent.row_id).status is Status.SENT
+
+
+async def test_cancel_after_acknowledgement_keeps_the_acknowledgement(outbox, sim):
+    sent = await outbox.send(emergency())
+    sim.ack(sent.result.receipt, device="pixel")
+    await asyncio.wait_for(outbox.tracker.wait(sent.row_id), 5)
+    await outbox.tracker.cancel(sent.result.receipt)
+    row = outbox.history.get(sent.row_id)
+    assert row.receipt_state is ReceiptState.ACKNOWLEDGED

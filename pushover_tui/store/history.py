@@ -446,10 +446,12 @@ class History:
             return True
 
     def record_cancelled(self, row_id: int) -> None:
+        """An open emergency was cancelled; one already acknowledged or expired keeps its state."""
         with self._write() as connection:
             connection.execute(
-                "UPDATE messages SET receipt_state = ?, updated_at = ? WHERE id = ?",
-                (ReceiptState.CANCELLED.value, time.time(), row_id),
+                "UPDATE messages SET receipt_state = ?, updated_at = ? "
+                "WHERE id = ? AND receipt_state = ?",
+                (ReceiptState.CANCELLED.value, time.time(), row_id, ReceiptState.AWAITING.value),
             )
 
     def mark_interrupted(self, *, stale_after: float = 600.0) -> int:
