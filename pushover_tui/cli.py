@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -23,10 +24,12 @@ from pushover_tui.api.errors import (
     RejectedError,
     TemporaryError,
 )
+from pushover_tui.store.history import Status
 
 if TYPE_CHECKING:
+    from pushover_tui.api.models import Message
     from pushover_tui.outbox import Outbox
-    from pushover_tui.store.config import ActiveProfile, Config
+    from pushover_tui.store.config import ActiveProfile, Config, Profile
     from pushover_tui.store.history import HistoryRow
 
 EXIT_OK = 0
@@ -46,13 +49,11 @@ exit codes:
   2  usage error or field problems (nothing sent)
   3  rejected by the Pushover API (bad key, field, device...)
   4  monthly quota exceeded (HTTP 429)
-  5  temporary failure after retries (server error, timeout, no connection)
+  5  temporary failure after retries (server error, timeout, no connection, redirect)
   6  no credentials configured (token and user key)
   7  with --wait: the emergency expired or was cancelled unacknowledged
+  130  interrupted (Ctrl-C); with --wait the alert goes on
 """
-
-STATUSES = ("sending", "sent", "failed", "interrupted")
-TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile")
 
 
 class UsageError(Exception):
@@ -174,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = command("history", "list sent messages, newest first")
     history.add_argument("--limit", type=_int_arg("limit", 1, 100_000), default=20)
-    history.add_argument("--status", choices=STATUSES)
+    history.add_argument("--status", choices=[status.value for status in Status])
     history.add_argument("--search", default="", help="text in the title or message")
     history.add_argument("--json", action="store_true", help="print a JSON list")
 
@@ -227,7 +228,7 @@ class Output:
     def __init__(self, stdout: TextIO, stderr: TextIO, env: Mapping[str, str]) -> None:
         self.stdout = stdout
         self.stderr = stderr
-        self.colour = stdout.isatty() and "NO_COLOR" not in env
+        self.colour = stdout.isatty() and not env.get("NO_COLOR")
 
     def line(self, text: str = "") -> None:
         print(text, file=self.stdout)
@@ -291,7 +292,13 @@ class Context:
     def active(self) -> ActiveProfile:
         from pushover_tui.store.config import resolve
 
-        return resolve(self.config, self.args.profile, api_url=self.args.api_url, env=self.env)
+        name = self.args.profile
+        if name and self.config.profiles and not self.config.has_profile(name):
+            known = ", ".join(self.config.profile_names)
+            raise UsageError(
+                f"No profile named {name!r} in {self.config.path} (profiles: {known})."
+            )
+        return resolve(self.config, name, api_url=self.args.api_url, env=self.env)
 
     def outbox(self) -> Outbox:
         from pushover_tui.outbox import Outbox, timeout_from_env
@@ -305,46 +312,63 @@ def _read_message(ctx: Context, stdin: TextIO) -> str:
     args = ctx.args
     if args.message == "-" or (args.message is None and not stdin.isatty()):
         text = stdin.read()
-        return text[:-1] if text.endswith("\n") else text
+        return text.removesuffix("\n").removesuffix("\r")
     if args.message is None:
         raise UsageError("give the MESSAGE to send, pipe it on standard input, or use --test.")
     return args.message
 
 
+def _message_from_args(args: argparse.Namespace, profile: Profile, text: str) -> Message:
+    """The message the options describe, the profile's defaults filling what they leave out."""
+    from pushover_tui.api.models import Attachment, Message
+    from pushover_tui.outbox import apply_defaults, build_test_message
+
+    title = args.title
+    if args.test:  # the labelled test text; every other option still applies
+        test = build_test_message(profile)
+        text, title = test.message, title or test.title
+    message = Message(
+        message=text,
+        title=title,
+        url=args.url,
+        url_title=args.url_title,
+        priority=profile.priority if args.priority is None else args.priority,
+        sound=args.sound,
+        device=args.device,
+        timestamp=args.timestamp,
+        ttl=args.ttl,
+        html=args.html,
+        monospace=args.monospace,
+        attachment=Attachment.from_path(args.attach) if args.attach else None,
+        retry=args.retry,
+        expire=args.expire,
+        callback=args.callback,
+        tags=tuple(args.tag),
+    )
+    return apply_defaults(message, profile)
+
+
 async def cmd_send(ctx: Context, stdin: TextIO) -> int:
-    from pushover_tui.api.models import Attachment, Message, ReceiptState
-    from pushover_tui.outbox import apply_defaults
+    from pushover_tui.api.models import ReceiptState
 
     args, out = ctx.args, ctx.out
+    if args.test and args.message is not None:
+        raise UsageError("--test sends the labelled test message: leave out MESSAGE.")
     text = "" if args.test else _read_message(ctx, stdin)
     async with ctx.outbox() as outbox:
-        profile = outbox.active.profile
-        if args.test:
-            sent = await outbox.send_test()
-        else:
-            message = Message(
-                message=text,
-                title=args.title,
-                url=args.url,
-                url_title=args.url_title,
-                priority=profile.priority if args.priority is None else args.priority,
-                sound=args.sound,
-                device=args.device,
-                timestamp=args.timestamp,
-                ttl=args.ttl,
-                html=args.html,
-                monospace=args.monospace,
-                attachment=Attachment.from_path(args.attach) if args.attach else None,
-                retry=args.retry,
-                expire=args.expire,
-                callback=args.callback,
-                tags=tuple(args.tag),
-            )
-            sent = await outbox.send(apply_defaults(message, profile))
+        message = _message_from_args(args, outbox.active.profile, text)
+        if args.wait and not message.is_emergency:
+            out.error("warning: --wait follows emergencies (priority 2) only; not waiting.")
+        sent = await outbox.send(message)
         for warning in sent.warnings:
             out.error(f"warning: {warning}")
         row = outbox.history.get(sent.row_id)
-        assert row is not None
+        if row is None:  # deleted meanwhile (e.g. "clear history" in the dashboard)
+            if args.json:
+                out.json({"status": "sent", "request": sent.result.request})
+            else:
+                out.line(f"Sent (request {sent.result.request})")
+            return EXIT_OK
         if not args.json:
             _print_sent(out, row)
         if not (args.wait and sent.result.receipt):
@@ -355,16 +379,16 @@ async def cmd_send(ctx: Context, stdin: TextIO) -> int:
             outbox.tracker.add_listener(lambda changed: _print_receipt_change(out, changed))
             out.line("Waiting for acknowledgement (Ctrl-C stops waiting, not the alert)...")
         try:
-            final = await outbox.tracker.wait(sent.row_id)
+            final = await outbox.tracker.wait(sent.row_id) or row
         except asyncio.CancelledError:
             out.error("stopped waiting; the emergency keeps repeating until acknowledged.")
+            if args.json:  # the receipt and row id, to cancel it later
+                out.json((outbox.history.get(sent.row_id) or row).to_json())
             return EXIT_INTERRUPTED
-        final = final or row
         if args.json:
             out.json(final.to_json())
-        return (
-            EXIT_OK if final.receipt_state is ReceiptState.ACKNOWLEDGED else EXIT_NOT_ACKNOWLEDGED
-        )
+        acknowledged = final.receipt_state is ReceiptState.ACKNOWLEDGED
+        return EXIT_OK if acknowledged else EXIT_NOT_ACKNOWLEDGED
 
 
 def _print_sent(out: Output, row: HistoryRow) -> None:
@@ -393,6 +417,10 @@ def _print_receipt_change(out: Output, row: HistoryRow) -> None:
 
 
 async def cmd_validate(ctx: Context) -> int:
+    from pushover_tui.api.checks import check_devices
+
+    if problems := check_devices(ctx.args.device):
+        raise FieldProblemsError(problems)
     async with ctx.outbox() as outbox:
         client = await outbox.client()
         check = await client.validate_user(outbox.active.profile.user, ctx.args.device)
@@ -489,6 +517,7 @@ def cmd_history(ctx: Context) -> int:
     args = ctx.args
     filters = HistoryFilter(status=Status(args.status) if args.status else None, search=args.search)
     with History.open(data_dir(ctx.env)) as history:
+        history.mark_interrupted()  # a killed sender's row shows as interrupted, not sending
         rows = history.page(filters, limit=args.limit)
     if args.json:
         ctx.out.json([row.to_json() for row in rows])
@@ -507,7 +536,7 @@ def cmd_history(ctx: Context) -> int:
 
 
 def cmd_config(ctx: Context) -> int:
-    from pushover_tui.store.config import save_config, set_value
+    from pushover_tui.store.config import TOP_LEVEL_KEYS, save_config, set_value
 
     args = ctx.args
     if args.config_command == "set":
@@ -638,7 +667,8 @@ def _exit_code(error: BaseException) -> int:
 
 def _describe(error: BaseException) -> str:
     if isinstance(error, FieldProblemsError):
-        lines = [f"cannot send, {len(error.problems)} problem(s); nothing was sent:"]
+        count = len(error.problems)
+        lines = [f"{count} problem{'s' if count > 1 else ''}; nothing was sent or saved:"]
         lines += [f"  {problem.field}: {problem.text}" for problem in error.problems]
         return "\n".join(lines)
     if isinstance(error, QuotaExceededError) and error.reset:
@@ -685,6 +715,11 @@ def main(
     except KeyboardInterrupt:
         out.error("interrupted.")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): the command itself was done; stay quiet.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as error:  # every failure becomes one sentence and a documented code
         out.error(_describe(error))
         return _exit_code(error)

@@ -336,3 +336,40 @@ def test_dashboard_offers_to_move_a_broken_config_aside(isolated_env, monkeypatc
     assert "Moved it to" in out.getvalue() and not path.exists()
     assert next(path.parent.iterdir()).name.startswith("config.toml.broken-")
     assert len(launched) == 1
+
+
+def test_test_message_takes_options_but_no_message(env, simulator):
+    code, out, _ = run(env, "send", "--test", "--priority", "1", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["title"] == "pushover-tui test" and data["priority"] == 1
+    assert data["message"].startswith("Test from pushover-tui at ")
+    assert run(env, "send", "--test", "also text")[0] == cli.EXIT_USAGE
+
+
+def test_json_always_has_every_field(env, simulator):
+    code, out, _ = run(env, "send", "plain", "--json")
+    assert code == 0
+    data = json.loads(out)
+    for key in ("title", "sound", "device", "url", "retry", "expire", "receipt", "error"):
+        assert key in data
+    code, out, _ = run(env, "send", "fire", "--priority", "2", "--retry", "60", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["receipt"] and data["acknowledged"] == 0 and data["acknowledged_by_device"] == ""
+
+
+def test_unknown_profile_is_a_usage_error(env):
+    code, _, err = run(env, "send", "x", "--profile", "nosuch")
+    assert code == cli.EXIT_USAGE and "personal" in err
+
+
+def test_validate_checks_the_device_name_first(env, simulator):
+    code, _, err = run(env, "validate", "--device", "bad device")
+    assert code == cli.EXIT_USAGE and "device" in err
+    assert simulator.requests == []
+
+
+def test_wait_on_a_normal_message_warns_and_returns(env, simulator):
+    code, _, err = run(env, "send", "x", "--wait")
+    assert code == 0 and "emergencies" in err

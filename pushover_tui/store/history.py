@@ -85,13 +85,15 @@ class HistoryRow:
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
         }
+        # Every field always present (blank when not sent), so scripts can index the object.
+        data.update(_MESSAGE_FIELDS)
         data.update(self.params)
         data["priority"] = self.priority
         data["request"] = self.request_id
         data["receipt"] = self.receipt
         data["receipt_state"] = None if self.receipt_state is None else str(self.receipt_state)
-        if self.receipt_info is not None:
-            data.update(self.receipt_info.fields())
+        if self.receipt:
+            data.update((self.receipt_info or Receipt(self.receipt)).fields())
             data["receipt"] = self.receipt
         data["error"] = self.error
         data["quota"] = {
@@ -101,6 +103,28 @@ class HistoryRow:
         }
         data["meta"] = dict(self.meta)
         return data
+
+
+# The messages.json fields, as `to_json` shows them when a message did not set them.
+_MESSAGE_FIELDS: Mapping[str, Any] = MappingProxyType(
+    {
+        "message": "",
+        "title": "",
+        "url": "",
+        "url_title": "",
+        "sound": "",
+        "device": "",
+        "timestamp": None,
+        "ttl": None,
+        "html": 0,
+        "monospace": 0,
+        "attachment": None,
+        "retry": None,
+        "expire": None,
+        "callback": "",
+        "tags": "",
+    }
+)
 
 
 def _iso(timestamp: float) -> str:
