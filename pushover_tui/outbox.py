@@ -22,8 +22,9 @@ from pushover_tui.api.errors import (
     FieldProblemsError,
     NoCredentialsError,
     PushoverError,
+    QuotaExceededError,
 )
-from pushover_tui.api.models import Message, SendResult
+from pushover_tui.api.models import Message, Quota, SendResult
 from pushover_tui.store.history import History
 from pushover_tui.tracker import ReceiptTracker
 
@@ -169,7 +170,12 @@ class Outbox:
         try:
             result = await client.send(self.active.profile.user, message)
         except APIError as error:
-            self.history.record_failed(row_id, str(error), request_id=error.request_id)
+            quota = (
+                Quota(remaining=0, reset=error.reset)
+                if isinstance(error, QuotaExceededError)
+                else None
+            )
+            self.history.record_failed(row_id, str(error), request_id=error.request_id, quota=quota)
             raise
         except PushoverError as error:
             self.history.record_failed(row_id, str(error))

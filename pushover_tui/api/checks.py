@@ -55,7 +55,10 @@ def check_key(field: str, value: str, what: str) -> list[Problem]:
         return [Problem(field, f"The {what} is missing: paste it from your Pushover dashboard.")]
     if _KEY.fullmatch(value):
         return []
-    hint = f"it has {len(value)}" if len(value) != 30 else "it has other characters"
+    if value != value.strip() or " " in value:
+        hint = "remove the spaces"
+    else:
+        hint = f"it has {len(value)}" if len(value) != 30 else "it has other characters"
     return [Problem(field, f"The {what} must be 30 letters and digits ({hint}).")]
 
 

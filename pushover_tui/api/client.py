@@ -34,7 +34,14 @@ from pushover_tui.api.errors import (
     TemporaryError,
     UnexpectedResponseError,
 )
-from pushover_tui.api.models import Message, Quota, Receipt, SendResult, UserCheck
+from pushover_tui.api.models import (
+    Message,
+    Quota,
+    Receipt,
+    SendResult,
+    UserCheck,
+    int_or_none,
+)
 from pushover_tui.api.secret import Secret, redact, redact_url
 
 DEFAULT_BASE_URL = "https://api.pushover.net/1"
@@ -199,27 +206,27 @@ class PushoverClient:
     async def limits(self) -> Quota:
         body, _ = await self._call("GET", "/apps/limits.json")
         return Quota(
-            limit=_int_or_none(body.get("limit")),
-            remaining=_int_or_none(body.get("remaining")),
-            reset=_int_or_none(body.get("reset")),
+            limit=int_or_none(body.get("limit")),
+            remaining=int_or_none(body.get("remaining")),
+            reset=int_or_none(body.get("reset")),
         )
 
     async def receipt(self, receipt: str) -> Receipt:
         body, _ = await self._call("GET", f"/receipts/{_receipt_path(receipt)}.json")
         return Receipt(
             receipt=receipt,
-            acknowledged=bool(_int_or_none(body.get("acknowledged"))),
-            acknowledged_at=_int_or_none(body.get("acknowledged_at")) or 0,
+            acknowledged=bool(int_or_none(body.get("acknowledged"))),
+            acknowledged_at=int_or_none(body.get("acknowledged_at")) or 0,
             # A user key: only a masked hint leaves the client.
             acknowledged_by=Secret(str(body.get("acknowledged_by") or "")).masked()
             if body.get("acknowledged_by")
             else "",
             acknowledged_by_device=str(body.get("acknowledged_by_device") or ""),
-            last_delivered_at=_int_or_none(body.get("last_delivered_at")) or 0,
-            expired=bool(_int_or_none(body.get("expired"))),
-            expires_at=_int_or_none(body.get("expires_at")) or 0,
-            called_back=bool(_int_or_none(body.get("called_back"))),
-            called_back_at=_int_or_none(body.get("called_back_at")) or 0,
+            last_delivered_at=int_or_none(body.get("last_delivered_at")) or 0,
+            expired=bool(int_or_none(body.get("expired"))),
+            expires_at=int_or_none(body.get("expires_at")) or 0,
+            called_back=bool(int_or_none(body.get("called_back"))),
+            called_back_at=int_or_none(body.get("called_back_at")) or 0,
         )
 
     async def cancel_receipt(self, receipt: str) -> str:
@@ -233,7 +240,7 @@ class PushoverClient:
             raise FieldProblemsError([Problem("tag", "Give one tag, without commas.")])
         path = f"/receipts/cancel_by_tag/{quote(tag, safe='')}.json"
         body, _ = await self._call("POST", path)
-        return _int_or_none(body.get("canceled")) or 0
+        return int_or_none(body.get("canceled")) or 0
 
     # -- transport -------------------------------------------------------------------------
 
@@ -357,13 +364,6 @@ class PushoverClient:
 def _describe(error: httpx.RequestError, *secrets: Secret | None) -> str:
     text = str(error) or type(error).__name__
     return _excerpt(redact(text, *secrets))
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return None if value is None or value == "" else int(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
-        return None
 
 
 def _texts(value: Any) -> tuple[str, ...]:

@@ -24,6 +24,8 @@ class FieldProblemsError(PushoverError):
 class APIError(PushoverError):
     """Pushover answered and refused. Never retried as is."""
 
+    show_fields = True  # name the fields Pushover flagged in the text
+
     def __init__(
         self,
         summary: str,
@@ -39,7 +41,7 @@ class APIError(PushoverError):
         self.request_id = request_id
         detail = "; ".join(errors)
         text = f"{summary}: {detail}" if detail else summary
-        if self.fields:
+        if self.fields and self.show_fields:
             text += " [" + ", ".join(f"{key}: {value}" for key, value in self.fields.items()) + "]"
         if request_id:
             text += f" (request {request_id})"
@@ -52,6 +54,8 @@ class RejectedError(APIError):
 
 class QuotaExceededError(APIError):
     """HTTP 429: the monthly message quota is used up until `reset` (Unix time, if known)."""
+
+    show_fields = False  # a 429 body may say "token": "invalid"; the token is not the problem
 
     def __init__(self, summary: str, *, reset: int | None = None, **kwargs: object) -> None:
         self.reset = reset

@@ -170,15 +170,15 @@ class Message:
             title=str(params.get("title", "")),
             url=str(params.get("url", "")),
             url_title=str(params.get("url_title", "")),
-            priority=int(params.get("priority", 0)),
+            priority=int_or_none(params.get("priority")) or 0,
             sound=str(params.get("sound", "")),
             device=str(params.get("device", "")),
-            timestamp=_int_or_none(params.get("timestamp")),
-            ttl=_int_or_none(params.get("ttl")),
+            timestamp=int_or_none(params.get("timestamp")),
+            ttl=int_or_none(params.get("ttl")),
             html=bool(params.get("html")),
             monospace=bool(params.get("monospace")),
-            retry=_int_or_none(params.get("retry")),
-            expire=_int_or_none(params.get("expire")),
+            retry=int_or_none(params.get("retry")),
+            expire=int_or_none(params.get("expire")),
             callback=str(params.get("callback", "")),
             tags=tuple(t for t in str(params.get("tags", "")).split(",") if t),
         )
@@ -187,8 +187,12 @@ class Message:
 _INT_FIELDS = {"priority", "timestamp", "ttl", "html", "monospace", "retry", "expire"}
 
 
-def _int_or_none(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)
+def int_or_none(value: Any) -> int | None:
+    """A whole number from stored or received data; None for blanks and anything malformed."""
+    try:
+        return None if value is None or value == "" else int(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
+        return None
 
 
 @dataclass(frozen=True)
