@@ -8,6 +8,7 @@ import re
 import selectors
 import signal
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -56,6 +57,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a hung handler never keeps the process alive
     request_queue_size = 128  # benchmarks open many connections at once
     sim: Simulator
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that resets or drops its connection is normal here (timeouts, faults).
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Server6(_Server):
