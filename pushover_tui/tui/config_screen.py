@@ -11,7 +11,7 @@ Screens hold no protocol: verification and sounds go through `app.verify` / `app
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from typing import ClassVar
 
@@ -277,6 +277,10 @@ class ConfigScreen(Screen[None]):
         Binding("f4", "leave('history')", "History", id="mode.history"),
     ]
 
+    # No auto-focus ("*" would pick the scrolling form): the first key still to fill in gets
+    # the focus on mount, else the profile selector once it is built.
+    AUTO_FOCUS = ""
+
     def __init__(self) -> None:
         super().__init__()
         self._loaded: dict[str, object] = {}
@@ -287,91 +291,142 @@ class ConfigScreen(Screen[None]):
         self._verified_keys: tuple[Secret, Secret, str] | None = None
         self._verify_serial = 0
         self._force_emergency_rows = False
+        self._building = False
+        self._built = False
+        self._after_build: list[Callable[[], object]] = []
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The first frame shows what a first run needs: the two keys and the welcome text.
+        # The profile bar's contents, the other rows and the Verification panel are built
+        # just after it (see _build_rest).
         yield StatusBar()
-        with Horizontal(id="profile-bar"):
-            yield Label("Profile")
-            yield Select[str]([], id="profile", allow_blank=True, prompt="(none)")
-            yield Button("New…", id="profile-new")
-            yield Button("Rename…", id="profile-rename")
-            yield Button("Delete…", id="profile-delete")
-            yield Button("Make default", id="profile-default")
+        yield Horizontal(id="profile-bar")
         with Horizontal(id="config-body"):
             with VerticalScroll(id="config-form"):
-                yield from self._row(
+                yield self._row(
                     "token",
                     "App token",
                     Input(password=True, id="token", placeholder="30 letters and digits"),
                     Button("Show", id="reveal", tooltip="Show or hide the keys (ctrl+r)"),
                 )
-                yield from self._row(
+                yield self._row(
                     "user",
                     "User/group key",
                     Input(password=True, id="user", placeholder="30 letters and digits"),
                 )
-                yield from self._row(
-                    "priority",
-                    "Priority",
-                    Select[int](
-                        [(f"{p.label} ({p.value})", p.value) for p in Priority],
-                        id="priority",
-                        allow_blank=False,
-                        value=int(Priority.NORMAL),
-                    ),
-                )
-                yield from self._row(
-                    "retry",
-                    "Retry",
-                    Input(id="retry", restrict=r"[0-9]*", max_length=6, placeholder="60"),
-                    Label("seconds between repeats", classes="unit"),
-                )
-                yield from self._row(
-                    "expire",
-                    "Expire",
-                    Input(id="expire", restrict=r"[0-9]*", max_length=6, placeholder="3600"),
-                    Label("seconds of repeating", classes="unit"),
-                )
-                yield from self._row(
-                    "sound",
-                    "Sound",
-                    Select[str](self._sound_options({}), id="sound", allow_blank=False, value=""),
-                )
-                yield from self._row(
-                    "device",
-                    "Device",
-                    Input(id="device", placeholder="blank = all devices"),
-                )
-                with Horizontal(id="actions"):
-                    yield Button("Save", id="save", variant="success")
-                    yield Button("Revert", id="revert", tooltip="Discard unsaved changes")
-                    yield Static("", id="dirty-note")
             with Vertical(id="config-side"):
                 welcome = Static(WELCOME_TEXT, id="welcome")
                 welcome.border_title = "Getting started"
+                welcome.display = not self._active.has_keys
                 yield welcome
-                with Vertical(id="result") as result:
-                    result.border_title = "Verification"
-                    yield LoadingIndicator(id="result-spinner")
-                    yield Static("", id="result-text")
-                    yield Button("Verify  ctrl+v", id="verify", variant="primary")
         yield Footer()
 
-    def _row(
-        self, name: str, label: str, field: Widget, extra: Widget | None = None
-    ) -> Iterator[Widget]:
-        with Horizontal(id=f"row-{name}", classes="row"):
-            with Vertical(classes="label-col"):
-                yield Label(label, classes="field-label")
-                yield Label("", id=f"{name}-source", classes="source")
-            with Vertical(classes="field-col"):
-                with Horizontal(classes="field-line"):
-                    yield field
-                    if extra is not None:
-                        yield extra
-                yield Static("", id=f"{name}-help", classes="help", markup=False)
+    def _profile_bar(self) -> list[Widget]:
+        return [
+            Label("Profile"),
+            Select[str]([], id="profile", allow_blank=True, prompt="(none)"),
+            Button("New…", id="profile-new"),
+            Button("Rename…", id="profile-rename"),
+            Button("Delete…", id="profile-delete"),
+            Button("Make default", id="profile-default"),
+        ]
+
+    def _other_rows(self) -> list[Widget]:
+        return [
+            self._row(
+                "priority",
+                "Priority",
+                Select[int](
+                    [(f"{p.label} ({p.value})", p.value) for p in Priority],
+                    id="priority",
+                    allow_blank=False,
+                    value=int(Priority.NORMAL),
+                ),
+            ),
+            self._row(
+                "retry",
+                "Retry",
+                Input(id="retry", restrict=r"[0-9]*", max_length=6, placeholder="60"),
+                Label("seconds between repeats", classes="unit"),
+            ),
+            self._row(
+                "expire",
+                "Expire",
+                Input(id="expire", restrict=r"[0-9]*", max_length=6, placeholder="3600"),
+                Label("seconds of repeating", classes="unit"),
+            ),
+            self._row(
+                "sound",
+                "Sound",
+                Select[str](self._sound_options({}), id="sound", allow_blank=False, value=""),
+            ),
+            self._row("device", "Device", Input(id="device", placeholder="blank = all devices")),
+            Horizontal(
+                Button("Save", id="save", variant="success"),
+                Button("Revert", id="revert", tooltip="Discard unsaved changes"),
+                Static("", id="dirty-note"),
+                id="actions",
+            ),
+        ]
+
+    def _result_panel(self) -> Widget:
+        result = Vertical(
+            LoadingIndicator(id="result-spinner"),
+            Static("", id="result-text"),
+            Button("Verify  ctrl+v", id="verify", variant="primary"),
+            id="result",
+        )
+        result.border_title = "Verification"
+        return result
+
+    @staticmethod
+    def _row(name: str, label: str, field: Widget, extra: Widget | None = None) -> Widget:
+        line = [field] if extra is None else [field, extra]
+        return Horizontal(
+            Vertical(
+                Label(label, classes="field-label"),
+                Label("", id=f"{name}-source", classes="source"),
+                classes="label-col",
+            ),
+            Vertical(
+                Horizontal(*line, classes="field-line"),
+                Static("", id=f"{name}-help", classes="help", markup=False),
+                classes="field-col",
+            ),
+            id=f"row-{name}",
+            classes="row",
+        )
+
+    async def _build_rest(self) -> None:
+        """Mount what the first frame does not show, then load the whole form."""
+        if self._building or not self.is_attached:
+            return
+        self._building = True
+        bar = self.query_one("#profile-bar").mount_all(self._profile_bar())
+        form = self.query_one("#config-form").mount_all(self._other_rows())
+        side = self.query_one("#config-side").mount(self._result_panel())
+        await bar
+        await form
+        await side
+        if self.app.is_headless:
+            for field in self.query(Input):
+                field.cursor_blink = False
+        self._built = True
+        self._load_rest()
+        if self.focused is None:  # keys filled in: the profile, as Textual's auto-focus did
+            self._select("profile").focus()
+        for callback in self._after_build:
+            callback()
+        self._after_build.clear()
+
+    def _when_built(self, callback: Callable[[], object]) -> bool:
+        """Run `callback` now if the whole form is built (True), or once it is (False)."""
+        if self._built:
+            return True
+        self._after_build.append(callback)
+        return False
 
     def on_mount(self) -> None:
         if self.app.is_headless:  # steady cursors make snapshots deterministic
@@ -384,6 +439,7 @@ class ConfigScreen(Screen[None]):
         first = self._first_key_field()
         if first is not None:
             first.focus()
+        self.app.call_after_start(self, self._build_rest)  # type: ignore[attr-defined]
 
     # -- shortcuts to widgets ----------------------------------------------------------------
 
@@ -418,18 +474,27 @@ class ConfigScreen(Screen[None]):
         """Fill the form from the file (and the environment for what it overrides)."""
         active = self._active
         saved = self._saved_profile()
-        name = active.profile.name
+        for key in ("token", "user"):
+            field = self._input(key)
+            from_env = active.sources.get(key) is Source.ENVIRONMENT
+            field.value = getattr(active.profile if from_env else saved, key).reveal()
+            field.disabled = from_env
+        self._loaded = self._key_values()
+        if self._built:
+            self._load_rest()
+        else:
+            self._refresh_all()
+
+    def _load_rest(self) -> None:
+        """Fill all but the keys (loaded first: they are on the first frame)."""
+        saved = self._saved_profile()
+        name = self._active.profile.name
         if name != self._profile_name:
             self._verify_serial += 1  # drop the answer of a check still running
             self._verified_keys = None
             self._show_idle()
         self._profile_name = name
         self._force_emergency_rows = False
-        for key in ("token", "user"):
-            field = self._input(key)
-            from_env = active.sources.get(key) is Source.ENVIRONMENT
-            field.value = getattr(active.profile if from_env else saved, key).reveal()
-            field.disabled = from_env
         self._select("priority").value = (
             saved.priority if saved.priority in tuple(Priority) else int(Priority.NORMAL)
         )
@@ -438,15 +503,23 @@ class ConfigScreen(Screen[None]):
         self._set_sound_options(saved.sound)
         self._input("device").value = saved.device
         self._refresh_device_suggestions()
-        self._loaded = self._form_values()
+        keys = {key: self._loaded.get(key) for key in ("token", "user")}
+        self._loaded = {**self._form_values(), **keys}
         self._refresh_profiles()
         self._refresh_all()
 
-    def _form_values(self) -> dict[str, object]:
-        """The raw form, keys wrapped: compared with what was loaded to know about edits."""
+    def _key_values(self) -> dict[str, object]:
         return {
             "token": Secret(self._input("token").value.strip()),
             "user": Secret(self._input("user").value.strip()),
+        }
+
+    def _form_values(self) -> dict[str, object]:
+        """The raw form, keys wrapped: compared with what was loaded to know about edits."""
+        if not self._built:
+            return self._key_values()
+        return {
+            **self._key_values(),
             "priority": self._select("priority").value,
             "retry": self._input("retry").value.strip(),
             "expire": self._input("expire").value.strip(),
@@ -623,6 +696,8 @@ class ConfigScreen(Screen[None]):
         user = self._input("user")
         if user.value and not user.disabled:
             problems += check_users(user.value.strip())
+        if not self._built:
+            return {problem.field: problem for problem in reversed(problems)}
         if self._is_emergency() or self._force_emergency_rows:
             retry = self._seconds("retry")
             expire = self._seconds("expire")
@@ -642,9 +717,25 @@ class ConfigScreen(Screen[None]):
         problems = self._field_problems()
         for field, problem in (extra or {}).items():
             problems.setdefault(field, problem)
-        self.set_class(self._is_emergency() or self._force_emergency_rows, "-emergency")
         current = self._form_values()
-        for name in _FIELDS:
+        if not self._built:  # the keys only (see _build_rest)
+            self._refresh_fields(("token", "user"), problems, current)
+            return
+        self.set_class(self._is_emergency() or self._force_emergency_rows, "-emergency")
+        self._refresh_fields(_FIELDS, problems, current)
+        dirty = self.is_dirty
+        note = self.query_one("#dirty-note", Static)
+        note.update("● Unsaved changes" if dirty else "All changes saved")
+        note.set_class(dirty, "-dirty")
+        self.query_one("#revert", Button).disabled = not dirty
+        has_keys = self._active.has_keys
+        self.query_one("#welcome").display = not has_keys
+        self._mark_stale()
+
+    def _refresh_fields(
+        self, names: Iterable[str], problems: dict[str, Problem], current: dict[str, object]
+    ) -> None:
+        for name in names:
             self._refresh_source(name, current.get(name) != self._loaded.get(name))
             help_line = self.query_one(f"#{name}-help", Static)
             problem = problems.get(name)
@@ -658,14 +749,6 @@ class ConfigScreen(Screen[None]):
             widget = self.query_one(f"#{name}")
             if isinstance(widget, Input):
                 widget.set_class(problem is not None, "-invalid")
-        dirty = self.is_dirty
-        note = self.query_one("#dirty-note", Static)
-        note.update("● Unsaved changes" if dirty else "All changes saved")
-        note.set_class(dirty, "-dirty")
-        self.query_one("#revert", Button).disabled = not dirty
-        has_keys = self._active.has_keys
-        self.query_one("#welcome").display = not has_keys
-        self._mark_stale()
 
     def _refresh_source(self, name: str, edited: bool) -> None:
         label = self.query_one(f"#{name}-source", Label)
@@ -759,7 +842,8 @@ class ConfigScreen(Screen[None]):
     def on_action_requested(self, event: ActionRequested) -> None:
         if event.action == "verify":
             event.stop()
-            self.action_verify()
+            if self._when_built(self.action_verify):
+                self.action_verify()
 
     @on(Button.Pressed, "#verify")
     def _verify_pressed(self, event: Button.Pressed) -> None:
@@ -777,6 +861,8 @@ class ConfigScreen(Screen[None]):
         )
 
     def action_verify(self) -> None:
+        if not self._when_built(self.action_verify):
+            return
         profile = self._effective_profile()
         device = self._input("device").value.strip()
         problems = check_token(profile.token.reveal()) + check_users(profile.user.reveal())
@@ -909,6 +995,8 @@ class ConfigScreen(Screen[None]):
         self._refresh_all(field_problems)
 
     def _on_app_verified(self, _: bool | None) -> None:
+        if not self._built:
+            return  # the panel says so when it is built
         if self.query_one("#result").has_class("-idle"):
             self._show_idle()
 
@@ -981,6 +1069,8 @@ class ConfigScreen(Screen[None]):
 
     def action_save(self) -> bool:
         """Save the form; False (and the problems shown on their fields) when it cannot."""
+        if not self._when_built(self.action_save):
+            return False  # saved in a moment, once the form is built
         profile, problems = self._profile_to_save()
         if problems:
             if {p.field for p in problems} & {"retry", "expire"}:

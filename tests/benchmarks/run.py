@@ -121,11 +121,11 @@ class Bench:
         last = (done.stderr.strip().splitlines() or ["import failed"])[-1]
         return f"TUI screens not importable yet ({last})"
 
-    def time_to_ready(self, script: str, env: dict[str, str]) -> float:
+    def time_to_ready(self, script: str, env: dict[str, str], *args: str) -> float:
         """Wall time from Popen to the READY line the app prints in on_ready."""
         start = time.perf_counter()
         process = subprocess.Popen(
-            [PYTHON, str(HERE / script)],
+            [PYTHON, str(HERE / script), *args],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -150,6 +150,13 @@ class Bench:
             runs=2 * self.runs,  # about a second a run, and the noisiest figure: twice the runs
         )
         self.add_ratio(figure + " vs minimal Textual app", mine, theirs, 1.3)
+        # The first run: no keys anywhere, so the app opens on the Config screen.
+        mine, theirs = self.alternate(
+            lambda: self.time_to_ready("_tui_start.py", env, "--no-keys"),
+            lambda: self.time_to_ready("_minimal_app.py", env),
+            runs=2 * self.runs,
+        )
+        self.add_ratio("1b. TUI start, no keys (Config screen) vs minimal app", mine, theirs, 1.3)
 
     # -- 2, 3. History screen --------------------------------------------------------------
 
