@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from inspect import isawaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -125,6 +126,8 @@ class PushoverApp(App[int]):
         # Work screens put off until the first frame is on screen (see call_after_start).
         self._started = False
         self._after_start: list[tuple[MessagePump, Callable[[], object]]] = []
+        self._building = 0  # callbacks queued at start-up still running
+        self._background_started = False
         if config.theme in self.available_themes:
             self.theme = config.theme
         if config.keymap:
@@ -141,19 +144,38 @@ class PushoverApp(App[int]):
         self.history_changed.subscribe(self, self._history_changed)
 
     def on_ready(self) -> None:
-        # After the first frame: resume receipts and check the keys in the background.
+        # After the first frame: screens finish building, then the background work starts
+        # (its first request imports httpx and builds an SSL context: ~100 ms of event loop).
         self.awaiting = self._count_awaiting()
-        if self.active.has_keys:
+        self._started = True
+        queued, self._after_start = self._after_start, []
+        self._building = len(queued)
+        for node, callback in queued:
+            node.call_later(self._run_after_start, callback)
+        if not queued:
+            self._start_background()
+
+    async def _run_after_start(self, callback: Callable[[], object]) -> None:
+        try:
+            result = callback()
+            if isawaitable(result):
+                await result
+        finally:
+            self._building -= 1
+            if self._building == 0:
+                self._start_background()
+
+    def _start_background(self) -> None:
+        """Resume receipts and check the keys in the background."""
+        if self.active.has_keys and not self._background_started:
+            self._background_started = True
             self.outbox.tracker.resume(self.active.profile.name)
             self.check_keys_in_background()
-        self._started = True
-        for node, callback in self._after_start:
-            node.call_later(callback)
-        self._after_start.clear()
 
     def call_after_start(self, node: MessagePump, callback: Callable[[], object]) -> None:
         """Run `callback` on `node` once the app's first frame is on screen (at once if it
-        is already): screens build what that frame does not show (hidden boxes) here."""
+        is already): screens build what that frame does not show here. The start-up key
+        check waits for these to finish."""
         if self._started:
             node.call_later(callback)
         else:

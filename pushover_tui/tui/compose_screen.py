@@ -451,7 +451,7 @@ class ComposeScreen(Screen[None]):
         for column in self.query(".column.-pending"):
             column.remove_class("-pending")
         self._refresh_all()
-        self.call_later(self._build_emergency)
+        await self._build_emergency()
 
     def _emergency_box(self) -> Vertical:
         """Retry, expire, tags and callback: shown at priority 2 only."""
