@@ -525,13 +525,13 @@ def cmd_history(ctx: Context) -> int:
     if not rows:
         ctx.out.line("No messages yet." if not (args.status or args.search) else "No match.")
         return EXIT_OK
+    line = "{:>6}  {:<19}  {:<11}  {:>3}  {:<12}  {}"
+    ctx.out.line(line.format("#", "sent at", "status", "pri", "receipt", "message"))
     for row in rows:
         preview = " ".join((f"{row.title}: {row.message}" if row.title else row.message).split())
         state = row.receipt_state.value if row.receipt_state else ""
-        ctx.out.line(
-            f"{row.id:>6}  {_when(row.created_at)}  {row.status.value:<11}  "
-            f"{row.priority:>2}  {state:<12}  {preview[:60]}"
-        )
+        when, status = _when(row.created_at), row.status.value
+        ctx.out.line(line.format(row.id, when, status, row.priority, state, preview[:60]))
     return EXIT_OK
 
 
