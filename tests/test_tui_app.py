@@ -119,3 +119,23 @@ async def test_unexpected_worker_error_is_a_toast_not_a_crash(make_app, demo_con
         await pilot.pause(0.2)
         assert app.is_running
         assert any("boom" in str(n.message) for n in app._notifications)
+
+
+async def test_a_crash_prints_one_sentence_not_locals(make_app, demo_config, simulator, capsys):
+    from pushover_tui.simulator import DEMO_TOKEN
+
+    app = make_app()
+
+    def crash() -> None:
+        token = DEMO_TOKEN  # a local a locals-traceback would print
+        raise RuntimeError(f"kaboom {len(token)}")
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            app.call_later(crash)
+            await pilot.pause(0.3)
+    except RuntimeError:
+        pass
+    err = capsys.readouterr().err
+    assert "pushover-tui stopped on an unexpected error" in err and "kaboom 30" in err
+    assert DEMO_TOKEN not in err and "Traceback" not in err
