@@ -29,11 +29,8 @@ from textual.widgets import (
     Input,
     Label,
     LoadingIndicator,
-    RadioButton,
-    RadioSet,
     Select,
     Static,
-    TextArea,
 )
 
 from pushover_tui.api.checks import (
@@ -63,12 +60,15 @@ from pushover_tui.tui.formatting import duration
 from pushover_tui.tui.messages import ActionRequested
 
 if TYPE_CHECKING:
+    from textual.widgets import RadioSet, TextArea
+
     from pushover_tui.outbox import Sent
     from pushover_tui.tui.app import PushoverApp
 
 
 CHECK_DELAY = 0.2  # seconds of quiet typing before the field checks run
 NEW_CONFIRM_SECONDS = 4.0
+MESSAGE_HINT = "What should the notification say? (required)"
 
 # Character limits with a live counter: field -> limit.
 LIMITS: dict[str, int] = {
@@ -249,6 +249,18 @@ class ComposeScreen(Screen[None]):
     }
     ComposeScreen.-short #message { height: 6; }
     ComposeScreen #message:focus { border: tall $border; }
+    /* The first frame's stand-in for the message box (see _message_fields). */
+    ComposeScreen #message-placeholder {
+        width: 1fr;
+        height: 10;
+        min-height: 5;
+        border: tall $border;
+        padding: 0 1;
+        color: $foreground;
+        background: $surface;
+    }
+    ComposeScreen.-short #message-placeholder { height: 6; }
+    ComposeScreen #message-placeholder.-hint { color: $text 40%; }
     ComposeScreen #message.-problem { border: tall $error 60%; }
     ComposeScreen #emergency {
         height: auto;
@@ -352,6 +364,7 @@ class ComposeScreen(Screen[None]):
         self._form_built = False
         self._emergency_building = False
         self._emergency_built = False
+        self._message_built = False
 
     @property
     def pushover(self) -> PushoverApp:
@@ -382,9 +395,64 @@ class ComposeScreen(Screen[None]):
         with Horizontal(id="message-head"):
             yield Label("Message", classes="title")
             yield Label("", id="message-counter", classes="counter")
-        area = TextArea(id="message", soft_wrap=True, tab_behavior="focus", classes="-gap")
-        area.placeholder = "What should the notification say? (required)"
-        yield area
+        # A stand-in of the same size and look: the TextArea (its import, CSS and document)
+        # is built just after the first frame (see _build_message).
+        yield Static(MESSAGE_HINT, id="message-placeholder", classes="-gap -hint", markup=False)
+
+    def _update_message_placeholder(self) -> None:
+        """Show the draft's text, or the hint, in the stand-in until the box is built."""
+        if self._message_built:
+            return
+        text = str(self._pending.get("message", ""))
+        placeholder = self.query_one("#message-placeholder", Static)
+        placeholder.update(text or MESSAGE_HINT)
+        placeholder.set_class(not text, "-hint")
+
+    async def _build_message(self) -> None:
+        """Swap the stand-in for the real message box, with any text set meanwhile."""
+        from textual.widgets import TextArea
+
+        area = TextArea(
+            str(self._pending.pop("message", "")),
+            id="message",
+            soft_wrap=True,
+            tab_behavior="focus",
+            classes="-gap",
+        )
+        area.placeholder = MESSAGE_HINT
+        if self.app.is_headless:
+            area.cursor_blink = False  # deterministic screenshots
+        placeholder = self.query_one("#message-placeholder", Static)
+        with self._quiet():
+            await self.query_one("#compose-left").mount(area, before=placeholder)
+        await placeholder.remove()
+        self._message_built = True
+        if self.focused is None:
+            area.focus()
+
+    def _message_area(self) -> TextArea | None:
+        if not self._message_built:
+            return None
+        from textual.widgets import TextArea
+
+        return self.query_one("#message", TextArea)
+
+    def _message_text(self) -> str:
+        area = self._message_area()
+        return str(self._pending.get("message", "")) if area is None else area.text
+
+    def _set_message(self, text: str) -> None:
+        area = self._message_area()
+        if area is None:
+            self._pending["message"] = text
+            self._update_message_placeholder()
+        else:
+            area.load_text(text)
+
+    def _focus_message(self) -> None:
+        area = self._message_area()
+        if area is not None:
+            area.focus()
 
     def _secondary_rows(self) -> list[Widget]:
         """The rest of the left column: built just after the first frame."""
@@ -397,6 +465,8 @@ class ComposeScreen(Screen[None]):
 
     def _option_rows(self) -> list[Widget]:
         """The right column: built just after the first frame."""
+        from textual.widgets import RadioButton, RadioSet
+
         priority = Select(
             [(f"{p.label} ({int(p)})", int(p)) for p in Priority],
             id="priority",
@@ -434,6 +504,7 @@ class ComposeScreen(Screen[None]):
         if self._form_building or not self.is_attached:
             return
         self._form_building = True
+        await self._build_message()
         with self._quiet():
             left = self.query_one("#compose-left").mount_all(self._secondary_rows())
             right = self.query_one("#compose-right").mount_all(self._option_rows())
@@ -509,13 +580,9 @@ class ComposeScreen(Screen[None]):
     # -- life cycle ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self.app.is_headless:
-            # Deterministic screenshots: no blinking cursor.
-            self.query_one("#message", TextArea).cursor_blink = False
         self._load_profile_defaults()
         self._refresh_all()
         self.pushover.profile_changed.subscribe(self, self._profile_changed)
-        self.query_one("#message", TextArea).focus()
         self.pushover.call_after_start(self, self._build_form)
         # The app's own sound list once the keys are known to work: the start-up key check
         # (after the first frame) says so, or it already has when this screen opens later.
@@ -559,6 +626,10 @@ class ComposeScreen(Screen[None]):
 
     def _quiet(self) -> AbstractContextManager[None]:
         """Programmatic changes: no Changed events (so no field is marked as edited)."""
+        if not self._form_building:  # no message box or format buttons yet: no import
+            return self.prevent(Input.Changed, Select.Changed)
+        from textual.widgets import RadioSet, TextArea
+
         return self.prevent(Input.Changed, TextArea.Changed, Select.Changed, RadioSet.Changed)
 
     # -- sounds ----------------------------------------------------------------------------
@@ -625,6 +696,8 @@ class ComposeScreen(Screen[None]):
             else:
                 sound.clear()
         elif field == "format":
+            from textual.widgets import RadioButton
+
             self.query_one(f"#format-{value}", RadioButton).value = True
         else:
             self.query_one(f"#{field}", Input).value = str(value)
@@ -635,6 +708,8 @@ class ComposeScreen(Screen[None]):
             return self._emergency_built
         if field in DEFERRED_FIELDS:
             return self._form_built
+        if field == "message":
+            return self._message_built
         return True
 
     def _priority(self) -> int:
@@ -653,6 +728,8 @@ class ComposeScreen(Screen[None]):
     def _format(self) -> str:
         if not self._mounted("format"):
             return str(self._pending.get("format", "plain"))
+        from textual.widgets import RadioSet
+
         pressed = self.query_one("#format", RadioSet).pressed_button
         return (pressed.id or "format-plain").removeprefix("format-") if pressed else "plain"
 
@@ -676,7 +753,7 @@ class ComposeScreen(Screen[None]):
         tags = tuple(tag.strip() for tag in self._value("tags").split(",") if tag.strip())
         format_ = self._format()
         message = Message(
-            message=self.query_one("#message", TextArea).text,
+            message=self._message_text(),
             title=self._value("title"),
             url=self._value("url").strip(),
             url_title=self._value("url_title"),
@@ -709,10 +786,14 @@ class ComposeScreen(Screen[None]):
             widget = widget.parent  # type: ignore[assignment]
         return None
 
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._field_changed(event)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._field_changed(event)
+
     @on(Input.Changed)
-    @on(TextArea.Changed)
     @on(Select.Changed)
-    @on(RadioSet.Changed)
     def _field_changed(
         self, event: Input.Changed | TextArea.Changed | Select.Changed | RadioSet.Changed
     ) -> None:
@@ -749,12 +830,12 @@ class ComposeScreen(Screen[None]):
 
     def _update_counters(self) -> None:
         values = {
-            "message": self.query_one("#message", TextArea).text,
+            "message": self._message_text(),
             **{field: self._value(field) for field in ("title", "url", "url_title")},
         }
         for field, limit in LIMITS.items():
-            if not self._mounted(field):
-                continue  # its counter is built with it
+            if field != "message" and not self._mounted(field):
+                continue  # its counter is built with it (the message's is always there)
             count = len(values[field])  # code points, as Pushover counts them
             counter = self.query_one(f"#{field}-counter", Label)
             counter.update(f"{count:,} / {limit:,}")
@@ -1030,6 +1111,8 @@ class ComposeScreen(Screen[None]):
             target = "priority"  # the box is about to be built: the nearest field
         if not self._mounted(target):
             target = "message"  # the fields are about to be built: the message, then
+        if not self._mounted(target):
+            return  # nothing built yet: the message box takes the focus once it is
         if target in FIELDS:
             widget = self.query_one(f"#{target}")
             if widget.focusable:
@@ -1137,17 +1220,17 @@ class ComposeScreen(Screen[None]):
         self.clear_draft()
 
     def _has_text(self) -> bool:
-        return bool(self.query_one("#message", TextArea).text.strip()) or any(
+        return bool(self._message_text().strip()) or any(
             self._value(field) for field in ("title", "url", "url_title", "attachment")
         )
 
     def clear_draft(self) -> None:
         """Start over: empty fields, the profile's defaults, nothing marked."""
         with self._quiet():
-            self.query_one("#message", TextArea).load_text("")
             for widget in self.query(Input):
                 widget.value = ""
             self._pending.clear()
+            self._set_message("")
             self._set_field("sound", "")
             self._set_field("format", "plain")
         self._touched.clear()
@@ -1158,12 +1241,12 @@ class ComposeScreen(Screen[None]):
         self._load_profile_defaults()
         self._refresh_all()
         self._set_outcome("idle", self._idle_text())
-        self.query_one("#message", TextArea).focus()
+        self._focus_message()
 
     def prefill(self, message: Message) -> None:
         """Fill every field from `message` (History's Resend)."""
         with self._quiet():
-            self.query_one("#message", TextArea).load_text(message.message)
+            self._set_message(message.message)
             values = {
                 "title": message.title,
                 "url": message.url,
@@ -1203,7 +1286,7 @@ class ComposeScreen(Screen[None]):
                 "Filled in from History. Check the fields, then [b]ctrl+s[/b] to send it again."
             ),
         )
-        self.query_one("#message", TextArea).focus()
+        self._focus_message()
 
     def on_action_requested(self, event: ActionRequested) -> None:
         if event.action == "send_test":
