@@ -234,6 +234,13 @@ class ConfigScreen(Screen[None]):
     ConfigScreen #retry, ConfigScreen #expire { width: 16; }
     ConfigScreen .unit { padding: 1 1 0 1; color: $text-muted; width: auto; }
     ConfigScreen #reveal { min-width: 8; width: 10; margin-left: 1; }
+    /* The first frame's stand-in for the Show button (Button's CSS is parsed after it). */
+    ConfigScreen #reveal-placeholder {
+        width: 10; height: 3; margin-left: 1;
+        text-style: bold; color: $button-foreground; background: $surface;
+        border-top: tall $surface-lighten-1; border-bottom: tall $surface-darken-1;
+        content-align: center middle;
+    }
     ConfigScreen .help { color: $text-muted; padding: 0 1; height: auto; }
     ConfigScreen .help.-problem { color: $error; }
     ConfigScreen .help.-ok { color: $success; }
@@ -309,7 +316,8 @@ class ConfigScreen(Screen[None]):
                     "token",
                     "App token",
                     Input(password=True, id="token", placeholder="30 letters and digits"),
-                    Button("Show", id="reveal", tooltip="Show or hide the keys (ctrl+r)"),
+                    # The button is built just after the first frame (see _build_rest).
+                    Static("Show", id="reveal-placeholder", markup=False),
                 )
                 yield self._row(
                     "user",
@@ -407,9 +415,16 @@ class ConfigScreen(Screen[None]):
         bar = self.query_one("#profile-bar").mount_all(self._profile_bar())
         form = self.query_one("#config-form").mount_all(self._other_rows())
         side = self.query_one("#config-side").mount(self._result_panel())
+        stand_in = self.query_one("#reveal-placeholder", Static)
+        reveal_button = Button("Show", id="reveal", tooltip="Show or hide the keys (ctrl+r)")
+        assert stand_in.parent is not None
+        reveal = stand_in.parent.mount(reveal_button, before=stand_in)
         await bar
         await form
         await side
+        await reveal
+        reveal_button.label = "Hide" if self._revealed else "Show"  # ctrl+r meanwhile
+        await stand_in.remove()
         if self.app.is_headless:
             for field in self.query(Input):
                 field.cursor_blink = False
@@ -830,7 +845,11 @@ class ConfigScreen(Screen[None]):
         self._revealed = not self._revealed
         for name in ("token", "user"):
             self._input(name).password = not self._revealed
-        self.query_one("#reveal", Button).label = "Hide" if self._revealed else "Show"
+        label = "Hide" if self._revealed else "Show"
+        if self._built:
+            self.query_one("#reveal", Button).label = label
+        else:  # the stand-in until the button is built
+            self.query_one("#reveal-placeholder", Static).update(label)
 
     @on(Button.Pressed, "#reveal")
     def _reveal_pressed(self, event: Button.Pressed) -> None:
