@@ -304,6 +304,20 @@ class ComposeScreen(Screen[None]):
         padding: 0 1;
     }
     ComposeScreen #compose-actions Button { margin-right: 1; }
+    /* The first frame's stand-ins for the buttons (Button's CSS is parsed after it). */
+    ComposeScreen #compose-actions .button-placeholder {
+        width: 16; height: 3; margin-right: 1;
+        text-style: bold; color: $button-foreground; background: $surface;
+        border-top: tall $surface-lighten-1; border-bottom: tall $surface-darken-1;
+        content-align: center middle;
+    }
+    ComposeScreen #compose-actions .button-placeholder.-primary {
+        color: $button-color-foreground; background: $primary;
+        border-top: tall $primary-lighten-3; border-bottom: tall $primary-darken-3;
+    }
+    ComposeScreen.-short #compose-actions .button-placeholder {
+        height: 1; border: none; margin-right: 2;
+    }
     ComposeScreen.-short #compose-actions { height: 1; margin-bottom: 1; }
     ComposeScreen.-short #compose-actions Button { margin-right: 2; }
     ComposeScreen.-short #send-spinner, ComposeScreen.-short #actions-hint { height: 1; }
@@ -365,6 +379,7 @@ class ComposeScreen(Screen[None]):
         self._emergency_building = False
         self._emergency_built = False
         self._message_built = False
+        self._buttons_built = False
 
     @property
     def pushover(self) -> PushoverApp:
@@ -384,9 +399,10 @@ class ComposeScreen(Screen[None]):
             outcome.border_title = "Outcome"
             yield Static(self._idle_text(), id="outcome-text")
         with Horizontal(id="compose-actions"):
-            yield Button("Send", id="send", variant="primary", tooltip="ctrl+s")
-            yield Button("Send test", id="send-test", tooltip="ctrl+t")
-            yield Button("New message", id="new-message", tooltip="ctrl+n")
+            # The buttons are built just after the first frame (see _build_buttons).
+            yield Static("Send", id="send-placeholder", classes="button-placeholder -primary")
+            yield Static("Send test", classes="button-placeholder")
+            yield Static("New message", classes="button-placeholder")
             # The send spinner goes here once built (see _build_form).
             yield Static("", id="actions-hint")
         yield Footer()
@@ -429,6 +445,26 @@ class ComposeScreen(Screen[None]):
         self._message_built = True
         if self.focused is None:
             area.focus()
+
+    async def _build_buttons(self) -> None:
+        """Swap the stand-ins for the real buttons, in the state they should have now."""
+        short = self.size.height < 30
+        buttons = [
+            Button(self._send_label(), id="send", variant="primary", tooltip="ctrl+s"),
+            Button("Send test", id="send-test", tooltip="ctrl+t"),
+            Button("New message", id="new-message", tooltip="ctrl+n"),
+        ]
+        for button in buttons:
+            button.compact = short
+            button.disabled = self.sending
+        actions = self.query_one("#compose-actions")
+        stand_ins = list(actions.query(".button-placeholder"))
+        await actions.mount_all(buttons, before=stand_ins[0])
+        await actions.remove_children(stand_ins)
+        self._buttons_built = True
+
+    def _send_label(self) -> str:
+        return "Send emergency" if self._priority() == Priority.EMERGENCY else "Send"
 
     def _message_area(self) -> TextArea | None:
         if not self._message_built:
@@ -505,6 +541,7 @@ class ComposeScreen(Screen[None]):
             return
         self._form_building = True
         await self._build_message()
+        await self._build_buttons()
         with self._quiet():
             left = self.query_one("#compose-left").mount_all(self._secondary_rows())
             right = self.query_one("#compose-right").mount_all(self._option_rows())
@@ -846,8 +883,10 @@ class ComposeScreen(Screen[None]):
         priority = Priority(self._priority())
         emergency = priority == Priority.EMERGENCY
         self.set_class(emergency, "-emergency")
-        send = self.query_one("#send", Button)
-        send.label = "Send emergency" if emergency else "Send"
+        if self._buttons_built:
+            self.query_one("#send", Button).label = self._send_label()
+        else:
+            self.query_one("#send-placeholder", Static).update(self._send_label())
         self._update_actions_hint()
 
     def _update_emergency_summary(self) -> None:
