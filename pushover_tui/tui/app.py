@@ -139,22 +139,6 @@ class PushoverApp(App[int]):
     def history(self) -> History:
         return self.outbox.history
 
-    def refresh_css(self, animate: bool = True) -> None:
-        stylesheet = self.stylesheet
-        if stylesheet._variables != self.get_css_variables():
-            super().refresh_css(animate)
-            return
-        # Same variables (each mode's new screen asks for this, the first one before the
-        # first frame): Textual would re-parse every source in a fresh stylesheet and empty
-        # the parse cache, so the next widget class parses them all again (~15 ms at start).
-        # Parsing through the cache gives the same rules; the restyling still runs.
-        stylesheet.set_variables = lambda _variables: None  # type: ignore[method-assign]
-        stylesheet.reparse = stylesheet.parse  # type: ignore[method-assign]
-        try:
-            super().refresh_css(animate)
-        finally:
-            del stylesheet.set_variables, stylesheet.reparse
-
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.history_changed.subscribe(self, self._history_changed)
