@@ -270,8 +270,7 @@ async def test_tui_shows_each_fault_and_keeps_running(
     sleep = FakeSleep()
     app = make_app(env={**isolated_env, "PUSHOVER_TUI_TIMEOUT": str(HANG_TIMEOUT)})
     app.outbox._client_options["sleep"] = sleep
-    # Until the app reads PUSHOVER_TUI_TIMEOUT itself (see RELIABILITY.md), set it directly.
-    app.outbox._client_options.setdefault("timeout", HANG_TIMEOUT)
+    assert app.outbox._client_options["timeout"] == HANG_TIMEOUT  # the app reads the variable
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)  # start-up key check, quota and sound list done before the faults
         for index, fault in enumerate(FAULTS):
