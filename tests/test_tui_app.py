@@ -139,3 +139,27 @@ async def test_a_crash_prints_one_sentence_not_locals(make_app, demo_config, sim
     err = capsys.readouterr().err
     assert "pushover-tui stopped on an unexpected error" in err and "kaboom 30" in err
     assert DEMO_TOKEN not in err and "Traceback" not in err
+
+
+async def test_first_screen_renders_as_after_a_full_css_refresh(make_app, demo_config):
+    """The first screen skips Textual's re-parse of the CSS (same variables): it must look
+    exactly as after a full refresh and repaint, with the default theme or a saved one."""
+    from dataclasses import replace
+
+    from pushover_tui.store.config import save_config
+
+    for theme in (None, "nord"):
+        if theme is not None:
+            save_config(replace(demo_config, theme=theme))
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.theme == (theme or "textual-dark")
+            await app.workers.wait_for_complete()  # the start-up key check: status settled
+            await pilot.pause()
+            first = app.export_screenshot()
+            app.refresh_css(animate=False)
+            for widget in app.screen.query("*"):
+                widget.refresh(layout=True)
+            await pilot.pause()
+            assert app.export_screenshot() == first

@@ -128,6 +128,8 @@ class PushoverApp(App[int]):
         self._after_start: list[tuple[MessagePump, Callable[[], object]]] = []
         self._building = 0  # callbacks queued at start-up still running
         self._background_started = False
+        # The theme the stylesheet's variables were made with (see refresh_css).
+        self._stylesheet_theme = self.theme
         if config.theme in self.available_themes:
             self.theme = config.theme
         if config.keymap:
@@ -138,6 +140,18 @@ class PushoverApp(App[int]):
     @property
     def history(self) -> History:
         return self.outbox.history
+
+    def refresh_css(self, animate: bool = True) -> None:
+        # Textual refreshes all CSS for each mode's new screen, the first one included. For
+        # that one the variables are still those the stylesheet was made with, so re-parsing
+        # every source gives the same rules (and empties the parse cache: the next widget
+        # class parses them all a third time). Only the restyling is needed: the app's own
+        # styles (colours the screen's widgets inherit) before the screen mounts.
+        stack = self.screen_stack
+        if len(stack) == 1 and not stack[0].is_mounted and self.theme == self._stylesheet_theme:
+            self.stylesheet.update(self, animate=animate)
+            return
+        super().refresh_css(animate)
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
