@@ -163,3 +163,22 @@ async def test_first_screen_renders_as_after_a_full_css_refresh(make_app, demo_c
                 widget.refresh(layout=True)
             await pilot.pause()
             assert app.export_screenshot() == first
+
+
+async def test_footer_shows_each_screens_keys_once_built(make_app, demo_config, simulator):
+    """The first frame has the footer's bar (FooterStandIn); the Footer with the keys follows."""
+    from textual.widgets import Footer
+
+    from pushover_tui.tui.app import FooterStandIn
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for mode, key in (("compose", "ctrl+s"), ("config", "ctrl+r"), ("compose", "ctrl+n")):
+            app.switch_mode(mode)
+            await pilot.pause()
+            await pilot.pause()
+            screen = app.screen
+            assert not screen.query(FooterStandIn)
+            assert len(screen.query(Footer)) == 1
+            keys = {footer_key.key for footer_key in screen.query("FooterKey")}  # type: ignore[attr-defined]
+            assert {key, "f2", "f3", "f4", "ctrl+q"} <= keys, keys

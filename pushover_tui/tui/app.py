@@ -61,6 +61,26 @@ class StatusBar(Static):
         app.profile_changed.subscribe(self, lambda _: self.update(app.status_text()))
 
 
+class FooterStandIn(Static):
+    """The first frame's footer: the bar without its keys, as Textual's Footer is drawn until
+    the screen's bindings reach it. Screens swap in the real Footer just after the first
+    frame (see mount_footer): its keys, their CSS and their layout come after it."""
+
+    DEFAULT_CSS = """
+    FooterStandIn { dock: bottom; height: 1; background: $footer-background; }
+    """
+
+
+async def mount_footer(screen: Screen) -> None:
+    """Replace `screen`'s FooterStandIn with a Footer showing the screen's bindings."""
+    from textual.widgets import Footer
+
+    stand_in = screen.query_one(FooterStandIn)
+    await screen.mount(Footer(), before=stand_in)
+    await stand_in.remove()
+    screen.refresh_bindings()  # the Footer composes its keys when told of the bindings
+
+
 def _lazy_screen(path: str) -> Callable[[], Screen]:
     """A factory for MODES that imports the screen class at `path` when the mode first opens."""
 

@@ -25,7 +25,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import (
     Button,
-    Footer,
     Input,
     Label,
     LoadingIndicator,
@@ -55,7 +54,7 @@ from pushover_tui.api.errors import (
 )
 from pushover_tui.api.models import BUILTIN_SOUNDS, Attachment, Message, Priority
 from pushover_tui.outbox import apply_defaults
-from pushover_tui.tui.app import StatusBar
+from pushover_tui.tui.app import FooterStandIn, StatusBar, mount_footer
 from pushover_tui.tui.formatting import duration
 from pushover_tui.tui.messages import ActionRequested
 
@@ -405,7 +404,7 @@ class ComposeScreen(Screen[None]):
             yield Static("New message", classes="button-placeholder")
             # The send spinner goes here once built (see _build_form).
             yield Static("", id="actions-hint")
-        yield Footer()
+        yield FooterStandIn()  # the Footer is built just after the first frame
 
     def _message_fields(self) -> ComposeResult:
         with Horizontal(id="message-head"):
@@ -541,6 +540,7 @@ class ComposeScreen(Screen[None]):
             return
         self._form_building = True
         await self._build_message()
+        await mount_footer(self)  # after the message's focus, which changes the bindings
         await self._build_buttons()
         with self._quiet():
             left = self.query_one("#compose-left").mount_all(self._secondary_rows())

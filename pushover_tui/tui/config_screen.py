@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Select, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static
 
 from pushover_tui.api.checks import (
     EXPIRE_MAX,
@@ -47,7 +47,7 @@ from pushover_tui.api.errors import (
 from pushover_tui.api.models import BUILTIN_SOUNDS, Priority, UserCheck
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.config import ActiveProfile, Profile, Source, check_profile
-from pushover_tui.tui.app import StatusBar
+from pushover_tui.tui.app import FooterStandIn, StatusBar, mount_footer
 from pushover_tui.tui.formatting import duration
 from pushover_tui.tui.messages import ActionRequested
 
@@ -329,7 +329,7 @@ class ConfigScreen(Screen[None]):
                 welcome.border_title = "Getting started"
                 welcome.display = not self._active.has_keys
                 yield welcome
-        yield Footer()
+        yield FooterStandIn()  # the Footer is built just after the first frame
 
     def _profile_bar(self) -> list[Widget]:
         return [
@@ -412,6 +412,7 @@ class ConfigScreen(Screen[None]):
         if self._building or not self.is_attached:
             return
         self._building = True
+        await mount_footer(self)
         bar = self.query_one("#profile-bar").mount_all(self._profile_bar())
         form = self.query_one("#config-form").mount_all(self._other_rows())
         side = self.query_one("#config-side").mount(self._result_panel())
