@@ -182,3 +182,16 @@ async def test_footer_shows_each_screens_keys_once_built(make_app, demo_config, 
             assert len(screen.query(Footer)) == 1
             keys = {footer_key.key for footer_key in screen.query("FooterKey")}  # type: ignore[attr-defined]
             assert {key, "f2", "f3", "f4", "ctrl+q"} <= keys, keys
+
+
+def test_run_takes_the_startup_objects_out_of_the_collectors_scans(make_app, monkeypatch):
+    import gc
+
+    from pushover_tui.tui import app as app_module
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(app_module.gc, "freeze", lambda: frozen.append(gc.isenabled()))
+    app = make_app()  # no keys: no background check to cut short
+    app.call_after_start(app, app.exit)
+    app.run(headless=True, size=SIZE)
+    assert frozen == [True]
