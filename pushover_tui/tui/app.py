@@ -294,7 +294,8 @@ class PushoverApp(App[int]):
         self.active = resolve(self.config, name, api_url=self._api_url_option, env=self.env)
         self.outbox = Outbox(self.active, old.history, origin="tui", **self._outbox_options)
         self.outbox.tracker.add_listener(self._row_changed)
-        self.run_worker(old.tracker.aclose(), exit_on_error=False)
+        # Stop the old profile's polls and close its client (the history stays shared).
+        self.run_worker(old.aclose(), exit_on_error=False)
         self.verified = None
         self.quota = None
         if self.active.has_keys:
