@@ -11,7 +11,6 @@ Delivery is at least once: a crash *during* a send may repeat that one alert at 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pushover_tui.bridge.sentry import Job
+from pushover_tui.store.files import open_sqlite
 
 FILE_NAME = "bridge.sqlite3"
 KEEP_DONE_FOR = 30 * 86400  # duplicates are recognised for 30 days
@@ -80,15 +80,8 @@ class AlertQueue:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)  # private before SQLite opens it
-        os.close(fd)
-        self._db = sqlite3.connect(
-            self.path, timeout=10.0, isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")  # a 202 promises the alert is on disk
+        # synchronous=FULL: a 202 promises the alert is on disk.
+        self._db = open_sqlite(self.path, synchronous="FULL")
         with self._write() as db:
             if db.execute("PRAGMA user_version").fetchone()[0] == 0:
                 for statement in _SCHEMA:

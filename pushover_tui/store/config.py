@@ -38,6 +38,7 @@ from pushover_tui.api.checks import (
 )
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
 from pushover_tui.api.secret import Secret
+from pushover_tui.store.files import make_private_dirs
 
 APP_NAME = "pushover-tui"
 DEFAULT_API_URL = "https://api.pushover.net/1"  # same as api.client.DEFAULT_BASE_URL (no httpx)
@@ -393,27 +394,12 @@ def _to_toml(config: Config) -> dict[str, Any]:
     return data
 
 
-def _make_private_dirs(folder: Path) -> None:
-    """Create missing folders as 0700 (each one, whatever the umask); leave existing ones alone."""
-    missing = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
-            path.mkdir(mode=0o700)
-            os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
-
-
 def save_config(config: Config) -> None:
     """Write the file atomically (temp file, fsync, rename) with mode 0600 in a 0700 folder."""
     path = config.path
     text = tomli_w.dumps(_to_toml(config))
     try:
-        _make_private_dirs(path.parent)
+        make_private_dirs(path.parent)
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
         raise ConfigFileError(

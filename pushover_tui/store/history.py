@@ -29,6 +29,7 @@ from typing import Any
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret
+from pushover_tui.store.files import make_private_dirs, open_sqlite
 
 FILE_NAME = "history.sqlite3"
 INTERRUPTED_TEXT = (
@@ -230,30 +231,21 @@ class History:
         self._host = socket.gethostname()
         self._connection: sqlite3.Connection | None = None
         try:
-            _make_private_dirs(self.path.parent)
+            make_private_dirs(self.path.parent)
         except OSError as error:
             raise HistoryError(
                 f"Cannot create the history folder {self.path.parent}: {error.strerror or error}."
             ) from None
         try:
-            # Create the file private before SQLite does: its -wal and -shm files copy its mode.
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
+            self._connection = open_sqlite(self.path)
         except OSError as error:
             raise HistoryError(
                 f"Cannot open the history file {self.path}: {error.strerror or error} "
                 "(check the folder's permissions, or set PUSHOVER_TUI_DATA to another folder)."
             ) from None
+        except sqlite3.Error as error:
+            raise self._error(error, "open") from None
         try:
-            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (the module's implicit
-            # deferred transactions would upgrade locks mid-way and fail under contention).
-            self._connection = sqlite3.connect(
-                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
-            )
-            self._connection.row_factory = sqlite3.Row
-            self._connection.execute("PRAGMA busy_timeout = 10000")
-            self._connection.execute("PRAGMA journal_mode = WAL")
-            self._connection.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.Error as error:
             self.close()
@@ -671,20 +663,3 @@ def _receipt_from(info: Mapping[str, Any]) -> Receipt:
         called_back=bool(info.get("called_back")),
         called_back_at=int(info.get("called_back_at") or 0),
     )
-
-
-def _make_private_dirs(folder: Path) -> None:
-    """Create missing folders as 0700 whatever the umask; leave existing ones alone."""
-    missing = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        try:
-            path.mkdir(mode=0o700)
-        except FileExistsError:
-            continue  # another process made it meanwhile
-        os.chmod(path, 0o700)

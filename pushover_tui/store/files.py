@@ -1,0 +1,59 @@
+"""Private files: every folder this project creates is 0700 and every file 0600, whatever the
+umask, and every SQLite database is opened the same way (WAL, a busy timeout, our transactions).
+
+Imported on start-up by every face: stdlib only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create missing folders as 0700 (each one, whatever the umask); leave existing ones alone."""
+    missing = []
+    current = Path(folder)
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            path.mkdir(mode=0o700)
+            os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` as 0600 if it is missing. Done before SQLite opens a database, because its
+    -wal and -shm files copy the database file's mode."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+
+
+def open_sqlite(
+    path: Path, *, busy_timeout: float = 10.0, synchronous: str = "NORMAL"
+) -> sqlite3.Connection:
+    """A connection to a private database file in WAL mode.
+
+    `isolation_level=None`: callers issue `BEGIN IMMEDIATE` themselves (the module's implicit
+    deferred transactions would upgrade locks mid-way and fail under contention). The busy timeout
+    is how long a write waits for another process's lock before failing. Raises OSError when the
+    folder or file cannot be made, sqlite3.Error when SQLite refuses the file."""
+    make_private_dirs(path.parent)
+    create_private_file(path)
+    connection = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
+    try:
+        connection.row_factory = sqlite3.Row
+        connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute(f"PRAGMA synchronous = {synchronous}")
+    except sqlite3.Error:
+        connection.close()
+        raise
+    return connection
