@@ -1,0 +1,197 @@
+"""What every command shares: exit codes, the error-to-sentence mapping, output, the context."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from pushover_tui.api.errors import (
+    ConfigurationError,
+    FieldProblemsError,
+    NoCredentialsError,
+    PushoverError,
+    QuotaExceededError,
+    RejectedError,
+    TemporaryError,
+)
+
+if TYPE_CHECKING:
+    from pushover_tui.outbox import Outbox
+    from pushover_tui.store.config import ActiveProfile, Config
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+EXIT_QUOTA = 4
+EXIT_TEMPORARY = 5
+EXIT_NO_CREDENTIALS = 6
+EXIT_NOT_ACKNOWLEDGED = 7
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0  success (with --wait: the emergency was acknowledged)
+  1  anything unexpected
+  2  usage error or field problems (nothing sent)
+  3  rejected by the Pushover API (bad key, field, device...)
+  4  monthly quota exceeded (HTTP 429)
+  5  temporary failure after retries (server error, timeout, no connection, redirect)
+  6  no credentials configured (token and user key)
+  7  with --wait: the emergency expired or was cancelled unacknowledged
+  130  interrupted (Ctrl-C); with --wait the alert goes on
+"""
+
+
+class UsageError(Exception):
+    """Bad command-line input: exit 2 with this sentence."""
+
+
+# -- argument parsing ------------------------------------------------------------------------
+
+# Makes one subcommand's parser: command(name, help) -> parser with the global options.
+CommandMaker = Callable[[str, str], argparse.ArgumentParser]
+# Runs one command; returns its exit code.
+Handler = Callable[["Context"], int]
+
+
+def global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """--profile/--api-url/--config, accepted before or after the command name."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--profile", metavar="NAME", default=default, help="profile to use")
+    parser.add_argument(
+        "--api-url", metavar="URL", default=default, help="Pushover API base URL (e.g. simulator)"
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", type=Path, default=default, help="config file to use"
+    )
+
+
+def int_arg(name: str, low: int | None = None, high: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, not {text!r}"
+            ) from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{name} must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+class Output:
+    """Human or JSON output; colour only on a terminal and when NO_COLOR is unset."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO, env: Mapping[str, str]) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self.colour = stdout.isatty() and not env.get("NO_COLOR")
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
+    def json(self, value: Any) -> None:
+        print(json.dumps(value, ensure_ascii=False, indent=2), file=self.stdout)
+
+    def table(self, rows: Sequence[tuple[str, str]]) -> None:
+        width = max((len(label) for label, _ in rows), default=0)
+        for label, value in rows:
+            self.line(f"{label:<{width}}  {value}")
+
+    def good(self, text: str) -> str:
+        return f"\033[32m{text}\033[0m" if self.colour else text
+
+    def error(self, text: str) -> None:
+        print(f"pushover-tui: {text}", file=self.stderr)
+
+
+def when(timestamp: float | int | None) -> str:
+    if not timestamp:
+        return "-"
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# -- context ---------------------------------------------------------------------------------
+
+
+class Context:
+    """What every command needs: parsed options, environment, streams and the config."""
+
+    def __init__(
+        self, args: argparse.Namespace, env: Mapping[str, str], out: Output, stdin: TextIO
+    ) -> None:
+        self.args = args
+        self.env = env
+        self.out = out
+        self.stdin = stdin
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from pushover_tui.store.config import load_config
+
+            self._config = load_config(self.args.config, env=self.env)
+        return self._config
+
+    def active(self) -> ActiveProfile:
+        from pushover_tui.store.config import resolve
+
+        name = self.args.profile
+        if name and self.config.profiles and not self.config.has_profile(name):
+            known = ", ".join(self.config.profile_names)
+            raise UsageError(
+                f"No profile named {name!r} in {self.config.path} (profiles: {known})."
+            )
+        return resolve(self.config, name, api_url=self.args.api_url, env=self.env)
+
+    def outbox(self) -> Outbox:
+        from pushover_tui.outbox import Outbox, timeout_from_env
+        from pushover_tui.store.config import data_dir
+
+        timeout = timeout_from_env(self.env)
+        return Outbox.open(self.active(), data_dir(self.env), origin="cli", timeout=timeout)
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def exit_code(error: BaseException) -> int:
+    """The documented exit code for an error."""
+    from pushover_tui.store.config import ConfigFileError
+
+    if isinstance(error, NoCredentialsError):
+        return EXIT_NO_CREDENTIALS
+    if isinstance(error, UsageError | FieldProblemsError | ConfigurationError | ConfigFileError):
+        return EXIT_USAGE
+    if isinstance(error, QuotaExceededError):
+        return EXIT_QUOTA
+    if isinstance(error, RejectedError):
+        return EXIT_REJECTED
+    if isinstance(error, TemporaryError):
+        return EXIT_TEMPORARY
+    return EXIT_UNEXPECTED
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, FieldProblemsError):
+        count = len(error.problems)
+        lines = [f"{count} problem{'s' if count > 1 else ''}; nothing was sent or saved:"]
+        lines += [f"  {problem.field}: {problem.text}" for problem in error.problems]
+        return "\n".join(lines)
+    if isinstance(error, QuotaExceededError) and error.reset:
+        return f"{error} Quota resets {when(error.reset)}."
+    if isinstance(error, PushoverError | UsageError):
+        return str(error)
+    # Unexpected: a short sentence, no traceback (it could hold a secret in its locals).
+    return f"unexpected error ({type(error).__name__}); please report it."

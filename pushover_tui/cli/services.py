@@ -1,0 +1,80 @@
+"""Long-running commands: the dashboard, the simulator, the Sentry bridge."""
+
+from __future__ import annotations
+
+from pushover_tui.cli.base import EXIT_USAGE, CommandMaker, Context, Handler, int_arg
+
+
+def register(command: CommandMaker) -> dict[str, Handler]:
+    simulator = command("simulator", "run the local Pushover simulator")
+    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
+    simulator.add_argument(
+        "--ack-after",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="acknowledge emergencies after this many seconds (0 = never)",
+    )
+
+    bridge = command(
+        "bridge",
+        "receive Sentry webhooks on POST /sentry and send them as notifications "
+        "(needs pip install 'pushover-tui[bridge]')",
+    )
+    bridge.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (put a reverse proxy in front)"
+    )
+    bridge.add_argument("--port", type=int_arg("port", 0, 65535), default=8686)
+    return {"simulator": cmd_simulator, "bridge": cmd_bridge}
+
+
+def cmd_simulator(ctx: Context) -> int:
+    from pushover_tui.simulator import run_standalone
+
+    args = ctx.args
+    return run_standalone(host=args.host, port=args.port, ack_after=args.ack_after)
+
+
+def cmd_bridge(ctx: Context) -> int:
+    from pushover_tui.bridge import run_bridge
+    from pushover_tui.outbox import timeout_from_env
+    from pushover_tui.store.config import data_dir
+
+    args = ctx.args
+    return run_bridge(
+        ctx.config,
+        ctx.active(),
+        data_dir(ctx.env),
+        host=args.host,
+        port=args.port,
+        env=ctx.env,
+        timeout=timeout_from_env(ctx.env),
+        show=ctx.out.line,
+    )
+
+
+def cmd_tui(ctx: Context) -> int:
+    from pushover_tui.store.config import ConfigFileError, move_aside
+    from pushover_tui.tui.app import run
+
+    args = ctx.args
+
+    def launch() -> int:
+        return run(
+            config_path=args.config, profile=args.profile, api_url=args.api_url, demo=args.demo
+        )
+
+    try:
+        return launch()
+    except ConfigFileError as error:
+        if not ctx.stdin.isatty():
+            raise
+        # A broken file is never overwritten: offer to move it aside and start afresh.
+        ctx.out.error(str(error))
+        print("Move it aside and start with a fresh config? [y/N] ", end="", file=ctx.out.stdout)
+        ctx.out.stdout.flush()
+        if ctx.stdin.readline().strip().lower() not in ("y", "yes"):
+            return EXIT_USAGE
+        ctx.out.line(f"Moved it to {move_aside(error.path)}")
+        return launch()
