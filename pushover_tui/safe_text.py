@@ -1,0 +1,27 @@
+"""Text on its way to a terminal or a log: control characters escaped.
+
+Anything received (API error texts, webhook titles) or stored (history) can hold escape sequences
+that set a terminal's title, clear its screen or forge a log line. Every face prints such text
+through `escape_controls`; JSON output needs nothing (json.dumps escapes C0 itself, and C1 codes
+are inert inside a JSON string). Stdlib only: every face imports it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def escape_controls(text: str, *, keep_lines: bool = False) -> str:
+    """`text` with every control character shown as `\\xNN`. `keep_lines=True` keeps newline and
+    tab, for a message body printed where a person reads it; a log line or a table cell keeps
+    neither (a newline there would forge another line)."""
+    pattern = _CONTROLS_BUT_LINES if keep_lines else _CONTROLS
+    return pattern.sub(_escape, text)
