@@ -82,6 +82,11 @@ def credential_problems(active: ActiveProfile) -> list[Problem]:
     return check_token(active.profile.token.reveal()) + check_users(active.profile.user.reveal())
 
 
+def check_outgoing(active: ActiveProfile, message: Message) -> list[Problem]:
+    """Every problem with the message and the profile's keys (errors and warnings)."""
+    return credential_problems(active) + check_message(message)
+
+
 class Outbox:
     """Sends through one shared client, records every message, follows emergency receipts."""
 
@@ -153,8 +158,7 @@ class Outbox:
             self._client_instance = None
 
     def check(self, message: Message) -> list[Problem]:
-        """Every problem with the message and the profile's keys (errors and warnings)."""
-        return credential_problems(self.active) + check_message(message)
+        return check_outgoing(self.active, message)
 
     async def send(self, message: Message, *, meta: Mapping[str, Any] | None = None) -> Sent:
         """Send one message through the pipeline. Raises FieldProblemsError (nothing sent or
