@@ -3,11 +3,28 @@ conftest, the fixture's options overridden the documented ways."""
 
 from __future__ import annotations
 
+import re
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["pytester"]
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+# In-process, without this venv's other plugins: textual-snapshot keeps one temporary folder per
+# process, which an inner session would delete under the outer one.
+PLUGINS_OFF = ("no:cacheprovider", "no:textual-snapshot", "no:asyncio", "no:syrupy")
+
+
+def run_inner(pytester: pytest.Pytester) -> pytest.RunResult:
+    return pytester.runpytest(*(arg for name in PLUGINS_OFF for arg in ("-p", name)))
+
+
+def readme_blocks(heading: str, language: str) -> list[str]:
+    """The code blocks of one README section (up to the next `## ` heading)."""
+    section = README.read_text().split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
 
 
 def test_the_plugin_is_registered_by_its_entry_point() -> None:
@@ -71,8 +88,16 @@ def test_another_projects_tests_use_the_fixture(pytester: pytest.Pytester) -> No
             return {"ack_after": 5}
         """
     )
-    # In-process, without this venv's other plugins: textual-snapshot keeps one temporary folder
-    # per process, which an inner session would delete under the outer one.
-    plugins_off = ("no:cacheprovider", "no:textual-snapshot", "no:asyncio", "no:syrupy")
-    result = pytester.runpytest(*(arg for name in plugins_off for arg in ("-p", name)))
-    result.assert_outcomes(passed=3)
+    run_inner(pytester).assert_outcomes(passed=3)
+
+
+def test_the_readme_examples_pass(pytester: pytest.Pytester) -> None:
+    # "Use the simulator in your own tests", as written, with the state file "Seeded state" shows.
+    test_module, conftest = readme_blocks("Use the simulator in your own tests", "python")
+    [state] = readme_blocks("The simulator", "toml")
+    assert test_module.startswith("# test_alerts.py") and conftest.startswith("# conftest.py")
+    pytester.makepyfile(test_alerts=test_module)
+    pytester.makeconftest(conftest)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "pushover-state.toml").write_text(state)
+    run_inner(pytester).assert_outcomes(passed=5)

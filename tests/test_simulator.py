@@ -258,6 +258,7 @@ def test_bad_message_field(
         {"user": DEMO_GROUP},
         {"callback": "https://example.com/cb", "tags": "db,prod"},
         {"retry": 1, "expire": 999999},  # ignored below priority 2
+        {"encrypted": "0", "client_note": "x"},  # fields the simulator does not know: ignored
     ],
 )
 def test_valid_message_variants(client: httpx.Client, fields: dict) -> None:
