@@ -9,6 +9,7 @@ from pushover_tui.simulator.server import (
     Simulator,
     run_standalone,
 )
+from pushover_tui.simulator.state import StateError
 
 __all__ = [
     "DEMO_GROUP",
@@ -17,5 +18,6 @@ __all__ = [
     "FAULT_KINDS",
     "RequestRecord",
     "Simulator",
+    "StateError",
     "run_standalone",
 ]

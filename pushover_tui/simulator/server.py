@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from pushover_tui.simulator.engine import Engine, Reply, error_reply, ok
 from pushover_tui.simulator.models import RequestRecord
 from pushover_tui.simulator.parsing import BadRequest, Fields, merge, parse_body, parse_query
+from pushover_tui.simulator.state import StateSource, apply_state
 from pushover_tui.simulator.validation import FieldError
 
 # Documentation example keys: valid out of the box, never live credentials.
@@ -205,7 +206,10 @@ class Simulator:
         monthly_limit: int = 10_000,
         clock: Callable[[], float] = time.time,
         log: Callable[[str], None] | None = None,
+        state: StateSource | None = None,
     ) -> None:
+        """`state`: a JSON or TOML file (or its parsed table) seeding apps, users, sounds and
+        quota on top of the demo keys (simulator/state.py); StateError if it is unusable."""
         self.host = host
         self._port = port
         self._clock = clock
@@ -225,6 +229,8 @@ class Simulator:
         self._engine.add_app(DEMO_TOKEN)
         self._engine.add_user(DEMO_USER, ("iphone", "pixel"), False)
         self._engine.add_user(DEMO_GROUP, ("desktop",), True)
+        if state is not None:
+            apply_state(self._engine, state)
 
     # ---- lifecycle --------------------------------------------------------------------------
     def _bind(self) -> _Server:
@@ -569,14 +575,21 @@ def run_standalone(
     port: int = 8765,
     ack_after: float = 20.0,
     monthly_limit: int = 10_000,
+    state: StateSource | None = None,
 ) -> int:
-    """Serve until Ctrl-C (or SIGTERM), printing one masked line per request. Returns 0."""
+    """Serve until Ctrl-C (or SIGTERM), printing one masked line per request. Returns 0.
+    A bad `state` raises StateError before anything is served."""
 
     def show(line: str) -> None:
         print(line, flush=True)
 
     sim = Simulator(
-        host=host, port=port, ack_after=ack_after, monthly_limit=monthly_limit, log=show
+        host=host,
+        port=port,
+        ack_after=ack_after,
+        monthly_limit=monthly_limit,
+        log=show,
+        state=state,
     )
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -591,6 +604,8 @@ def run_standalone(
         show(f"demo token: {DEMO_TOKEN}")
         show(f"demo user:  {DEMO_USER}  (devices: iphone, pixel)")
         show(f"demo group: {DEMO_GROUP}")
+        if state is not None and not isinstance(state, Mapping):
+            show(f"seeded from {state}")
         show("control: POST /_sim/ack/<receipt>, /_sim/fault, /_sim/release; GET /_sim/requests")
         threading.Event().wait()
     except KeyboardInterrupt:
