@@ -14,10 +14,8 @@ import argparse
 import asyncio
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pushover_tui.api.errors import APIError, PushoverError
 from pushover_tui.api.models import Group, GroupMember
 from pushover_tui.api.secret import Secret
 from pushover_tui.cli.base import (
@@ -41,7 +39,7 @@ _POSITIONALS = {
     "USER": "a user key, or the memo of someone in the group",
     "NAME": "the group's name",
 }
-_MEMBER_ACTIONS = {
+_USER_ACTIONS = {
     "remove": "remove a member (with --device: only that device's membership)",
     "disable": "stop group messages to a member, who stays listed",
     "enable": "resume group messages to a member",
@@ -68,7 +66,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     add = action("add", "add a user to a group", "GROUP", "USER")
     add.add_argument("--device", default="", help="only this device of the user (default: all)")
     add.add_argument("--memo", default="", help="who this is (200 characters at most)")
-    for name, help_text in _MEMBER_ACTIONS.items():
+    for name, help_text in _USER_ACTIONS.items():
         parser = action(name, help_text, "GROUP", "USER")
         parser.add_argument("--device", default="", help="only this device's membership")
     action("rename", "rename a group (its key stays the same)", "GROUP", "NAME")
@@ -120,100 +118,40 @@ async def _member_command(ctx: Context, client: PushoverClient, found: Group) ->
 # -- on call -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Step:
-    enable: bool
-    member: GroupMember
-
-    async def run(self, client: PushoverClient, group: Group, *, undo: bool = False) -> None:
-        call = client.enable_group_user if self.enable != undo else client.disable_group_user
-        await call(group.key, self.member.user, device=self.member.device)
-
-    def describe(self, *, undo: bool = False) -> str:
-        verb = "enable" if self.enable != undo else "disable"
-        return f"{verb} {_text(self.member.label)}"
-
-    def fields(self) -> dict[str, Any]:
-        member = self.member.fields()
-        del member["disabled"]  # the state before the step; the action says what it became
-        return {"action": "enable" if self.enable else "disable", **member}
-
-
-def _oncall_steps(group: Group, user: Secret, device: str) -> list[_Step]:
-    """Enable the chosen memberships first (someone is on call at every moment), then disable
-    every other enabled one. A device-less disable of the chosen user's other membership may
-    reach all their devices, so the chosen ones are enabled again after it."""
-    chosen = [m for m in group.members if m.user == user and device in ("", m.device)]
-    if not chosen:  # not a member (as far as `show` knew): Pushover's answer says so
-        return [_Step(True, GroupMember(user, device))]
-    steps = [_Step(True, m) for m in chosen if m.disabled]
-    others = [m for m in group.members if m not in chosen and not m.disabled]
-    steps += [_Step(False, m) for m in others]
-    if any(m.user == user and not m.device for m in others):
-        steps += [_Step(True, m) for m in chosen]
-    return steps
-
-
 async def _oncall(ctx: Context, client: PushoverClient) -> int:
+    from pushover_tui.oncall import OnCallError, make_oncall, plan_oncall
+
     args = ctx.args
     group = await client.show_group((await client.find_group(args.group)).key)
     user = Secret(args.user) if _KEY.fullmatch(args.user) else _memo_member(group, args.user)[0]
-    steps = _oncall_steps(group, user, args.device)
-    done: list[_Step] = []
+    plan = plan_oncall(group, user, args.device)
     try:
-        for step in steps:
-            await step.run(client, group)
-            done.append(step)
-    except (PushoverError, asyncio.CancelledError, KeyboardInterrupt) as error:
-        # A refusal (4xx) changed nothing; after any other failure the step may have reached
-        # Pushover, so it is undone too (enable and disable are harmless to repeat).
-        unsure = [] if isinstance(error, APIError) else [steps[len(done)]]
-        report = await _undo(client, group, [*done, *unsure])
-        if not isinstance(error, PushoverError):
-            ctx.out.error(f"oncall interrupted; {report}")
-            raise
-        ctx.out.error(describe(error))
-        ctx.out.error(f"on call not changed: step {len(done) + 1} of {len(steps)} failed; {report}")
-        return exit_code(error)
-    before = [m for m in group.members if not m.disabled]
-    now = [m for m in group.members if m.user == user and args.device in ("", m.device)]
-    now = [GroupMember(m.user, m.device, m.memo) for m in now] or [GroupMember(user, args.device)]
+        await make_oncall(client, plan)
+    except OnCallError as error:
+        ctx.out.error(describe(error.cause))
+        ctx.out.error(_text(str(error)))
+        return exit_code(error.cause)
+    except (asyncio.CancelledError, KeyboardInterrupt) as error:
+        for note in getattr(error, "__notes__", ()):
+            ctx.out.error(_text(note))
+        raise
     if args.json:
         ctx.out.json(
             {
                 "status": 1,
                 "group": group.key.masked(),
                 "name": group.name,
-                "before": [m.fields() for m in before],
-                "now": [m.fields() for m in now],
-                "changes": [step.fields() for step in steps],
+                "before": [m.fields() for m in plan.before],
+                "now": [m.fields() for m in plan.now],
+                "changes": [step.fields() for step in plan.steps],
             }
         )
         return EXIT_OK
-    changes = f"{len(steps)} change{'s' if len(steps) != 1 else ''}" if steps else "no change"
+    count = len(plan.steps)
+    changes = f"{count} change{'s' if count != 1 else ''}" if count else "no change"
     ctx.out.line(f"On call in {_label(group)} ({changes}):")
-    ctx.out.table([("  before", _labels(before)), ("  now", _labels(now))])
+    ctx.out.table([("  before", _labels(plan.before)), ("  now", _labels(plan.now))])
     return EXIT_OK
-
-
-async def _undo(client: PushoverClient, group: Group, done: Sequence[_Step]) -> str:
-    """Undo `done`, newest first; one sentence saying what was undone and what could not be."""
-    undone: list[str] = []
-    failed: list[str] = []
-    for step in reversed(done):
-        try:
-            await step.run(client, group, undo=True)
-            undone.append(step.describe(undo=True))
-        except PushoverError as error:
-            failed.append(f"{step.describe(undo=True)} ({error})")
-    if not done:
-        return "nothing had been changed."
-    text = f"undone: {', '.join(undone)}." if undone else ""
-    if failed:
-        text += (
-            f" Could not undo: {'; '.join(failed)}. Check the group with `pushover-tui group show`."
-        )
-    return text.strip()
 
 
 # -- output -------------------------------------------------------------------------------------
