@@ -29,7 +29,6 @@ OTHER_TOKEN = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"
 # 2026-03-15 12:00 UTC: the next quota reset is 2026-04-01 00:00 CDT (UTC-5).
 T0 = datetime(2026, 3, 15, 12, 0, tzinfo=UTC).timestamp()
 APRIL_RESET = int(datetime(2026, 4, 1, 5, 0, tzinfo=UTC).timestamp())
-TO_DEMO_USER = [{"user": "uQiR" + "•" * 26, "device": None}]  # the message log's "to"
 
 
 class FakeClock:
@@ -116,14 +115,7 @@ def test_send_success_has_request_id_quota_headers_and_records_fields(
     assert response.headers["X-Limit-App-Reset"] == str(APRIL_RESET)
     assert response.headers["Content-Type"].startswith("application/json")
     assert sim.messages == [
-        {
-            "message": "hello",
-            "title": "Disk",
-            "priority": "1",
-            "sound": "siren",
-            "device": "iphone",
-            "to": TO_DEMO_USER,
-        }
+        {"message": "hello", "title": "Disk", "priority": "1", "sound": "siren", "device": "iphone"}
     ]
 
 
@@ -327,7 +319,7 @@ def test_json_body_keeps_types(sim: Simulator, client: httpx.Client) -> None:
         },
     )
     assert response.status_code == 200, response.text
-    assert sim.messages == [{"message": "json", "priority": 1, "html": True, "to": TO_DEMO_USER}]
+    assert sim.messages == [{"message": "json", "priority": 1, "html": True}]
 
 
 def test_json_nested_value_is_a_field_error(client: httpx.Client) -> None:
@@ -355,7 +347,6 @@ def test_multipart_attachment_is_received(sim: Simulator, client: httpx.Client) 
                 "size": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
             },
-            "to": TO_DEMO_USER,
         }
     ]
     assert sim.requests[-1].fields == ("attachment", "message", "token", "user")

@@ -340,6 +340,13 @@ def test_a_group_key_fans_out_to_enabled_members(sim: Simulator, client: httpx.C
     assert [to["user"][:4] for to in sim.messages[-1]["to"]] == ["uBob", "uCar"]
 
 
+def test_the_log_says_to_whom_only_for_groups(sim: Simulator, client: httpx.Client) -> None:
+    assert_ok(send(client, DEMO_USER))
+    assert "to" not in sim.messages[-1]  # a user key is its own recipient
+    assert_ok(send(client, f"{DAVE},{DEMO_GROUP}"))
+    assert [to["user"][:4] for to in sim.messages[-1]["to"]] == ["uDav", "uQiR", "uBob"]
+
+
 def test_any_app_may_send_to_a_group_key(sim: Simulator, client: httpx.Client) -> None:
     assert_ok(send(client, DEMO_GROUP, token=OTHER_TOKEN))
     assert len(sim.messages[-1]["to"]) == 2

@@ -246,7 +246,8 @@ class Engine:
         record = {k: v for k, v in fields.raw.items() if k not in ("token", "user")}
         if check.attachment is not None:
             record["attachment"] = check.attachment.info()
-        record["to"] = [{"user": masked(user), "device": device} for user, device in to]
+        if any(key in self.groups.groups for key in check.users):  # whom a group reached
+            record["to"] = [{"user": masked(user), "device": device} for user, device in to]
         self.messages.append(record)
         extra: dict[str, object] = {}
         if check.priority == 2:
