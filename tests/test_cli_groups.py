@@ -493,3 +493,11 @@ def test_history_filters_by_recipient(env, simulator: Simulator) -> None:
     assert code == 0 and out.strip() == "No match."
     code, _, err = run(env, "history", "--to", "prod")
     assert code == cli.EXIT_USAGE and "No group named 'prod'" in err
+
+
+def test_history_to_a_key_needs_no_credentials(isolated_env) -> None:
+    code, out, err = run(dict(isolated_env), "history", "--to", DEMO_GROUP)
+    assert code == 0, err
+    assert out.strip() == "No match."
+    code, _, err = run(dict(isolated_env), "history", "--to", "ops")  # a name needs the API
+    assert code == cli.EXIT_NO_CREDENTIALS

@@ -53,11 +53,17 @@ def errors(problems: list[Problem]) -> list[Problem]:
     return [problem for problem in problems if problem.is_error]
 
 
+def is_key(value: str) -> bool:
+    """30 letters and digits: a token, user or group key, or a receipt. Where a group may be
+    given by key or by name, this is what tells them apart."""
+    return _KEY.fullmatch(value) is not None
+
+
 def check_key(field: str, value: str, what: str) -> list[Problem]:
     """A token, user or group key: exactly 30 letters and digits."""
     if not value:
         return [Problem(field, f"The {what} is missing: paste it from your Pushover dashboard.")]
-    if _KEY.fullmatch(value):
+    if is_key(value):
         return []
     if value != value.strip() or " " in value:
         hint = "remove the spaces"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sys
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -33,6 +32,7 @@ from pushover_tui.api.checks import (
     check_group_name,
     check_key,
     check_memo,
+    is_key,
 )
 from pushover_tui.api.errors import (
     ConfigurationError,
@@ -61,7 +61,6 @@ RETRY_GAP = 5.0  # Pushover: never retry sooner than 5 seconds after the previou
 DEFAULT_RETRIES = 2
 MAX_CONNECTIONS = 2  # Pushover: at most 2 concurrent connections
 
-_KEY = re.compile(r"[A-Za-z0-9]{30}")  # receipts, tokens, user and group keys
 _GROUP = "{group}"  # stands for the group key in a Groups API path until the request is built
 
 
@@ -123,7 +122,7 @@ def _checked(*problem_lists: list[Problem]) -> None:
 
 
 def _receipt_path(receipt: str) -> str:
-    if not _KEY.fullmatch(receipt):
+    if not is_key(receipt):
         raise FieldProblemsError(
             [Problem("receipt", "A receipt is 30 letters and digits, as given when sending.")]
         )
@@ -281,7 +280,7 @@ class PushoverClient:
         request (any app may send to any group key); anything else is looked up by name among
         the account's groups (GroupNameError when none or several match)."""
         text = Secret(group)
-        if _KEY.fullmatch(text.reveal()):
+        if is_key(text.reveal()):
             return Group(text)
         return find_group(await self.list_groups(), text.reveal())
 
@@ -290,7 +289,7 @@ class PushoverClient:
         _checked(check_group_name(name))
         body, _ = await self._call("POST", "/groups.json", form={"name": name})
         key = body.get("group")
-        if not isinstance(key, str) or not _KEY.fullmatch(key):
+        if not isinstance(key, str) or not is_key(key):
             raise UnexpectedResponseError(
                 "groups.json created a group but gave no group key", status_code=200
             )

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from pushover_tui.api.checks import is_key
 from pushover_tui.api.models import Group, GroupMember
 from pushover_tui.api.secret import Secret
 from pushover_tui.cli.base import (
@@ -33,7 +33,6 @@ from pushover_tui.safe_text import escape_controls
 if TYPE_CHECKING:
     from pushover_tui.api.client import PushoverClient
 
-_KEY = re.compile(r"[A-Za-z0-9]{30}")
 _POSITIONALS = {
     "GROUP": "a group key, or a group's name",
     "USER": "a user key, or the memo of someone in the group",
@@ -97,7 +96,7 @@ async def _member_command(ctx: Context, client: PushoverClient, found: Group) ->
     args = ctx.args
     action = args.group_command
     user, memo = Secret(args.user), ""
-    if not _KEY.fullmatch(args.user):  # a memo: the group's members say whose
+    if not is_key(args.user):  # a memo: the group's members say whose
         found = await client.show_group(found.key)
         user, memo = _memo_member(found, args.user)
     if action == "add":
@@ -123,7 +122,7 @@ async def _oncall(ctx: Context, client: PushoverClient) -> int:
 
     args = ctx.args
     group = await client.show_group((await client.find_group(args.group)).key)
-    user = Secret(args.user) if _KEY.fullmatch(args.user) else _memo_member(group, args.user)[0]
+    user = Secret(args.user) if is_key(args.user) else _memo_member(group, args.user)[0]
     plan = plan_oncall(group, user, args.device)
     try:
         await make_oncall(client, plan)
@@ -256,4 +255,4 @@ def _text(value: str) -> str:
 
 def shown_recipient(to: Secret) -> str:
     """A profile's `to` for people: a key masked, a group's name as it is."""
-    return to.masked() if _KEY.fullmatch(to.reveal()) else to.reveal()
+    return to.masked() if is_key(to.reveal()) else to.reveal()

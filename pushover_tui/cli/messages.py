@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pushover_tui.api.checks import is_key
 from pushover_tui.api.errors import FieldProblemsError
 from pushover_tui.api.secret import Secret
 from pushover_tui.cli.base import (
@@ -331,8 +332,10 @@ async def cmd_cancel(ctx: Context) -> int:
 
 
 async def _masked_recipient(ctx: Context, to: str) -> str:
-    """`--to` as the history stores it: a key masked; a group's name looked up first (like
-    GROUP everywhere), which needs the profile's keys."""
+    """`--to` as the history stores it: a key masked (no request, no keys needed); a group's
+    name looked up first, like GROUP everywhere."""
+    if is_key(to):
+        return Secret(to).masked()
     async with ctx.outbox() as outbox:
         return (await outbox.recipient(Secret(to))).masked()
 

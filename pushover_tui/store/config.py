@@ -33,10 +33,10 @@ from pushover_tui.api.checks import (
     check_devices,
     check_emergency,
     check_group_name,
-    check_key,
     check_priority,
     check_token,
     check_users,
+    is_key,
 )
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
 from pushover_tui.api.secret import Secret
@@ -533,7 +533,7 @@ def check_profile(profile: Profile) -> list[Problem]:
 
 def check_recipient(to: str) -> list[Problem]:
     """A profile's `to`: 30 letters and digits are a key; anything else is a group's name."""
-    if not check_key("to", to, "key"):
+    if is_key(to):
         return []
     return [replace(problem, field="to") for problem in check_group_name(to)]
 
