@@ -87,7 +87,7 @@ async def cmd_group(ctx: Context) -> int:
             return _print_group(ctx, await client.show_group(found.key))
         if args.group_command == "rename":
             request = await client.rename_group(found.key, args.name)
-            text = f"Renamed {_label(found)} to {_text(args.name)!r}."
+            text = f"Renamed {_label(found)} to {_quoted(args.name)}."
             return _done(ctx, text, request, found, name=args.name)
         return await _member_command(ctx, client, found)
 
@@ -108,7 +108,7 @@ async def _member_command(ctx: Context, client: PushoverClient, found: Group) ->
     label = GroupMember(user, args.device, memo).label
     past = {"add": "Added", "remove": "Removed", "disable": "Disabled", "enable": "Enabled"}
     where = "to" if action == "add" else "in"
-    text = f"{past[action]} {_text(label)} {where} {_label(found)}."
+    text = f"{past[action]} {escape_controls(label)} {where} {_label(found)}."
     extra = {"memo": memo} if action == "add" else {}
     fields = {"user": user.masked(), "device": args.device or None, **extra}
     return _done(ctx, text, request, found, **fields)
@@ -128,11 +128,11 @@ async def _oncall(ctx: Context, client: PushoverClient) -> int:
         await make_oncall(client, plan)
     except OnCallError as error:
         ctx.out.error(describe(error.cause))
-        ctx.out.error(_text(str(error)))
+        ctx.out.error(escape_controls(str(error)))
         return exit_code(error.cause)
     except (asyncio.CancelledError, KeyboardInterrupt) as error:
         for note in getattr(error, "__notes__", ()):
-            ctx.out.error(_text(note))
+            ctx.out.error(escape_controls(note))
         raise
     if args.json:
         ctx.out.json(
@@ -165,7 +165,7 @@ def _print_list(ctx: Context, groups: Sequence[Group]) -> int:
     else:
         ctx.out.line(f"{'key':<30}  name")
         for group in groups:
-            ctx.out.line(f"{group.key.reveal()}  {_text(group.name)}")
+            ctx.out.line(f"{group.key.reveal()}  {escape_controls(group.name)}")
     return EXIT_OK
 
 
@@ -173,7 +173,7 @@ def _print_created(ctx: Context, group: Group) -> int:
     if ctx.args.json:
         ctx.out.json({"status": 1, "group": group.key.reveal(), "name": group.name})
     else:
-        ctx.out.line(f"Created group {_text(group.name)!r}: {group.key.reveal()}")
+        ctx.out.line(f"Created group {_quoted(group.name)}: {group.key.reveal()}")
     return EXIT_OK
 
 
@@ -189,18 +189,16 @@ def _print_group(ctx: Context, group: Group) -> int:
         )
         return EXIT_OK
     enabled = sum(not member.disabled for member in group.members)
-    count = len(group.members)
-    ctx.out.line(
-        f"{_text(group.name)} ({group.key.masked()}): {count} member{'s' if count != 1 else ''}, "
-        f"{enabled} enabled"
-    )
+    count = f"{len(group.members)} member{'s' if len(group.members) != 1 else ''}"
+    name = escape_controls(group.name)
+    ctx.out.line(f"{name} ({group.key.masked()}): {count}, {enabled} enabled")
     row = "  {:<8}  {:<30}  {:<11}  {}"
     if group.members:
         ctx.out.line(row.format("state", "user", "device", "memo"))
     for member in group.members:
         state = "disabled" if member.disabled else "enabled"
-        device = _text(member.device) or "(all)"
-        ctx.out.line(row.format(state, member.user.masked(), device, _text(member.memo)))
+        device = escape_controls(member.device) or "(all)"
+        ctx.out.line(row.format(state, member.user.masked(), device, escape_controls(member.memo)))
     return EXIT_OK
 
 
@@ -230,27 +228,29 @@ def _memo_member(group: Group, memo: str) -> tuple[Secret, str]:
         if users:
             keys = ", ".join(user.masked() for user in users)
             raise UsageError(
-                f"{len(users)} members of {_label(group)} have the memo {_text(memo)!r} "
+                f"{len(users)} members of {_label(group)} have the memo {_quoted(memo)} "
                 f"({keys}): give the user key instead."
             )
-    memos = ", ".join(repr(_text(m.memo)) for m in group.members if m.memo) or "none"
+    memos = ", ".join(_quoted(m.memo) for m in group.members if m.memo) or "none"
     raise UsageError(
-        f"{_text(memo)!r} is not a user key (30 letters and digits) nor the memo of a member "
+        f"{_quoted(memo)} is not a user key (30 letters and digits) nor the memo of a member "
         f"of {_label(group)} (memos: {memos})."
     )
 
 
 def _label(group: Group) -> str:
     """A group for people: its name when known, else its masked key."""
-    return repr(_text(group.name)) if group.name else group.key.masked()
+    return _quoted(group.name) if group.name else group.key.masked()
 
 
 def _labels(members: Sequence[GroupMember]) -> str:
-    return ", ".join(_text(member.label) for member in members) or "nobody"
+    return ", ".join(escape_controls(member.label) for member in members) or "nobody"
 
 
-def _text(value: str) -> str:
-    return escape_controls(value)
+def _quoted(value: str) -> str:
+    """Received or typed text in quotes, its control characters escaped (not repr: that would
+    escape the escapes again)."""
+    return f"'{escape_controls(value)}'"
 
 
 def shown_recipient(to: Secret) -> str:
