@@ -36,8 +36,6 @@ PNG = base64.b64decode(
 )
 PNG_INFO = {"size": len(PNG), "sha256": hashlib.sha256(PNG).hexdigest()}
 PRIORITIES = (-2, -1, 0, 1)  # 2 (emergency) has its own tests: it needs retry and expire
-# The marker the lead removes when the groups endpoints (issue 16) are merged.
-GROUPS = pytest.mark.skip(reason="groups land with issue 16")
 
 
 @pytest.fixture
@@ -247,7 +245,6 @@ def group(sim: Simulator) -> str:
     return made.json()["group"]
 
 
-@GROUPS
 def test_pc_group_membership_round_trip(pc: PushoverAPI, group: str) -> None:
     assert pc.group_add_user(group, DEMO_USER, device="iphone", memo="Alice")["status"] == 1
     info = pc.group_info(group)
@@ -266,7 +263,6 @@ def test_pc_group_membership_round_trip(pc: PushoverAPI, group: str) -> None:
     assert pc.group_info(group)["users"] == []
 
 
-@GROUPS
 def test_pc_group_errors(pc: PushoverAPI, group: str) -> None:
     with pytest.raises(BadAPIRequestError) as caught:
         pc.group_delete_user(group, DEMO_USER)
@@ -279,7 +275,6 @@ def test_pc_group_errors(pc: PushoverAPI, group: str) -> None:
     assert str(caught.value).startswith("400: ")
 
 
-@GROUPS
 def test_pc_send_to_a_group_and_validate_it(pc: PushoverAPI, sim: Simulator, group: str) -> None:
     pc.group_add_user(group, DEMO_USER)
     assert pc.validate(group)["group"] == 1

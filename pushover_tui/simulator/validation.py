@@ -112,7 +112,7 @@ def _check_users(
         ], ()
     if any(not is_key(k) or k not in users for k in keys):
         return [FieldError("user", "invalid", "user identifier is invalid")], ()
-    if len(keys) == 1 and not users[keys[0]].devices:
+    if len(keys) == 1 and not users[keys[0]].group and not users[keys[0]].devices:
         return [FieldError("user", "invalid", "user is valid but has no active devices")], ()
     return [], tuple(keys)
 
@@ -316,6 +316,8 @@ def check_validate(
     if info is None:
         errors.append(FieldError("user", "invalid", "user key is invalid"))
         return errors, None
+    if info.group:
+        return errors, info  # a group has no devices of its own (validate answers group: 1)
     if not info.devices:
         errors.append(FieldError("user", "invalid", "user is valid but has no active devices"))
         return errors, info
