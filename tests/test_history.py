@@ -73,7 +73,7 @@ def test_new_file_is_migrated_and_private(tmp_path: Path) -> None:
         os.umask(old)
     with history:
         assert history.path == tmp_path / "a" / "b" / "history.sqlite3"
-        assert history.schema_version() == SCHEMA_VERSION == 1
+        assert history.schema_version() == SCHEMA_VERSION == len(history_module.MIGRATIONS)
         if os.name == "posix":
             assert stat.S_IMODE(history.path.stat().st_mode) == 0o600
             assert stat.S_IMODE(history.path.parent.stat().st_mode) == 0o700
@@ -86,7 +86,7 @@ def test_empty_file_migrates_from_version_0(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     path.touch()
     with History(path) as history:
-        assert history.schema_version() == 1
+        assert history.schema_version() == SCHEMA_VERSION
         assert history.count() == 0
 
 
@@ -95,7 +95,7 @@ def test_existing_v1_file_reopened_keeps_rows(tmp_path: Path) -> None:
     with History(path) as history:
         row_id = history.record_sending(Message("kept"), profile="p", origin="cli")
     with History(path) as history:
-        assert history.schema_version() == 1
+        assert history.schema_version() == SCHEMA_VERSION
         row = history.get(row_id)
         assert row is not None and row.message == "kept"
 
@@ -111,10 +111,11 @@ def test_migrations_run_in_order_and_only_once(
         calls.append(1)
         connection.execute("ALTER TABLE messages ADD COLUMN extra TEXT")
 
+    newest = len(history_module.MIGRATIONS) + 1
     monkeypatch.setattr(history_module, "MIGRATIONS", (*history_module.MIGRATIONS, version_2))
-    monkeypatch.setattr(history_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(history_module, "SCHEMA_VERSION", newest)
     with History(path) as history:
-        assert history.schema_version() == 2
+        assert history.schema_version() == newest
     History(path).close()
     assert calls == [1]
 
