@@ -410,10 +410,18 @@ class Simulator:
         sockets."""
         if frame not in SOCKET_FRAMES:
             raise ValueError(f"unknown frame {frame!r}; one of {sorted(SOCKET_FRAMES)}")
+        return self._hub.push_all(frame, self._device_ids(device))
+
+    def sockets(self, device: str | None = None) -> int:
+        """Logged-in websockets (of the devices named `device`): the server reads a login
+        frame in its own time, so tests wait for this before counting on a `!`."""
+        return self._hub.logged_in(self._device_ids(device))
+
+    def _device_ids(self, name: str | None) -> set[str] | None:
+        if name is None:
+            return None
         with self._lock:
-            devices = self._open_clients.devices.values()
-            ids = None if device is None else {d.id for d in devices if d.name == device}
-        return self._hub.push_all(frame, ids)
+            return {d.id for d in self._open_clients.devices.values() if d.name == name}
 
     def disable_device(self, name: str) -> int:
         """Disable the open-client devices with this name: their sockets hear `E`, their REST

@@ -250,6 +250,11 @@ class Hub:
         if client is not None:
             client.push(frame)
 
+    def logged_in(self, devices: Container[str] | None = None) -> int:
+        """How many sockets are logged in (as one of `devices`, ids)."""
+        with self._lock:
+            return sum(1 for d in self._by_device if devices is None or d in devices)
+
     def push_all(self, frame: str, devices: Container[str] | None = None) -> int:
         """Send `frame` (or DROP) to every logged-in socket, or those of `devices` (ids)."""
         with self._lock:
