@@ -417,6 +417,11 @@ class Simulator:
         frame in its own time, so tests wait for this before counting on a `!`."""
         return self._hub.logged_in(self._device_ids(device))
 
+    @property
+    def socket_logins(self) -> int:
+        """Websocket login frames accepted so far (a reconnect counts again)."""
+        return self._hub.logins
+
     def _device_ids(self, name: str | None) -> set[str] | None:
         if name is None:
             return None

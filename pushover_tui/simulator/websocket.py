@@ -218,6 +218,7 @@ class Hub:
         self._lock = threading.Lock()
         self._sockets: set[ClientSocket] = set()
         self._by_device: dict[str, ClientSocket] = {}
+        self.logins = 0  # login frames accepted so far
 
     def serve(self, sock: socket.socket, pending: bytes) -> None:
         """Run one upgraded socket in the calling (handler) thread until it closes."""
@@ -234,6 +235,7 @@ class Hub:
             older = self._by_device.get(device_id)
             self._by_device[device_id] = client
             client.device_id = device_id
+            self.logins += 1
         if older is not None and older is not client:
             older.push("A")
         return True
