@@ -145,7 +145,9 @@ async def log_in(
 
 
 class Inbox:
-    """Downloads, stores, deletes and acknowledges for one profile's inbox session."""
+    """Downloads, stores, deletes and acknowledges for one profile's inbox session.
+
+    Options other than these go to OpenClient (backoff, dead_after, rand, transport)."""
 
     def __init__(
         self,

@@ -324,7 +324,7 @@ class OpenClient:
         failures = 0
         while True:
             reason = ""
-            reloading = False
+            reloading = connected = False
             try:
                 async with connect(
                     self.websocket_url,
@@ -337,13 +337,14 @@ class OpenClient:
                 ) as socket:
                     await socket.send(_login_frame(device_id, secret))
                     on_status(SocketStatus(SocketEvent.CONNECTED))
+                    connected = True
                     while not reloading:
                         data = await asyncio.wait_for(socket.recv(), self.dead_after)
                         failures = 0  # the server spoke: this login works
                         text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
                         reloading = self._obey(text.strip(), on_status)
             except TimeoutError:
-                reason = f"nothing heard for {self.dead_after:g} s"
+                reason = f"nothing heard for {self.dead_after:g} s" if connected else "no answer"
             except (OSError, WebSocketException) as error:
                 reason = redact(str(error) or type(error).__name__, secret, device_id)
             if reloading:

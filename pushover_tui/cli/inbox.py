@@ -193,10 +193,11 @@ async def _receive(ctx: Context) -> int:
         synced = await inbox.sync(keep=args.keep)
     if args.json:
         out.json([message.to_json() for message in synced.downloaded])
-    elif not synced.downloaded:
+    elif synced.downloaded:
+        for message in synced.downloaded:
+            _print_message(out, message)
+    else:
         out.line("No pending messages.")
-    for message in [] if args.json else synced.downloaded:
-        _print_message(out, message)
     return EXIT_OK
 
 

@@ -242,7 +242,7 @@ class Simulator:
         self._open_clients = self._engine.open_clients
         self._open_clients.add_account(DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER)
         self._open_clients.add_account(
-            DEMO_2FA_EMAIL, DEMO_2FA_PASSWORD, DEMO_2FA_USER, DEMO_2FA_CODE
+            DEMO_2FA_EMAIL, DEMO_2FA_PASSWORD, DEMO_2FA_USER, twofa=DEMO_2FA_CODE
         )
         self._hub = websocket.Hub(self._open_clients.socket_login, keepalive)
         self._open_clients.notify = self._hub.push
