@@ -17,7 +17,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     set_ = config_commands.add_parser(
         "set",
         help="set KEY to VALUE: token, user, priority, retry, expire, sound, device, to "
-        "(in the profile) or theme, api_url, default_profile",
+        "(in the profile) or theme, api_url, default_profile, bell",
     )
     global_options(set_, suppress=True)
     set_.add_argument("key", metavar="KEY")
