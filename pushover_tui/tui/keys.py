@@ -35,6 +35,10 @@ KEYS: Mapping[str, KeySpec] = {
     "mode.config": KeySpec("f2", "Config", "open Config: keys, defaults, verification", "app"),
     "mode.compose": KeySpec("f3", "Compose", "open Compose: write and send", "app"),
     "mode.history": KeySpec("f4", "History", "open History: every message sent", "app"),
+    # Priority: Textual's TextArea (Compose's message box) binds f6 to "select line" itself.
+    "mode.inbox": KeySpec(
+        "f6", "Inbox", "open Inbox: messages received here", "app", priority=True
+    ),
     "help": KeySpec("f1,question_mark", "Help", "show this help: every key", "app"),
     "quit": KeySpec(
         "ctrl+q", "Quit", "quit (asks first when something would be lost)", "app", priority=True
@@ -72,6 +76,12 @@ KEYS: Mapping[str, KeySpec] = {
     "history.page_down": KeySpec("pagedown", "Page down", "a page down", "history", show=False),
     "history.newest": KeySpec("home", "Newest", "the newest message", "history", show=False),
     "history.oldest": KeySpec("end", "Oldest", "the oldest message", "history", show=False),
+    # Inbox: letters act while the list has focus.
+    "inbox.ack": KeySpec("a", "Acknowledge", "acknowledge the selected emergency", "inbox"),
+    "inbox.login": KeySpec(
+        "l", "Log in", "log in to receive here (email, password, two-factor code)", "inbox"
+    ),
+    "inbox.back": KeySpec("escape", "Back", "from the login form back to the messages", "inbox"),
     # Dialogs
     "dialog.cancel": KeySpec("escape", "Cancel", "close a dialog without doing anything", "dialog"),
 }

@@ -20,6 +20,7 @@ SCOPES = {
     "compose": "Compose",
     "config": "Config",
     "history": "History (letters act while the list has focus)",
+    "inbox": "Inbox (letters act while the list has focus)",
     "dialog": "Dialogs",
 }
 
@@ -30,7 +31,9 @@ def help_text(key_label: Callable[[str], str]) -> Content:
     how_to = [
         Content.from_markup(
             "[b]Keys:[/b] $keys switch screens; ctrl+p opens the command palette.",
-            keys=" ".join(k(id_) for id_ in ("mode.config", "mode.compose", "mode.history")),
+            keys=" ".join(
+                k(id_) for id_ in ("mode.config", "mode.compose", "mode.history", "mode.inbox")
+            ),
         ),
         Content.from_markup(
             "[b]Compose:[/b] write, then $send to send or $test for a test; problems show under "

@@ -1,4 +1,5 @@
-"""The line at the top of every screen: DEMO marker, profile, key status, quota, awaiting."""
+"""The line at the top of every screen: DEMO marker, profile, key status, quota, awaiting, and
+how long the last Send test took to arrive in this inbox."""
 
 from __future__ import annotations
 
@@ -22,8 +23,15 @@ def status_text(app: PushoverApp) -> str:
         parts.append(f"quota {app.quota.remaining:,} left")
     if app.awaiting:
         parts.append(f"{app.awaiting} emergenc{'y' if app.awaiting == 1 else 'ies'} awaiting")
+    if app.test_arrival is not None:
+        parts.append(f"test arrived here in {arrival_text(app.test_arrival)}")
     text = "  ·  ".join(parts)
     return "DEMO (simulator, example keys)  ·  " + text if app.demo else text
+
+
+def arrival_text(seconds: float) -> str:
+    """Milliseconds under a second, else seconds with one decimal."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 class StatusBar(Static):
@@ -39,6 +47,6 @@ class StatusBar(Static):
 
         app = pushover_app(self)
         self.set_class(app.demo, "demo")
-        for attribute in ("verified", "quota", "awaiting"):
+        for attribute in ("verified", "quota", "awaiting", "test_arrival"):
             self.watch(app, attribute, lambda _: self.update(status_text(app)))
         app.profile_changed.subscribe(self, lambda _: self.update(status_text(app)))
