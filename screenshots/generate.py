@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pushover_tui.api.models import Message, Priority, ReceiptState
 from pushover_tui.api.secret import Secret
-from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
+from pushover_tui.inbox import InboxState
+from pushover_tui.simulator import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOKEN, DEMO_USER, Simulator
 from pushover_tui.store.config import Config, Profile, save_config
 from pushover_tui.tui.app import PushoverApp, build_app
 from pushover_tui.tui.messages import PrefillDraft, VerifyKeys
@@ -90,11 +91,23 @@ async def history_acknowledged(app: PushoverApp, sim: Simulator) -> None:
     await asyncio.sleep(0.8)
 
 
+async def inbox_emergency(app: PushoverApp, sim: Simulator) -> None:
+    await app.inbox.log_in(DEMO_EMAIL, Secret(DEMO_PASSWORD), device_name="tui-laptop")
+    await wait_until(lambda: app.inbox.state is InboxState.CONNECTED)
+    await app.send_message(Message("Nightly backup of nas01 finished in 42 min.", title="nas01"))
+    await app.send_message(Message("Certificate for shop.example.com renews in 7 days."))
+    await app.send_message(EMERGENCY)
+    await wait_until(lambda: app.inbox.count() == 3)
+    app.switch_mode("inbox")  # the newest, the emergency, selected
+    await asyncio.sleep(0.5)
+
+
 SCENES: dict[str, Scene] = {
     "config-verified": config_verified,
     "compose-emergency": compose_emergency,
     "history-acknowledged": history_acknowledged,
     "compose-field-problems": compose_problems,
+    "inbox-emergency": inbox_emergency,
 }
 
 
