@@ -17,6 +17,7 @@ from rich.console import Console
 from textual.css.query import NoMatches
 from textual.widgets import Input, Static
 
+from pushover_tui.api.client import PushoverClient
 from pushover_tui.api.inbox import ReceivedMessage
 from pushover_tui.api.models import Message
 from pushover_tui.api.secret import Secret
@@ -27,6 +28,8 @@ from pushover_tui.simulator import (
     DEMO_2FA_PASSWORD,
     DEMO_EMAIL,
     DEMO_PASSWORD,
+    DEMO_TOKEN,
+    DEMO_USER,
 )
 from pushover_tui.store.config import load_config, resolve, save_config
 from pushover_tui.store.history import History
@@ -259,6 +262,20 @@ async def test_arrival_raises_a_toast_rings_the_bell_and_times_send_test(
         assert table(app).total == 2
 
 
+async def test_messages_waiting_at_start_make_one_toast(inbox_config, make_app, simulator):
+    async with PushoverClient(DEMO_TOKEN, base_url=simulator.base_url) as client:
+        for number in range(5):
+            await client.send(DEMO_USER, Message(f"while away {number}"))
+    app = make_app()
+    async with app.run_test(size=SIZES["80x24"]) as pilot:
+        await following(pilot)
+        await wait_for(pilot, lambda: app.inbox.count() == 5)
+        await wait_for(pilot, lambda: toasts(app))
+        await pilot.pause()
+        assert [title for title, _ in toasts(app)] == ["5 new messages"]
+        assert "while away 4" in toasts(app)[0][1]  # the newest named first
+
+
 async def test_acknowledge_the_selected_emergency(inbox_config, make_app, simulator):
     app = make_app()
     rings: list[bool] = []
@@ -382,6 +399,25 @@ async def test_a_dropped_connection_counts_down_then_follows_again(
         await wait_for(pilot, lambda: "Reconnecting in" in state_text(app))
         await following(pilot)  # the next try, after the backoff's delay
         await wait_for(pilot, lambda: "Following" in state_text(app))
+
+
+async def test_switching_profile_follows_the_new_profiles_session(
+    inbox_config, make_app, simulator
+):
+    logged_in = inbox_config.profiles[0]
+    save_config(inbox_config.with_profile(replace(logged_in, name="other", inbox=None)))
+    app = make_app()
+    async with app.run_test(size=SIZES["80x24"]) as pilot:
+        await open_inbox(pilot)
+        await following(pilot)
+        app.switch_profile("other")  # no session: the login form, nothing followed
+        await wait_for(pilot, lambda: app.screen.has_class("-login"))
+        assert app.inbox.inbox is None and app.inbox.state is InboxState.STOPPED
+        await wait_for(pilot, lambda: simulator.sockets(DEVICE) == 0)
+        app.switch_profile("personal")
+        await following(pilot)
+        await wait_for(pilot, lambda: not app.screen.has_class("-login"))
+        await wait_for(pilot, lambda: simulator.sockets(DEVICE) == 1)
 
 
 async def test_the_demo_registers_its_own_inbox_device(make_app):
