@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
+import fcntl
 import io
 import json
 import logging
 import os
 import socket
 import sqlite3
-import subprocess
-import tempfile
 import threading
 import time
 import warnings
@@ -33,13 +33,22 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from test_bridge import BASE_TABLE, CLIENT_SECRET, EMERGENCY_TABLE, Bridge, idle, payload, wait_for
+from test_bridge import (
+    BASE_TABLE,
+    CLIENT_SECRET,
+    EMERGENCY_TABLE,
+    SHARED_SECRET,
+    Bridge,
+    idle,
+    payload,
+    wait_for,
+)
 
 from pushover_tui import cli
 from pushover_tui.bridge import BridgeDownError
 from pushover_tui.bridge.app import create_app
 from pushover_tui.bridge.http_guard import guarded_protocol
-from pushover_tui.bridge.sentry import MAX_DEPTH, sign, too_deep
+from pushover_tui.bridge.sentry import MAX_DEPTH, too_deep
 from pushover_tui.bridge.service import LOCK_FILE
 from pushover_tui.bridge.worker import Schedule, Worker
 from pushover_tui.store.alert_queue import (
@@ -97,6 +106,13 @@ def served(app, **guard: Any) -> Iterator[tuple[str, uvicorn.Server]]:
         server.should_exit = True
         thread.join(15)
     assert not thread.is_alive()
+
+
+@pytest.fixture
+def client_and_bridge(tmp_path, simulator) -> Iterator[tuple[TestClient, Bridge]]:
+    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
+    with TestClient(bridge.app()) as client:
+        yield client, bridge
 
 
 # -- 1. the worker survives a queue it cannot write ------------------------------------------
@@ -159,37 +175,38 @@ def test_a_webhook_that_cannot_be_stored_gets_503_never_202(tmp_path, simulator,
     assert titles(simulator) == ["Bar: alert-2"]
 
 
-@pytest.fixture
-def small_tmpfs() -> Iterator[Path]:
-    """A 16 MiB tmpfs (needs root and mount; skipped otherwise: the tests above cover the same
-    paths with a store that raises)."""
-    mount_point = Path(tempfile.mkdtemp(prefix="pushover-tui-bridge-full-"))
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        mount_point.rmdir()
-        pytest.skip("cannot mount a tmpfs here: " + result.stderr.decode().strip())
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-        mount_point.rmdir()
+def test_unexpected_errors_in_a_send_are_retried_by_schedule(tmp_path, simulator, monkeypatch):
+    """A bug while delivering one alert is that alert's failure, never the worker's end."""
+    calls = []
+
+    async def broken_once(self, alert):
+        calls.append(alert.id)
+        if len(calls) == 1:
+            raise KeyError("a bug")
+        return await real(self, alert)
+
+    real = Worker.deliver
+    monkeypatch.setattr(Worker, "deliver", broken_once)
+    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
+    with TestClient(bridge.app(schedule=FAST)) as client:
+        assert bridge.post(client, "event_alert", event(1)).status_code == 202
+        wait_for(lambda: titles(simulator) == ["Bar: alert-1"])
+    assert calls == [1, 1]
 
 
-def test_full_disk_then_space_again_loses_and_repeats_nothing(small_tmpfs, simulator, caplog):
+def test_full_disk_then_space_again_loses_and_repeats_nothing(tmpfs, simulator, caplog):
     """The issue's run: ~3 KB webhooks until the disk is full (400 KiB left of it). Every 202 is
-    delivered exactly once once space is freed, with no restart; no 503 is ever delivered."""
+    delivered exactly once once space is freed, with no restart; no 503 is ever delivered.
+    (Needs a tmpfs; the tests above cover the same paths with a store that raises.)"""
     caplog.set_level(logging.INFO, logger="pushover_tui.bridge")
-    bridge = Bridge(small_tmpfs, simulator, LEVELS_TABLE)
+    disk = tmpfs("16m")
+    bridge = Bridge(disk, simulator, LEVELS_TABLE)
     accepted: list[str] = []
     refused: list[str] = []
     pad = "x" * 2800
     with TestClient(bridge.app(schedule=FAST)) as client:
-        ballast = small_tmpfs / "ballast"  # what the operator deletes to free space
-        space = os.statvfs(small_tmpfs)
+        ballast = disk / "ballast"  # what the operator deletes to free space
+        space = os.statvfs(disk)
         ballast.write_bytes(b"\0" * (space.f_bavail * space.f_frsize - 400 * 1024))
         for n in range(400):
             title = f"alert-{n} {pad}"
@@ -269,8 +286,6 @@ def test_cli_refuses_a_second_bridge_with_one_sentence_and_exit_8(bridge_env):
     data = Path(bridge_env["PUSHOVER_TUI_DATA"])
     data.mkdir(parents=True)
     (data / LOCK_FILE).write_text("pid 4242 on host, listening on 127.0.0.1:8686")
-    import fcntl
-
     with (data / LOCK_FILE).open("r+") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         code, _, err = _cli_bridge(bridge_env, "--port", "0")
@@ -366,18 +381,12 @@ def test_the_retry_schedule_and_giving_up_after_a_day(tmp_path, simulator, caplo
         _add(worker.queue, 1)
         alert = worker.queue.get(1)
         assert worker._retry(alert, "HTTP 503").delay == 5
-        old = dataclass_replace(alert, attempts=150, created_at=time.time() - 86_000)
+        old = dataclasses.replace(alert, attempts=150, created_at=time.time() - 86_000)
         outcome = worker._retry(old, "HTTP 503")
         assert outcome.status == FAILED
         assert "given up after 151 attempts: HTTP 503" in caplog.text
     finally:
         service.close()
-
-
-def dataclass_replace(value, **changes):
-    import dataclasses
-
-    return dataclasses.replace(value, **changes)
 
 
 def test_a_version_1_queue_keeps_its_pending_alerts(tmp_path):
@@ -401,35 +410,40 @@ def test_a_version_1_queue_keeps_its_pending_alerts(tmp_path):
 # -- 4. a locked queue never freezes the bridge ------------------------------------------------
 
 
-def _hold_write_lock(path: Path, release: threading.Event, held: threading.Event) -> None:
-    """Another program's write transaction on the queue, held until `release` (or 10 s)."""
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("BEGIN IMMEDIATE")
-    held.set()
-    release.wait(10)
-    db.execute("ROLLBACK")
-    db.close()
+@contextlib.contextmanager
+def locked_by_another_program(path: Path) -> Iterator[threading.Event]:
+    """Another program's write transaction on the SQLite file `path`, held until the block ends
+    (10 s at most). Yields an event that is set once the lock is let go."""
+    release, held = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        held.set()
+        release.wait(10)
+        db.execute("ROLLBACK")
+        db.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(5)
+    try:
+        yield release
+    finally:
+        release.set()
+        thread.join()
 
 
 def test_a_locked_queue_gets_503_in_time_and_health_still_answers(tmp_path, simulator, caplog):
     bridge = Bridge(tmp_path, simulator, BASE_TABLE)
-    release, held = threading.Event(), threading.Event()
     with (
         served(bridge.app(schedule=FAST)) as (url, _),
         httpx.Client(base_url=url, timeout=5) as http,
     ):
-        locker = threading.Thread(
-            target=_hold_write_lock, args=(bridge.data / "bridge.sqlite3", release, held)
-        )
-        locker.start()
-        try:
-            held.wait(5)
+        with locked_by_another_program(bridge.data / "bridge.sqlite3") as released:
             response = bridge.post(http, "event_alert", event(1))
             health = http.get("/health")
-            assert not release.is_set()  # both answered while the lock was still held
-        finally:
-            release.set()
-            locker.join()
+            assert not released.is_set()  # both answered while the lock was still held
         assert response.status_code == 503
         assert health.status_code == 503 and health.json()["queue_writable"] is False
         assert "locked" in health.json()["last_error"]
@@ -437,6 +451,22 @@ def test_a_locked_queue_gets_503_in_time_and_health_still_answers(tmp_path, simu
         wait_for(lambda: titles(simulator) == ["Bar: alert-2"])
         wait_for(lambda: http.get("/health").json()["status"] == "ok")
     assert "Traceback" not in caplog.text
+
+
+def test_history_file_locked_by_another_program_does_not_hold_up_webhooks(tmp_path, simulator):
+    """The pipeline's history waits up to 10 s for another program's lock: on the worker's own
+    thread, so webhooks and /health still answer meanwhile."""
+    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
+    with (
+        served(bridge.app(schedule=FAST)) as (url, _),
+        httpx.Client(base_url=url, timeout=5) as http,
+    ):
+        with locked_by_another_program(bridge.data / "history.sqlite3") as released:
+            assert bridge.post(http, "event_alert", event(1)).status_code == 202
+            assert bridge.post(http, "event_alert", event(2)).status_code == 202
+            assert http.get("/health").status_code == 200
+            assert simulator.messages == [] and not released.is_set()
+        wait_for(lambda: len(simulator.messages) == 2)
 
 
 # -- 5. control characters never reach a terminal or a log -------------------------------------
@@ -485,13 +515,6 @@ def test_deep_nesting_gets_400_not_a_recursion_error(client_and_bridge):
     assert not too_deep(nested) and too_deep({"a": nested})
 
 
-@pytest.fixture
-def client_and_bridge(tmp_path, simulator) -> Iterator[tuple[TestClient, Bridge]]:
-    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
-    with TestClient(bridge.app()) as client:
-        yield client, bridge
-
-
 def test_a_client_leaving_mid_body_is_one_short_line(tmp_path, simulator, caplog):
     caplog.set_level(logging.DEBUG)
     bridge = Bridge(tmp_path, simulator, BASE_TABLE)
@@ -529,8 +552,6 @@ def test_start_up_failures_are_one_sentence_and_exit_8(bridge_env, broken):
 
 
 def _lock_is_free(path: Path) -> bool:
-    import fcntl
-
     with path.open("r+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -585,8 +606,8 @@ def test_slow_clients_are_dropped_and_capped(tmp_path, simulator):
 @pytest.mark.parametrize(
     "query",
     [
-        f"secret=wrong&secret={BASE_TABLE['shared_secret']}",
-        f"secret={BASE_TABLE['shared_secret']}&secret={BASE_TABLE['shared_secret']}",
+        f"secret=wrong&secret={SHARED_SECRET}",
+        f"secret={SHARED_SECRET}&secret={SHARED_SECRET}",
     ],
 )
 def test_a_repeated_secret_is_refused(client_and_bridge, simulator, query):
@@ -610,8 +631,9 @@ def test_health_needs_no_secret_and_shows_nothing_secret(client_and_bridge):
     assert health["status"] == "ok" and health["worker_alive"] is True
     assert health["queue_depth"] == 0 and health["oldest_pending_age"] is None
     assert health["last_error"] is None and health["problems"] == []
-    for secret in (CLIENT_SECRET, BASE_TABLE["shared_secret"], bridge.active.profile.token):
-        assert str(secret) not in response.text
+    profile = bridge.active.profile
+    for secret in (CLIENT_SECRET, SHARED_SECRET, profile.token.reveal(), profile.user.reveal()):
+        assert secret not in response.text
 
 
 def test_health_is_503_when_alerts_wait_or_the_worker_is_gone(tmp_path, simulator):
@@ -682,57 +704,3 @@ def test_notify_resolved_must_be_true_or_false() -> None:
 
     with pytest.raises(BridgeConfigError, match="notify_resolved must be true or false"):
         BridgeSettings.from_config({"notify_resolved": "yes"}, {})
-
-
-# -- the bridge's log stays readable under load ------------------------------------------------
-
-
-def test_unexpected_errors_in_a_send_are_retried_by_schedule(tmp_path, simulator, monkeypatch):
-    """A bug while delivering one alert is that alert's failure, never the worker's end."""
-    calls = []
-
-    async def broken_once(self, alert):
-        calls.append(alert.id)
-        if len(calls) == 1:
-            raise KeyError("a bug")
-        return await real(self, alert)
-
-    real = Worker.deliver
-    monkeypatch.setattr(Worker, "deliver", broken_once)
-    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
-    with TestClient(bridge.app(schedule=FAST)) as client:
-        assert bridge.post(client, "event_alert", event(1)).status_code == 202
-        wait_for(lambda: titles(simulator) == ["Bar: alert-1"])
-    assert calls == [1, 1]
-
-
-def test_history_file_locked_by_another_program_does_not_hold_up_webhooks(tmp_path, simulator):
-    """The pipeline's history waits up to 10 s for another program's lock: on the worker's own
-    thread, so webhooks and /health still answer meanwhile."""
-    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
-    release, held = threading.Event(), threading.Event()
-    with (
-        served(bridge.app(schedule=FAST)) as (url, _),
-        httpx.Client(base_url=url, timeout=5) as http,
-    ):
-        locker = threading.Thread(
-            target=_hold_write_lock, args=(bridge.data / "history.sqlite3", release, held)
-        )
-        locker.start()
-        try:
-            held.wait(5)
-            assert bridge.post(http, "event_alert", event(1)).status_code == 202
-            assert bridge.post(http, "event_alert", event(2)).status_code == 202
-            assert http.get("/health").status_code == 200
-            assert simulator.messages == [] and not release.is_set()
-        finally:
-            release.set()
-            locker.join()
-        wait_for(lambda: len(simulator.messages) == 2)
-
-
-def test_signature_is_still_checked_first(client_and_bridge):
-    client, bridge = client_and_bridge
-    body = event(1)
-    response = bridge.post(client, "event_alert", body, signature=sign(body, "other"))
-    assert response.status_code == 401

@@ -32,6 +32,7 @@ from pushover_tui.bridge.worker import (
     log,
 )
 from pushover_tui.outbox import Outbox, apply_defaults
+from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.alert_queue import AlertQueue, AlertQueueError
 from pushover_tui.store.files import HeldLock, LockHeldError, hold_lock
 from pushover_tui.store.history import HistoryError
@@ -91,8 +92,9 @@ class BridgeService:
         try:
             self._lock = hold_lock(folder / LOCK_FILE, holder)
         except LockHeldError as error:
+            holder = escape_controls(error.holder) or "another process"  # read from a file
             raise BridgeDownError(
-                f"Another Sentry bridge ({error.holder or 'another process'}) is using the data "
+                f"Another Sentry bridge ({holder}) is using the data "
                 f"folder {folder}: run one bridge per folder (a second one needs its own "
                 "PUSHOVER_TUI_DATA)."
             ) from None
