@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
@@ -11,6 +12,7 @@ from pushover_tui.cli.base import (
     CommandMaker,
     Context,
     Handler,
+    UsageError,
     int_arg,
 )
 
@@ -25,6 +27,12 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         default=20.0,
         metavar="SECONDS",
         help="acknowledge emergencies after this many seconds (0 = never)",
+    )
+    simulator.add_argument(
+        "--state",
+        metavar="FILE",
+        type=Path,
+        help="seed apps, users with devices, sounds and quota from a JSON or TOML file",
     )
 
     bridge = command(
@@ -46,10 +54,15 @@ def register(command: CommandMaker) -> dict[str, Handler]:
 
 
 def cmd_simulator(ctx: Context) -> int:
-    from pushover_tui.simulator import run_standalone
+    from pushover_tui.simulator import StateError, run_standalone
 
     args = ctx.args
-    return run_standalone(host=args.host, port=args.port, ack_after=args.ack_after)
+    try:
+        return run_standalone(
+            host=args.host, port=args.port, ack_after=args.ack_after, state=args.state
+        )
+    except StateError as error:
+        raise UsageError(str(error)) from None
 
 
 def cmd_bridge(ctx: Context) -> int:

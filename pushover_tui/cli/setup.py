@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pushover_tui.cli.base import EXIT_OK, CommandMaker, Context, Handler, global_options
+from pushover_tui.cli.groups import shown_recipient
 
 
 def register(command: CommandMaker) -> dict[str, Handler]:
@@ -15,7 +16,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     show.add_argument("--json", action="store_true", help="print one JSON object")
     set_ = config_commands.add_parser(
         "set",
-        help="set KEY to VALUE: token, user, priority, retry, expire, sound, device "
+        help="set KEY to VALUE: token, user, priority, retry, expire, sound, device, to "
         "(in the profile) or theme, api_url, default_profile",
     )
     global_options(set_, suppress=True)
@@ -36,7 +37,7 @@ def cmd_config(ctx: Context) -> int:
         profile = args.profile or ctx.config.default_profile
         config = set_value(ctx.config, profile, args.key, args.value)
         save_config(config)
-        shown = "(hidden)" if args.key in ("token", "user") else repr(args.value)
+        shown = "(hidden)" if args.key in ("token", "user", "to") else repr(args.value)
         where = "" if args.key in TOP_LEVEL_KEYS else f" for profile {profile!r}"
         ctx.out.line(f"Set {args.key} = {shown}{where} in {config.path}")
         return EXIT_OK
@@ -50,6 +51,7 @@ def cmd_config(ctx: Context) -> int:
         "expire": profile.expire,
         "sound": profile.sound,
         "device": profile.device,
+        "to": shown_recipient(profile.to),
         "api_url": active.api_url,
     }
     if args.json:

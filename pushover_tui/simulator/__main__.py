@@ -3,6 +3,7 @@
 import argparse
 
 from pushover_tui.simulator.server import run_standalone
+from pushover_tui.simulator.state import StateError
 
 
 def main() -> int:
@@ -11,8 +12,12 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--ack-after", type=float, default=20.0, help="0 = never acknowledge")
     parser.add_argument("--monthly-limit", type=int, default=10_000)
+    parser.add_argument("--state", metavar="FILE", help="JSON or TOML state file")
     args = parser.parse_args()
-    return run_standalone(args.host, args.port, args.ack_after, args.monthly_limit)
+    try:
+        return run_standalone(args.host, args.port, args.ack_after, args.monthly_limit, args.state)
+    except StateError as error:
+        parser.error(str(error))
 
 
 if __name__ == "__main__":
