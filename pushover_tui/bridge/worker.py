@@ -198,6 +198,7 @@ class Worker:
         self._recorded: set[int] = set()  # alerts whose current attempt has a history row
         self._busy = 0  # alerts being sent or with an outcome not yet written (other threads)
         self._hold = schedule.backoff_first  # the wait after a local fault, doubling
+        self._progress = False  # the serving loop went round once since the last restart
         outbox.tracker.add_listener(self._row_recorded)
 
     # -- from the HTTP thread --------------------------------------------------------------
@@ -275,11 +276,14 @@ class Worker:
     async def _supervise(self) -> None:
         backoff = self.schedule.backoff_first
         while True:
+            self._progress = False
             try:
                 await self._serve()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # nothing ends the worker: log, wait, start again
+                if self._progress:  # it ran fine for a while: a new fault, not the same one
+                    backoff = self.schedule.backoff_first
                 text = _describe(error)
                 self.board.error(text, store=isinstance(error, AlertQueueError))
                 self.board.worker("restarting")
@@ -296,6 +300,7 @@ class Worker:
             next_at = self._start_due()
             stats = self.queue.stats()
             self.board.queue(stats.pending, stats.oldest_pending_at)
+            self._progress = True
             timeout = None if next_at is None else max(0.0, next_at - time.time())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
@@ -361,7 +366,7 @@ class Worker:
             return self._retry(alert, str(error))
         except HistoryError as error:
             if alert.id not in self._recorded:  # it failed before the request left
-                return self._held(alert, f"{label} not sent yet: {error}")
+                return self._held(f"{label} not sent yet: {error}")
             # The request went; recording its outcome failed. The request's own error, if it
             # had one, is the context of the history's (raised while handling it).
             failure = _request_error(error)
@@ -388,7 +393,7 @@ class Worker:
         except TemporaryError as error:
             return self._retry(alert, str(error))
         except HistoryError as error:  # cancelling again is harmless
-            return self._held(alert, f"{label} not finished: {error}")
+            return self._held(f"{label} not finished: {error}")
         except PushoverError as error:
             self._failure(f"{label} not cancelled: {error}")
             return _Outcome(FAILED, str(error))
@@ -429,7 +434,7 @@ class Worker:
         self.board.error(f"{label}: {error}")
         return _Outcome(RETRY, error, delay=delay)
 
-    def _held(self, alert: QueuedAlert, text: str) -> _Outcome:
+    def _held(self, text: str) -> _Outcome:
         """A local fault (the history cannot be written): nothing left, so no attempt counted;
         tried again after the worker's backoff, which a successful send resets."""
         delay, self._hold = self._hold, min(self._hold * 2, self.schedule.backoff_max)
