@@ -39,6 +39,7 @@ from pushover_tui.api.checks import (
     is_key,
 )
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
+from pushover_tui.api.inbox import InboxSession
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.files import make_private_dirs
 
@@ -74,6 +75,7 @@ class Profile:
     device: str = ""  # blank = all devices
     # The default recipient instead of `user`: a group (or user) key, or a group's name.
     to: Secret = _NOT_SET
+    inbox: InboxSession | None = None  # [profiles.NAME.inbox], written by `inbox login`
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers, but never keep one: a bare key in a frame would be
@@ -89,7 +91,8 @@ class Profile:
 
 
 _PROFILE_DEFAULTS = Profile("")
-PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name != "name")
+# The values `config set` and the environment may change (the inbox session only `inbox login`).
+PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name not in ("name", "inbox"))
 _INT_KEYS = frozenset({"priority", "retry", "expire"})
 _SECRET_KEYS = frozenset({"token", "user", "to"})
 TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile")
@@ -284,6 +287,16 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
             raise fail(key, "a table")
         return value
 
+    def inbox_session(parent: Mapping[str, Any], key: tuple[str, ...]) -> InboxSession | None:
+        """None unless the table holds both the session secret and the device id."""
+        body = table(parent, key)
+        secret = string(body, (*key, "secret"), "")
+        device_id = string(body, (*key, "device_id"), "")
+        if not (secret and device_id):
+            return None
+        name = string(body, (*key, "device_name"), "")
+        return InboxSession(secret=Secret(secret), device_id=Secret(device_id), device_name=name)
+
     # Top-level values first: errors are reported roughly in file order.
     default_profile = string(data, ("default_profile",), "default")
     theme = string(data, ("theme",), "textual-dark")
@@ -304,6 +317,7 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
                 sound=string(body, (*key, "sound"), ""),
                 device=string(body, (*key, "device"), ""),
                 to=Secret(string(body, (*key, "to"), "")),
+                inbox=inbox_session(body, (*key, "inbox")),
             )
         )
     keymap = table(data, ("keymap",))
@@ -393,6 +407,12 @@ def _to_toml(config: Config) -> dict[str, Any]:
         }
         if profile.to:  # written only when set, so files without it stay as they were
             profiles[profile.name]["to"] = profile.to.reveal()
+        if profile.inbox is not None:
+            profiles[profile.name]["inbox"] = {
+                "secret": profile.inbox.secret.reveal(),
+                "device_id": profile.inbox.device_id.reveal(),
+                "device_name": profile.inbox.device_name,
+            }
     data["profiles"] = profiles
     if config.keymap:
         data["keymap"] = dict(config.keymap)

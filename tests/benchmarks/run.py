@@ -35,7 +35,16 @@ from _common import SimulatorProcess, fill_history, write_config  # noqa: E402
 
 PYTHON = sys.executable
 MiB = 1024 * 1024
-FIGURES = ("start", "history-open", "history-jump", "cli-send", "client", "tracker", "bridge")
+FIGURES = (
+    "start",
+    "history-open",
+    "history-jump",
+    "cli-send",
+    "client",
+    "tracker",
+    "inbox",
+    "bridge",
+)
 
 
 @dataclass
@@ -336,7 +345,38 @@ class Bench:
             )
         )
 
-    # -- 7. Sentry bridge ------------------------------------------------------------------
+    # -- 7. send to arrival in the inbox --------------------------------------------------
+
+    def fig_inbox(self) -> None:
+        runs = 20  # the figure: the median of 20
+        sim = SimulatorProcess(self.folder)  # its own process: its CPU is not ours
+        try:
+            env = write_config(self.folder / "inbox", sim.base_url)
+            done = subprocess.run(
+                [PYTHON, str(HERE / "_inbox_arrival.py"), str(runs)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        finally:
+            sim.stop()
+        if done.returncode != 0:
+            raise RuntimeError(f"inbox run failed: {done.stderr.strip()[-1500:]}")
+        seconds = json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+        median = statistics.median(seconds)
+        self.rows.append(
+            Row(
+                f"7. Send to arrival in the inbox (websocket, download, store), {runs} sends",
+                _fmt(median, "ms", seconds),
+                "-",
+                "-",
+                "< 100 ms",
+                "pass" if median < 0.1 else "FAIL",
+            )
+        )
+
+    # -- 8. Sentry bridge ------------------------------------------------------------------
 
     def fig_bridge(self) -> None:
         webhooks, seconds, slow = 500, 10.0, 1000
@@ -369,7 +409,7 @@ class Bench:
         finally:
             sim.stop()
         burst, emergency, crowd = result["burst"], result["emergency"], result["slow"]
-        label = f"7. Bridge, {webhooks} signed webhooks in {seconds:g} s"
+        label = f"8. Bridge, {webhooks} signed webhooks in {seconds:g} s"
         self.rows.append(
             Row(
                 f"{label}: reply p99 / max (new connection each)",
@@ -392,7 +432,7 @@ class Bench:
         )
         self.rows.append(
             Row(
-                "7b. Bridge: emergency behind a failing alert (three 503s), accepted to sent",
+                "8b. Bridge: emergency behind a failing alert (three 503s), accepted to sent",
                 f"{emergency['delay_s']:.2f} s",
                 "-",
                 "-",
@@ -402,7 +442,7 @@ class Bench:
         )
         self.rows.append(
             Row(
-                f"7c. Bridge: a good webhook's reply while {slow:,} slow connections are open",
+                f"8c. Bridge: a good webhook's reply while {slow:,} slow connections are open",
                 f"{crowd['reply_s'] * 1000:.1f} ms ({crowd['held']} held open)",
                 "Sentry's timeout",
                 "-",
@@ -420,7 +460,8 @@ class Bench:
             ("cli-send", self.fig_cli_send, "4. pushover-tui send"),
             ("client", self.fig_client, "5. Client sends"),
             ("tracker", self.fig_tracker, "6. Receipt tracker"),
-            ("bridge", self.fig_bridge, "7. Sentry bridge"),
+            ("inbox", self.fig_inbox, "7. Send to arrival in the inbox"),
+            ("bridge", self.fig_bridge, "8. Sentry bridge"),
         ]
         for key, step, label in steps:
             if key == "history":
