@@ -32,6 +32,7 @@ EXIT_QUOTA = 4
 EXIT_TEMPORARY = 5
 EXIT_NO_CREDENTIALS = 6
 EXIT_NOT_ACKNOWLEDGED = 7
+EXIT_BRIDGE_DOWN = 8
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = """\
@@ -44,6 +45,8 @@ exit codes:
   5  temporary failure after retries (server error, timeout, no connection, redirect)
   6  no credentials configured (token and user key)
   7  with --wait: the emergency expired or was cancelled unacknowledged
+  8  bridge: cannot start (data folder used by another bridge, damaged database,
+     port in use); bridge --check: not answering or not healthy
   130  interrupted (Ctrl-C); with --wait the alert goes on
 """
 
@@ -169,8 +172,11 @@ class Context:
 
 def exit_code(error: BaseException) -> int:
     """The documented exit code for an error."""
+    from pushover_tui.bridge import BridgeDownError
     from pushover_tui.store.config import ConfigFileError
 
+    if isinstance(error, BridgeDownError):
+        return EXIT_BRIDGE_DOWN
     if isinstance(error, NoCredentialsError):
         return EXIT_NO_CREDENTIALS
     usage = UsageError | FieldProblemsError | GroupNameError | ConfigurationError | ConfigFileError

@@ -341,6 +341,7 @@ async def _masked_recipient(ctx: Context, to: str) -> str:
 
 
 def cmd_history(ctx: Context) -> int:
+    from pushover_tui.safe_text import escape_controls
     from pushover_tui.store.config import data_dir
     from pushover_tui.store.history import History, HistoryFilter, Status
 
@@ -363,7 +364,8 @@ def cmd_history(ctx: Context) -> int:
     line = "{:>6}  {:<19}  {:<11}  {:>3}  {:<12}  {}"
     ctx.out.line(line.format("#", "sent at", "status", "pri", "receipt", "message"))
     for row in rows:
-        preview = " ".join((f"{row.title}: {row.message}" if row.title else row.message).split())
+        text = f"{row.title}: {row.message}" if row.title else row.message
+        preview = escape_controls(" ".join(text.split()))  # stored text: no terminal sequences
         state = row.receipt_state.value if row.receipt_state else ""
         sent_at, status = when(row.created_at), row.status.value
         ctx.out.line(line.format(row.id, sent_at, status, row.priority, state, preview[:60]))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pushover_tui.cli.base import (
+    EXIT_BRIDGE_DOWN,
+    EXIT_OK,
     EXIT_USAGE,
     CommandMaker,
     Context,
@@ -41,6 +44,12 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         "--host", default="127.0.0.1", help="address to listen on (put a reverse proxy in front)"
     )
     bridge.add_argument("--port", type=int_arg("port", 0, 65535), default=8686)
+    bridge.add_argument(
+        "--check",
+        action="store_true",
+        help="ask the bridge running on --host/--port for its health (GET /health), print it "
+        "as JSON and exit 0 when healthy, 8 when not or when nothing answers (cron, systemd)",
+    )
     return {"simulator": cmd_simulator, "bridge": cmd_bridge}
 
 
@@ -57,11 +66,15 @@ def cmd_simulator(ctx: Context) -> int:
 
 
 def cmd_bridge(ctx: Context) -> int:
-    from pushover_tui.bridge import run_bridge
+    from pushover_tui.bridge import check_bridge, run_bridge
     from pushover_tui.outbox import timeout_from_env
     from pushover_tui.store.config import data_dir
 
     args = ctx.args
+    if args.check:
+        healthy, health = check_bridge(args.host, args.port)
+        ctx.out.line(json.dumps(health, indent=2))  # exact JSON: json.dumps escapes controls
+        return EXIT_OK if healthy else EXIT_BRIDGE_DOWN
     return run_bridge(
         ctx.config,
         ctx.active(),

@@ -57,3 +57,50 @@ def open_sqlite(
         connection.close()
         raise
     return connection
+
+
+class LockHeldError(Exception):
+    """Another process holds the lock; `holder` is what it wrote there (may be blank)."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        self.path = path
+        self.holder = holder
+        super().__init__(f"{path} is locked by {holder or 'another process'}")
+
+
+class HeldLock:
+    """An exclusive OS lock on a file, held until `release()` or the process ends (the kernel
+    drops it however the process dies, kill -9 too: no stale lock to clean up)."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
+def hold_lock(path: Path, holder: str) -> HeldLock:
+    """Take an exclusive lock on `path` (a private file, made if missing) and write `holder` in
+    it, so a process refused the lock can say who has it. LockHeldError if another process (or
+    another open file in this one) holds it; OSError if the file cannot be made. POSIX only."""
+    import fcntl  # POSIX: imported here so this module still imports everywhere
+
+    make_private_dirs(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        try:
+            text = os.pread(fd, 300, 0).decode("utf-8", "replace").strip()
+        finally:
+            os.close(fd)
+        raise LockHeldError(path, text) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, holder.encode("utf-8"), 0)
+    return HeldLock(path, fd)
