@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from pushover_tui.cli.base import EXIT_USAGE, CommandMaker, Context, Handler, int_arg
+from pushover_tui.cli.base import EXIT_USAGE, CommandMaker, Context, Handler, UsageError, int_arg
+from pushover_tui.safe_text import escape_controls
 
 
 def register(command: CommandMaker) -> dict[str, Handler]:
     simulator = command("simulator", "run the local Pushover simulator")
-    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)"
+    )
+    simulator.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host beyond loopback: its /_sim/* controls and message log have no "
+        "authentication",
+    )
     simulator.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
     simulator.add_argument(
         "--ack-after",
@@ -30,10 +39,25 @@ def register(command: CommandMaker) -> dict[str, Handler]:
 
 
 def cmd_simulator(ctx: Context) -> int:
-    from pushover_tui.simulator import run_standalone
+    from pushover_tui.simulator.server import RemoteHostError, run_standalone
 
     args = ctx.args
-    return run_standalone(host=args.host, port=args.port, ack_after=args.ack_after)
+
+    def show(line: str) -> None:
+        ctx.out.line(escape_controls(line))  # a request line holds a received path
+        ctx.out.stdout.flush()  # one line per request, as it happens, even into a pipe
+
+    try:
+        return run_standalone(
+            host=args.host,
+            port=args.port,
+            ack_after=args.ack_after,
+            allow_remote=args.allow_remote,
+            show=show,
+            warn=ctx.out.error,
+        )
+    except RemoteHostError as error:
+        raise UsageError(str(error)) from None
 
 
 def cmd_bridge(ctx: Context) -> int:
