@@ -82,6 +82,11 @@ def credential_problems(active: ActiveProfile) -> list[Problem]:
     return check_token(active.profile.token.reveal()) + check_users(active.profile.user.reveal())
 
 
+def check_outgoing(active: ActiveProfile, message: Message) -> list[Problem]:
+    """Every problem with the message and the profile's keys (errors and warnings)."""
+    return credential_problems(active) + check_message(message)
+
+
 class Outbox:
     """Sends through one shared client, records every message, follows emergency receipts."""
 
@@ -104,6 +109,7 @@ class Outbox:
         if timeout is not None:
             self._client_options["timeout"] = timeout
         self._client_instance: PushoverClient | None = None
+        self._default_recipient: Secret | None = None
         self.tracker = ReceiptTracker(self.client, history, sleep=sleep)
 
     @classmethod
@@ -152,23 +158,49 @@ class Outbox:
             await self._client_instance.aclose()
             self._client_instance = None
 
-    def check(self, message: Message) -> list[Problem]:
-        """Every problem with the message and the profile's keys (errors and warnings)."""
-        return credential_problems(self.active) + check_message(message)
+    async def recipient(self, to: Secret | None = None) -> Secret:
+        """The key a message goes to: `to` (a user or group key, or a group's name), else the
+        profile's `to`, else its user. A name is looked up among the account's groups once per
+        outbox; GroupNameError when none or several match."""
+        if to:
+            return (await (await self.client()).find_group(to)).key
+        if self._default_recipient is None:
+            profile = self.active.profile
+            self._default_recipient = (
+                (await (await self.client()).find_group(profile.to)).key
+                if profile.to
+                else profile.user
+            )
+        return self._default_recipient
 
-    async def send(self, message: Message, *, meta: Mapping[str, Any] | None = None) -> Sent:
-        """Send one message through the pipeline. Raises FieldProblemsError (nothing sent or
-        recorded) or the client's error after recording the row as failed."""
+    def check(self, message: Message) -> list[Problem]:
+        return check_outgoing(self.active, message)
+
+    async def send(
+        self,
+        message: Message,
+        *,
+        meta: Mapping[str, Any] | None = None,
+        to: Secret | None = None,
+    ) -> Sent:
+        """Send one message through the pipeline, to `recipient(to)`. Raises FieldProblemsError
+        or GroupNameError (nothing sent or recorded) or the client's error after recording the
+        row as failed."""
         client = await self.client()
         problems = self.check(message)
         if blocking := errors(problems):
             raise FieldProblemsError(blocking)
+        recipient = await self.recipient(to)
         row_id = self.history.record_sending(
-            message, profile=self.active.profile.name, origin=self.origin, meta=meta
+            message,
+            profile=self.active.profile.name,
+            origin=self.origin,
+            meta=meta,
+            recipient=recipient,
         )
         self.tracker.notify(row_id)
         try:
-            result = await client.send(self.active.profile.user, message)
+            result = await client.send(recipient, message)
         except APIError as error:
             quota = (
                 Quota(remaining=0, reset=error.reset)

@@ -18,7 +18,7 @@ from pushover_tui.api.secret import Secret
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
 from pushover_tui.store.config import Config, Profile, save_config
 from pushover_tui.tui.app import PushoverApp, build_app
-from pushover_tui.tui.messages import ActionRequested
+from pushover_tui.tui.messages import PrefillDraft, VerifyKeys
 
 HERE = Path(__file__).parent
 SIZE = (120, 36)
@@ -38,7 +38,7 @@ async def config_verified(app: PushoverApp, sim: Simulator) -> None:
     app.switch_mode("config")
     await asyncio.sleep(0.3)
     app.verified = None
-    app.screen.post_message(ActionRequested("verify"))
+    app.screen.post_message(VerifyKeys())
     await wait_until(lambda: app.verified is True)
 
 
@@ -57,7 +57,7 @@ EMERGENCY = Message(
 
 
 async def compose_emergency(app: PushoverApp, sim: Simulator) -> None:
-    app.screen.post_message(ActionRequested("prefill", {"message": EMERGENCY}))
+    app.screen.post_message(PrefillDraft(EMERGENCY))
     await asyncio.sleep(0.5)
 
 
@@ -69,7 +69,7 @@ async def compose_problems(app: PushoverApp, sim: Simulator) -> None:
         retry=10,
         expire=3600,
     )
-    app.screen.post_message(ActionRequested("prefill", {"message": broken}))
+    app.screen.post_message(PrefillDraft(broken))
     await asyncio.sleep(0.3)
     await app.run_action("screen.send")  # a send attempt shows every problem on its field
     await asyncio.sleep(0.5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,11 @@ from pushover_tui.simulator import Simulator
 
 
 @pytest.fixture
-def simulator() -> Iterator[Simulator]:
-    """A started Pushover simulator on an ephemeral loopback port, stopped afterwards."""
-    sim = Simulator(host="127.0.0.1", port=0)
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def simulator(pushover_simulator: Simulator) -> Simulator:
+    """A started Pushover simulator on an ephemeral loopback port, stopped afterwards: the
+    `pushover_simulator` fixture the package ships (simulator/pytest_plugin.py), so every test
+    here that uses this one runs the plugin as other projects do."""
+    return pushover_simulator
 
 
 @pytest.fixture

@@ -332,16 +332,3 @@ def test_emergency_repeats_capped_at_fifty() -> None:
     assert emergency_repeats(30, 60) == 2
     assert emergency_repeats(60, 3600) == 50  # Pushover stops after 50 whatever the numbers
     assert emergency_repeats(0, 60) == 0
-
-
-def test_duration_wording() -> None:
-    from pushover_tui.tui.formatting import duration
-
-    assert [duration(s) for s in (45, 60, 90, 3600, 5400, 0)] == [
-        "45 s",
-        "1 min",
-        "1 min 30 s",
-        "1 h",
-        "1 h 30 min",
-        "0 s",
-    ]

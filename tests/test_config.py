@@ -224,7 +224,7 @@ def test_sources_from_file_and_defaults(path: Path) -> None:
     blank = resolve(Config(path=path), env={})
     assert not blank.has_keys
     assert blank.api_url == DEFAULT_API_URL
-    expected = {"name", "token", "user", "priority", "retry", "expire", "sound", "device"}
+    expected = {"name", "token", "user", "priority", "retry", "expire", "sound", "device", "to"}
     assert set(blank.sources) == expected | {"api_url"}
     assert all(source is Source.DEFAULT for source in blank.sources.values())
 
@@ -547,3 +547,29 @@ def test_arbitrary_toml_only_raises_config_file_error(tmp_path: Path, data: dict
     # Whatever loaded must save and load back to the same thing.
     save_config(config)
     assert load_config(target, env={}) == config
+
+
+def test_profile_to_round_trips_and_is_written_only_when_set(path: Path) -> None:
+    group = "gznej3rKEVAvPUxu9vvNnqpmZpokzF"
+    config = Config(path=path, profiles=(Profile("a", to=group), Profile("b")))
+    save_config(config)
+    loaded = load_config(path, env={})
+    assert loaded == config
+    assert isinstance(loaded.profile("a").to, Secret) and group not in repr(loaded)
+    assert tomllib.loads(path.read_text())["profiles"]["b"].keys().isdisjoint({"to"})
+    assert resolve(loaded, "a", env={}).sources["to"] is Source.FILE
+
+
+@pytest.mark.parametrize(
+    ("to", "problems"),
+    [
+        ("", []),
+        ("ops", []),
+        ("On-Call team", []),
+        ("g" * 30, []),
+        (" ", ["to"]),
+        ("n" * 251, ["to"]),
+    ],
+)
+def test_profile_to_is_a_key_or_a_group_name(to: str, problems: list[str]) -> None:
+    assert [p.field for p in check_profile(Profile("p", to=to))] == problems

@@ -73,7 +73,7 @@ def test_new_file_is_migrated_and_private(tmp_path: Path) -> None:
         os.umask(old)
     with history:
         assert history.path == tmp_path / "a" / "b" / "history.sqlite3"
-        assert history.schema_version() == SCHEMA_VERSION == 1
+        assert history.schema_version() == SCHEMA_VERSION == len(history_module.MIGRATIONS)
         if os.name == "posix":
             assert stat.S_IMODE(history.path.stat().st_mode) == 0o600
             assert stat.S_IMODE(history.path.parent.stat().st_mode) == 0o700
@@ -86,7 +86,7 @@ def test_empty_file_migrates_from_version_0(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     path.touch()
     with History(path) as history:
-        assert history.schema_version() == 1
+        assert history.schema_version() == SCHEMA_VERSION
         assert history.count() == 0
 
 
@@ -95,9 +95,30 @@ def test_existing_v1_file_reopened_keeps_rows(tmp_path: Path) -> None:
     with History(path) as history:
         row_id = history.record_sending(Message("kept"), profile="p", origin="cli")
     with History(path) as history:
-        assert history.schema_version() == 1
+        assert history.schema_version() == SCHEMA_VERSION
         row = history.get(row_id)
         assert row is not None and row.message == "kept"
+
+
+def test_v1_file_gains_a_blank_recipient(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "history.sqlite3"
+    with monkeypatch.context() as patch:  # a file written before the recipient column
+        patch.setattr(history_module, "MIGRATIONS", history_module.MIGRATIONS[:1])
+        patch.setattr(history_module, "SCHEMA_VERSION", 1)
+        patch.setattr(
+            history_module, "_COLUMNS", history_module._COLUMNS.replace(", recipient", "")
+        )
+        with raw(path) as connection:
+            History(path).close()
+            connection.execute(
+                "INSERT INTO messages (created_at, updated_at, status, origin, profile, priority,"
+                " pid, host, process) VALUES (1, 1, 'sent', 'cli', 'p', 0, 1, 'h', 'x')"
+            )
+    with History(path) as history:
+        assert history.schema_version() == SCHEMA_VERSION
+        (row,) = history.page()
+        assert row.recipient == "" and row.to_json()["recipient"] == ""
+        assert history.count(HistoryFilter(recipient="")) == 1
 
 
 def test_migrations_run_in_order_and_only_once(
@@ -112,9 +133,9 @@ def test_migrations_run_in_order_and_only_once(
         connection.execute("ALTER TABLE messages ADD COLUMN extra TEXT")
 
     monkeypatch.setattr(history_module, "MIGRATIONS", (*history_module.MIGRATIONS, version_2))
-    monkeypatch.setattr(history_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(history_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with History(path) as history:
-        assert history.schema_version() == 2
+        assert history.schema_version() == SCHEMA_VERSION + 1
     History(path).close()
     assert calls == [1]
 
@@ -346,7 +367,23 @@ def test_to_json(history: History) -> None:
     assert data["created_at"].endswith("+00:00") and "T" in data["created_at"]
     assert data["quota"] == {"limit": 10, "remaining": 9, "reset": 0}
     assert data["error"] == "" and data["meta"] == {"link": "u"}
+    assert data["recipient"] == ""  # not given
     assert "token" not in data and "user" not in data
+
+
+def test_recipient_is_stored_masked_and_filtered_on(history: History) -> None:
+    group = "gznej3rKEVAvPUxu9vvNnqpmZpokzF"
+    to_group = history.record_sending(
+        Message("a"), profile="p", origin="cli", recipient=Secret(group)
+    )
+    history.record_sending(Message("b"), profile="p", origin="cli", recipient=Secret(USER))
+    row = history.get(to_group)
+    assert row is not None and row.recipient == Secret(group).masked() == "gzne" + "•" * 26
+    assert row.to_json()["recipient"] == row.recipient
+    assert [r.message for r in history.page(HistoryFilter(recipient=row.recipient))] == ["a"]
+    assert history.count(HistoryFilter(recipient=Secret(USER).masked())) == 1
+    for file in history.path.parent.iterdir():  # the database and its WAL
+        assert group[4:].encode() not in file.read_bytes()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,6 +559,7 @@ def test_mark_interrupted(history: History) -> None:
         HistoryFilter(status=Status.FAILED, priority=1),
         HistoryFilter(status=Status.SENT, profile="work", origin="tui", priority=0),
         HistoryFilter(search="disk"),
+        HistoryFilter(recipient="uQiR" + "•" * 26),
     ],
 )
 @pytest.mark.parametrize("oldest_first", [False, True])
@@ -538,7 +576,13 @@ def test_page_query_plan_uses_indexes(
         assert "TEMP B-TREE" not in text, text
         for step in plan:
             assert "INDEX" in step or "PRIMARY KEY" in step, text
-        single = [filters.status, filters.priority, filters.profile, filters.origin]
+        single = [
+            filters.status,
+            filters.priority,
+            filters.profile,
+            filters.origin,
+            filters.recipient,
+        ]
         if sum(value is not None for value in single) == 1:
             assert text.startswith("SEARCH"), text
 

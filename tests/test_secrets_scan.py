@@ -23,7 +23,7 @@ import pytest
 
 from pushover_tui import cli
 from pushover_tui.outbox import Outbox
-from pushover_tui.simulator import Simulator
+from pushover_tui.simulator import DEMO_BOB, Member, Simulator
 
 TOKEN = "Qz7SentinelTokenVb3nK9mW2xR5tY"
 USER = "Hj4SentinelUserKeyPq8sL1dF6gZc"
@@ -193,9 +193,22 @@ def run_command_line_session(sim: Simulator, run: Session) -> None:
     assert run("send", "bad device", "--device", "nosuchdevice")[0] in (0, cli.EXIT_REJECTED)
     assert run("send", "wrong user", PUSHOVER_USER="u" * 30)[0] == cli.EXIT_REJECTED
 
+    # Delivery groups: the sentinel user is a member (masked in every output), on call or not.
+    sim.add_group("sentinels", (Member(USER, "iphone", "me"), Member(DEMO_BOB)), owner=TOKEN)
+    for argv in (["list"], ["show", "sentinels"], ["show", "sentinels", "--json"]):
+        assert run("group", *argv)[0] == 0
+    assert run("group", "oncall", "sentinels", "me", "--json")[0] == 0
+    assert run("group", "disable", "sentinels", USER, "--json")[0] == 0
+    assert run("group", "add", "sentinels", USER, "--device", "iphone")[0] == cli.EXIT_REJECTED
+    assert run("group", "oncall", "sentinels", USER)[0] == 0
+    assert run("send", "to the group", "--to", "sentinels")[0] == 0
+    assert run("config", "set", "to", "sentinels")[0] == 0
+    assert run("config", "show")[0] == 0
+
     for argv in (["history"], ["history", "--json"], ["history", "--json", "--limit", "500"]):
         assert run(*argv)[0] == 0
     assert run("history", "--status", "failed", "--json")[0] == 0
+    assert run("history", "--to", USER, "--json")[0] == 0
     assert run("locate", "config")[0] == 0
 
 

@@ -180,6 +180,13 @@ BAD_FIELDS = [
         "html and monospace cannot both be set",
     ),
     ({"html": 2}, "html", "must be 0 or 1", "html is invalid"),
+    ({"html": "yes"}, "html", "must be 0 or 1", "html is invalid"),
+    (
+        {"html": "True", "monospace": "true"},
+        "monospace",
+        "cannot be used with html",
+        "html and monospace cannot both be set",
+    ),
     ({"ttl": 0}, "ttl", "must be a positive integer", "ttl is invalid"),
     ({"ttl": "soon"}, "ttl", "must be a positive integer", "ttl is invalid"),
     ({"timestamp": "yesterday"}, "timestamp", "must be a Unix timestamp", "timestamp is invalid"),
@@ -240,6 +247,9 @@ def test_bad_message_field(
         {"priority": 2, "retry": 30, "expire": 10800},
         {"html": 1},
         {"monospace": 1, "html": 0},
+        {"html": "False"},  # pushover-complete's default on every message
+        {"html": "TRUE"},
+        {"monospace": "true", "html": "false"},
         {"ttl": 3600, "timestamp": 1_700_000_000},
         {"device": "unknown_phone"},  # unknown device names fall back to all devices
         {"device": "iphone,pixel"},
@@ -248,6 +258,7 @@ def test_bad_message_field(
         {"user": DEMO_GROUP},
         {"callback": "https://example.com/cb", "tags": "db,prod"},
         {"retry": 1, "expire": 999999},  # ignored below priority 2
+        {"encrypted": "0", "client_note": "x"},  # fields the simulator does not know: ignored
     ],
 )
 def test_valid_message_variants(client: httpx.Client, fields: dict) -> None:
@@ -519,7 +530,7 @@ def test_validate_success(client: httpx.Client) -> None:
 
 def test_validate_group(client: httpx.Client) -> None:
     body = validate(client, user=DEMO_GROUP).json()
-    assert body["status"] == 1 and body["group"] == 1 and body["devices"]
+    assert body["status"] == 1 and body["group"] == 1 and body["devices"] == []
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from textual.widgets import Input
 
 from pushover_tui.api.models import Message
 from pushover_tui.store.config import load_config
-from pushover_tui.tui.app import PushoverApp, StatusBar
+from pushover_tui.tui.app import PushoverApp
+from pushover_tui.tui.widgets.status_bar import StatusBar
 
 SIZE = (110, 36)
 
@@ -166,10 +167,7 @@ async def test_first_screen_renders_as_after_a_full_css_refresh(make_app, demo_c
 
 
 async def test_footer_shows_each_screens_keys_once_built(make_app, demo_config, simulator):
-    """The first frame has the footer's bar (FooterStandIn); the Footer with the keys follows."""
     from textual.widgets import Footer
-
-    from pushover_tui.tui.app import FooterStandIn
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -178,7 +176,6 @@ async def test_footer_shows_each_screens_keys_once_built(make_app, demo_config, 
             await pilot.pause()
             await pilot.pause()
             screen = app.screen
-            assert not screen.query(FooterStandIn)
             assert len(screen.query(Footer)) == 1
             keys = {footer_key.key for footer_key in screen.query("FooterKey")}  # type: ignore[attr-defined]
             assert {key, "f2", "f3", "f4", "ctrl+q"} <= keys, keys
@@ -187,11 +184,36 @@ async def test_footer_shows_each_screens_keys_once_built(make_app, demo_config, 
 def test_run_takes_the_startup_objects_out_of_the_collectors_scans(make_app, monkeypatch):
     import gc
 
-    from pushover_tui.tui import app as app_module
+    from pushover_tui.tui import startup
 
     frozen: list[bool] = []
-    monkeypatch.setattr(app_module.gc, "freeze", lambda: frozen.append(gc.isenabled()))
+    monkeypatch.setattr(startup.gc, "freeze", lambda: frozen.append(gc.isenabled()))
     app = make_app()  # no keys: no background check to cut short
     app.call_after_start(app, app.exit)
     app.run(headless=True, size=SIZE)
     assert frozen == [True]
+
+
+async def test_deferred_components_are_built_just_after_the_first_frame(
+    make_app, demo_config, monkeypatch
+):
+    """startup.Deferred: the first frame holds the light skeleton; the components follow, and
+    the start-up key check waits for them (figure 1 in the README's Performance table)."""
+    from pushover_tui.tui.startup import Deferred
+
+    app = make_app()
+    at_first_frame: dict[str, object] = {}
+    original = PushoverApp.on_ready
+
+    def on_ready(self: PushoverApp) -> None:
+        at_first_frame["deferred"] = len(self.screen.query(Deferred))
+        at_first_frame["message"] = bool(self.screen.query("#message"))
+        original(self)
+
+    monkeypatch.setattr(PushoverApp, "on_ready", on_ready)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert at_first_frame == {"deferred": 4, "message": False}
+        assert not app.screen.query(Deferred)
+        assert app.screen.query("#message") and app.screen.query("#priority")

@@ -9,12 +9,12 @@ import pytest
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, RadioButton, Select, Static, TextArea
 
-from pushover_tui.api.models import Message, Priority
+from pushover_tui.api.models import BUILTIN_SOUNDS, Message, Priority
 from pushover_tui.simulator import DEMO_TOKEN
-from pushover_tui.tui import compose_screen
 from pushover_tui.tui.app import PushoverApp
-from pushover_tui.tui.compose_screen import ComposeScreen
-from pushover_tui.tui.messages import ActionRequested
+from pushover_tui.tui.compose import screen as compose_screen
+from pushover_tui.tui.compose.screen import ComposeScreen
+from pushover_tui.tui.messages import PrefillDraft, SendTest
 
 SIZE = (110, 36)
 REQUEST_ID = "5d3c6c1e-0f2b-4a8e-9a7c-2b1d4e6f8a90"
@@ -96,7 +96,7 @@ def fast_app(demo_config, make_app, simulator, monkeypatch):
 def history_mode(monkeypatch):
     """A History mode to switch to, even before the real history screen lands."""
     try:
-        importlib.import_module("pushover_tui.tui.history_screen")
+        importlib.import_module("pushover_tui.tui.history.screen")
     except ImportError:
 
         class StandIn(Screen):
@@ -152,8 +152,8 @@ async def test_send_test_button_and_palette_action(fast_app, simulator):
         await settle(pilot)
         assert simulator.messages[-1]["title"] == "pushover-tui test"
         assert "Test message sent" in outcome(screen)
-        # The palette's "Send test message" arrives as ActionRequested("send_test").
-        screen.post_message(ActionRequested("send_test"))
+        # The palette's "Send test message" arrives as SendTest().
+        screen.post_message(SendTest())
         await settle(pilot)
         assert len(simulator.messages) == 2
         # ctrl+t works from inside the message field too.
@@ -286,7 +286,8 @@ async def test_api_rejection_of_a_field_lands_under_it(fast_app, simulator):
         screen = compose(app)
         fill(screen, message="hello")
         # A sound the app does not have passes the local checks; Pushover refuses it.
-        screen._set_sounds(screen._sounds, keep="nosuchsound")
+        screen.set_sounds({**BUILTIN_SOUNDS, "nosuchsound": "No such sound"})
+        screen.query_one("#sound", Select).value = "nosuchsound"
         await pilot.press("ctrl+s")
         await settle(pilot)
         if simulator.messages:
@@ -402,7 +403,7 @@ async def test_prefill_from_history_fills_every_field(fast_app, simulator):
         assert sound.is_blank()  # blank first: the device's default sound
         # The app's own list (custom sounds included) replaced the built-in one.
         assert "My Custom" in [str(prompt) for prompt, _ in sound._options]
-        screen.post_message(ActionRequested("prefill", {"message": message}))
+        screen.post_message(PrefillDraft(message))
         await pilot.pause()
         values = {f: screen.query_one(f"#{f}", Input).value for f in ("title", "url", "device")}
         assert values == {"title": "Again", "url": "https://example.com", "device": "pixel"}
@@ -415,11 +416,11 @@ async def test_prefill_from_history_fills_every_field(fast_app, simulator):
         assert screen.query_one("#tags", Input).value == "a,b"
         assert screen.query_one("#timestamp", Input).value == "1700000000"
         assert "Filled in from History" in outcome(screen)
-        built, problems = screen.read_form()
+        built, problems = screen.draft.to_message(app.active.profile)
         assert problems == []
         assert built.form() == message.form()
         # A late sound list keeps the choice.
-        screen._set_sounds({"pushover": "Pushover (default)"})
+        screen.set_sounds({"pushover": "Pushover (default)"})
         assert sound.value == "mycustom"
 
 

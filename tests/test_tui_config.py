@@ -15,9 +15,10 @@ from textual.widgets import Button, Footer, Input, Select, Static
 from pushover_tui.api.models import Priority
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
 from pushover_tui.store.config import load_config
-from pushover_tui.tui.app import StatusBar
-from pushover_tui.tui.config_screen import ChoiceScreen, ConfigScreen, ProfileNameScreen
-from pushover_tui.tui.messages import ActionRequested
+from pushover_tui.tui.config.screen import ConfigScreen
+from pushover_tui.tui.messages import VerifyKeys
+from pushover_tui.tui.widgets.dialogs import ChoiceDialog, TextDialog
+from pushover_tui.tui.widgets.status_bar import StatusBar
 
 SIZE = (110, 36)
 NO_DEVICES_USER = "uNoDevices".ljust(30, "X")
@@ -70,7 +71,7 @@ def result_text(screen: ConfigScreen) -> str:
 
 
 def help_text(screen: ConfigScreen, field: str) -> str:
-    return str(screen.query_one(f"#{field}-help", Static).render())
+    return str(screen.query_one(f"#{field}-note", Static).render())
 
 
 async def set_value(pilot, screen: ConfigScreen, field: str, value: str) -> None:
@@ -86,8 +87,8 @@ async def test_verify_good_keys_shows_devices(demo_config, simulator, make_app):
     app = config_app(make_app, api_url=simulator.base_url)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_config(app, pilot)
-        # The command palette's "Verify keys" arrives as an ActionRequested message.
-        screen.post_message(ActionRequested("verify"))
+        # The command palette's "Verify keys" arrives as a VerifyKeys message.
+        screen.post_message(VerifyKeys())
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -118,7 +119,7 @@ async def test_verify_failures_say_what_to_do(demo_config, simulator, make_app, 
         text = result_text(screen)
         assert "✗ App token rejected" in text and "application token is invalid" in text
         assert "User key rejected" not in text
-        assert screen.query_one("#token", Input).has_class("-invalid")
+        assert screen.query_one("#token", Input).has_class("-problem")
         assert panel.has_class("-failed")
         assert app.verified is False
 
@@ -166,10 +167,10 @@ async def test_live_format_check_and_reveal(demo_config, simulator, make_app):
         await pilot.press(*"abc")
         await pilot.pause()
         assert "30 letters and digits (it has 3)" in help_text(screen, "token")
-        assert token.has_class("-invalid")
+        assert token.has_class("-problem")
         await set_value(pilot, screen, "token", DEMO_TOKEN)
         assert "✓" in help_text(screen, "token")
-        assert not token.has_class("-invalid")
+        assert not token.has_class("-problem")
         # Verification refuses badly formed keys without asking the API.
         await set_value(pilot, screen, "user", "short")
         requests_before = len(simulator.requests)
@@ -191,12 +192,12 @@ async def test_retry_expire_only_for_emergency(demo_config, simulator, make_app)
     app = config_app(make_app, api_url=simulator.base_url)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_config(app, pilot)
-        retry_row = screen.query_one("#row-retry")
+        retry_row = screen.query_one("#retry-row")
         assert not retry_row.display
         screen.query_one("#priority", Select).value = int(Priority.EMERGENCY)
         await pilot.pause()
-        assert retry_row.display and screen.query_one("#row-expire").display
-        assert "Pushover stops after 50 repeats" in help_text(screen, "expire")
+        assert retry_row.display and screen.query_one("#expire-row").display
+        assert "Pushover stops after 50" in help_text(screen, "expire")
         await set_value(pilot, screen, "retry", "10")
         assert "at least 30" in help_text(screen, "retry")
         await set_value(pilot, screen, "retry", "")
@@ -273,7 +274,7 @@ async def test_leaving_with_changes_asks(demo_config, simulator, make_app):
         await set_value(pilot, screen, "device", "pixel")
         await pilot.press("f3")
         await pilot.pause()
-        assert isinstance(app.screen, ChoiceScreen)
+        assert isinstance(app.screen, ChoiceDialog)
         await pilot.click("#choice-cancel")
         await pilot.pause()
         assert app.screen is screen and screen.is_dirty
@@ -290,7 +291,7 @@ async def test_leaving_with_changes_asks(demo_config, simulator, make_app):
         await set_value(pilot, screen, "device", "iphone")
         await pilot.press("ctrl+q")
         await pilot.pause()
-        assert isinstance(app.screen, ChoiceScreen)
+        assert isinstance(app.screen, ChoiceDialog)
         await pilot.click("#choice-save")
         await pilot.pause()
     assert load_config(demo_config.path).profile("personal").device == "iphone"
@@ -300,8 +301,8 @@ async def test_leaving_with_changes_asks(demo_config, simulator, make_app):
 
 
 async def answer_name(pilot, app, name: str) -> None:
-    assert isinstance(app.screen, ProfileNameScreen)
-    field = app.screen.query_one("#profile-name", Input)
+    assert isinstance(app.screen, TextDialog)
+    field = app.screen.query_one("#dialog-input", Input)
     field.value = name
     await pilot.press("enter")
     await pilot.pause()
@@ -315,9 +316,9 @@ async def test_add_rename_delete_profile(demo_config, simulator, make_app):
         await pilot.click("#profile-new")
         await pilot.pause()
         await answer_name(pilot, app, "  ")
-        assert "cannot be blank" in str(app.screen.query_one("#name-problem").render())
+        assert "cannot be blank" in str(app.screen.query_one("#dialog-problem").render())
         await answer_name(pilot, app, "personal")
-        assert "already exists" in str(app.screen.query_one("#name-problem").render())
+        assert "already exists" in str(app.screen.query_one("#dialog-problem").render())
         await answer_name(pilot, app, "work")
         assert app.screen is screen
         assert app.active.profile.name == "work"
@@ -332,7 +333,7 @@ async def test_add_rename_delete_profile(demo_config, simulator, make_app):
         # Delete, after a confirmation.
         await pilot.click("#profile-delete")
         await pilot.pause()
-        assert isinstance(app.screen, ChoiceScreen)
+        assert isinstance(app.screen, ChoiceDialog)
         await pilot.click("#choice-delete")
         await pilot.pause()
         assert load_config(demo_config.path).profile_names == ("personal",)
@@ -355,7 +356,7 @@ async def test_switching_profile_with_changes_asks(demo_config, simulator, make_
         await set_value(pilot, screen, "device", "pixel")
         screen.query_one("#profile", Select).value = "personal"
         await pilot.pause()
-        assert isinstance(app.screen, ChoiceScreen)
+        assert isinstance(app.screen, ChoiceDialog)
         await pilot.click("#choice-cancel")
         await pilot.pause()
         assert app.active.profile.name == "work"

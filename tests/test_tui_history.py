@@ -18,11 +18,12 @@ from textual.widgets import Input, Select, Static, TextArea
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
 from pushover_tui.store import history as history_module
-from pushover_tui.store.history import History
-from pushover_tui.tui import history_format
-from pushover_tui.tui.history_screen import EMPTY_TEXT, HistoryScreen
-from pushover_tui.tui.history_table import HistoryTable
-from pushover_tui.tui.messages import ActionRequested
+from pushover_tui.store.history import History, HistoryFilter, Status
+from pushover_tui.tui.history import wording as history_format
+from pushover_tui.tui.history.filter_bar import FilterBar
+from pushover_tui.tui.history.screen import EMPTY_TEXT, HistoryScreen
+from pushover_tui.tui.history.table import HistoryTable
+from pushover_tui.tui.messages import FilterHistory
 
 SIZE = (110, 36)
 # 2026-03-14 09:26:00 UTC: every time on a snapshot derives from this.
@@ -70,7 +71,7 @@ def frozen(monkeypatch, utc) -> FakeTime:
 @pytest.fixture
 def fast_poll(monkeypatch):
     monkeypatch.setattr(HistoryScreen, "DATA_POLL_SECONDS", 0.2)
-    monkeypatch.setattr(HistoryScreen, "SEARCH_DELAY", 0.05)
+    monkeypatch.setattr(FilterBar, "SEARCH_DELAY", 0.05)
 
 
 def data_folder(env: dict[str, str]) -> Path:
@@ -266,10 +267,10 @@ async def test_filters_text_status_and_open_emergencies(
     app.outbox.tracker.track = lambda *args, **kwargs: None  # keep the receipt open
     async with app.run_test(size=SIZE) as pilot:
         # The palette's "History: failed messages" opens the screen already filtered.
-        app._open_history(status="failed")
+        app.open_history(HistoryFilter(status=Status.FAILED))
         await wait_for(pilot, lambda: table(app).total == 2)
         await wait_for(pilot, lambda: "status failed" in count_text(app))
-        app.screen.apply_filter()  # everything again
+        app.screen.apply_filter(HistoryFilter())  # everything again
         await pilot.pause()
         assert table(app).total == 4
 
@@ -289,25 +290,25 @@ async def test_filters_text_status_and_open_emergencies(
         assert table(app).selected.message == "backup failed"
 
         # The palette's "History: failed messages" resets the other filters.
-        app.screen.post_message(ActionRequested("filter", {"status": "failed"}))
+        app.screen.post_message(FilterHistory(HistoryFilter(status=Status.FAILED)))
         await wait_for(pilot, lambda: table(app).total == 2)
         assert app.screen.query_one("#history-search", Input).value == ""
         assert select.value == "failed"
 
         # "Cancel an emergency": open emergencies only.
-        app.screen.post_message(ActionRequested("filter", {"receipt_state": ReceiptState.AWAITING}))
+        app.screen.post_message(FilterHistory(HistoryFilter(receipt_state=ReceiptState.AWAITING)))
         await wait_for(pilot, lambda: table(app).total == 1)
         assert table(app).selected.message == "db down"
         assert select.is_blank()
         await wait_for(pilot, lambda: "awaiting acknowledgement" in count_text(app))
 
         # "History: from Sentry": the bridge's alerts only.
-        app._open_history(origin="sentry")
+        app.open_history(HistoryFilter(origin="sentry"))
         await wait_for(pilot, lambda: "origin sentry" in count_text(app))
         assert table(app).total == 1 and table(app).selected.message == "db down"
 
         # A filter matching nothing says so in the list (not the "no messages yet" page).
-        app.screen.apply_filter(search="no such text")
+        app.screen.apply_filter(HistoryFilter(search="no such text"))
         await pilot.pause()
         assert table(app).total == 0
         assert not app.screen.has_class("-empty")
@@ -364,8 +365,8 @@ async def test_cancel_retries_and_cancel_by_tag(demo_config, make_app, simulator
         await wait_for(pilot, lambda: "cancelled" in detail_text(app))
 
         await pilot.press("home", "t")
-        await wait_for(pilot, lambda: app.screen.query("#history-tag-input"))
-        assert app.screen.query_one("#history-tag-input", Input).value == "ops"
+        await wait_for(pilot, lambda: app.screen.query("#dialog-input"))
+        assert app.screen.query_one("#dialog-input", Input).value == "ops"
         await pilot.press("enter")
         await wait_for(
             pilot, lambda: app.history.get(second.row_id).receipt_state is ReceiptState.CANCELLED
@@ -403,14 +404,14 @@ async def test_row_actions_copy_resend_delete_clear(demo_config, make_app, simul
         await pilot.press("down")
         assert table(app).selected.message == "row 2"
         await pilot.press("d")
-        await wait_for(pilot, lambda: app.screen.query("#history-modal-confirm"))
+        await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
         await pilot.press("escape")  # changed my mind
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
         assert app.history.count() == 4
 
         await pilot.press("d")
-        await wait_for(pilot, lambda: app.screen.query("#history-modal-confirm"))
-        await pilot.click("#history-modal-confirm")
+        await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
+        await pilot.click("#choice-confirm")
         await wait_for(pilot, lambda: table(app).total == 3)
         assert [row.message for row in app.history.page()] == [
             "resend me please",
@@ -420,14 +421,14 @@ async def test_row_actions_copy_resend_delete_clear(demo_config, make_app, simul
         assert table(app).selected.message == "row 1"
 
         await pilot.press("X")
-        await wait_for(pilot, lambda: app.screen.query("#history-modal-confirm"))
-        await pilot.click("#history-modal-cancel")
+        await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
+        await pilot.click("#choice-cancel")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
         assert app.history.count() == 3
 
         await pilot.press("X")
-        await wait_for(pilot, lambda: app.screen.query("#history-modal-confirm"))
-        await pilot.click("#history-modal-confirm")
+        await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
+        await pilot.click("#choice-confirm")
         await wait_for(pilot, lambda: app.history.count() == 0)
         await wait_for(pilot, lambda: app.screen.has_class("-empty"))
         assert app.screen.query_one("#history-empty").display
@@ -508,7 +509,7 @@ def test_snapshot_filtered_to_open_emergencies(
 
     async def run_before(pilot) -> None:
         await settle(pilot)
-        app.screen.post_message(ActionRequested("filter", {"receipt_state": ReceiptState.AWAITING}))
+        app.screen.post_message(FilterHistory(HistoryFilter(receipt_state=ReceiptState.AWAITING)))
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -30,6 +30,10 @@ RETRY_MAX = EXPIRE_MAX
 TTL_MAX = UNIX_TIME_MAX
 TIMESTAMP_MAX = UNIX_TIME_MAX
 MAX_REPEATS = 50  # Pushover stops an emergency after 50 repeats, whatever retry/expire say
+MEMO_MAX = 200  # a group member's memo (pushover-groups.md, two libraries agree)
+# A group name's limit is not documented (pushover-groups.md section 4). 250, the title's limit,
+# is a generous bound: it catches a pasted paragraph, never a name Pushover would take.
+GROUP_NAME_MAX = 250
 
 _KEY = re.compile(r"[A-Za-z0-9]{30}")
 _DEVICE = re.compile(r"[A-Za-z0-9_-]{1,25}")
@@ -54,11 +58,17 @@ def errors(problems: list[Problem]) -> list[Problem]:
     return [problem for problem in problems if problem.is_error]
 
 
+def is_key(value: str) -> bool:
+    """30 letters and digits: a token, user or group key, or a receipt. Where a group may be
+    given by key or by name, this is what tells them apart."""
+    return _KEY.fullmatch(value) is not None
+
+
 def check_key(field: str, value: str, what: str) -> list[Problem]:
     """A token, user or group key: exactly 30 letters and digits."""
     if not value:
         return [Problem(field, f"The {what} is missing: paste it from your Pushover dashboard.")]
-    if _KEY.fullmatch(value):
+    if is_key(value):
         return []
     if value != value.strip() or " " in value:
         hint = "remove the spaces"
@@ -82,6 +92,39 @@ def check_users(users: str) -> list[Problem]:
         if problems := check_key("user", key, f"user key number {position}"):
             return problems
     return []
+
+
+def check_group_key(key: str) -> list[Problem]:
+    return check_key("group", key, "group key")
+
+
+def check_group_name(name: str) -> list[Problem]:
+    """A delivery group's name: not blank, at most GROUP_NAME_MAX characters."""
+    if not _is_utf8(name):
+        return [Problem("name", "The name holds bytes that are not valid UTF-8 text: re-type it.")]
+    if not name.strip():
+        return [Problem("name", "The group name is blank: give the group a name.")]
+    return check_length("name", name, GROUP_NAME_MAX, "The group name")
+
+
+def check_memo(memo: str) -> list[Problem]:
+    """A member's memo (who this is): at most MEMO_MAX characters; blank is fine."""
+    if not _is_utf8(memo):
+        return [Problem("memo", "The memo holds bytes that are not valid UTF-8 text: re-type it.")]
+    return check_length("memo", memo, MEMO_MAX, "The memo")
+
+
+def check_group_device(device: str) -> list[Problem]:
+    """One device of a group member (blank = all the member's devices); no comma lists here."""
+    if not device or _DEVICE.fullmatch(device):
+        return []
+    return [
+        Problem(
+            "device",
+            f"Device name {device[:30]!r} must be 1 to {DEVICE_MAX} letters, digits, '_' or '-' "
+            "(one device).",
+        )
+    ]
 
 
 def check_devices(device: str) -> list[Problem]:

@@ -25,7 +25,17 @@ if "httpx" not in sys.modules:
 import httpx
 
 from pushover_tui import __version__
-from pushover_tui.api.checks import Problem, check_api_url, check_image
+from pushover_tui.api.checks import (
+    Problem,
+    check_api_url,
+    check_group_device,
+    check_group_key,
+    check_group_name,
+    check_image,
+    check_key,
+    check_memo,
+    is_key,
+)
 from pushover_tui.api.errors import (
     ConfigurationError,
     FieldProblemsError,
@@ -36,11 +46,14 @@ from pushover_tui.api.errors import (
 )
 from pushover_tui.api.images import HEAD_SIZE, image_type
 from pushover_tui.api.models import (
+    Group,
+    GroupMember,
     Message,
     Quota,
     Receipt,
     SendResult,
     UserCheck,
+    find_group,
     int_or_none,
 )
 from pushover_tui.api.secret import Secret, redact, redact_url
@@ -51,7 +64,7 @@ RETRY_GAP = 5.0  # Pushover: never retry sooner than 5 seconds after the previou
 DEFAULT_RETRIES = 2
 MAX_CONNECTIONS = 2  # Pushover: at most 2 concurrent connections
 
-_RECEIPT = re.compile(r"[A-Za-z0-9]{30}")
+_GROUP = "{group}"  # stands for the group key in a Groups API path until the request is built
 
 
 class _RedactQueryFilter(logging.Filter):
@@ -107,8 +120,14 @@ def _excerpt(text: str, limit: int = 120) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
+def _checked(*problem_lists: list[Problem]) -> None:
+    """Raise FieldProblemsError (nothing sent) when any check found a problem."""
+    if problems := [problem for problems in problem_lists for problem in problems]:
+        raise FieldProblemsError(problems)
+
+
 def _receipt_path(receipt: str) -> str:
-    if not _RECEIPT.fullmatch(receipt):
+    if not is_key(receipt):
         raise FieldProblemsError(
             [Problem("receipt", "A receipt is 30 letters and digits, as given when sending.")]
         )
@@ -243,6 +262,109 @@ class PushoverClient:
         body, _ = await self._call("POST", path)
         return int_or_none(body.get("canceled")) or 0
 
+    # -- delivery groups (only the owning account's app tokens may use these) --------------
+
+    async def list_groups(self) -> tuple[Group, ...]:
+        """GET groups.json: the account's groups, keys and names (members: `show_group`)."""
+        body, _ = await self._call("GET", "/groups.json")
+        groups = body.get("groups")
+        if not isinstance(groups, list):
+            raise UnexpectedResponseError(
+                "groups.json answered without a group list", status_code=200
+            )
+        return tuple(
+            Group(Secret(str(item.get("group", ""))), str(item.get("name") or ""))
+            for item in groups
+            if isinstance(item, dict) and item.get("group")
+        )
+
+    async def find_group(self, group: Secret | str) -> Group:
+        """A group from its key or its name. 30 letters and digits are taken as a key, with no
+        request (any app may send to any group key); anything else is looked up by name among
+        the account's groups (GroupNameError when none or several match)."""
+        text = Secret(group)
+        if is_key(text.reveal()):
+            return Group(text)
+        return find_group(await self.list_groups(), text.reveal())
+
+    async def create_group(self, name: str) -> Group:
+        """POST groups.json; the new group's key."""
+        _checked(check_group_name(name))
+        body, _ = await self._call("POST", "/groups.json", form={"name": name})
+        key = body.get("group")
+        if not isinstance(key, str) or not is_key(key):
+            raise UnexpectedResponseError(
+                "groups.json created a group but gave no group key", status_code=200
+            )
+        return Group(Secret(key), name)
+
+    async def show_group(self, group: Secret | str) -> Group:
+        """GET groups/{key}.json: the name and every membership (one per device binding)."""
+        key = _group(group)
+        body, _ = await self._call("GET", f"/groups/{_GROUP}.json", group=key)
+        users = body.get("users")
+        members = tuple(
+            GroupMember(
+                user=Secret(str(item.get("user") or "")),
+                device=str(item.get("device") or ""),
+                memo=str(item.get("memo") or ""),
+                disabled=bool(int_or_none(item.get("disabled"))),  # false/true or 0/1
+            )
+            for item in (users if isinstance(users, list) else [])
+            if isinstance(item, dict) and item.get("user")
+        )
+        return Group(key, str(body.get("name") or ""), members)
+
+    async def add_group_user(
+        self, group: Secret | str, user: Secret | str, *, device: str = "", memo: str = ""
+    ) -> str:
+        """POST groups/{key}/add_user.json; returns the request id."""
+        return await self._member_call("add_user", group, user, device, memo)
+
+    async def remove_group_user(
+        self, group: Secret | str, user: Secret | str, *, device: str = ""
+    ) -> str:
+        """POST groups/{key}/remove_user.json (the current name of the older delete_user.json):
+        without a device, every binding of the user goes."""
+        return await self._member_call("remove_user", group, user, device)
+
+    async def disable_group_user(
+        self, group: Secret | str, user: Secret | str, *, device: str = ""
+    ) -> str:
+        """POST groups/{key}/disable_user.json: the member stays listed but receives nothing."""
+        return await self._member_call("disable_user", group, user, device)
+
+    async def enable_group_user(
+        self, group: Secret | str, user: Secret | str, *, device: str = ""
+    ) -> str:
+        """POST groups/{key}/enable_user.json."""
+        return await self._member_call("enable_user", group, user, device)
+
+    async def rename_group(self, group: Secret | str, name: str) -> str:
+        """POST groups/{key}/rename.json; the key stays the same. Returns the request id."""
+        _checked(check_group_name(name))
+        body, _ = await self._call(
+            "POST", f"/groups/{_GROUP}/rename.json", form={"name": name}, group=_group(group)
+        )
+        return str(body.get("request", ""))
+
+    async def _member_call(
+        self, action: str, group: Secret | str, user: Secret | str, device: str, memo: str = ""
+    ) -> str:
+        """One of the membership calls; every field checked before anything is sent."""
+        key, member = Secret(group), Secret(user)
+        _checked(
+            check_group_key(key.reveal()),
+            check_key("user", member.reveal(), "user key"),
+            check_group_device(device),
+            check_memo(memo),
+        )
+        form = {name: value for name, value in (("device", device), ("memo", memo)) if value}
+        body, _ = await self._call(
+            "POST", f"/groups/{_GROUP}/{action}.json", form=form, user=member, group=key
+        )
+        return str(body.get("request", ""))
+
     # -- transport -------------------------------------------------------------------------
 
     async def _call(
@@ -253,8 +375,10 @@ class PushoverClient:
         form: dict[str, str] | None = None,
         user: Secret | None = None,
         files: dict[str, Any] | None = None,
+        group: Secret | None = None,
     ) -> tuple[dict[str, Any], httpx.Headers]:
-        """One API call with the retry policy: only temporary failures are retried, 5 s apart."""
+        """One API call with the retry policy: only temporary failures are retried, 5 s apart.
+        A `{group}` in `path` becomes the group key only in the request itself."""
         attempts = self.retries + 1
         failure = ""
         for attempt in range(1, attempts + 1):
@@ -262,20 +386,22 @@ class PushoverClient:
                 await self._sleep(RETRY_GAP)
             try:
                 # Built and sent in one expression: no local variable holds the bare token.
-                response = await self._http.send(self._build(method, path, form, user, files))
+                response = await self._http.send(
+                    self._build(method, path, form, user, files, group)
+                )
             except httpx.TimeoutException:
                 failure = "Pushover did not answer in time"
                 continue
             except httpx.RequestError as error:  # transport errors, and a body that will not decode
                 failure = (
                     f"Cannot reach {urlsplit(self.base_url).hostname}: "
-                    f"{_describe(error, self._token, user)}"
+                    f"{_describe(error, self._token, user, group)}"
                 )
                 continue
             status = response.status_code
             if status < 300 or 400 <= status < 500:
-                return self._parse(response, user), response.headers
-            failure = self._describe_status(response, user)
+                return self._parse(response, user, group), response.headers
+            failure = self._describe_status(response, user, group)
         raise TemporaryError(
             f"{failure}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}",
             attempts=attempts,
@@ -288,20 +414,25 @@ class PushoverClient:
         form: dict[str, str] | None,
         user: Secret | None,
         files: dict[str, Any] | None,
+        group: Secret | None = None,
     ) -> httpx.Request:
-        url = self.base_url + path
-        # The keys are merged in by a helper so that no local variable here holds them; if
+        # The keys are merged in by helpers so that no local variable here holds them; if
         # building fails, the error is re-raised without httpx's frames (which hold the form).
         try:
             if method == "GET":
-                return self._http.build_request(method, url, params=self._with_keys(form, user))
+                return self._http.build_request(
+                    method, self._url(path, group), params=self._with_keys(form, user)
+                )
             return self._http.build_request(
-                method, url, data=self._with_keys(form, user), files=files
+                method, self._url(path, group), data=self._with_keys(form, user), files=files
             )
         except Exception as error:
             raise UnexpectedResponseError(
                 f"Could not build the request to {path}: {type(error).__name__}", status_code=0
             ) from None
+
+    def _url(self, path: str, group: Secret | None) -> str:
+        return self.base_url + (path.replace(_GROUP, group.reveal()) if group else path)
 
     def _with_keys(self, form: dict[str, str] | None, user: Secret | None) -> dict[str, str]:
         keys = {"token": self._token.reveal()}
@@ -309,23 +440,25 @@ class PushoverClient:
             keys["user"] = user.reveal()
         return {**(form or {}), **keys}
 
-    def _describe_status(self, response: httpx.Response, user: Secret | None = None) -> str:
+    def _describe_status(self, response: httpx.Response, *secrets: Secret | None) -> str:
         status = response.status_code
         if 300 <= status < 400:
             location = redact_url(response.headers.get("Location", "(no location)"))
-            location = redact(location, self._token, user)
+            location = redact(location, self._token, *secrets)
             return f"Pushover answered HTTP {status}, a redirect to {location} (not followed)"
-        return f"Pushover answered HTTP {status}: {self._excerpt(response, user)}"
+        return f"Pushover answered HTTP {status}: {self._excerpt(response, *secrets)}"
 
-    def _excerpt(self, response: httpx.Response, user: Secret | None = None) -> str:
+    def _excerpt(self, response: httpx.Response, *secrets: Secret | None) -> str:
         try:
             text = response.text
         except (UnicodeError, LookupError):  # e.g. "charset=utf-16" on a body without a BOM
             text = response.content.decode("utf-8", "replace")
         # Redact before cutting: a secret cut in half by the excerpt would no longer match.
-        return _excerpt(redact(text, self._token, user))
+        return _excerpt(redact(text, self._token, *secrets))
 
-    def _parse(self, response: httpx.Response, user: Secret | None = None) -> dict[str, Any]:
+    def _parse(self, response: httpx.Response, *secrets: Secret | None) -> dict[str, Any]:
+        """The body of a 2xx/4xx answer; every error text and field has the secrets (the
+        token, the user and group keys sent) removed."""
         status = response.status_code
         try:
             body = response.json()
@@ -334,7 +467,7 @@ class PushoverClient:
         if not isinstance(body, dict):
             text = (
                 f"Unexpected response from Pushover (HTTP {status}): "
-                f"{self._excerpt(response, user)}"
+                f"{self._excerpt(response, *secrets)}"
             )
             if status == 429:
                 reset = quota_from_headers(response.headers).reset
@@ -344,9 +477,9 @@ class PushoverClient:
             raise UnexpectedResponseError(text, status_code=status)
         if status < 300 and body.get("status") == 1:
             return body
-        errors = tuple(redact(e, self._token, user) for e in _texts(body.get("errors")))
+        errors = tuple(redact(e, self._token, *secrets) for e in _texts(body.get("errors")))
         fields = {
-            key: redact(str(value), self._token, user)
+            key: redact(str(value), self._token, *secrets)
             for key, value in body.items()
             if key not in ("status", "request", "errors") and isinstance(value, str | int)
         }
@@ -365,6 +498,13 @@ class PushoverClient:
 def _describe(error: httpx.RequestError, *secrets: Secret | None) -> str:
     text = str(error) or type(error).__name__
     return _excerpt(redact(text, *secrets))
+
+
+def _group(group: Secret | str) -> Secret:
+    """A group key for a path: checked before anything is sent (a name is not a key)."""
+    key = Secret(group)
+    _checked(check_group_key(key.reveal()))
+    return key
 
 
 def _texts(value: Any) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pushover_tui.api.checks import Problem
+    from pushover_tui.api.models import Group
 
 
 class PushoverError(Exception):
@@ -75,6 +76,14 @@ class UnexpectedResponseError(PushoverError):
 
     def __init__(self, text: str, *, status_code: int) -> None:
         self.status_code = status_code
+        super().__init__(text)
+
+
+class GroupNameError(PushoverError):
+    """A group name matched no group, or several: `candidates` are the groups to choose from."""
+
+    def __init__(self, text: str, *, candidates: tuple[Group, ...] = ()) -> None:
+        self.candidates = candidates
         super().__init__(text)
 
 

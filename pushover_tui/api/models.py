@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Any
 
+from pushover_tui.api.errors import GroupNameError
 from pushover_tui.api.images import HEAD_SIZE, image_type
+from pushover_tui.api.secret import Secret
 
 # The last second of 32-bit Unix time (2038-01-19): the bound of every timestamp we send or
 # accept from a server, so each one fits SQLite and every platform's datetime.
@@ -320,3 +323,60 @@ class UserCheck:
     licenses: tuple[str, ...] = ()
     group: bool = False
     request: str = ""
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """One membership of a delivery group: a user key, bound to one device or to all of them."""
+
+    user: Secret
+    device: str = ""  # blank = all the user's devices
+    memo: str = ""  # free text saying who this is (the key itself is never shown)
+    disabled: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        """The API's own field names, the user key masked (for output, never for a request)."""
+        return {
+            "user": self.user.masked(),
+            "device": self.device or None,
+            "memo": self.memo,
+            "disabled": self.disabled,
+        }
+
+    @property
+    def label(self) -> str:
+        """For people: the memo (or the masked key), and the device it is bound to."""
+        who = self.memo or self.user.masked()
+        return f"{who} ({self.device or 'all devices'})"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A delivery group: its key works wherever a user key does. `members` is filled by
+    `PushoverClient.show_group` only (the list endpoint gives keys and names)."""
+
+    key: Secret
+    name: str = ""
+    members: tuple[GroupMember, ...] = ()
+
+
+def find_group(groups: Sequence[Group], text: str) -> Group:
+    """The one group named `text` (exactly, else ignoring case); GroupNameError listing the
+    candidates when none or several match."""
+    for matches in (
+        [group for group in groups if group.name == text],
+        [group for group in groups if group.name.casefold() == text.casefold()],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            keys = ", ".join(group.key.masked() for group in matches)
+            raise GroupNameError(
+                f"{len(matches)} groups are named {text!r} ({keys}): give the key instead "
+                "(`pushover-tui group list` shows the keys).",
+                candidates=tuple(matches),
+            )
+    names = ", ".join(repr(group.name) for group in groups) or "none yet"
+    raise GroupNameError(
+        f"No group named {text!r}; your groups: {names}.", candidates=tuple(groups)
+    )

@@ -61,9 +61,11 @@ def redact_url(url: str) -> str:
 
 
 def redact(text: str, *secrets: Secret | str | None) -> str:
-    """Remove every given secret value from `text`, and mask token/user query parameters."""
+    """Remove every given secret value from `text`, and mask token/user query parameters and
+    the group key in a Groups API path (`/groups/<key>`)."""
     for secret in secrets:
         value = secret.reveal() if isinstance(secret, Secret) else secret
         if value:
             text = text.replace(value, "***")
+    text = re.sub(r"(/groups/)[A-Za-z0-9]+(?=[/.])", r"\1***", text)
     return re.sub(r"((?:token|user)=)[^&\s\"']+", r"\1***", text)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pushover_tui.api.errors import (
     ConfigurationError,
     FieldProblemsError,
+    GroupNameError,
     NoCredentialsError,
     PushoverError,
     QuotaExceededError,
@@ -205,7 +206,8 @@ def exit_code(error: BaseException) -> int:
 
     if isinstance(error, NoCredentialsError):
         return EXIT_NO_CREDENTIALS
-    if isinstance(error, UsageError | FieldProblemsError | ConfigurationError | ConfigFileError):
+    usage = UsageError | FieldProblemsError | GroupNameError | ConfigurationError | ConfigFileError
+    if isinstance(error, usage):
         return EXIT_USAGE
     if isinstance(error, QuotaExceededError):
         return EXIT_QUOTA

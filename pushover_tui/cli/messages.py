@@ -10,7 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pushover_tui.api.checks import is_key
 from pushover_tui.api.errors import FieldProblemsError
+from pushover_tui.api.secret import Secret
 from pushover_tui.cli.base import (
     EXIT_INTERRUPTED,
     EXIT_NOT_ACKNOWLEDGED,
@@ -52,6 +54,11 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     send.add_argument("--callback", default="", help="emergency: URL Pushover calls on acknowledge")
     send.add_argument("--sound", default="", help="sound name (default: the profile's)")
     send.add_argument("--device", default="", help="device name(s), comma-separated")
+    send.add_argument(
+        "--to",
+        metavar="GROUP",
+        help="a group key or name instead of the profile's recipient (its `to`, else its user)",
+    )
     send.add_argument("--url", default="", help="supplementary URL")
     send.add_argument("--url-title", default="", help="title of the URL")
     style = send.add_mutually_exclusive_group()
@@ -93,6 +100,9 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     history.add_argument("--limit", type=int_arg("limit", 1, 100_000), default=20)
     history.add_argument("--status", choices=[status.value for status in Status])
     history.add_argument("--search", default="", help="text in the title or message")
+    history.add_argument(
+        "--to", metavar="KEY|NAME", help="only messages sent to this user or group key, or group"
+    )
     history.add_argument("--json", action="store_true", help="print a JSON list")
 
     return {
@@ -172,7 +182,7 @@ async def cmd_send(ctx: Context) -> int:
         message = _message_from_args(args, outbox.active.profile, text)
         if args.wait and not message.is_emergency:
             out.error("warning: --wait follows emergencies (priority 2) only; not waiting.")
-        sent = await outbox.send(message)
+        sent = await outbox.send(message, to=Secret(args.to) if args.to else None)
         for warning in sent.warnings:
             out.error(f"warning: {warning}")
         row = outbox.history.get(sent.row_id)
@@ -322,12 +332,25 @@ async def cmd_cancel(ctx: Context) -> int:
     return EXIT_OK
 
 
+async def _masked_recipient(ctx: Context, to: str) -> str:
+    """`--to` as the history stores it: a key masked (no request, no keys needed); a group's
+    name looked up first, like GROUP everywhere."""
+    if is_key(to):
+        return Secret(to).masked()
+    async with ctx.outbox() as outbox:
+        return (await outbox.recipient(Secret(to))).masked()
+
+
 def cmd_history(ctx: Context) -> int:
     from pushover_tui.store.config import data_dir
     from pushover_tui.store.history import History, HistoryFilter, Status
 
     args = ctx.args
-    filters = HistoryFilter(status=Status(args.status) if args.status else None, search=args.search)
+    filters = HistoryFilter(
+        status=Status(args.status) if args.status else None,
+        search=args.search,
+        recipient=asyncio.run(_masked_recipient(ctx, args.to)) if args.to else None,
+    )
     with History.open(data_dir(ctx.env)) as history:
         history.mark_interrupted()  # a killed sender's row shows as interrupted, not sending
         rows = history.page(filters, limit=args.limit)
@@ -335,7 +358,8 @@ def cmd_history(ctx: Context) -> int:
         ctx.out.json([row.to_json() for row in rows])
         return EXIT_OK
     if not rows:
-        ctx.out.line("No messages yet." if not (args.status or args.search) else "No match.")
+        filtered = args.status or args.search or args.to
+        ctx.out.line("No match." if filtered else "No messages yet.")
         return EXIT_OK
     line = "{:>6}  {:<19}  {:<11}  {:>3}  {:<12}  {}"
     ctx.out.line(line.format("#", "sent at", "status", "pri", "receipt", "message"))

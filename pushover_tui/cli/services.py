@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from pushover_tui.cli.base import EXIT_USAGE, CommandMaker, Context, Handler, UsageError, int_arg
+from pathlib import Path
+
+from pushover_tui.cli.base import (
+    EXIT_USAGE,
+    CommandMaker,
+    Context,
+    Handler,
+    UsageError,
+    int_arg,
+)
 from pushover_tui.safe_text import escape_controls
 
 
@@ -25,6 +34,12 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         metavar="SECONDS",
         help="acknowledge emergencies after this many seconds (0 = never)",
     )
+    simulator.add_argument(
+        "--state",
+        metavar="FILE",
+        type=Path,
+        help="seed apps, users with devices, sounds and quota from a JSON or TOML file",
+    )
 
     bridge = command(
         "bridge",
@@ -39,6 +54,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
 
 
 def cmd_simulator(ctx: Context) -> int:
+    from pushover_tui.simulator import StateError
     from pushover_tui.simulator.server import RemoteHostError, run_standalone
 
     args = ctx.args
@@ -52,11 +68,12 @@ def cmd_simulator(ctx: Context) -> int:
             host=args.host,
             port=args.port,
             ack_after=args.ack_after,
+            state=args.state,
             allow_remote=args.allow_remote,
             show=show,
             warn=ctx.out.error,
         )
-    except RemoteHostError as error:
+    except (RemoteHostError, StateError) as error:
         raise UsageError(str(error)) from None
 
 

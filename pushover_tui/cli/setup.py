@@ -18,9 +18,12 @@ from pushover_tui.cli.base import (
     global_options,
     read_text,
 )
+from pushover_tui.cli.groups import shown_recipient
 from pushover_tui.safe_text import escape_controls
 
-_PROFILE_SECRETS = ("token", "user")
+# Keys and recipients of a profile: never needed on the command line. `to` may also be a group's
+# name, which is no secret: only a key given there gets the warning.
+_PROFILE_SECRETS = ("token", "user", "to")
 
 
 def register(command: CommandMaker) -> dict[str, Handler]:
@@ -31,10 +34,10 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     show.add_argument("--json", action="store_true", help="print one JSON object")
     set_ = config_commands.add_parser(
         "set",
-        help="set KEY to VALUE: token, user, priority, retry, expire, sound, device "
+        help="set KEY to VALUE: token, user, priority, retry, expire, sound, device, to "
         "(in the profile), theme, api_url, default_profile, or bridge.client_secret, "
-        "bridge.shared_secret. For a secret, VALUE - reads it from standard input, and with "
-        "VALUE left out a terminal asks for it without echo",
+        "bridge.shared_secret. For a key or secret, VALUE - reads it from standard input, and "
+        "with VALUE left out a terminal asks for it without echo",
     )
     global_options(set_, suppress=True)
     set_.add_argument("key", metavar="KEY")
@@ -56,6 +59,8 @@ def _bridge_secrets() -> dict[str, str]:
 def _secret_value(ctx: Context, key: str) -> str:
     """The secret from standard input (`-`), a no-echo prompt (left out, on a terminal) or,
     for old scripts, the command line itself, with a warning."""
+    from pushover_tui.api.checks import is_key
+
     value = ctx.args.value
     if value == "-":
         value = read_text(ctx.stdin, key).strip()
@@ -72,7 +77,7 @@ def _secret_value(ctx: Context, key: str) -> str:
         value = getpass.getpass(f"{key} (not shown): ").strip()
         if not value:
             raise UsageError(f"nothing typed: {key} was left unchanged.")
-    else:
+    elif key != "to" or is_key(value.strip()):
         ctx.out.error(
             f"warning: a {key} on the command line is visible to other local users (ps); "
             f"next time use `pushover-tui config set {key} -` and give it on standard input."
@@ -124,6 +129,7 @@ def _config_show(ctx: Context) -> int:
         "expire": profile.expire,
         "sound": profile.sound,
         "device": profile.device,
+        "to": shown_recipient(profile.to),
         "api_url": active.api_url,
     }
     if args.json:

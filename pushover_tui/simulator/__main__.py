@@ -3,6 +3,7 @@
 import argparse
 
 from pushover_tui.simulator.server import RemoteHostError, run_standalone
+from pushover_tui.simulator.state import StateError
 
 
 def main() -> int:
@@ -16,6 +17,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--ack-after", type=float, default=20.0, help="0 = never acknowledge")
     parser.add_argument("--monthly-limit", type=int, default=10_000)
+    parser.add_argument("--state", metavar="FILE", help="JSON or TOML state file")
     args = parser.parse_args()
     try:
         return run_standalone(
@@ -23,9 +25,10 @@ def main() -> int:
             args.port,
             args.ack_after,
             args.monthly_limit,
+            args.state,
             allow_remote=args.allow_remote,
         )
-    except RemoteHostError as error:
+    except (RemoteHostError, StateError) as error:
         parser.error(str(error))
 
 

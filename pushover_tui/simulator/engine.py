@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
+from pushover_tui.simulator.groups import Answer, Endpoint, Groups, masked
 from pushover_tui.simulator.models import AppQuota, Receipt, UserInfo, next_reset
 from pushover_tui.simulator.parsing import Fields
 from pushover_tui.simulator.validation import (
@@ -133,6 +134,13 @@ class Engine:
         self.sounds: dict[str, str] = dict(BUILTIN_SOUNDS)
         self.receipts: dict[str, Receipt] = {}
         self.messages: list[dict[str, object]] = []
+        self.groups = Groups(self.apps, self.users)
+        self._routes = tuple(
+            (pattern, method, getattr(self, f"_{name}")) for pattern, method, name in _ROUTES
+        ) + tuple(
+            (pattern, method, _replying(endpoint))
+            for pattern, method, endpoint in self.groups.routes()
+        )
 
     # ---- configuration -------------------------------------------------------------------
     def add_app(self, token: str) -> None:
@@ -201,17 +209,20 @@ class Engine:
 
     # ---- dispatch ---------------------------------------------------------------------------
     def handle(self, method: str, path: str, fields: Fields, now: float) -> Reply:
-        for pattern, allowed, name in _ROUTES:
+        allowed: list[str] = []  # methods of the routes whose path matches
+        for pattern, route_method, endpoint in self._routes:
             match = pattern.fullmatch(path)
             if match is None:
                 continue
-            if method != allowed:
-                sentence = f"method {method} is not allowed here, use {allowed}"
-                reply = error_reply([FieldError(None, "", sentence)], 405)
-                return replace(reply, headers=(("Allow", allowed),))
+            if method != route_method:
+                allowed.append(route_method)
+                continue
             with self.lock:
-                endpoint = getattr(self, f"_{name}")
                 return endpoint(fields, now, *match.groups())
+        if allowed:
+            sentence = f"method {method} is not allowed here, use {' or '.join(allowed)}"
+            reply = error_reply([FieldError(None, "", sentence)], 405)
+            return replace(reply, headers=(("Allow", ", ".join(allowed)),))
         return error_reply([FieldError(None, "", f"no such endpoint: {path}")], 404)
 
     def _messages(self, fields: Fields, now: float) -> Reply:
@@ -231,25 +242,30 @@ class Engine:
             return error_reply(check.errors, 400, headers)
 
         self.apps[token] = replace(self._quota(token, now), used=self._quota(token, now).used + 1)
+        to = self.groups.recipients(values["user"])
         record = {k: v for k, v in fields.raw.items() if k not in ("token", "user")}
         if check.attachment is not None:
             record["attachment"] = check.attachment.info()
+        if any(key in self.groups.groups for key in check.users):  # whom a group reached
+            record["to"] = [{"user": masked(user), "device": device} for user, device in to]
         self.messages.append(record)
         extra: dict[str, object] = {}
         if check.priority == 2:
             assert check.retry is not None and check.expire is not None
             receipt = new_key()
+            # The first recipient acknowledges; nobody does when a group has no one enabled.
+            user, device = to[0] if to else (check.users[0], None)
             self.receipts[receipt] = Receipt(
                 receipt=receipt,
                 token=token,
-                user=check.users[0],
+                user=user,
                 sent_at=now,
                 retry=check.retry,
                 expire=check.expire,
                 callback=check.callback,
                 tags=check.tags,
-                auto_ack_at=now + self.ack_after if self.ack_after > 0 else None,
-                auto_ack_device=self._ack_device(check.users[0], check.devices),
+                auto_ack_at=now + self.ack_after if self.ack_after > 0 and to else None,
+                auto_ack_device=device or self._ack_device(user, check.devices),
             )
             extra["receipt"] = receipt
         reply = ok(**extra)
@@ -314,3 +330,13 @@ class Engine:
             if receipt.token == token and tag in receipt.tags and self._cancel(receipt, now):
                 count += 1
         return ok(canceled=count)
+
+
+def _replying(endpoint: Endpoint) -> Callable[..., Reply]:
+    """A groups endpoint as the engine calls it: (fields, now, *path parts) -> Reply."""
+
+    def handle(fields: Fields, now: float, *parts: str) -> Reply:
+        answer: Answer = endpoint(fields.values, *parts)
+        return error_reply(answer) if isinstance(answer, list) else ok(**answer)
+
+    return handle

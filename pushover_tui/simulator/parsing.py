@@ -83,9 +83,10 @@ def _parse_multipart(content_type: str, body: bytes) -> Fields:
         data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         if filename is not None or name == "attachment":
-            uploads[name] = Upload(
-                filename=filename, content_type=part.get_content_type(), data=data
-            )
+            # requests sends no Content-Type for a file given without one; record that as None
+            # rather than the email package's text/plain default.
+            kind = part.get_content_type() if part.get("Content-Type") else None
+            uploads[name] = Upload(filename=filename, content_type=kind, data=data)
             continue
         charset = part.get_content_charset() or "utf-8"
         try:

@@ -13,21 +13,32 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
 from urllib.parse import unquote, urlsplit
 
 from pushover_tui.simulator.engine import Engine, Reply, error_reply, ok
+from pushover_tui.simulator.groups import Group, Member
 from pushover_tui.simulator.models import RequestRecord
 from pushover_tui.simulator.parsing import BadRequest, Fields, merge, parse_body, parse_query
+from pushover_tui.simulator.state import StateSource, apply_state
 from pushover_tui.simulator.validation import FieldError
 
 # Documentation example keys: valid out of the box, never live credentials.
 DEMO_TOKEN = "azGDORePK8gMaC0QOYAMyEEuzJnyUi"
 DEMO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 DEMO_GROUP = "gznej3rKEVAvPUxu9vvNnqpmZpokzF"
+DEMO_GROUP_NAME = "ops"
+# Two more users for the demo group (made-up keys, shaped like the documentation's).
+DEMO_BOB = "uBobPm8Vq2KhYcC9sW3xTy6Ekd5PAg"
+DEMO_CAROL = "uCarol4NfRz7LwQ1JdXe8UbMs2HkVt"
+DEMO_MEMBERS = (
+    Member(DEMO_USER, "iphone", "Alice"),
+    Member(DEMO_BOB, None, "Bob"),
+    Member(DEMO_CAROL, None, "Carol", disabled=True),
+)
 
 FAULT_KINDS = frozenset({"500", "502", "503", "hang", "drop", "html", "redirect", "429"})
 # A 5,242,880-byte attachment sent as attachment_base64 in a form body is ~7.2 MB; leave room.
@@ -206,7 +217,10 @@ class Simulator:
         monthly_limit: int = 10_000,
         clock: Callable[[], float] = time.time,
         log: Callable[[str], None] | None = None,
+        state: StateSource | None = None,
     ) -> None:
+        """`state`: a JSON or TOML file (or its parsed table) seeding apps, users, sounds and
+        quota on top of the demo keys (simulator/state.py); StateError if it is unusable."""
         self.host = host
         self._port = port
         self._clock = clock
@@ -225,7 +239,11 @@ class Simulator:
         self._wake_w: socket.socket
         self._engine.add_app(DEMO_TOKEN)
         self._engine.add_user(DEMO_USER, ("iphone", "pixel"), False)
-        self._engine.add_user(DEMO_GROUP, ("desktop",), True)
+        self._engine.add_user(DEMO_BOB, ("pixel",), False)
+        self._engine.add_user(DEMO_CAROL, ("ipad",), False)
+        self.add_group(DEMO_GROUP_NAME, DEMO_MEMBERS, key=DEMO_GROUP)
+        if state is not None:
+            apply_state(self._engine, state)
 
     # ---- lifecycle --------------------------------------------------------------------------
     def _bind(self) -> _Server:
@@ -332,6 +350,18 @@ class Simulator:
     ) -> None:
         self._engine.add_user(user, devices, group, licenses)
 
+    def add_group(
+        self,
+        name: str,
+        members: Sequence[Member] = (),
+        *,
+        key: str | None = None,
+        owner: str = DEMO_TOKEN,
+    ) -> str:
+        """A delivery group owned by the app `owner` (members must be known users); its key."""
+        with self._lock:
+            return self._engine.groups.add(name, owner, members, key=key)
+
     def add_sound(self, name: str, description: str) -> None:
         if not name:
             raise ValueError("a sound needs a name")
@@ -375,6 +405,12 @@ class Simulator:
     def messages(self) -> list[dict[str, object]]:
         with self._lock:
             return [dict(message) for message in self._engine.messages]
+
+    @property
+    def groups(self) -> dict[str, Group]:
+        """Every delivery group by key, as it is now."""
+        with self._lock:
+            return dict(self._engine.groups.groups)
 
     def connections_seen(self) -> int:
         with self._lock:
@@ -592,12 +628,14 @@ def run_standalone(
     port: int = 8765,
     ack_after: float = 20.0,
     monthly_limit: int = 10_000,
+    state: StateSource | None = None,
     *,
     allow_remote: bool = False,
     show: Callable[[str], None] = _print,
     warn: Callable[[str], None] = _warn,
 ) -> int:
     """Serve until Ctrl-C (or SIGTERM), showing one masked line per request. Returns 0.
+    A bad `state` raises StateError before anything is served.
 
     The /_sim/* controls and the message log have no authentication: a host beyond loopback
     raises RemoteHostError (nothing bound) unless `allow_remote`, and then `warn` says so once."""
@@ -608,7 +646,12 @@ def run_standalone(
             "message log have no authentication: add --allow-remote to listen there anyway."
         )
     sim = Simulator(
-        host=host, port=port, ack_after=ack_after, monthly_limit=monthly_limit, log=show
+        host=host,
+        port=port,
+        ack_after=ack_after,
+        monthly_limit=monthly_limit,
+        log=show,
+        state=state,
     )
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -627,7 +670,9 @@ def run_standalone(
         show(f"Pushover simulator listening on {sim.base_url}")
         show(f"demo token: {DEMO_TOKEN}")
         show(f"demo user:  {DEMO_USER}  (devices: iphone, pixel)")
-        show(f"demo group: {DEMO_GROUP}")
+        show(f"demo group: {DEMO_GROUP}  ({DEMO_GROUP_NAME}: Alice, Bob, Carol disabled)")
+        if state is not None and not isinstance(state, Mapping):
+            show(f"seeded from {state}")
         show("control: POST /_sim/ack/<receipt>, /_sim/fault, /_sim/release; GET /_sim/requests")
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -60,6 +60,19 @@ def parse_int(value: str) -> int | None:
     return int(text) if INT_RE.fullmatch(text) else None
 
 
+# Flag spellings real clients send and the real API accepts (README, "Where the simulator is
+# lenient"): pushover-complete sends html=False on every message;
+# other languages' form encoders write booleans as true/false.
+_FLAG_WORDS = {"true": 1, "false": 0}
+
+
+def parse_flag(value: str) -> int | None:
+    """html/monospace: the documented 0 or 1, or true/false in any letter case; None otherwise."""
+    text = value.strip().lower()
+    parsed = _FLAG_WORDS[text] if text in _FLAG_WORDS else parse_int(text)
+    return parsed if parsed in (0, 1) else None
+
+
 def optional(values: Mapping[str, str], name: str) -> str | None:
     """A blank optional field counts as absent, as HTML forms send every input."""
     value = values.get(name)
@@ -99,7 +112,7 @@ def _check_users(
         ], ()
     if any(not is_key(k) or k not in users for k in keys):
         return [FieldError("user", "invalid", "user identifier is invalid")], ()
-    if len(keys) == 1 and not users[keys[0]].devices:
+    if len(keys) == 1 and not users[keys[0]].group and not users[keys[0]].devices:
         return [FieldError("user", "invalid", "user is valid but has no active devices")], ()
     return [], tuple(keys)
 
@@ -247,8 +260,8 @@ def check_message(
     flags: dict[str, int] = {}
     for name in ("html", "monospace"):
         if (raw := optional(values, name)) is not None:
-            parsed = parse_int(raw)
-            if parsed not in (0, 1):
+            parsed = parse_flag(raw)
+            if parsed is None:
                 errors.append(FieldError(name, "must be 0 or 1", f"{name} is invalid"))
             else:
                 flags[name] = parsed
@@ -303,6 +316,8 @@ def check_validate(
     if info is None:
         errors.append(FieldError("user", "invalid", "user key is invalid"))
         return errors, None
+    if info.group:
+        return errors, info  # a group has no devices of its own (validate answers group: 1)
     if not info.devices:
         errors.append(FieldError("user", "invalid", "user is valid but has no active devices"))
         return errors, info

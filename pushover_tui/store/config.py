@@ -32,9 +32,11 @@ from pushover_tui.api.checks import (
     check_api_url,
     check_devices,
     check_emergency,
+    check_group_name,
     check_priority,
     check_token,
     check_users,
+    is_key,
 )
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
 from pushover_tui.api.secret import Secret
@@ -75,11 +77,13 @@ class Profile:
     expire: int = 3600
     sound: str = ""  # blank = the user's default sound
     device: str = ""  # blank = all devices
+    # The default recipient instead of `user`: a group (or user) key, or a group's name.
+    to: Secret = _NOT_SET
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers, but never keep one: a bare key in a frame would be
         # printed by Textual's crash traceback.
-        for name in ("token", "user"):
+        for name in ("token", "user", "to"):
             value = getattr(self, name)
             if not isinstance(value, Secret):
                 object.__setattr__(self, name, Secret(value))
@@ -92,7 +96,7 @@ class Profile:
 _PROFILE_DEFAULTS = Profile("")
 PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name != "name")
 _INT_KEYS = frozenset({"priority", "retry", "expire"})
-_SECRET_KEYS = frozenset({"token", "user"})
+_SECRET_KEYS = frozenset({"token", "user", "to"})
 TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile")
 
 
@@ -322,6 +326,7 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
                 expire=integer(body, (*key, "expire"), _PROFILE_DEFAULTS.expire),
                 sound=string(body, (*key, "sound"), ""),
                 device=string(body, (*key, "device"), ""),
+                to=Secret(string(body, (*key, "to"), "")),
             )
         )
     keymap = table(data, ("keymap",))
@@ -428,7 +433,8 @@ def _update(document: TOMLDocument, config: Config) -> None:
             values = _profile_values(profile)
             if profile.name not in profiles:
                 table = tomlkit.table()
-                table.update(values)
+                # `to` only when set, so a profile without one looks as it always did.
+                table.update({key: value for key, value in values.items() if key != "to" or value})
                 table.add(tomlkit.nl())  # a blank line before whatever table follows
                 profiles[profile.name] = table
                 continue
@@ -448,6 +454,7 @@ def _profile_values(profile: Profile) -> dict[str, Any]:
         "expire": int(profile.expire),
         "sound": profile.sound,
         "device": profile.device,
+        "to": profile.to.reveal(),
     }
 
 
@@ -618,9 +625,18 @@ def check_profile(profile: Profile) -> list[Problem]:
     # valid whatever the profile's own priority.
     problems += check_emergency(profile.retry, profile.expire)
     problems += check_devices(profile.device)
+    if profile.to:
+        problems += check_recipient(profile.to.reveal())
     if profile.sound and not _SOUND.fullmatch(profile.sound):
         problems.append(Problem("sound", "A sound name is letters, digits, '_' or '-' only."))
     return problems
+
+
+def check_recipient(to: str) -> list[Problem]:
+    """A profile's `to`: 30 letters and digits are a key; anything else is a group's name."""
+    if is_key(to):
+        return []
+    return [replace(problem, field="to") for problem in check_group_name(to)]
 
 
 SETTABLE_KEYS = (*PROFILE_KEYS, *TOP_LEVEL_KEYS)

@@ -54,6 +54,7 @@ class HistoryFilter:
     profile: str | None = None
     origin: str | None = None
     receipt_state: ReceiptState | None = None
+    recipient: str | None = None  # masked, as stored: Secret(key).masked()
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class HistoryRow:
     quota: Quota
     error: str
     meta: Mapping[str, Any]  # e.g. {"sentry_issue": "123", "link": "..."}
+    recipient: str = ""  # the user or group key sent to, masked; blank in rows from before v2
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready, with the API's field names; never a token or user key."""
@@ -103,6 +105,7 @@ class HistoryRow:
             "reset": self.quota.reset,
         }
         data["meta"] = dict(self.meta)
+        data["recipient"] = self.recipient
         return data
 
 
@@ -177,14 +180,20 @@ _V1 = (
     "CREATE INDEX messages_receipt ON messages (receipt)",
 )
 
+# Who a message went to (a user or group key, masked): shown and filtered on.
+_RECIPIENT = (
+    "ALTER TABLE messages ADD COLUMN recipient TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX messages_recipient ON messages (recipient, created_at)",
+)
+
 Migration = Sequence[str] | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _RECIPIENT)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = (
     "id, created_at, updated_at, status, origin, profile, priority, title, message, params, "
     "request_id, receipt, receipt_state, receipt_info, quota_limit, quota_remaining, "
-    "quota_reset, error, meta"
+    "quota_reset, error, meta, recipient"
 )
 _ORDER = {False: "created_at DESC, id DESC", True: "created_at ASC, id ASC"}
 
@@ -369,8 +378,10 @@ class History:
         profile: str,
         origin: str,
         meta: Mapping[str, Any] | None = None,
+        recipient: Secret | None = None,
     ) -> int:
-        """Insert the row as `sending` and commit before returning its id."""
+        """Insert the row as `sending` and commit before returning its id. The recipient's key
+        is stored masked only."""
         params = message.params()
         meta = dict(meta or {})
         for name, mapping in (("params", params), ("meta", meta)):
@@ -381,8 +392,8 @@ class History:
         with self._write() as connection:
             cursor = connection.execute(
                 "INSERT INTO messages (created_at, updated_at, status, origin, profile, priority,"
-                " title, message, params, meta, pid, host, process)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " title, message, params, meta, pid, host, process, recipient)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     now,
@@ -397,6 +408,7 @@ class History:
                     os.getpid(),
                     self._host,
                     _process_id(),
+                    recipient.masked() if recipient else "",
                 ),
             )
             row_id = cursor.lastrowid
@@ -597,6 +609,9 @@ def _where(filters: HistoryFilter) -> tuple[str, list[Any]]:
     if filters.receipt_state is not None:
         clauses.append("receipt_state = ?")
         args.append(ReceiptState(filters.receipt_state).value)
+    if filters.recipient is not None:
+        clauses.append("recipient = ?")
+        args.append(filters.recipient)
     if search := filters.search.strip():
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         columns = ("title", "message", "request_id", "receipt", "error")
@@ -647,6 +662,7 @@ def _row(row: sqlite3.Row) -> HistoryRow:
         quota=Quota(row["quota_limit"], row["quota_remaining"], row["quota_reset"]),
         error=row["error"],
         meta=MappingProxyType(json.loads(row["meta"])),
+        recipient=row["recipient"],
     )
 
 

@@ -1,28 +1,27 @@
 """The Textual app: three modes (config, compose, history) over the shared send pipeline.
 
-Screens hold no protocol or SQL: they call the app's methods below, which call the outbox,
-the tracker and the store. httpx is imported only when the first request is made.
+Screens hold no protocol or SQL: they call the app's methods below (a typed facade), which call
+the outbox, the tracker and the store. httpx is imported only when the first request is made.
+Start-up devices (and every use of Textual's private API) live in `startup.py`.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from inspect import isawaitable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
-from textual.app import App, SystemCommand
+from textual import events, work
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message_pump import MessagePump
+from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
-from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from pushover_tui.api.errors import PushoverError
@@ -38,48 +37,15 @@ from pushover_tui.store.config import (
     resolve,
     save_config,
 )
-from pushover_tui.tui.messages import ActionRequested
+from pushover_tui.store.history import HistoryFilter, Status
+from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
+from pushover_tui.tui.startup import FastStartApp
 
 if TYPE_CHECKING:
+    from textual.message import Message as TextualMessage
+
     from pushover_tui.simulator import Simulator
     from pushover_tui.store.history import History, HistoryRow
-
-
-class StatusBar(Static):
-    """One line each screen shows at the top: DEMO marker, profile, key status, quota, awaiting."""
-
-    DEFAULT_CSS = """
-    StatusBar { dock: top; height: 1; background: $panel; color: $text; padding: 0 1; }
-    StatusBar.demo { background: $warning-darken-2; }
-    """
-
-    def on_mount(self) -> None:
-        app = self.app
-        assert isinstance(app, PushoverApp)
-        self.set_class(app.demo, "demo")
-        for attribute in ("verified", "quota", "awaiting"):
-            self.watch(app, attribute, lambda _: self.update(app.status_text()))
-        app.profile_changed.subscribe(self, lambda _: self.update(app.status_text()))
-
-
-class FooterStandIn(Static):
-    """The first frame's footer: the bar without its keys, as Textual's Footer is drawn until
-    the screen's bindings reach it. Screens swap in the real Footer just after the first
-    frame (see mount_footer): its keys, their CSS and their layout come after it."""
-
-    DEFAULT_CSS = """
-    FooterStandIn { dock: bottom; height: 1; background: $footer-background; }
-    """
-
-
-async def mount_footer(screen: Screen) -> None:
-    """Replace `screen`'s FooterStandIn with a Footer showing the screen's bindings."""
-    from textual.widgets import Footer
-
-    stand_in = screen.query_one(FooterStandIn)
-    await screen.mount(Footer(), before=stand_in)
-    await stand_in.remove()
-    screen.refresh_bindings()  # the Footer composes its keys when told of the bindings
 
 
 def _lazy_screen(path: str) -> Callable[[], Screen]:
@@ -94,15 +60,21 @@ def _lazy_screen(path: str) -> Callable[[], Screen]:
     return make
 
 
-class PushoverApp(App[int]):
-    CSS_PATH = "app.tcss"
+def pushover_app(node: DOMNode) -> PushoverApp:
+    """The app a widget belongs to, typed."""
+    app = node.app
+    assert isinstance(app, PushoverApp)
+    return app
+
+
+class PushoverApp(FastStartApp):
     TITLE = "pushover-tui"
     # Textual takes a string here only as the name of an installed screen, not an import path:
     # each mode gets a factory that imports its screen on first use.
     MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
-        "config": _lazy_screen("pushover_tui.tui.config_screen.ConfigScreen"),
-        "compose": _lazy_screen("pushover_tui.tui.compose_screen.ComposeScreen"),
-        "history": _lazy_screen("pushover_tui.tui.history_screen.HistoryScreen"),
+        "config": _lazy_screen("pushover_tui.tui.config.screen.ConfigScreen"),
+        "compose": _lazy_screen("pushover_tui.tui.compose.screen.ComposeScreen"),
+        "history": _lazy_screen("pushover_tui.tui.history.screen.HistoryScreen"),
     }
     # F-keys and ctrl combinations work while a text field has focus; letters would be typed.
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -144,13 +116,7 @@ class PushoverApp(App[int]):
         # Published with the changed row (or None when many rows changed).
         self.history_changed: Signal[HistoryRow | None] = Signal(self, "history-changed")
         self.profile_changed: Signal[ActiveProfile] = Signal(self, "profile-changed")
-        # Work screens put off until the first frame is on screen (see call_after_start).
-        self._started = False
-        self._after_start: list[tuple[MessagePump, Callable[[], object]]] = []
-        self._building = 0  # callbacks queued at start-up still running
         self._background_started = False
-        # The theme the stylesheet's variables were made with (see refresh_css).
-        self._stylesheet_theme = self.theme
         if config.theme in self.available_themes:
             self.theme = config.theme
         if config.keymap:
@@ -162,68 +128,29 @@ class PushoverApp(App[int]):
     def history(self) -> History:
         return self.outbox.history
 
-    def run(self, **options: Any) -> int | None:
-        # What the process has imported and built so far (Textual, its CSS tables, the
-        # config, the outbox) lives as long as it does: gc.freeze() takes it out of the
-        # cyclic collector's scans. Without it the first full collection (~14 ms, walking
-        # every object imported) fell just before the first frame; it now walks only what
-        # the dashboard creates from here on. Objects are still freed when unreferenced.
-        gc.freeze()
-        return super().run(**options)
-
-    def refresh_css(self, animate: bool = True) -> None:
-        # Textual refreshes all CSS for each mode's new screen, the first one included. For
-        # that one the variables are still those the stylesheet was made with, so re-parsing
-        # every source gives the same rules (and empties the parse cache: the next widget
-        # class parses them all a third time). Only the restyling is needed: the app's own
-        # styles (colours the screen's widgets inherit) before the screen mounts.
-        stack = self.screen_stack
-        if len(stack) == 1 and not stack[0].is_mounted and self.theme == self._stylesheet_theme:
-            self.stylesheet.update(self, animate=animate)
-            return
-        super().refresh_css(animate)
-
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.history_changed.subscribe(self, self._history_changed)
 
     def on_ready(self) -> None:
-        # After the first frame: screens finish building, then the background work starts
-        # (its first request imports httpx and builds an SSL context: ~100 ms of event loop).
         self.awaiting = self._count_awaiting()
-        self._started = True
-        queued, self._after_start = self._after_start, []
-        self._building = len(queued)
-        for node, callback in queued:
-            node.call_later(self._run_after_start, callback)
-        if not queued:
-            self._start_background()
+        super().on_ready()
 
-    async def _run_after_start(self, callback: Callable[[], object]) -> None:
-        try:
-            result = callback()
-            if isawaitable(result):
-                await result
-        finally:
-            self._building -= 1
-            if self._building == 0:
-                self._start_background()
-
-    def _start_background(self) -> None:
-        """Resume receipts and check the keys in the background."""
+    def started(self) -> None:
+        # After the first frame and what screens put off (their first request imports httpx
+        # and builds an SSL context: ~100 ms of event loop): resume receipts, check the keys.
         if self.active.has_keys and not self._background_started:
             self._background_started = True
             self.outbox.tracker.resume(self.active.profile.name)
             self.check_keys_in_background()
 
-    def call_after_start(self, node: MessagePump, callback: Callable[[], object]) -> None:
-        """Run `callback` on `node` once the app's first frame is on screen (at once if it
-        is already): screens build what that frame does not show here. The start-up key
-        check waits for these to finish."""
-        if self._started:
-            node.call_later(callback)
-        else:
-            self._after_start.append((node, callback))
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Headless (tests, screenshots): a steady cursor, so every capture is the same.
+        if self.is_headless:
+            from textual.widgets import Input, TextArea  # headless only: no start-up cost
+
+            if isinstance(event.widget, Input | TextArea):
+                event.widget.cursor_blink = False
 
     async def on_unmount(self) -> None:
         await self.outbox.aclose()
@@ -303,7 +230,13 @@ class PushoverApp(App[int]):
         self.awaiting = self._count_awaiting()
         self.profile_changed.publish(self.active)
 
-    # -- status bar ------------------------------------------------------------------------
+    def open_mode(self, mode: str, request: TextualMessage | None = None) -> None:
+        """Switch to `mode` and hand its screen `request` (it arrives after the screen mounts)."""
+        self.switch_mode(mode)
+        if request is not None:
+            self.screen.post_message(request)
+
+    # -- status --------------------------------------------------------------------------
 
     def _row_changed(self, row: HistoryRow) -> None:
         """Every change the pipeline or the tracker records: screens refresh, counts follow."""
@@ -317,54 +250,43 @@ class PushoverApp(App[int]):
             1 for row in self.history.open_receipts() if row.profile == self.active.profile.name
         )
 
-    def status_text(self) -> str:
-        parts = [f"profile {self.active.profile.name}"]
-        if not self.active.has_keys:
-            parts.append("no keys")
-        elif self.verified is None:
-            parts.append("keys not verified")
-        else:
-            parts.append("keys verified ✓" if self.verified else "keys invalid ✗")
-        if self.quota is not None and self.quota.remaining is not None:
-            parts.append(f"quota {self.quota.remaining:,} left")
-        if self.awaiting:
-            parts.append(f"{self.awaiting} emergenc{'y' if self.awaiting == 1 else 'ies'} awaiting")
-        text = "  ·  ".join(parts)
-        return "DEMO (simulator, example keys)  ·  " + text if self.demo else text
-
     def _theme_changed(self, _: object) -> None:
         if self.theme != self.config.theme and not self.demo:
-            from dataclasses import replace
-
             self.config = replace(self.config, theme=self.theme)
             try:
                 save_config(self.config)
-            except OSError as error:
-                self.notify(f"Could not save the theme: {error.strerror}", severity="warning")
+            except PushoverError as error:
+                self.notify(f"Could not save the theme: {error}", severity="warning", markup=False)
 
     # -- command palette -------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(
-            "Send test message", "Send the labelled test message", self._palette_test
+            "Send test message",
+            "Send the labelled test message",
+            lambda: self.open_mode("compose", SendTest()),
         )
-        yield SystemCommand("Verify keys", "Check the keys against the API", self._palette_verify)
+        yield SystemCommand(
+            "Verify keys",
+            "Check the keys against the API",
+            lambda: self.open_mode("config", VerifyKeys()),
+        )
         yield SystemCommand(
             "Cancel an emergency",
             "Open history filtered to emergencies awaiting acknowledgement",
-            lambda: self._open_history(receipt_state=ReceiptState.AWAITING),
+            lambda: self.open_history(HistoryFilter(receipt_state=ReceiptState.AWAITING)),
         )
-        for status in ("failed", "interrupted", "sent"):
+        for status in (Status.FAILED, Status.INTERRUPTED, Status.SENT):
             yield SystemCommand(
                 f"History: {status} messages",
                 f"Open history filtered to {status} messages",
-                lambda status=status: self._open_history(status=status),
+                lambda status=status: self.open_history(HistoryFilter(status=status)),
             )
         yield SystemCommand(
             "History: from Sentry",
             "Open history filtered to alerts the Sentry bridge sent",
-            lambda: self._open_history(origin="sentry"),
+            lambda: self.open_history(HistoryFilter(origin="sentry")),
         )
         for profile in self.config.profiles:
             if profile.name != self.active.profile.name:
@@ -374,17 +296,12 @@ class PushoverApp(App[int]):
                     lambda name=profile.name: self.switch_profile(name),
                 )
 
-    def _palette_test(self) -> None:
-        self.switch_mode("compose")
-        self.screen.post_message(ActionRequested("send_test"))
+    def open_history(self, filters: HistoryFilter) -> None:
+        self.open_mode("history", FilterHistory(filters))
 
-    def _palette_verify(self) -> None:
-        self.switch_mode("config")
-        self.screen.post_message(ActionRequested("verify"))
-
-    def _open_history(self, **filters: Any) -> None:
-        self.switch_mode("history")
-        self.screen.post_message(ActionRequested("filter", filters))
+    def resend(self, message: Message) -> None:
+        """Open Compose with `message` as the draft."""
+        self.open_mode("compose", PrefillDraft(message))
 
     async def action_quit(self) -> None:
         """Quit; a screen with unsaved work asks first via its `confirm_leave(proceed)`."""
@@ -401,15 +318,8 @@ class PushoverApp(App[int]):
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             self.notify(describe_error(event.worker.error), severity="error", markup=False)
 
-    def _fatal_error(self) -> None:
-        # Textual's default prints a traceback with local variables: they could hold a secret.
-        import sys
-
-        error = sys.exc_info()[1]
-        self._exit_renderables.append(
-            f"pushover-tui stopped on an unexpected error: {describe_error(error)}"
-        )
-        self._close_messages_no_wait()
+    def describe_crash(self, error: BaseException | None) -> str:
+        return describe_error(error)
 
 
 def describe_error(error: BaseException | None) -> str:

@@ -1,16 +1,32 @@
-"""Messages screens receive from the app (e.g. from the command palette)."""
+"""Typed messages the app sends a screen (from the command palette, or another screen)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.message import Message
 
+from pushover_tui.api.models import Message as PushoverMessage
+from pushover_tui.store.history import HistoryFilter
 
-class ActionRequested(Message):
-    """Asks the active screen to do `action` ("send_test", "verify", "filter") with `arguments`."""
 
-    def __init__(self, action: str, arguments: dict[str, Any] | None = None) -> None:
+class PrefillDraft(Message):
+    """Compose: replace the draft with this message (History's Resend)."""
+
+    def __init__(self, message: PushoverMessage) -> None:
         super().__init__()
-        self.action = action
-        self.arguments = arguments or {}
+        self.message = message
+
+
+class SendTest(Message):
+    """Compose: send the labelled test message."""
+
+
+class VerifyKeys(Message):
+    """Config: check the keys in the form against the API."""
+
+
+class FilterHistory(Message):
+    """History: show exactly these rows (every other filter reset)."""
+
+    def __init__(self, filters: HistoryFilter) -> None:
+        super().__init__()
+        self.filters = filters

@@ -112,8 +112,8 @@ class Bench:
     def screens_missing(self) -> str | None:
         """Why the TUI cannot be measured yet (a screen missing or not importable), or None."""
         code = (
-            "import pushover_tui.tui.app, pushover_tui.tui.config_screen, "
-            "pushover_tui.tui.compose_screen, pushover_tui.tui.history_screen"
+            "import pushover_tui.tui.app, pushover_tui.tui.config.screen, "
+            "pushover_tui.tui.compose.screen, pushover_tui.tui.history.screen"
         )
         done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True)
         if done.returncode == 0:

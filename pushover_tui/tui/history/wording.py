@@ -57,7 +57,7 @@ def clock_time(timestamp: float) -> str:
     return full_time(timestamp)
 
 
-def duration(seconds: float) -> str:
+def countdown(seconds: float) -> str:
     """mm:ss, or h:mm:ss past an hour."""
     seconds = max(0, int(seconds))
     hours, rest = divmod(seconds, 3600)

@@ -1,6 +1,6 @@
 """History: every message sent, newest first, with live emergency receipts.
 
-The list pages from SQLite through a line-API table (history_table), so it opens and jumps to
+The list pages from SQLite through a line-API table (history/table.py), so it opens and jumps to
 either end as fast with 100,000 rows as with 100. It refreshes by itself: on the app's
 `history_changed` signal (sends, receipt polls, cancels) and, for rows other processes write
 (the command line, cron jobs), by polling the store's `data_version()` every couple of seconds.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,67 +19,33 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Checkbox, Footer, Input, Select, Static
+from textual.widgets import Footer, Input, Static
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, ReceiptState
-from pushover_tui.store.history import HistoryFilter, HistoryRow, Status
-from pushover_tui.tui.app import StatusBar
-from pushover_tui.tui.history_detail import HistoryDetail
-from pushover_tui.tui.history_modals import ConfirmModal, TagModal
-from pushover_tui.tui.history_table import HistoryTable, RowSource
-from pushover_tui.tui.messages import ActionRequested
-
-if TYPE_CHECKING:
-    from pushover_tui.tui.app import PushoverApp
+from pushover_tui.store.history import HistoryFilter, HistoryRow
+from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.history.detail import HistoryDetail
+from pushover_tui.tui.history.filter_bar import FilterBar
+from pushover_tui.tui.history.table import HistoryTable, RowSource
+from pushover_tui.tui.messages import FilterHistory
+from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
+from pushover_tui.tui.widgets.status_bar import StatusBar
 
 EMPTY_TEXT = "No messages yet — send one from Compose (F3)."
 EMPTY_HINT = (
     "Everything you send from here or from the command line shows up in this list, "
     "with live receipts for emergencies."
 )
-ORIGIN_OPTIONS = [
-    ("Dashboard", "tui"),
-    ("Command line", "cli"),
-    ("Sentry bridge", "sentry"),
-]
-STATUS_OPTIONS = [
-    ("Sending", Status.SENDING.value),
-    ("Sent", Status.SENT.value),
-    ("Failed", Status.FAILED.value),
-    ("Interrupted", Status.INTERRUPTED.value),
-]
 
 
 class HistoryScreen(Screen[None]):
     """The history mode (F4)."""
 
     DATA_POLL_SECONDS = 2.0  # how often rows written by other processes are looked for
-    SEARCH_DELAY = 0.3  # typing pause before the search runs
     COUNTDOWN_SECONDS = 1.0
 
-    DEFAULT_CSS = """
-    HistoryScreen { layout: vertical; }
-    HistoryScreen #history-filters { height: auto; padding: 0 1; }
-    HistoryScreen #history-search { width: 1fr; }
-    HistoryScreen #history-status { width: 22; }
-    HistoryScreen #history-origin { width: 22; }
-    HistoryScreen #history-awaiting { width: auto; }
-    HistoryScreen #history-body { height: 1fr; }
-    HistoryScreen #history-list { width: 1fr; }
-    HistoryScreen HistoryTable { height: 1fr; }
-    HistoryScreen #history-count {
-        height: 1; padding: 0 1; color: $text-muted; background: $panel;
-    }
-    HistoryScreen HistoryDetail { width: 36%; min-width: 38; max-width: 60; }
-    HistoryScreen #history-empty {
-        display: none; height: 1fr; width: 1fr; content-align: center middle;
-        text-align: center; color: $text-muted;
-    }
-    HistoryScreen.-empty #history-body, HistoryScreen.-empty #history-filters { display: none; }
-    HistoryScreen.-empty #history-empty { display: block; }
-    """
+    CSS_PATH = "history.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The search field's placeholder and the detail panel name the keys the footer leaves out.
@@ -109,34 +75,21 @@ class HistoryScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._status: Status | None = None
-        self._search = ""
-        self._awaiting = False
-        self._origin: str | None = None
+        self.filters = HistoryFilter()
         self._seen_version: int | None = None
         self._stale = False
         self._reload_pending = False
-        self._search_timer: Timer | None = None
-        self._ready = False
         self._bindings_state: tuple[bool, ...] = ()
-        self._pending_filter: dict[str, Any] | None = None
 
     @property
     def pushover(self) -> PushoverApp:
-        return self.app  # type: ignore[return-value]
+        return pushover_app(self)
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
-        with Horizontal(id="history-filters"):
-            yield Input(
-                placeholder="Search title, message, request id, receipt, error…  (ctrl+f)",
-                id="history-search",
-            )
-            yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status")
-            yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin")
-            yield Checkbox("Awaiting ack only", id="history-awaiting")
+        yield FilterBar()
         with Horizontal(id="history-body"):
             with Vertical(id="history-list"):
                 yield HistoryTable(id="history-table")
@@ -147,18 +100,10 @@ class HistoryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.app.is_headless:
-            self.query_one("#history-search", Input).cursor_blink = False
         self.pushover.history_changed.subscribe(self, self._history_changed)
         self.set_interval(self.DATA_POLL_SECONDS, self._poll_data_version)
         self.set_interval(self.COUNTDOWN_SECONDS, self._tick)
-        self._ready = True
-        if self._pending_filter is not None:
-            # The palette opened this screen with a filter before it was built.
-            self.apply_filter(**self._pending_filter)
-        else:
-            self.reload(keep=False)
-        self.query_one(HistoryTable).focus()
+        self.apply_filter(self.filters)
 
     def on_screen_resume(self) -> None:
         if self._stale:
@@ -166,18 +111,10 @@ class HistoryScreen(Screen[None]):
 
     # -- loading -----------------------------------------------------------------------------
 
-    def _filters(self) -> HistoryFilter:
-        return HistoryFilter(
-            status=self._status,
-            search=self._search,
-            origin=self._origin,
-            receipt_state=ReceiptState.AWAITING if self._awaiting else None,
-        )
-
     def reload(self, *, keep: bool = True) -> None:
         """Count and show the rows matching the filters; only visible windows are read."""
         try:
-            source, empty = self._read(self._filters())
+            source, empty = self._read(self.filters)
         except PushoverError as error:
             self.notify(str(error), title="History", severity="error", markup=False)
             return
@@ -205,14 +142,14 @@ class HistoryScreen(Screen[None]):
     async def _search_in_background(self) -> None:
         """A text search scans every row (LIKE): count it off the event loop, so typing in a
         100,000-row history never freezes the screen."""
-        filters = self._filters()
+        filters = self.filters
         self.query_one("#history-count", Static).update("searching…")
         try:
             source, empty = await asyncio.to_thread(self._read, filters)
         except PushoverError as error:
             self.notify(str(error), title="History", severity="error", markup=False)
             return
-        if filters == self._filters():  # else a newer one runs
+        if filters == self.filters:  # else a newer one runs
             self._show(source, empty, keep=False)
 
     def _schedule_reload(self) -> None:
@@ -265,15 +202,18 @@ class HistoryScreen(Screen[None]):
             text = f"rows {first:,}–{last:,} of {total:,}"
             text += f"  ·  selected {table.cursor + 1:,}"
         if source is not None and source.filtered:
+            filters = self.filters
             parts = []
-            if self._status is not None:
-                parts.append(f"status {self._status}")
-            if self._origin is not None:
-                parts.append(f"origin {self._origin}")
-            if self._awaiting:
+            if filters.status is not None:
+                parts.append(f"status {filters.status}")
+            if filters.origin is not None:
+                parts.append(f"origin {filters.origin}")
+            if filters.receipt_state is ReceiptState.AWAITING:
                 parts.append("awaiting acknowledgement")
-            if self._search.strip():
-                parts.append(f"“{self._search.strip()}”")
+            elif filters.receipt_state is not None:
+                parts.append(f"receipt {filters.receipt_state}")
+            if filters.search.strip():
+                parts.append(f"“{filters.search.strip()}”")
             text += "  ·  filtered: " + ", ".join(parts)
         else:
             text += "  ·  newest first"
@@ -281,86 +221,29 @@ class HistoryScreen(Screen[None]):
 
     # -- filters -----------------------------------------------------------------------------
 
-    @on(Input.Changed, "#history-search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(self.SEARCH_DELAY, self._apply_search)
-
-    @on(Input.Submitted, "#history-search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        self._apply_search()
-        self.query_one(HistoryTable).focus()
-
-    def _apply_search(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-        value = self.query_one("#history-search", Input).value
-        if value != self._search:
-            self._search = value
-            self._search_in_background()
-
-    @on(Select.Changed, "#history-status")
-    def _status_changed(self, event: Select.Changed) -> None:
-        status = None if event.select.is_blank() else Status(str(event.value))
-        if status != self._status:
-            self._status = status
-            self.reload(keep=False)
-
-    @on(Select.Changed, "#history-origin")
-    def _origin_changed(self, event: Select.Changed) -> None:
-        origin = None if event.select.is_blank() else str(event.value)
-        if origin != self._origin:
-            self._origin = origin
-            self.reload(keep=False)
-
-    @on(Checkbox.Changed, "#history-awaiting")
-    def _awaiting_changed(self, event: Checkbox.Changed) -> None:
-        if event.value != self._awaiting:
-            self._awaiting = event.value
-            self.reload(keep=False)
-
-    def on_action_requested(self, event: ActionRequested) -> None:
-        if event.action != "filter":
-            return
-        event.stop()
-        if self._ready:
-            self.apply_filter(**event.arguments)
-        else:
-            self._pending_filter = dict(event.arguments)
-
-    def apply_filter(
-        self,
-        *,
-        status: str | Status | None = None,
-        receipt_state: str | ReceiptState | None = None,
-        origin: str | None = None,
-        search: str = "",
-        **unknown: Any,
-    ) -> None:
-        """Show exactly what was asked (other filters are reset)."""
-        if receipt_state is not None and ReceiptState(receipt_state) is not ReceiptState.AWAITING:
-            self.notify(
-                f"Only open emergencies can be filtered by receipt, not {receipt_state}.",
-                severity="warning",
-                markup=False,
-            )
-        self._status = None if status is None else Status(status)
-        self._awaiting = receipt_state is not None and (
-            ReceiptState(receipt_state) is ReceiptState.AWAITING
-        )
-        self._origin = origin
-        self._search = search
-        # State first: the Changed events these cause then find nothing to do.
-        self.query_one("#history-search", Input).value = search
-        for select_id, value in (("#history-status", status), ("#history-origin", origin)):
-            select = self.query_one(select_id, Select)
-            if value is None:
-                select.clear()
+    @on(FilterBar.Changed)
+    def _filters_changed(self, event: FilterBar.Changed) -> None:
+        filters = event.filters
+        if filters != self.filters:
+            search_changed = filters.search != self.filters.search
+            self.filters = filters
+            if search_changed:
+                self._search_in_background()
             else:
-                select.value = str(value)
-        self.query_one("#history-awaiting", Checkbox).value = self._awaiting
+                self.reload(keep=False)
+        if event.submitted:
+            self.query_one(HistoryTable).focus()
+
+    def on_filter_history(self, event: FilterHistory) -> None:
+        event.stop()
+        self.filters = event.filters
+        if self.is_mounted:  # else on_mount shows them
+            self.apply_filter(self.filters)
+
+    def apply_filter(self, filters: HistoryFilter) -> None:
+        """Show exactly these rows: the filter bar says so, the list is reloaded."""
+        self.filters = filters
+        self.query_one(FilterBar).show(filters)
         self.reload(keep=False)
         self.query_one(HistoryTable).focus()
 
@@ -424,9 +307,7 @@ class HistoryScreen(Screen[None]):
         row = self._selected()
         if row is None:
             return
-        message = Message.from_params(dict(row.params))
-        self.app.switch_mode("compose")
-        self.app.screen.post_message(ActionRequested("prefill", {"message": message}))
+        self.pushover.resend(Message.from_params(dict(row.params)))
 
     def action_copy_json(self) -> None:
         row = self._selected()
@@ -460,9 +341,19 @@ class HistoryScreen(Screen[None]):
     def action_cancel_tag(self) -> None:
         row = self.query_one(HistoryTable).selected
         tags = tuple(t for t in str((row.params if row else {}).get("tags", "")).split(",") if t)
-        self.app.push_screen(
-            TagModal(tags[0] if tags else "", tags, id="history-tag-modal"), self._tag_chosen
+        hint = "Stops the retries of every emergency sent with this tag."
+        if len(tags) > 1:
+            hint += " This message has: " + ", ".join(tags) + "."
+        dialog = TextDialog(
+            "Cancel emergencies by tag",
+            hint,
+            value=tags[0] if tags else "",
+            placeholder="tag",
+            ok=("Cancel by tag", "error"),
+            cancel="Keep them",
+            problem=lambda tag: None if tag else "Type the tag to cancel.",
         )
+        self.app.push_screen(dialog, self._tag_chosen)
 
     def _tag_chosen(self, tag: str | None) -> None:
         if tag:
@@ -487,7 +378,7 @@ class HistoryScreen(Screen[None]):
         if row.receipt_state is ReceiptState.AWAITING:
             text += " Its emergency keeps repeating until acknowledged: cancel its retries first."
         self.app.push_screen(
-            ConfirmModal(f"Delete message #{row.id}?", text, "Delete", id="history-confirm"),
+            ConfirmDialog(f"Delete message #{row.id}?", text, "Delete"),
             lambda yes: self._delete(row.id) if yes else None,
         )
 
@@ -507,12 +398,11 @@ class HistoryScreen(Screen[None]):
             return
         noun = "message" if total == 1 else "messages"
         self.app.push_screen(
-            ConfirmModal(
+            ConfirmDialog(
                 "Clear the whole history?",
                 f"All {total:,} {noun} go, for every profile and for the command line too. "
                 "This cannot be undone.",
                 "Clear history",
-                id="history-confirm",
             ),
             lambda yes: self._clear() if yes else None,
         )

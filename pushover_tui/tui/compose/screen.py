@@ -1,0 +1,448 @@
+"""The Compose screen: write a notification with every option of messages.json and send it.
+
+The screen owns a Draft (compose/draft.py); its components (compose/fields.py) show it and write
+edits back to it. It checks the draft as you type with the same field checks the send pipeline
+uses, counts characters against each limit, and shows the outcome of a send (request id, receipt,
+quota) or the reason it failed right under the field concerned. The mode keeps the screen alive,
+so switching screens never loses the draft.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    Button,
+    Footer,
+    Input,
+    LoadingIndicator,
+    RadioSet,
+    Select,
+    Static,
+    TextArea,
+)
+
+from pushover_tui.api.checks import Problem, errors
+from pushover_tui.api.errors import (
+    APIError,
+    FieldProblemsError,
+    NoCredentialsError,
+    PushoverError,
+)
+from pushover_tui.api.models import BUILTIN_SOUNDS, Message
+from pushover_tui.outbox import check_outgoing
+from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft
+from pushover_tui.tui.compose.fields import (
+    LIMITS,
+    DetailFields,
+    DraftComponent,
+    EmergencyBox,
+    MessageBox,
+    OptionFields,
+)
+from pushover_tui.tui.compose.outcome import (
+    NOTE_FIELDS,
+    OutcomePanel,
+    blocked_text,
+    failure_text,
+    field_notes,
+    idle_text,
+    keys_note,
+    note_target,
+    prefilled_text,
+    sent_text,
+    server_notes,
+)
+from pushover_tui.tui.messages import PrefillDraft, SendTest
+from pushover_tui.tui.startup import Deferred
+from pushover_tui.tui.widgets.field_row import FieldRow
+from pushover_tui.tui.widgets.status_bar import StatusBar
+
+CHECK_DELAY = 0.2  # seconds of quiet typing before the field checks run
+NEW_CONFIRM_SECONDS = 4.0
+PROFILE_FIELDS = frozenset({"priority", "retry", "expire"})
+
+
+class ActionBar(Horizontal):
+    """Send, Send test, New message, a spinner while sending and a hint."""
+
+    def compose(self) -> ComposeResult:
+        yield Button("Send", id="send", variant="primary", tooltip="ctrl+s")
+        yield Button("Send test", id="send-test", tooltip="ctrl+t")
+        yield Button("New message", id="new-message", tooltip="ctrl+n")
+        yield LoadingIndicator(id="send-spinner")
+        yield Static("", id="actions-hint")
+
+    def show(self, *, sending: bool, emergency: bool) -> None:
+        for button in self.query(Button).results(Button):
+            button.disabled = sending
+        self.query_one("#send", Button).label = "Send emergency" if emergency else "Send"
+        if sending:
+            hint = "Sending… the buttons are back when Pushover has answered."
+        elif emergency:
+            hint = "Emergency: repeats until acknowledged."
+        else:
+            hint = ""
+        self.query_one("#actions-hint", Static).update(hint)
+
+    def set_compact(self, compact: bool) -> None:
+        for button in self.query(Button).results(Button):
+            button.compact = compact
+
+
+class ComposeScreen(Screen[None]):
+    """Write and send a notification; F3."""
+
+    CSS_PATH = "compose.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
+        Binding("ctrl+t", "send_test", "Send test", id="compose.send_test", priority=True),
+        Binding("ctrl+n", "new_message", "New message", id="compose.new", priority=True),
+    ]
+    # The message box takes the focus once built (see _component_built): the default ("*")
+    # would focus the scrolling body first, and each focus change there restyles every field.
+    AUTO_FOCUS = ""
+
+    sending: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draft = Draft()
+        self._touched: set[str] = set()
+        self._show_all = False  # every problem shown, not only those of edited fields
+        self._server: dict[str, str] = {}  # what Pushover said about a field, until it is edited
+        self._check_timer: Timer | None = None
+        self._sounds: dict[str, str] = dict(BUILTIN_SOUNDS)
+        self._sounds_profile: str | None = None
+        self._dirty = False  # edited since the last send or new message
+        self._confirm_new_until = 0.0
+
+    @property
+    def pushover(self) -> PushoverApp:
+        return pushover_app(self)
+
+    # -- layout and life cycle -----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static("", id="keys-note", markup=False)
+        self.draft = Draft.for_profile(self.pushover.active.profile)
+        with VerticalScroll(id="compose-body"):
+            with Vertical(id="compose-left", classes="column"):
+                yield Deferred(lambda: MessageBox(self.draft, id="message-box"))
+                yield Deferred(lambda: DetailFields(self.draft))
+            with Vertical(id="compose-right", classes="column"):
+                yield Deferred(self._option_fields)
+        yield OutcomePanel(id="outcome")
+        yield Deferred(lambda: ActionBar(id="compose-actions"))
+        yield Footer()
+
+    def _option_fields(self) -> OptionFields:
+        return OptionFields(self.draft, sounds=self._sounds, profile=self.pushover.active.profile)
+
+    def on_mount(self) -> None:
+        self._refresh()
+        self.pushover.profile_changed.subscribe(self, self._profile_changed)
+        # The app's own sound list once the keys are known to work: the start-up key check
+        # (after the first frame) says so, or it already has when this screen opens later.
+        self.watch(self.pushover, "verified", self._verified_changed, init=False)
+        if self.pushover.verified:
+            self.call_after_refresh(self._fetch_sounds_once)
+
+    @on(Deferred.Built)
+    def _component_built(self, event: Deferred.Built) -> None:
+        self._refresh()
+        if isinstance(event.widget, MessageBox) and self.focused is None:
+            self.query_one("#message").focus()
+
+    def _components(self) -> list[DraftComponent]:
+        return list(self.query(DraftComponent).results(DraftComponent))
+
+    def _show_draft(self) -> None:
+        """Load the draft into every component, then refresh what depends on it."""
+        profile = self.pushover.active.profile
+        for component in self._components():
+            if isinstance(component, OptionFields):
+                component.set_profile(profile)
+                component.set_sounds(self._sounds, self.draft.sound)
+            component.load(self.draft)
+        self._refresh()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 90, "-narrow")
+        self.set_class(self.size.height < 30, "-short")
+        self._show_actions()
+
+    def _show_actions(self) -> None:
+        for bar in self.query(ActionBar).results(ActionBar):
+            bar.show(sending=self.sending, emergency=self.draft.is_emergency)
+            bar.set_compact(self.has_class("-short"))
+
+    def _profile_changed(self, _active: object) -> None:
+        keep = frozenset(self._touched & PROFILE_FIELDS)
+        self.draft = self.draft.with_profile_defaults(self.pushover.active.profile, keep=keep)
+        self._show_draft()
+        self._fetch_sounds_once()
+
+    # -- sounds ----------------------------------------------------------------------------
+
+    def _verified_changed(self, verified: bool | None) -> None:
+        if verified:
+            self._fetch_sounds_once()
+
+    def _fetch_sounds_once(self) -> None:
+        active = self.pushover.active
+        if active.has_keys and self._sounds_profile != active.profile.name:
+            self._sounds_profile = active.profile.name
+            self._load_sounds()
+
+    @work(exclusive=True, group="compose-sounds", exit_on_error=False)
+    async def _load_sounds(self) -> None:
+        try:
+            sounds = await self.pushover.sounds(self.pushover.active.profile)
+        except PushoverError:
+            return  # the built-in list stays; sending will say what is wrong with the keys
+        if sounds:
+            self.set_sounds(sounds)
+
+    def set_sounds(self, sounds: dict[str, str]) -> None:
+        """Replace the sound list, keeping the current choice (even a name not listed)."""
+        self._sounds = dict(sounds)
+        for options in self.query(OptionFields).results(OptionFields):
+            options.set_sounds(self._sounds, self.draft.sound)
+
+    # -- edits and live checks -------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    @on(RadioSet.Changed)
+    def _edited(
+        self, event: Input.Changed | Select.Changed | TextArea.Changed | RadioSet.Changed
+    ) -> None:
+        ancestors = event.control.ancestors_with_self
+        component = next((n for n in ancestors if isinstance(n, DraftComponent)), None)
+        if component is None or not self._take_edits([component]):
+            return
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        self._check_timer = self.set_timer(CHECK_DELAY, self._run_checks)
+
+    def _take_edits(self, found: list[DraftComponent]) -> bool:
+        """Take the values of these components into the draft. An edit is a field whose value
+        differs from the draft's: a control showing the value it was built with, as it mounts,
+        is none, and an edit whose Changed event is still queued is taken once, when first seen
+        (a key binding can run before the event)."""
+        draft = self.draft
+        for component in found:
+            draft = component.to_draft(draft)
+        edited = {
+            name for name in Draft.names() if getattr(draft, name) != getattr(self.draft, name)
+        }
+        if not edited:
+            return False
+        self.draft = draft
+        self._touched |= edited
+        for field in edited:
+            self._server.pop(field, None)
+        if edited & set(EMERGENCY_FIELDS):
+            self._server.pop("priority", None)  # where a problem of theirs may have landed
+        self._dirty = True
+        self._confirm_new_until = 0.0
+        self._refresh(checks=False)
+        return True
+
+    def _run_checks(self) -> None:
+        self._check_timer = None
+        self._refresh()
+
+    def _refresh(self, *, checks: bool = True) -> None:
+        """Counters, the priority's effects and (with `checks`) every field's note."""
+        draft = self.draft
+        emergency = draft.is_emergency
+        self.set_class(emergency, "-emergency")
+        self._show_actions()
+        rows = {row.field: row for row in self.query(FieldRow).results(FieldRow)}
+        for field, limit in LIMITS.items():
+            if field in rows:
+                rows[field].set_count(len(getattr(draft, field)), limit)  # code points
+        for box in self.query(EmergencyBox).results(EmergencyBox):
+            box.show_summary(draft, self.pushover.active.profile)
+        if checks:
+            self._show_problems(draft.problems(self.pushover.active))
+
+    def _show_problems(self, problems: list[Problem]) -> None:
+        shown = set(NOTE_FIELDS) if self._show_all else self._touched
+        notes = field_notes(self.draft, problems, shown=shown, server=self._server)
+        for row in self.query(FieldRow).results(FieldRow):
+            row.set_note(*notes.get(row.field, ("", "hint")))
+        text = keys_note(problems, self._server, self.pushover.active)
+        banner = self.query_one("#keys-note", Static)
+        banner.update(text)
+        banner.set_class(bool(text), "-shown")
+
+    def problem_text(self, field: str) -> str:
+        """The warning or problem shown under `field` now ("" for none or a hint)."""
+        for row in self.query(f"#{field}-row").results(FieldRow):
+            text, severity = row.note
+            return text if severity in ("warning", "error") else ""
+        return ""
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def watch_sending(self, sending: bool) -> None:
+        self.set_class(sending, "-sending")
+        self._show_actions()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("send", "send_test", "new_message") and self.sending:
+            return None  # shown greyed out in the footer, and the key does nothing
+        return True
+
+    @on(Button.Pressed, "#send")
+    def _send_pressed(self) -> None:
+        self.action_send()
+
+    @on(Button.Pressed, "#send-test")
+    def _send_test_pressed(self) -> None:
+        self.action_send_test()
+
+    @on(Button.Pressed, "#new-message")
+    def _new_pressed(self) -> None:
+        self.action_new_message()
+
+    def action_send(self) -> None:
+        if self.sending:
+            return
+        if self._check_timer is not None:
+            self._check_timer.stop()
+            self._check_timer = None
+        self._show_all = True
+        self._server.clear()
+        self._take_edits(self._components())
+        active = self.pushover.active
+        message, problems = self.draft.to_message(active.profile)
+        problems += check_outgoing(active, message)
+        self._show_problems(problems)
+        if blocking := errors(problems):
+            self._show_outcome("failed", blocked_text(blocking))
+            self._focus_field(blocking[0].field)
+            return
+        self.sending = True
+        what = "emergency" if message.is_emergency else "message"
+        self._show_outcome("sending", Content(f"Sending the {what} to Pushover…"))
+        self._send(message)
+
+    def action_send_test(self) -> None:
+        if self.sending:
+            return
+        self.sending = True
+        self._show_outcome("sending", Content("Sending a test message to Pushover…"))
+        self._send(None)
+
+    def on_send_test(self, event: SendTest) -> None:
+        event.stop()
+        self.action_send_test()
+
+    @work(group="compose-send", exit_on_error=False)
+    async def _send(self, message: Message | None) -> None:
+        """Send `message` (None: the labelled test message). Never exclusive: cancelling a
+        send in flight would leave the user wondering whether it went out."""
+        test = message is None
+        try:
+            if message is None:
+                sent = await self.pushover.send_test()
+            else:
+                sent = await self.pushover.send_message(message)
+        except FieldProblemsError as error:
+            if test:
+                text = " ".join(problem.text for problem in error.problems)
+                self._show_outcome("failed", failure_text(text, keys=True))
+            else:
+                self._show_all = True
+                self._show_problems(error.problems)
+                self._show_outcome("failed", blocked_text(error.problems))
+                self._focus_field(error.problems[0].field)
+        except APIError as error:
+            self._server.update(server_notes(error))
+            if error.fields:
+                self._show_problems(self.draft.problems(self.pushover.active))
+            self._show_outcome("failed", failure_text(error, keys="keys" in self._server))
+            if error.fields:
+                self._focus_field(next(iter(error.fields)))
+        except PushoverError as error:
+            keys = isinstance(error, NoCredentialsError)
+            self._show_outcome("failed", failure_text(error, keys=keys))
+        else:
+            self._dirty = False
+            self._show_outcome("ok", sent_text(sent, test=test))
+        finally:
+            self.sending = False
+
+    def _show_outcome(self, state: str, content: Content) -> None:
+        self.query_one(OutcomePanel).show(state, content)
+
+    def _focus_field(self, field: str) -> None:
+        """Focus the field a problem is about, or the nearest one built so far."""
+        target = note_target(field)
+        nearest = ["priority"] if target in EMERGENCY_FIELDS else []
+        for name in [target, *nearest, "message"]:
+            widgets = self.query(f"#{name}")
+            if widgets and widgets.first().focusable:
+                widgets.first().focus()
+                return
+
+    # -- the draft -------------------------------------------------------------------------
+
+    def action_new_message(self) -> None:
+        if self.sending:
+            return
+        now = time.monotonic()
+        self._take_edits(self._components())
+        if self._dirty and self.draft.has_text and now > self._confirm_new_until:
+            self._confirm_new_until = now + NEW_CONFIRM_SECONDS
+            self.notify(
+                "The draft has not been sent. Press ctrl+n again to clear it.",
+                title="New message",
+                severity="warning",
+                timeout=NEW_CONFIRM_SECONDS,
+            )
+            return
+        self.clear_draft()
+
+    def clear_draft(self) -> None:
+        """Start over: empty fields, the profile's defaults, nothing marked."""
+        self._replace_draft(Draft.for_profile(self.pushover.active.profile), show_all=False)
+        self._dirty = False
+        self._show_outcome("idle", idle_text())
+
+    def prefill(self, message: Message) -> None:
+        """Fill every field from `message` (History's Resend)."""
+        draft = Draft.from_message(message, self.pushover.active.profile)
+        self._replace_draft(draft, show_all=True)
+        self._dirty = True
+        self._show_outcome("idle", prefilled_text())
+
+    def on_prefill_draft(self, event: PrefillDraft) -> None:
+        event.stop()
+        self.prefill(event.message)
+
+    def _replace_draft(self, draft: Draft, *, show_all: bool) -> None:
+        self.draft = draft
+        self._touched = set(NOTE_FIELDS) if show_all else set()
+        self._show_all = show_all
+        self._server.clear()
+        self._confirm_new_until = 0.0
+        self._show_draft()
+        self.query_one("#message").focus()

@@ -1,0 +1,1 @@
+"""The Config mode: keys, sending defaults, verification and profiles."""

@@ -1,0 +1,212 @@
+"""The Config screen's profile bar: pick the profile to edit, add, rename, delete, make default.
+
+Every change is written through the app (`PushoverApp.save_config`); leaving a profile with
+unsaved edits asks first through the screen's `confirm_leave`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from typing import Protocol
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Label, Select
+
+from pushover_tui.api.errors import FieldProblemsError, PushoverError
+from pushover_tui.store.config import Config, Profile
+from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.widgets.dialogs import ChoiceDialog, TextDialog
+
+
+class ConfirmLeave(Protocol):
+    """Runs `proceed` once unsaved edits are dealt with (saved or discarded), else `on_cancel`."""
+
+    def __call__(
+        self,
+        proceed: Callable[[], object],
+        *,
+        on_cancel: Callable[[], object] | None = None,
+        question: str = "",
+    ) -> None: ...
+
+
+def profile_name_problem(name: str, taken: Collection[str], current: str = "") -> str | None:
+    """Why `name` cannot name a profile (None: it can)."""
+    if not name:
+        return "A profile name cannot be blank."
+    if name in taken and name != current:
+        return f"A profile named {name!r} already exists: choose another name."
+    if len(name) > 40:
+        return "Keep the name to 40 characters or fewer."
+    if not all(ch.isalnum() or ch in " _-." for ch in name):
+        return "Use letters, digits, spaces, '_', '-' or '.' only."
+    return None
+
+
+def profile_name_dialog(title: str, taken: Collection[str], current: str = "") -> TextDialog:
+    return TextDialog(
+        title,
+        "",
+        value=current,
+        placeholder="e.g. work, alerts, family",
+        hint="Letters, digits, spaces, '_' or '-'.",
+        problem=lambda name: profile_name_problem(name, taken, current),
+    )
+
+
+class ProfileBar(Horizontal):
+    def __init__(self, confirm_leave: ConfirmLeave, *, dirty: Callable[[], bool]) -> None:
+        super().__init__(id="profile-switcher")
+        self.confirm_leave = confirm_leave
+        self.dirty = dirty
+
+    @property
+    def pushover(self) -> PushoverApp:
+        return pushover_app(self)
+
+    def compose(self) -> ComposeResult:
+        yield Label("Profile")
+        yield Select[str]([], id="profile", allow_blank=True, prompt="(none)")
+        yield Button("New…", id="profile-new")
+        yield Button("Rename…", id="profile-rename")
+        yield Button("Delete…", id="profile-delete")
+        yield Button("Make default", id="profile-default")
+
+    def on_mount(self) -> None:
+        self.show_profiles()
+
+    @property
+    def editing(self) -> str:
+        return self.pushover.active.profile.name
+
+    def show_profiles(self) -> None:
+        """The profiles in the file (the default marked), and the one edited even if unsaved."""
+        config = self.pushover.config
+        name = self.editing
+        options = [
+            (f"{profile}{'  (default)' if profile == config.default_profile else ''}", profile)
+            for profile in config.profile_names
+        ]
+        in_file = config.has_profile(name)
+        if not in_file:
+            options.append((f"{name}  (unsaved)", name))
+        select = self.query_one("#profile", Select)
+        with select.prevent(Select.Changed):
+            select.set_options(options)
+            select.value = name
+        self.query_one("#profile-rename", Button).disabled = not in_file
+        self.query_one("#profile-delete", Button).disabled = not in_file
+        self.query_one("#profile-default", Button).disabled = (
+            not in_file or config.default_profile == name
+        )
+
+    def write(self, config: Config) -> bool:
+        """Save a config through the app; a toast (never a traceback) when that fails."""
+        try:
+            self.pushover.save_config(config)
+        except PushoverError as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            return False
+        return True
+
+    @on(Select.Changed, "#profile")
+    def _picked(self, event: Select.Changed) -> None:
+        event.stop()
+        wanted = event.value
+        if not isinstance(wanted, str) or wanted == self.editing:
+            return
+        self.confirm_leave(
+            lambda: self.pushover.switch_profile(wanted),
+            on_cancel=self.show_profiles,
+            question=f"Switch to profile {wanted!r}?",
+        )
+
+    @on(Button.Pressed, "#profile-new")
+    def _new(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.confirm_leave(self._ask_new, question="Add a new profile?")
+
+    def _ask_new(self) -> None:
+        config = self.pushover.config
+
+        def create(name: str | None) -> None:
+            if name is None:
+                return
+            new_config = config.with_profile(Profile(name))
+            if not config.profiles:
+                new_config = replace(new_config, default_profile=name)
+            if self.write(new_config):
+                self.pushover.switch_profile(name)
+                self.notify(f"Profile {name!r} added: enter its keys, verify and save.")
+
+        self.app.push_screen(profile_name_dialog("New profile", config.profile_names), create)
+
+    @on(Button.Pressed, "#profile-rename")
+    def _rename(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.confirm_leave(self._ask_rename, question="Rename this profile?")
+
+    def _ask_rename(self) -> None:
+        config = self.pushover.config
+        old = self.editing
+
+        def rename(new: str | None) -> None:
+            if new is None or new == old:
+                return
+            try:
+                new_config = config.renamed_profile(old, new)
+            except FieldProblemsError as error:
+                self.notify(str(error.problems[0].text), severity="error", markup=False)
+                return
+            if self.write(new_config):
+                self.pushover.switch_profile(new)
+                self.notify(f"Profile {old!r} is now {new!r}.", markup=False)
+
+        dialog = profile_name_dialog(f"Rename profile {old!r}", config.profile_names, old)
+        self.app.push_screen(dialog, rename)
+
+    @on(Button.Pressed, "#profile-delete")
+    def _delete(self, event: Button.Pressed) -> None:
+        event.stop()
+        config = self.pushover.config
+        name = self.editing
+        if not config.has_profile(name):
+            return
+        if len(config.profiles) == 1:
+            self.notify(
+                f"{name!r} is the only profile. To remove its keys, clear the fields and save.",
+                title="Cannot delete",
+                severity="warning",
+                markup=False,
+            )
+            return
+        remaining = config.without_profile(name)
+        text = f"Its keys and defaults are removed from {config.path.name}."
+        if config.default_profile == name:
+            text += f" {remaining.default_profile!r} becomes the default profile."
+        if self.dirty():
+            text += " Unsaved changes to it are lost."
+
+        def answered(choice: str | None) -> None:
+            if choice == "delete" and self.write(remaining):
+                self.pushover.switch_profile(remaining.default_profile)
+                self.notify(f"Profile {name!r} deleted.", markup=False)
+
+        self.app.push_screen(
+            ChoiceDialog(
+                f"Delete profile {name!r}?",
+                text,
+                [("cancel", "Cancel", "default"), ("delete", "Delete", "error")],
+            ),
+            answered,
+        )
+
+    @on(Button.Pressed, "#profile-default")
+    def _make_default(self, event: Button.Pressed) -> None:
+        event.stop()
+        name = self.editing
+        if self.write(replace(self.pushover.config, default_profile=name)):
+            self.notify(f"{name!r} is now the profile used at start-up.", markup=False)

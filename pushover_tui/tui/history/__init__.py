@@ -1,0 +1,1 @@
+"""The History mode: every message sent, newest first, with live emergency receipts."""

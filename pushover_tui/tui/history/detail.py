@@ -1,0 +1,206 @@
+"""The detail panel: everything about the selected history row, with its live receipt.
+
+`detail_content(row, width)` words a row as Content with theme colours (the same as the table's):
+label and value columns, long values wrapped under their own column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from pushover_tui.api.models import ReceiptState
+from pushover_tui.store.history import HistoryRow, Status
+from pushover_tui.tui.history import wording as fmt
+
+# Parameters in the order a person reads them; anything else follows alphabetically.
+PARAM_ORDER = (
+    "title",
+    "message",
+    "priority",
+    "sound",
+    "device",
+    "url",
+    "url_title",
+    "timestamp",
+    "ttl",
+    "html",
+    "monospace",
+    "retry",
+    "expire",
+    "callback",
+    "tags",
+    "attachment",
+)
+STATUS_STYLES: Mapping[Status, str] = {
+    Status.SENDING: "bold $warning",
+    Status.SENT: "bold $success",
+    Status.FAILED: "bold $error",
+    Status.INTERRUPTED: "bold $accent",
+}
+RECEIPT_STYLES: Mapping[ReceiptState, str] = {
+    ReceiptState.AWAITING: "bold $warning",
+    ReceiptState.ACKNOWLEDGED: "bold $success",
+    ReceiptState.EXPIRED: "$error",
+    ReceiptState.CANCELLED: "$foreground-muted",
+}
+LABEL_WIDTH = 11  # the label column and the gap after it
+KEYS_HINT = "t cancel by tag · ctrl+f search · esc back to the list"
+
+# A grid row: label and value ("" label: the value alone, under the values).
+Row = tuple[str, Content | str]
+
+
+def detail_content(row: HistoryRow | None, width: int) -> Content:
+    if row is None:
+        return Content.styled("Select a message to see its details.", "italic $foreground-muted")
+    parts: list[Content] = [
+        Content.assemble(
+            (f"Message #{row.id}", "bold"),
+            "  ",
+            (fmt.STATUS_LABELS[row.status], STATUS_STYLES[row.status]),
+        )
+    ]
+    general: list[Row] = [
+        ("Priority", fmt.priority_label(row.priority) + f" ({row.priority})"),
+        ("Created", fmt.full_time(row.created_at)),
+    ]
+    if row.updated_at != row.created_at:
+        general.append(("Updated", fmt.full_time(row.updated_at)))
+    general += [
+        ("Origin", f"{row.origin} · profile {row.profile}"),
+        ("Request", row.request_id or "—"),
+    ]
+    if row.quota.remaining is not None:
+        general.append(("Quota", f"{row.quota.remaining:,} left after it"))
+    general += [(str(key), _value(value)) for key, value in sorted(row.meta.items())]
+    parts.append(_grid(general, width))
+    if row.error:
+        parts += [_section("Error"), Content.styled(row.error, "$error")]
+    if row.receipt:
+        parts += [_section("Receipt"), _grid(_receipt_rows(row), width)]
+        if row.receipt_state is ReceiptState.AWAITING:
+            parts.append(
+                Content.styled(
+                    "c cancels its retries; t cancels every emergency with a tag.",
+                    "$foreground-muted",
+                )
+            )
+    keys = [k for k in PARAM_ORDER if k in row.params]
+    keys += sorted(k for k in row.params if k not in PARAM_ORDER)
+    parts += [_section("Parameters"), _grid([(k, _value(row.params[k])) for k in keys], width)]
+    parts += [Content(""), Content.styled(KEYS_HINT, "$foreground-muted")]
+    return Content("\n").join(parts)
+
+
+def _receipt_rows(row: HistoryRow) -> list[Row]:
+    rows: list[Row] = [("Receipt", row.receipt or "")]
+    state = row.receipt_state
+    if state is not None:
+        rows.append(("State", Content.styled(fmt.RECEIPT_LABELS[state], RECEIPT_STYLES[state])))
+    info = row.receipt_info
+    if info is not None and info.acknowledged:
+        by = fmt.masked_key(info.acknowledged_by) or "someone"
+        device = info.acknowledged_by_device
+        rows.append(("Acked by", f"{by} on {device}" if device else by))
+        if info.acknowledged_at:
+            rows.append(("Acked at", fmt.clock_time(info.acknowledged_at)))
+    if info is not None and info.last_delivered_at:
+        rows.append(("Delivered", fmt.clock_time(info.last_delivered_at) + " (last)"))
+    expires = fmt.expires_at(row)
+    if state is ReceiptState.AWAITING and expires is not None:
+        left = expires - fmt.now()
+        if left > 0:
+            guess = "" if info is not None and info.expires_at else "~"
+            text = f"in {guess}{fmt.countdown(left)}"
+            rows.append(("Expires", Content.styled(text, "bold $warning")))
+        else:
+            rows.append(("Expires", Content.styled("due now", "$warning")))
+    elif state is ReceiptState.EXPIRED and expires is not None:
+        rows.append(("Expired", Content.styled(fmt.clock_time(expires), "$error")))
+    elif state is ReceiptState.CANCELLED:
+        rows.append(("Retries", Content.styled("cancelled", "$foreground-muted")))
+    if info is not None:
+        if info.called_back:
+            rows.append(
+                (
+                    "Called back",
+                    fmt.clock_time(info.called_back_at) if info.called_back_at else "yes",
+                )
+            )
+        elif row.params.get("callback"):
+            rows.append(("Called back", "not yet"))
+    if info is None and state is ReceiptState.AWAITING:
+        waiting = "waiting for the first receipt poll…"
+        rows.append(("", Content.styled(waiting, "italic $foreground-muted")))
+    return rows
+
+
+def _grid(rows: list[Row], width: int) -> Content:
+    """Labels in a column of their own; each value wrapped to the rest of the width."""
+    lines: list[Content] = []
+    indent = " " * LABEL_WIDTH
+    for label, value in rows:
+        text = value if isinstance(value, Content) else Content(value)
+        wrapped = text.wrap(max(8, width - LABEL_WIDTH)) or [Content("")]
+        head = Content.styled(label[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH), "$foreground-muted")
+        lines.append(head + wrapped[0])
+        lines += [indent + line for line in wrapped[1:]]
+    return Content("\n").join(lines)
+
+
+def _section(title: str) -> Content:
+    return Content("\n").join([Content(""), Content.styled(title, "bold underline")])
+
+
+def _value(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+class HistoryDetail(VerticalScroll, can_focus=True):
+    """Shows one row; `tick()` (every second) keeps an open receipt's countdown moving."""
+
+    DEFAULT_CSS = """
+    HistoryDetail {
+        border-left: vkey $panel-lighten-1;
+        padding: 0 1;
+        background: $surface;
+        & > #history-detail-body { width: 1fr; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.row: HistoryRow | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="history-detail-body")
+
+    def show(self, row: HistoryRow | None) -> None:
+        changed_row = (row is None) != (self.row is None) or (
+            row is not None and self.row is not None and row.id != self.row.id
+        )
+        self.row = row
+        self._render_row()
+        if changed_row:
+            self.scroll_home(animate=False)
+
+    def tick(self) -> None:
+        """Redraw only when something in the panel depends on the clock."""
+        row = self.row
+        if row is not None and row.receipt_state is ReceiptState.AWAITING:
+            self._render_row()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._render_row()
+
+    def _render_row(self) -> None:
+        width = self.scrollable_content_region.width or 40
+        self.query_one("#history-detail-body", Static).update(detail_content(self.row, width))

@@ -1,0 +1,102 @@
+"""History's filter bar: text search, status, origin and "awaiting acknowledgement"."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Checkbox, Input, Select
+
+from pushover_tui.api.models import ReceiptState
+from pushover_tui.store.history import HistoryFilter, Status
+
+ORIGIN_OPTIONS = [
+    ("Dashboard", "tui"),
+    ("Command line", "cli"),
+    ("Sentry bridge", "sentry"),
+]
+STATUS_OPTIONS = [
+    ("Sending", Status.SENDING.value),
+    ("Sent", Status.SENT.value),
+    ("Failed", Status.FAILED.value),
+    ("Interrupted", Status.INTERRUPTED.value),
+]
+FILTER_CHANGES = (Input.Changed, Select.Changed, Checkbox.Changed)
+
+
+class FilterBar(Horizontal):
+    """Posts `FilterBar.Changed` with the filters its widgets describe (typing: after a pause)."""
+
+    SEARCH_DELAY = 0.3  # typing pause before the search runs
+
+    class Changed(Message):
+        def __init__(self, filters: HistoryFilter, *, submitted: bool = False) -> None:
+            super().__init__()
+            self.filters = filters
+            self.submitted = submitted  # Enter in the search field: back to the list
+
+    def __init__(self) -> None:
+        super().__init__(id="history-filters")
+        self._search_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            placeholder="Search title, message, request id, receipt, error…  (ctrl+f)",
+            id="history-search",
+        )
+        yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status")
+        yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin")
+        yield Checkbox("Awaiting ack only", id="history-awaiting")
+
+    def filters(self) -> HistoryFilter:
+        status = self.query_one("#history-status", Select)
+        origin = self.query_one("#history-origin", Select)
+        awaiting = self.query_one("#history-awaiting", Checkbox).value
+        return HistoryFilter(
+            status=None if status.is_blank() else Status(str(status.value)),
+            search=self.query_one("#history-search", Input).value,
+            origin=None if origin.is_blank() else str(origin.value),
+            receipt_state=ReceiptState.AWAITING if awaiting else None,
+        )
+
+    def show(self, filters: HistoryFilter) -> None:
+        """Set the widgets to `filters` without posting anything."""
+        with self.prevent(*FILTER_CHANGES):
+            self.query_one("#history-search", Input).value = filters.search
+            for select_id, value in (
+                ("#history-status", filters.status),
+                ("#history-origin", filters.origin),
+            ):
+                select = self.query_one(select_id, Select)
+                if value is None:
+                    select.clear()
+                else:
+                    select.value = str(value)
+            awaiting = filters.receipt_state is ReceiptState.AWAITING
+            self.query_one("#history-awaiting", Checkbox).value = awaiting
+
+    @on(Input.Changed, "#history-search")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(self.SEARCH_DELAY, self._post)
+
+    @on(Input.Submitted, "#history-search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._post(submitted=True)
+
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _chosen(self, event: Select.Changed | Checkbox.Changed) -> None:
+        event.stop()
+        self._post()
+
+    def _post(self, *, submitted: bool = False) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        self.post_message(self.Changed(self.filters(), submitted=submitted))

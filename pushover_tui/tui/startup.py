@@ -1,0 +1,134 @@
+"""What exists only to put the first frame on screen sooner, and every use of Textual's private
+API (Textual is pinned to 8.2.x in pyproject for this). Each device says what it bought, measured
+with `python tests/benchmarks/run.py --only start` (figure 1: keys set, Compose; 1b: no keys,
+Config), and has a test in tests/test_tui_app.py.
+
+- `Deferred(build)`: a component built just after the first frame. The only way screens put work
+  off: the widget and its imports, CSS and layout cost nothing before the first frame.
+- `FastStartApp.run`: `gc.freeze()` before the first frame.
+- `FastStartApp.refresh_css`: the first screen is restyled without re-parsing the CSS.
+- `FastStartApp._fatal_error`: a crash prints one sentence, never a traceback with locals.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Callable
+from inspect import isawaitable
+from typing import Any
+
+from textual.app import App
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.widget import Widget
+
+
+class FastStartApp(App[int]):
+    """The app's start-up: work queued until its first frame, then `started()`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._started = False
+        self._after_start: list[tuple[MessagePump, Callable[[], object]]] = []
+        self._building = 0  # queued callbacks still running
+        # The theme the stylesheet's variables were made with (see refresh_css).
+        self._stylesheet_theme = self.theme
+
+    def started(self) -> None:
+        """The first frame is on screen and what was put off is built: background work here."""
+
+    def call_after_start(self, node: MessagePump, callback: Callable[[], object]) -> None:
+        """Run `callback` on `node` once the app's first frame is on screen (at once if it is
+        already). `started()` waits for these to finish."""
+        if self._started:
+            node.call_later(callback)
+        else:
+            self._after_start.append((node, callback))
+
+    def on_ready(self) -> None:
+        self._started = True
+        queued, self._after_start = self._after_start, []
+        self._building = len(queued)
+        for node, callback in queued:
+            node.call_later(self._run_after_start, callback)
+        if not queued:
+            self.started()
+
+    async def _run_after_start(self, callback: Callable[[], object]) -> None:
+        try:
+            result = callback()
+            if isawaitable(result):
+                await result
+        finally:
+            self._building -= 1
+            if self._building == 0:
+                self.started()
+
+    def run(self, **options: Any) -> int | None:
+        # What the process imported and built so far (Textual, its CSS tables, the config, the
+        # outbox) lives as long as it does: gc.freeze() takes it out of the cyclic collector's
+        # scans. Without it the first full collection (~14 ms, walking every object imported)
+        # fell just before the first frame (figure 1b 1.40-1.46 -> 1.31-1.39).
+        gc.freeze()
+        return super().run(**options)
+
+    def refresh_css(self, animate: bool = True) -> None:
+        # Textual refreshes all CSS for each mode's new screen, the first one included. For
+        # that one the variables are still those the stylesheet was made with, so re-parsing
+        # every source gives the same rules (and empties the parse cache: the next widget class
+        # parses them all a third time). Only the restyling is needed (figure 1, 295-336 ->
+        # 274-285 ms).
+        stack = self.screen_stack
+        if len(stack) == 1 and not stack[0].is_mounted and self.theme == self._stylesheet_theme:
+            self.stylesheet.update(self, animate=animate)
+            return
+        super().refresh_css(animate)
+
+    def describe_crash(self, error: BaseException | None) -> str:
+        """The sentence printed when the app stops on an unexpected error."""
+        return f"unexpected {type(error).__name__}"
+
+    def _fatal_error(self) -> None:
+        # Private API: Textual's default prints a traceback with local variables, which could
+        # hold a secret. Print one sentence instead, then close as Textual does.
+        error = sys.exc_info()[1]
+        self._exit_renderables.append(
+            f"pushover-tui stopped on an unexpected error: {self.describe_crash(error)}"
+        )
+        self._close_messages_no_wait()
+
+
+class Deferred(Widget):
+    """Stands where `build()`'s widget goes, hidden, until the app's first frame is on screen;
+    then the widget is built and mounted in its place, and `Deferred.Built` bubbles up from the
+    parent. A screen that opens later builds it at once, just after mounting.
+
+    Whatever the built widget shows must not live in it before it exists: screens keep values in
+    their model, and components load from it when they mount.
+    """
+
+    DEFAULT_CSS = "Deferred { display: none; }"
+
+    class Built(Message):
+        def __init__(self, widget: Widget) -> None:
+            super().__init__()
+            self.widget = widget
+
+    def __init__(self, build: Callable[[], Widget]) -> None:
+        super().__init__()
+        self._build = build
+
+    def on_mount(self) -> None:
+        app = self.app
+        assert isinstance(app, FastStartApp)
+        app.call_after_start(self, self._replace)
+
+    async def _replace(self) -> None:
+        parent = self.parent
+        if not isinstance(parent, Widget):
+            return  # removed meanwhile
+        widget = self._build()
+        await parent.mount(widget, after=self)
+        await self.remove()
+        parent.post_message(self.Built(widget))

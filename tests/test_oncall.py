@@ -1,0 +1,74 @@
+"""plan_oncall: who is on call before and after, and the steps, for every shape of group (the
+steps against the simulator, with failures and undo, are in tests/test_cli_groups.py)."""
+
+from __future__ import annotations
+
+from pushover_tui.api.models import Group, GroupMember
+from pushover_tui.api.secret import Secret
+from pushover_tui.oncall import Step, Undo, plan_oncall
+
+ALICE, BOB, CAROL = (Secret(c * 30) for c in "abc")
+A_PHONE = GroupMember(ALICE, "phone", "Alice")
+A_ALL = GroupMember(ALICE, "", "Alice", disabled=True)
+B_ALL = GroupMember(BOB, "", "Bob")
+C_OFF = GroupMember(CAROL, "", "Carol", disabled=True)
+GROUP = Group(Secret("g" * 30), "ops", (A_PHONE, B_ALL, C_OFF))
+
+
+def test_enable_first_then_disable_the_others() -> None:
+    plan = plan_oncall(GROUP, CAROL)
+    assert plan.steps == (Step(True, C_OFF), Step(False, A_PHONE), Step(False, B_ALL))
+    assert plan.before == (A_PHONE, B_ALL)
+    assert plan.now == (GroupMember(CAROL, "", "Carol"),)
+
+
+def test_already_on_call_alone_needs_no_step() -> None:
+    group = Group(GROUP.key, "ops", (GroupMember(BOB, "", "Bob"), C_OFF))
+    plan = plan_oncall(group, BOB)
+    assert plan.steps == () and plan.before == plan.now
+
+
+def test_one_device_of_a_user_with_an_all_devices_membership() -> None:
+    # Disabling Alice's all-devices membership without a device may reach her phone too:
+    # the phone is enabled again at the end.
+    group = Group(GROUP.key, "ops", (A_PHONE, GroupMember(ALICE, "", "Alice"), B_ALL))
+    plan = plan_oncall(group, ALICE, "phone")
+    assert [(s.enable, s.member.device) for s in plan.steps] == [
+        (False, ""),
+        (False, ""),
+        (True, "phone"),
+    ]
+    assert plan.now == (A_PHONE,)
+
+
+def test_every_membership_of_the_user_without_a_device() -> None:
+    group = Group(GROUP.key, "ops", (A_PHONE, A_ALL, B_ALL))
+    plan = plan_oncall(group, ALICE)
+    assert plan.steps == (Step(True, A_ALL), Step(False, B_ALL))
+    assert [m.device for m in plan.now] == ["phone", ""]
+
+
+def test_a_non_member_gets_one_enable_that_pushover_will_refuse() -> None:
+    dave = Secret("d" * 30)
+    plan = plan_oncall(GROUP, dave, "laptop")
+    assert plan.steps == (Step(True, GroupMember(dave, "laptop")),)
+    assert plan.before == (A_PHONE, B_ALL)
+
+
+def test_step_text_and_fields_never_show_a_key() -> None:
+    step = Step(False, B_ALL)
+    assert step.describe() == "disable Bob (all devices)"
+    assert step.describe(undo=True) == "enable Bob (all devices)"
+    assert step.fields() == {
+        "action": "disable",
+        "user": BOB.masked(),
+        "device": None,
+        "memo": "Bob",
+    }
+
+
+def test_undo_text() -> None:
+    assert Undo().text() == "nothing had been changed."
+    assert Undo(("enable Bob (all devices)",)).text() == "undone: enable Bob (all devices)."
+    text = Undo((), ("enable Bob (all devices) (timeout)",)).text()
+    assert text.startswith("Could not undo: enable Bob (all devices) (timeout).")
