@@ -414,3 +414,15 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_device_name(name: str) -> list[Problem]:
+    """A name for a new receiving device (the inbox): one name, as Pushover allows them."""
+    if _DEVICE.fullmatch(name):
+        return []
+    return [
+        Problem(
+            "device_name",
+            f"Device name {name[:30]!r} must be 1 to {DEVICE_MAX} letters, digits, '_' or '-'.",
+        )
+    ]

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -64,7 +64,8 @@ RETRY_GAP = 5.0  # Pushover: never retry sooner than 5 seconds after the previou
 DEFAULT_RETRIES = 2
 MAX_CONNECTIONS = 2  # Pushover: at most 2 concurrent connections
 
-_GROUP = "{group}"  # stands for the group key in a Groups API path until the request is built
+_RECEIPT = re.compile(r"[A-Za-z0-9]{30}")
+_PATH_KEY = re.compile(r"\{(\w+)\}")
 
 
 class _RedactQueryFilter(logging.Filter):
@@ -135,11 +136,14 @@ def _receipt_path(receipt: str) -> str:
 
 
 class PushoverClient:
-    """Talks to the Pushover API. Use as `async with PushoverClient(token) as client:`."""
+    """Talks to the Pushover API. Use as `async with PushoverClient(token) as client:`.
+
+    `token=None` makes a client without an application token, for the Open Client's calls, which
+    authenticate with a session secret instead (api/open_client.py)."""
 
     def __init__(
         self,
-        token: Secret | str,
+        token: Secret | str | None,
         *,
         base_url: str = DEFAULT_BASE_URL,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
@@ -147,7 +151,7 @@ class PushoverClient:
         sleep: Sleep = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._token = Secret(token)
+        self._token = None if token is None else Secret(token)
         self.base_url = check_base_url(base_url)
         self.retries = max(0, retries)
         self._sleep = sleep
@@ -301,7 +305,7 @@ class PushoverClient:
     async def show_group(self, group: Secret | str) -> Group:
         """GET groups/{key}.json: the name and every membership (one per device binding)."""
         key = _group(group)
-        body, _ = await self._call("GET", f"/groups/{_GROUP}.json", group=key)
+        body, _ = await self._call("GET", "/groups/{group}.json", secrets={"group": key})
         users = body.get("users")
         members = tuple(
             GroupMember(
@@ -344,7 +348,10 @@ class PushoverClient:
         """POST groups/{key}/rename.json; the key stays the same. Returns the request id."""
         _checked(check_group_name(name))
         body, _ = await self._call(
-            "POST", f"/groups/{_GROUP}/rename.json", form={"name": name}, group=_group(group)
+            "POST",
+            "/groups/{group}/rename.json",
+            form={"name": name},
+            secrets={"group": _group(group)},
         )
         return str(body.get("request", ""))
 
@@ -361,7 +368,11 @@ class PushoverClient:
         )
         form = {name: value for name, value in (("device", device), ("memo", memo)) if value}
         body, _ = await self._call(
-            "POST", f"/groups/{_GROUP}/{action}.json", form=form, user=member, group=key
+            "POST",
+            f"/groups/{{group}}/{action}.json",
+            form=form,
+            user=member,
+            secrets={"group": key},
         )
         return str(body.get("request", ""))
 
@@ -375,10 +386,13 @@ class PushoverClient:
         form: dict[str, str] | None = None,
         user: Secret | None = None,
         files: dict[str, Any] | None = None,
-        group: Secret | None = None,
+        secrets: Mapping[str, Secret] | None = None,
     ) -> tuple[dict[str, Any], httpx.Headers]:
         """One API call with the retry policy: only temporary failures are retried, 5 s apart.
-        A `{group}` in `path` becomes the group key only in the request itself."""
+
+        `user` and `secrets` are merged in only as the request is built (a secret named in the
+        path as `{name}` goes there, the others into the form), and redacted from every error."""
+        keys = {**(secrets or {}), **({} if user is None else {"user": user})}
         attempts = self.retries + 1
         failure = ""
         for attempt in range(1, attempts + 1):
@@ -386,22 +400,20 @@ class PushoverClient:
                 await self._sleep(RETRY_GAP)
             try:
                 # Built and sent in one expression: no local variable holds the bare token.
-                response = await self._http.send(
-                    self._build(method, path, form, user, files, group)
-                )
+                response = await self._http.send(self._build(method, path, form, keys, files))
             except httpx.TimeoutException:
                 failure = "Pushover did not answer in time"
                 continue
             except httpx.RequestError as error:  # transport errors, and a body that will not decode
                 failure = (
                     f"Cannot reach {urlsplit(self.base_url).hostname}: "
-                    f"{_describe(error, self._token, user, group)}"
+                    f"{_describe(error, self._token, *keys.values())}"
                 )
                 continue
             status = response.status_code
             if status < 300 or 400 <= status < 500:
-                return self._parse(response, user, group), response.headers
-            failure = self._describe_status(response, user, group)
+                return self._parse(response, keys), response.headers
+            failure = self._describe_status(response, keys)
         raise TemporaryError(
             f"{failure}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}",
             attempts=attempts,
@@ -412,53 +424,59 @@ class PushoverClient:
         method: str,
         path: str,
         form: dict[str, str] | None,
-        user: Secret | None,
+        keys: Mapping[str, Secret],
         files: dict[str, Any] | None,
-        group: Secret | None = None,
     ) -> httpx.Request:
         # The keys are merged in by helpers so that no local variable here holds them; if
         # building fails, the error is re-raised without httpx's frames (which hold the form).
+        in_path = {name for name in keys if f"{{{name}}}" in path}
         try:
             if method == "GET":
                 return self._http.build_request(
-                    method, self._url(path, group), params=self._with_keys(form, user)
+                    method, self._url(path, keys), params=self._with_keys(form, keys, in_path)
                 )
             return self._http.build_request(
-                method, self._url(path, group), data=self._with_keys(form, user), files=files
+                method,
+                self._url(path, keys),
+                data=self._with_keys(form, keys, in_path),
+                files=files,
             )
         except Exception as error:
             raise UnexpectedResponseError(
                 f"Could not build the request to {path}: {type(error).__name__}", status_code=0
             ) from None
 
-    def _url(self, path: str, group: Secret | None) -> str:
-        return self.base_url + (path.replace(_GROUP, group.reveal()) if group else path)
+    def _url(self, path: str, keys: Mapping[str, Secret]) -> str:
+        def fill(match: re.Match[str]) -> str:
+            key = keys.get(match.group(1))
+            return match.group() if key is None else quote(key.reveal(), safe="")
 
-    def _with_keys(self, form: dict[str, str] | None, user: Secret | None) -> dict[str, str]:
-        keys = {"token": self._token.reveal()}
-        if user is not None:
-            keys["user"] = user.reveal()
-        return {**(form or {}), **keys}
+        return self.base_url + _PATH_KEY.sub(fill, path)
 
-    def _describe_status(self, response: httpx.Response, *secrets: Secret | None) -> str:
+    def _with_keys(
+        self, form: dict[str, str] | None, keys: Mapping[str, Secret], in_path: set[str]
+    ) -> dict[str, str]:
+        token = {} if self._token is None else {"token": self._token.reveal()}
+        extra = {name: key.reveal() for name, key in keys.items() if name not in in_path}
+        return {**(form or {}), **token, **extra}
+
+    def _describe_status(self, response: httpx.Response, keys: Mapping[str, Secret]) -> str:
         status = response.status_code
         if 300 <= status < 400:
             location = redact_url(response.headers.get("Location", "(no location)"))
-            location = redact(location, self._token, *secrets)
+            location = redact(location, self._token, *keys.values())
             return f"Pushover answered HTTP {status}, a redirect to {location} (not followed)"
-        return f"Pushover answered HTTP {status}: {self._excerpt(response, *secrets)}"
+        return f"Pushover answered HTTP {status}: {self._excerpt(response, keys)}"
 
-    def _excerpt(self, response: httpx.Response, *secrets: Secret | None) -> str:
+    def _excerpt(self, response: httpx.Response, keys: Mapping[str, Secret]) -> str:
         try:
             text = response.text
         except (UnicodeError, LookupError):  # e.g. "charset=utf-16" on a body without a BOM
             text = response.content.decode("utf-8", "replace")
         # Redact before cutting: a secret cut in half by the excerpt would no longer match.
-        return _excerpt(redact(text, self._token, *secrets))
+        return _excerpt(redact(text, self._token, *keys.values()))
 
-    def _parse(self, response: httpx.Response, *secrets: Secret | None) -> dict[str, Any]:
-        """The body of a 2xx/4xx answer; every error text and field has the secrets (the
-        token, the user and group keys sent) removed."""
+    def _parse(self, response: httpx.Response, keys: Mapping[str, Secret]) -> dict[str, Any]:
         status = response.status_code
         try:
             body = response.json()
@@ -467,7 +485,7 @@ class PushoverClient:
         if not isinstance(body, dict):
             text = (
                 f"Unexpected response from Pushover (HTTP {status}): "
-                f"{self._excerpt(response, *secrets)}"
+                f"{self._excerpt(response, keys)}"
             )
             if status == 429:
                 reset = quota_from_headers(response.headers).reset
@@ -477,12 +495,19 @@ class PushoverClient:
             raise UnexpectedResponseError(text, status_code=status)
         if status < 300 and body.get("status") == 1:
             return body
-        errors = tuple(redact(e, self._token, *secrets) for e in _texts(body.get("errors")))
+        hidden = (self._token, *keys.values())
+        raw_errors = body.get("errors")
+        by_field = raw_errors if isinstance(raw_errors, dict) else {}
+        # Usually a list of sentences; device registration answers {field: [sentences]} instead.
+        errors = () if by_field else tuple(redact(e, *hidden) for e in _texts(raw_errors))
         fields = {
-            key: redact(str(value), self._token, *secrets)
+            key: redact(str(value), *hidden)
             for key, value in body.items()
             if key not in ("status", "request", "errors") and isinstance(value, str | int)
         }
+        fields.update(
+            (str(key), redact("; ".join(_texts(value)), *hidden)) for key, value in by_field.items()
+        )
         details = {
             "status_code": status,
             "errors": errors,

@@ -93,3 +93,20 @@ class ConfigurationError(PushoverError):
 
 class NoCredentialsError(ConfigurationError):
     """The active profile has no token or no user key yet."""
+
+
+# -- the inbox (Open Client API) ------------------------------------------------------------
+
+
+class TwoFactorRequiredError(RejectedError):
+    """HTTP 412 at login: the account uses two-factor authentication; log in again with the
+    current code (or the code given was not accepted)."""
+
+
+class SessionInvalidError(RejectedError):
+    """The inbox's session secret or device is no longer accepted (an `E` frame, or a 4xx on a
+    download): log in again. Never retried."""
+
+
+class SessionClosedElsewhereError(RejectedError):
+    """This device was logged in from another session (an `A` frame): stop. Never retried."""

@@ -45,11 +45,20 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
-_SECRET_QUERY_KEYS = {"token", "user"}
+# The Open Client's download GET carries the session secret and device id in its query string.
+_SECRET_QUERY_KEYS = {"token", "user", "secret", "device_id"}
+_SECRET_PATTERNS = (
+    (re.compile(r"((?:token|user|secret|device_id)=)[^&\s\"']+"), r"\1***"),
+    # The Open Client's delete URL names the device id; its websocket login frame holds both.
+    (re.compile(r"(/devices/)[^/\s\"']+"), r"\1***"),
+    # A Groups API path names the group key.
+    (re.compile(r"(/groups/)[A-Za-z0-9]+(?=[/.])"), r"\1***"),
+    (re.compile(r"(login:)[^\s\"']+"), r"\1***"),
+)
 
 
 def redact_url(url: str) -> str:
-    """Mask token/user values in a URL's query string (receipt and sounds GETs carry the token)."""
+    """Mask secret values in a URL's query string (receipt and sounds GETs carry the token)."""
     parts = urlsplit(url)
     if not parts.query:
         return url
@@ -61,11 +70,13 @@ def redact_url(url: str) -> str:
 
 
 def redact(text: str, *secrets: Secret | str | None) -> str:
-    """Remove every given secret value from `text`, and mask token/user query parameters and
-    the group key in a Groups API path (`/groups/<key>`)."""
+    """Remove every given secret value from `text`, and mask secrets where the API puts them
+    (token/user/secret/device_id parameters, a device id or group key in a path, a websocket
+    login frame)."""
     for secret in secrets:
         value = secret.reveal() if isinstance(secret, Secret) else secret
         if value:
             text = text.replace(value, "***")
-    text = re.sub(r"(/groups/)[A-Za-z0-9]+(?=[/.])", r"\1***", text)
-    return re.sub(r"((?:token|user)=)[^&\s\"']+", r"\1***", text)
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text

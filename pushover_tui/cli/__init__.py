@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from pushover_tui import __version__
-from pushover_tui.cli import groups, messages, services, setup
+from pushover_tui.cli import groups, inbox, messages, services, setup
 from pushover_tui.cli.base import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
@@ -50,7 +50,7 @@ __all__ = [
     "main",
 ]
 
-_COMMAND_MODULES = (messages, groups, setup, services)
+_COMMAND_MODULES = (messages, groups, inbox, setup, services)
 
 
 def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:

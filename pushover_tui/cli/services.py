@@ -117,5 +117,5 @@ def cmd_tui(ctx: Context) -> int:
         ctx.out.stdout.flush()
         if ctx.stdin.readline().strip().lower() not in ("y", "yes"):
             return EXIT_USAGE
-        ctx.out.line(f"Moved it to {move_aside(error.path)}")
+        ctx.out.line(escape_controls(f"Moved it to {move_aside(error.path)}"))
         return launch()

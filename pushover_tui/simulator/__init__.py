@@ -2,6 +2,14 @@
 
 from pushover_tui.simulator.groups import Group, Member
 from pushover_tui.simulator.models import RequestRecord
+from pushover_tui.simulator.open_client import (
+    DEMO_2FA_CODE,
+    DEMO_2FA_EMAIL,
+    DEMO_2FA_PASSWORD,
+    DEMO_2FA_USER,
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+)
 from pushover_tui.simulator.server import (
     DEMO_BOB,
     DEMO_CAROL,
@@ -17,11 +25,17 @@ from pushover_tui.simulator.server import (
 from pushover_tui.simulator.state import StateError
 
 __all__ = [
+    "DEMO_2FA_CODE",
+    "DEMO_2FA_EMAIL",
+    "DEMO_2FA_PASSWORD",
+    "DEMO_2FA_USER",
     "DEMO_BOB",
     "DEMO_CAROL",
+    "DEMO_EMAIL",
     "DEMO_GROUP",
     "DEMO_GROUP_NAME",
     "DEMO_MEMBERS",
+    "DEMO_PASSWORD",
     "DEMO_TOKEN",
     "DEMO_USER",
     "FAULT_KINDS",

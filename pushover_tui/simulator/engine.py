@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from pushover_tui.simulator.groups import Answer, Endpoint, Groups, masked
@@ -17,11 +18,15 @@ from pushover_tui.simulator.parsing import Fields
 from pushover_tui.simulator.validation import (
     TOKEN_INVALID,
     FieldError,
+    MessageCheck,
     check_message,
     check_token,
     check_validate,
     is_key,
 )
+
+if TYPE_CHECKING:
+    from pushover_tui.simulator.open_client import OpenClients
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -118,6 +123,12 @@ _ROUTES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"/1/receipts/cancel_by_tag/([^/]+)\.json"), "POST", "cancel_by_tag"),
     (re.compile(r"/1/receipts/([^/]+)/cancel\.json"), "POST", "cancel_one"),
     (re.compile(r"/1/receipts/([^/]+)\.json"), "GET", "receipt"),
+    # The Open Client API (simulator/open_client.py).
+    (re.compile(r"/1/messages\.json"), "GET", "download"),
+    (re.compile(r"/1/users/login\.json"), "POST", "login"),
+    (re.compile(r"/1/devices\.json"), "POST", "register"),
+    (re.compile(r"/1/devices/([^/]+)/update_highest_message\.json"), "POST", "delete_up_to"),
+    (re.compile(r"/1/receipts/([^/]+)/acknowledge\.json"), "POST", "acknowledge"),
 )
 
 
@@ -135,6 +146,15 @@ class Engine:
         self.receipts: dict[str, Receipt] = {}
         self.messages: list[dict[str, object]] = []
         self.groups = Groups(self.apps, self.users)
+        # Imported here: open_client builds its replies with this module's helpers.
+        from pushover_tui.simulator.open_client import OpenClients
+
+        self.open_clients: OpenClients = OpenClients(
+            lock=self.lock,
+            users=self.users,
+            receipt_acked=lambda receipt, now: bool(self.receipts[receipt].state(now).acknowledged),
+            ack=lambda receipt, device, user, now: self.ack(receipt, device, now, user=user),
+        )
         self._routes = tuple(
             (pattern, method, getattr(self, f"_{name}")) for pattern, method, name in _ROUTES
         ) + tuple(
@@ -192,13 +212,16 @@ class Engine:
         return error_reply([replace(TOKEN_INVALID, sentence=QUOTA_SENTENCE)], 429, headers)
 
     # ---- receipts --------------------------------------------------------------------------
-    def ack(self, receipt: str, device: str, now: float) -> bool:
-        """Acknowledge now; False if the receipt was no longer awaiting acknowledgement."""
+    def ack(self, receipt: str, device: str, now: float, *, user: str | None = None) -> bool:
+        """Acknowledge now (by `user`, else the first recipient); False if the receipt was no
+        longer awaiting acknowledgement."""
         with self.lock:
             found = self.receipts[receipt]
             if not found.state(now).active:
                 return False
-            self.receipts[receipt] = replace(found, acked_at=now, acked_device=device)
+            self.receipts[receipt] = replace(
+                found, acked_at=now, acked_device=device, acked_user=user
+            )
             return True
 
     def _cancel(self, receipt: Receipt, now: float) -> bool:
@@ -268,8 +291,29 @@ class Engine:
                 auto_ack_device=device or self._ack_device(user, check.devices),
             )
             extra["receipt"] = receipt
+        self.open_clients.deliver(
+            self.recipients(to, check),
+            values,
+            token=token,
+            priority=check.priority,
+            receipt=str(extra["receipt"]) if "receipt" in extra else None,
+            now=now,
+        )
         reply = ok(**extra)
         return replace(reply, headers=self._limit_headers(token, now))
+
+    @staticmethod
+    def recipients(
+        to: list[tuple[str, str | None]], check: MessageCheck
+    ) -> list[tuple[str, str | None]]:
+        """Whose devices receive a message: (user key, device name or None for all of them).
+        `to` is what `Groups.recipients` resolved: a group member bound to a device gets it
+        there; anyone else on the message's own `device` list (or everywhere)."""
+        return [
+            (user, device)
+            for user, bound in to
+            for device in ((bound,) if bound else (check.devices or (None,)))
+        ]
 
     def _ack_device(self, user: str, targeted: Sequence[str]) -> str:
         # The first targeted device the user really has, else the user's first device.
@@ -319,6 +363,22 @@ class Engine:
             return error_reply([found])
         self._cancel(found, now)
         return ok()
+
+    # ---- the Open Client API (simulator/open_client.py) --------------------------------------
+    def _download(self, fields: Fields, now: float) -> Reply:
+        return self.open_clients.download(fields, now)
+
+    def _login(self, fields: Fields, now: float) -> Reply:
+        return self.open_clients.login(fields, now)
+
+    def _register(self, fields: Fields, now: float) -> Reply:
+        return self.open_clients.register(fields, now)
+
+    def _delete_up_to(self, fields: Fields, now: float, device_id: str) -> Reply:
+        return self.open_clients.delete_up_to(fields, now, unquote(device_id))
+
+    def _acknowledge(self, fields: Fields, now: float, receipt: str) -> Reply:
+        return self.open_clients.acknowledge(fields, now, unquote(receipt))
 
     def _cancel_by_tag(self, fields: Fields, now: float, tag: str) -> Reply:
         if (error := check_token(fields.values, self.apps)) is not None:

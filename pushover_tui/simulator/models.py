@@ -112,6 +112,7 @@ class Receipt:
     auto_ack_device: str
     acked_at: float | None = None  # set by Simulator.ack / POST /_sim/ack
     acked_device: str | None = None
+    acked_user: str | None = None  # who acknowledged through the Open Client API
     canceled_at: float | None = None
 
     def state(self, now: float) -> ReceiptState:
@@ -151,7 +152,7 @@ class Receipt:
         return ReceiptState(
             acknowledged=int(acked),
             acknowledged_at=int(ack_at) if ack_at is not None else 0,
-            acknowledged_by=self.user if acked else "",
+            acknowledged_by=(self.acked_user or self.user) if acked else "",
             acknowledged_by_device=device if acked else "",
             last_delivered_at=int(last),
             expired=expired,

@@ -19,9 +19,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
 from urllib.parse import unquote, urlsplit
 
+from pushover_tui.simulator import websocket
 from pushover_tui.simulator.engine import Engine, Reply, error_reply, ok
 from pushover_tui.simulator.groups import Group, Member
 from pushover_tui.simulator.models import RequestRecord
+from pushover_tui.simulator.open_client import (
+    DEMO_2FA_CODE,
+    DEMO_2FA_EMAIL,
+    DEMO_2FA_PASSWORD,
+    DEMO_2FA_USER,
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+)
 from pushover_tui.simulator.parsing import BadRequest, Fields, merge, parse_body, parse_query
 from pushover_tui.simulator.state import StateSource, apply_state
 from pushover_tui.simulator.validation import FieldError
@@ -46,6 +55,8 @@ MAX_BODY = 8 * 1024 * 1024
 MAX_DRAIN = 64 * 1024 * 1024  # past this we close without reading, rather than swallow it all
 IDLE_TIMEOUT = 60.0  # seconds an idle keep-alive connection is kept open
 DEFAULT_HANG = 60.0
+KEEPALIVE = 30.0  # seconds between the websocket's `#` frames (Pushover's period is unknown)
+SOCKET_FRAMES = frozenset({"#", "!", "R", "E", "A", websocket.DROP})
 
 _HTML_PAGES = {
     "502": b"<html><head><title>502 Bad Gateway</title></head>"
@@ -57,6 +68,7 @@ _HTML_PAGES = {
 }
 _HTML_TYPE = "text/html; charset=utf-8"
 _WORD_RE = re.compile(r"[A-Za-z0-9]{30}")  # anything shaped like a token or user key
+_DEVICE_IN_PATH = re.compile(r"(/devices/)[^/]+")  # an Open Client device id
 
 
 @dataclass(frozen=True)
@@ -218,6 +230,7 @@ class Simulator:
         clock: Callable[[], float] = time.time,
         log: Callable[[str], None] | None = None,
         state: StateSource | None = None,
+        keepalive: float = KEEPALIVE,
     ) -> None:
         """`state`: a JSON or TOML file (or its parsed table) seeding apps, users, sounds and
         quota on top of the demo keys (simulator/state.py); StateError if it is unusable."""
@@ -242,6 +255,14 @@ class Simulator:
         self._engine.add_user(DEMO_BOB, ("pixel",), False)
         self._engine.add_user(DEMO_CAROL, ("ipad",), False)
         self.add_group(DEMO_GROUP_NAME, DEMO_MEMBERS, key=DEMO_GROUP)
+        self._engine.add_user(DEMO_2FA_USER, ("ipad",), False)
+        self._open_clients = self._engine.open_clients
+        self._open_clients.add_account(DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER)
+        self._open_clients.add_account(
+            DEMO_2FA_EMAIL, DEMO_2FA_PASSWORD, DEMO_2FA_USER, twofa=DEMO_2FA_CODE
+        )
+        self._hub = websocket.Hub(self._open_clients.socket_login, keepalive)
+        self._open_clients.notify = self._hub.push
         if state is not None:
             apply_state(self._engine, state)
 
@@ -395,6 +416,58 @@ class Simulator:
         """Acknowledge an emergency now. KeyError for an unknown receipt; False if not awaiting."""
         return self._engine.ack(receipt, device, self._clock())
 
+    # ---- the Open Client API and its websocket ------------------------------------------------
+    @property
+    def websocket_url(self) -> str:
+        return "ws" + self.root_url.removeprefix("http") + websocket.PATH
+
+    @property
+    def keepalive(self) -> float:
+        """Seconds between `#` frames on every websocket."""
+        return self._hub.keepalive
+
+    @keepalive.setter
+    def keepalive(self, seconds: float) -> None:
+        self._hub.keepalive = seconds
+
+    def add_account(self, email: str, password: str, user: str, twofa: str | None = None) -> None:
+        """An account for users/login.json (`twofa`: the code it then needs); `user` becomes a
+        known user key if it was not one."""
+        self._open_clients.add_account(email, password, user, twofa)
+
+    def push_frame(self, frame: str, device: str | None = None) -> int:
+        """Send a websocket frame (`#`, `!`, `R`; `E` or `A` then close; "drop" closes without a
+        word) to every logged-in socket, or those of the devices named `device`. Returns how many
+        sockets."""
+        if frame not in SOCKET_FRAMES:
+            raise ValueError(f"unknown frame {frame!r}; one of {sorted(SOCKET_FRAMES)}")
+        return self._hub.push_all(frame, self._device_ids(device))
+
+    def sockets(self, device: str | None = None) -> int:
+        """Logged-in websockets (of the devices named `device`): the server reads a login
+        frame in its own time, so tests wait for this before counting on a `!`."""
+        return self._hub.logged_in(self._device_ids(device))
+
+    @property
+    def socket_logins(self) -> int:
+        """Websocket login frames accepted so far (a reconnect counts again)."""
+        return self._hub.logins
+
+    def _device_ids(self, name: str | None) -> set[str] | None:
+        if name is None:
+            return None
+        with self._lock:
+            return {d.id for d in self._open_clients.devices.values() if d.name == name}
+
+    def disable_device(self, name: str) -> int:
+        """Disable the open-client devices with this name: their sockets hear `E`, their REST
+        calls fail. Returns how many."""
+        return self._open_clients.disable_device(name)
+
+    def queued(self, device: str) -> int:
+        """Messages waiting upstream for the open-client devices with this name."""
+        return self._open_clients.queued(device)
+
     # ---- observation ------------------------------------------------------------------------
     @property
     def requests(self) -> list[RequestRecord]:
@@ -439,6 +512,9 @@ class Simulator:
         method = handler.command
         split = urlsplit(handler.path)
         path = split.path
+        if path == websocket.PATH:
+            self._serve_socket(handler, method, now)
+            return
         control = path.startswith("/_sim/")
         fields = Fields()
         try:
@@ -475,6 +551,26 @@ class Simulator:
         )
         self._finish(handler, method, path, fields, now, reply)
 
+    def _serve_socket(self, handler: _Handler, method: str, now: float) -> None:
+        """Upgrade to the websocket and serve it in this handler's thread until it closes."""
+        problem = websocket.handshake_problem(handler.headers)
+        if method != "GET" or problem is not None:
+            status = 405 if method != "GET" else 426
+            reply = error_reply([FieldError(None, "", problem or "use GET")], status)
+            self._finish(handler, method, websocket.PATH, Fields(), now, reply, close=True)
+            return
+        self._record(method, websocket.PATH, Fields(), now, handler.connection_id, 101)
+        handler.send_response(101)
+        handler.send_header("Upgrade", "websocket")
+        handler.send_header("Connection", "Upgrade")
+        key = handler.headers["Sec-WebSocket-Key"].strip()
+        handler.send_header("Sec-WebSocket-Accept", websocket.accept_key(key))
+        handler.end_headers()
+        handler.close_connection = True
+        self._hub.serve(
+            handler.connection, websocket.buffered_bytes(handler.rfile, handler.connection)
+        )
+
     def _fault_reply(self, fault: _Fault, path: str) -> Reply:
         if fault.kind == "500":
             return error_reply([FieldError(None, "", "internal server error")], 500)
@@ -495,6 +591,14 @@ class Simulator:
 
     def _control(self, method: str, path: str, fields: Fields) -> Reply:
         values = fields.values
+        if path == "/_sim/push":
+            if method != "POST":
+                return _not_allowed(method, "POST")
+            try:
+                count = self.push_frame(values.get("frame", "").strip(), values.get("device"))
+            except ValueError as exc:
+                return error_reply([FieldError("frame", "invalid", str(exc))])
+            return ok(sockets=count)
         if (match := re.fullmatch(r"/_sim/ack/([^/]+)", path)) is not None:
             if method != "POST":
                 return _not_allowed(method, "POST")
@@ -593,7 +697,7 @@ class Simulator:
             return "***" if known else word
 
         with self._lock:
-            return _WORD_RE.sub(hide, path)
+            return _WORD_RE.sub(hide, _DEVICE_IN_PATH.sub(r"\1***", path))
 
 
 def _not_allowed(method: str, allowed: str) -> Reply:
@@ -671,9 +775,14 @@ def run_standalone(
         show(f"demo token: {DEMO_TOKEN}")
         show(f"demo user:  {DEMO_USER}  (devices: iphone, pixel)")
         show(f"demo group: {DEMO_GROUP}  ({DEMO_GROUP_NAME}: Alice, Bob, Carol disabled)")
+        show(f"inbox:      {DEMO_EMAIL} / {DEMO_PASSWORD} (websocket {sim.websocket_url})")
+        show(f"inbox, 2FA: {DEMO_2FA_EMAIL} / {DEMO_2FA_PASSWORD}, code {DEMO_2FA_CODE}")
         if state is not None and not isinstance(state, Mapping):
             show(f"seeded from {state}")
-        show("control: POST /_sim/ack/<receipt>, /_sim/fault, /_sim/release; GET /_sim/requests")
+        show(
+            "control: POST /_sim/ack/<receipt>, /_sim/fault, /_sim/release, /_sim/push; "
+            "GET /_sim/requests"
+        )
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -39,6 +39,7 @@ from pushover_tui.api.checks import (
     is_key,
 )
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
+from pushover_tui.api.inbox import InboxSession
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.files import FILE_MODE, FOLDER_MODE, make_private_dirs, tighten
 
@@ -79,6 +80,7 @@ class Profile:
     device: str = ""  # blank = all devices
     # The default recipient instead of `user`: a group (or user) key, or a group's name.
     to: Secret = _NOT_SET
+    inbox: InboxSession | None = None  # [profiles.NAME.inbox], written by `inbox login`
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers, but never keep one: a bare key in a frame would be
@@ -94,7 +96,8 @@ class Profile:
 
 
 _PROFILE_DEFAULTS = Profile("")
-PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name != "name")
+# The values `config set` and the environment may change (the inbox session only `inbox login`).
+PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name not in ("name", "inbox"))
 _INT_KEYS = frozenset({"priority", "retry", "expire"})
 _SECRET_KEYS = frozenset({"token", "user", "to"})
 TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile")
@@ -307,6 +310,16 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
             raise fail(key, "a table")
         return value
 
+    def inbox_session(parent: Mapping[str, Any], key: tuple[str, ...]) -> InboxSession | None:
+        """None unless the table holds both the session secret and the device id."""
+        body = table(parent, key)
+        secret = string(body, (*key, "secret"), "")
+        device_id = string(body, (*key, "device_id"), "")
+        if not (secret and device_id):
+            return None
+        name = string(body, (*key, "device_name"), "")
+        return InboxSession(secret=Secret(secret), device_id=Secret(device_id), device_name=name)
+
     # Top-level values first: errors are reported roughly in file order.
     default_profile = string(data, ("default_profile",), "default")
     theme = string(data, ("theme",), "textual-dark")
@@ -327,6 +340,7 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
                 sound=string(body, (*key, "sound"), ""),
                 device=string(body, (*key, "device"), ""),
                 to=Secret(string(body, (*key, "to"), "")),
+                inbox=inbox_session(body, (*key, "inbox")),
             )
         )
     keymap = table(data, ("keymap",))
@@ -431,15 +445,23 @@ def _update(document: TOMLDocument, config: Config) -> None:
         defaults = _profile_values(_PROFILE_DEFAULTS)
         for profile in config.profiles:
             values = _profile_values(profile)
+            inbox = _inbox_values(profile)
             if profile.name not in profiles:
                 table = tomlkit.table()
                 # `to` only when set, so a profile without one looks as it always did.
                 table.update({key: value for key, value in values.items() if key != "to" or value})
                 table.add(tomlkit.nl())  # a blank line before whatever table follows
+                if inbox:
+                    table["inbox"] = inbox
                 profiles[profile.name] = table
                 continue
+            table = profiles[profile.name]
             for key, value in values.items():
-                _set(profiles[profile.name], key, value, defaults[key], fresh=False)
+                _set(table, key, value, defaults[key], fresh=False)
+            if inbox:
+                _sync(table, "inbox", inbox)
+            elif "inbox" in table:  # `inbox logout`
+                del table["inbox"]
     _sync(document, "keymap", config.keymap)
     _sync(document, "bridge", config.bridge)
 
@@ -455,6 +477,17 @@ def _profile_values(profile: Profile) -> dict[str, Any]:
         "sound": profile.sound,
         "device": profile.device,
         "to": profile.to.reveal(),
+    }
+
+
+def _inbox_values(profile: Profile) -> dict[str, Any]:
+    """The `[profiles.NAME.inbox]` table `inbox login` keeps; empty when logged out."""
+    if profile.inbox is None:
+        return {}
+    return {
+        "secret": profile.inbox.secret.reveal(),
+        "device_id": profile.inbox.device_id.reveal(),
+        "device_name": profile.inbox.device_name,
     }
 
 

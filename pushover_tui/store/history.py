@@ -186,8 +186,35 @@ _RECIPIENT = (
     "CREATE INDEX messages_recipient ON messages (recipient, created_at)",
 )
 
+# Messages received by the inbox (store/inbox.py): one row per profile, device and message id.
+_INBOX = (
+    """
+    CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        device TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        umid TEXT NOT NULL,
+        received_at REAL NOT NULL,
+        date INTEGER NOT NULL,
+        priority INTEGER NOT NULL,
+        app TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        message TEXT NOT NULL DEFAULT '',
+        receipt TEXT,
+        acknowledged_at REAL,
+        raw TEXT NOT NULL
+    )
+    """,
+    # device: the receiving device's name (its id is a secret); message_id: the API's id_str,
+    # exact beyond 2**53. The unique key is what makes storing a download idempotent.
+    "CREATE UNIQUE INDEX inbox_message ON inbox (profile, device, message_id)",
+    "CREATE INDEX inbox_received ON inbox (profile, received_at)",
+    "CREATE INDEX inbox_receipt ON inbox (receipt)",
+)
+
 Migration = Sequence[str] | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_V1, _RECIPIENT)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _RECIPIENT, _INBOX)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = (
@@ -342,6 +369,10 @@ class History:
                     with suppress(sqlite3.Error):
                         connection.execute("ROLLBACK")
                 raise self._error(error, "write") from None
+
+    # Other tables of this database (store/inbox.py) share the connection, lock and error texts.
+    reading = _read
+    writing = _write
 
     def _migrate(self) -> None:
         assert self._connection is not None

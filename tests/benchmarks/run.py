@@ -35,7 +35,7 @@ from _common import SimulatorProcess, fill_history, write_config  # noqa: E402
 
 PYTHON = sys.executable
 MiB = 1024 * 1024
-FIGURES = ("start", "history-open", "history-jump", "cli-send", "client", "tracker")
+FIGURES = ("start", "history-open", "history-jump", "cli-send", "client", "tracker", "inbox")
 
 
 @dataclass
@@ -336,6 +336,37 @@ class Bench:
             )
         )
 
+    # -- 7. send to arrival in the inbox --------------------------------------------------
+
+    def fig_inbox(self) -> None:
+        runs = 20  # the figure: the median of 20
+        sim = SimulatorProcess(self.folder)  # its own process: its CPU is not ours
+        try:
+            env = write_config(self.folder / "inbox", sim.base_url)
+            done = subprocess.run(
+                [PYTHON, str(HERE / "_inbox_arrival.py"), str(runs)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        finally:
+            sim.stop()
+        if done.returncode != 0:
+            raise RuntimeError(f"inbox run failed: {done.stderr.strip()[-1500:]}")
+        seconds = json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+        median = statistics.median(seconds)
+        self.rows.append(
+            Row(
+                f"7. Send to arrival in the inbox (websocket, download, store), {runs} sends",
+                _fmt(median, "ms", seconds),
+                "-",
+                "-",
+                "< 100 ms",
+                "pass" if median < 0.1 else "FAIL",
+            )
+        )
+
     # -- all -------------------------------------------------------------------------------
 
     def run(self, wanted: set[str]) -> None:
@@ -345,6 +376,7 @@ class Bench:
             ("cli-send", self.fig_cli_send, "4. pushover-tui send"),
             ("client", self.fig_client, "5. Client sends"),
             ("tracker", self.fig_tracker, "6. Receipt tracker"),
+            ("inbox", self.fig_inbox, "7. Send to arrival in the inbox"),
         ]
         for key, step, label in steps:
             if key == "history":
