@@ -2,8 +2,9 @@
 umask, and every SQLite database is opened the same way (WAL, a busy timeout, our transactions).
 
 A folder or file we use that others can read (an old 0755 folder, a 0644 config file) is tightened
-with a one-line notice on stderr; where chmod is impossible, a warning names the command that
-fixes it. A shared folder (the home folder, a sticky one such as /tmp) is never changed.
+with a one-line notice on stderr; where chmod is impossible, a warning (once per process) names the
+command that fixes it. A shared folder (the home folder, a sticky one such as /tmp) and anything
+another user owns (their business, and beyond our chmod) are left as they are.
 
 Imported on start-up by every face: stdlib only.
 """
@@ -22,6 +23,7 @@ from pushover_tui.safe_text import escape_controls
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
+_warned: set[Path] = set()  # paths whose chmod failed: one warning per process is enough
 
 
 def tighten(path: Path, mode: int) -> None:
@@ -32,8 +34,10 @@ def tighten(path: Path, mode: int) -> None:
     except OSError:
         return  # missing, or unreachable: whoever opens it reports that
     current = stat.S_IMODE(info.st_mode)
-    if not current & ~mode:
+    if not current & ~mode or path in _warned:
         return
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        return  # another user's (say an admin's read-only folder): not ours to change
     if stat.S_ISDIR(info.st_mode) and (current & stat.S_ISVTX or _is_home(path)):
         return  # shared by design; the files inside are what must stay private
     wanted = current & mode
@@ -41,6 +45,7 @@ def tighten(path: Path, mode: int) -> None:
     try:
         os.chmod(path, wanted)
     except OSError as error:
+        _warned.add(path)
         _notice(
             f"warning: {shown} can be read by others ({current:04o}) and could not be changed "
             f"({error.strerror or error}): run chmod {wanted:o} {shlex.quote(shown)}"
