@@ -38,6 +38,7 @@ from pushover_tui.store.config import (
     save_config,
 )
 from pushover_tui.store.history import HistoryFilter, Status
+from pushover_tui.tui.keys import KEYS, binding, check_keymap
 from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
 from pushover_tui.tui.startup import FastStartApp
 
@@ -78,10 +79,11 @@ class PushoverApp(FastStartApp):
     }
     # F-keys and ctrl combinations work while a text field has focus; letters would be typed.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "switch_mode('config')", "Config", id="mode.config"),
-        Binding("f3", "switch_mode('compose')", "Compose", id="mode.compose"),
-        Binding("f4", "switch_mode('history')", "History", id="mode.history"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        binding("mode.config", "switch_mode('config')"),
+        binding("mode.compose", "switch_mode('compose')"),
+        binding("mode.history", "switch_mode('history')"),
+        binding("help", "help"),
+        binding("quit", "quit"),
     ]
 
     verified: reactive[bool | None] = reactive(None)
@@ -119,8 +121,10 @@ class PushoverApp(FastStartApp):
         self._background_started = False
         if config.theme in self.available_themes:
             self.theme = config.theme
-        if config.keymap:
-            self.set_keymap(dict(config.keymap))
+        # A keymap entry that cannot work is refused, with a sentence once the app is up.
+        self.keymap, self.keymap_problems = check_keymap(config.keymap)
+        if self.keymap:
+            self.set_keymap(self.keymap)
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -131,6 +135,21 @@ class PushoverApp(FastStartApp):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.history_changed.subscribe(self, self._history_changed)
+        for problem in self.keymap_problems:
+            self.notify(
+                problem, title="Key not moved", severity="warning", timeout=15, markup=False
+            )
+
+    def key_label(self, binding_id: str) -> str:
+        """The key that does `binding_id` now (after the keymap), as the footer shows it."""
+        key = (self.keymap.get(binding_id) or KEYS[binding_id].key).split(",")[0]
+        return self.get_key_display(Binding(key, ""))
+
+    def action_help(self) -> None:
+        from pushover_tui.tui.widgets.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.key_label))
 
     def on_ready(self) -> None:
         self.awaiting = self._count_awaiting()

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
@@ -63,6 +63,7 @@ from pushover_tui.tui.compose.outcome import (
     sent_text,
     server_notes,
 )
+from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import PrefillDraft, SendTest
 from pushover_tui.tui.startup import Deferred
 from pushover_tui.tui.widgets.field_row import FieldRow
@@ -105,9 +106,9 @@ class ComposeScreen(Screen[None]):
 
     CSS_PATH = "compose.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
-        Binding("ctrl+t", "send_test", "Send test", id="compose.send_test", priority=True),
-        Binding("ctrl+n", "new_message", "New message", id="compose.new", priority=True),
+        binding("compose.send", "send"),
+        binding("compose.send_test", "send_test"),
+        binding("compose.new", "new_message"),
     ]
     # The message box takes the focus once built (see _component_built): the default ("*")
     # would focus the scrolling body first, and each focus change there restyles every field.

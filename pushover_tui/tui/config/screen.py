@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -49,6 +49,7 @@ from pushover_tui.tui.config.verify_panel import (
     stopped_report,
     success_report,
 )
+from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import VerifyKeys
 from pushover_tui.tui.startup import Deferred
 from pushover_tui.tui.widgets.choices import DEFAULT_SOUND, priority_options, sound_options
@@ -144,14 +145,14 @@ class ConfigScreen(Screen[None]):
 
     CSS_PATH = "config.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="config.save"),
+        binding("config.save", "save"),
         # priority: an Input's own ctrl+v (paste from the app clipboard) would win otherwise.
-        Binding("ctrl+v", "verify", "Verify", id="config.verify", priority=True),
-        Binding("ctrl+r", "reveal", "Show/hide keys", id="config.reveal"),
-        # Same keys and ids as the app's mode bindings, so a keymap moves both; these ask
-        # about unsaved changes before leaving.
-        Binding("f3", "leave('compose')", "Compose", id="mode.compose"),
-        Binding("f4", "leave('history')", "History", id="mode.history"),
+        binding("config.verify", "verify"),
+        binding("config.reveal", "reveal"),
+        # The app's mode bindings (same ids, so a keymap moves both), asking about unsaved
+        # changes before leaving.
+        binding("mode.compose", "leave('compose')"),
+        binding("mode.history", "leave('history')"),
     ]
     # No auto-focus ("*" would pick the scrolling form): the first key still to fill in gets
     # the focus on mount, else the profile selector once it is built.

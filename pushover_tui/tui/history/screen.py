@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
@@ -28,6 +28,7 @@ from pushover_tui.tui.app import PushoverApp, pushover_app
 from pushover_tui.tui.history.detail import HistoryDetail
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.table import HistoryTable, RowSource
+from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import FilterHistory
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
 from pushover_tui.tui.widgets.status_bar import StatusBar
@@ -49,25 +50,15 @@ class HistoryScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The search field's placeholder and the detail panel name the keys the footer leaves out.
-        Binding("ctrl+f", "focus_search", "Search", show=False, id="history.search"),
-        Binding("escape", "focus_list", "List", show=False, id="history.focus_list"),
+        binding("history.search", "focus_search"),
+        binding("history.focus_list", "focus_list"),
         # Letters act only while the list has focus (they would be typed into the search).
-        Binding(
-            "r", "resend", "Resend", tooltip="Open Compose with this message", id="history.resend"
-        ),
-        Binding(
-            "c",
-            "cancel_retries",
-            "Cancel",
-            tooltip="Cancel the emergency's retries",
-            id="history.cancel",
-        ),
-        Binding("t", "cancel_tag", "Cancel by tag", show=False, id="history.cancel_tag"),
-        Binding("y", "copy_json", "Copy", tooltip="Copy the message as JSON", id="history.copy"),
-        Binding("d,delete", "delete_row", "Delete", id="history.delete"),
-        Binding(
-            "X", "clear_history", "Clear", tooltip="Clear the whole history", id="history.clear"
-        ),
+        binding("history.resend", "resend"),
+        binding("history.cancel", "cancel_retries"),
+        binding("history.cancel_tag", "cancel_tag"),
+        binding("history.copy", "copy_json"),
+        binding("history.delete", "delete_row"),
+        binding("history.clear", "clear_history"),
     ]
     _LIST_ACTIONS = frozenset(
         {"resend", "cancel_retries", "cancel_tag", "copy_json", "delete_row", "clear_history"}

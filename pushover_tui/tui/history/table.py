@@ -14,7 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from pushover_tui.store.history import History, HistoryFilter, HistoryRow
 from pushover_tui.tui.history import wording as fmt
+from pushover_tui.tui.keys import binding
 
 
 class RowSource:
@@ -137,12 +138,12 @@ class HistoryTable(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False, id="history.cursor_up"),
-        Binding("down", "cursor_down", "Down", show=False, id="history.cursor_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="history.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="history.page_down"),
-        Binding("home", "first", "Newest", show=False, id="history.newest"),
-        Binding("end", "last", "Oldest", show=False, id="history.oldest"),
+        binding("history.cursor_up", "cursor_up"),
+        binding("history.cursor_down", "cursor_down"),
+        binding("history.page_up", "page_up"),
+        binding("history.page_down", "page_down"),
+        binding("history.newest", "first"),
+        binding("history.oldest", "last"),
     ]
 
     class Highlighted(Message):

@@ -8,10 +8,12 @@ from typing import ClassVar, Generic, Literal, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from pushover_tui.tui.keys import binding
 
 Result = TypeVar("Result")
 Variant = Literal["default", "primary", "success", "warning", "error"]
@@ -39,7 +41,7 @@ class Dialog(ModalScreen[Result], Generic[Result]):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "choose('cancel')", "Cancel", id="dialog.cancel"),
+        binding("dialog.cancel", "choose('cancel')"),
     ]
 
     def __init__(self, title: str, text: str, choices: Sequence[Choice], *, focus: str) -> None:

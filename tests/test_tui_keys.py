@@ -1,0 +1,87 @@
+"""Key bindings: one table (tui/keys.py) behind every screen, the help screen, the README and
+the check of the config's [keymap]."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from textual.widgets import Static
+
+from pushover_tui.store.config import save_config
+from pushover_tui.tui.keys import KEYS, check_keymap, is_key_name
+from pushover_tui.tui.widgets.help import HelpScreen
+
+SIZE = (110, 36)
+README = Path(__file__).parent.parent / "README.md"
+
+
+def test_every_binding_id_is_in_the_readme() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert [binding_id for binding_id in KEYS if f"`{binding_id}`" not in text] == []
+
+
+def test_key_names_textual_knows() -> None:
+    for good in ("f9", "ctrl+s", "question_mark", "plus", "X", "ctrl+shift+up", "escape"):
+        assert is_key_name(good), good
+    for bad in ("notakey!!", "ctrl+", "", "wibble+x", "ctrl+notakey", "f99"):
+        assert not is_key_name(bad), bad
+
+
+@given(st.text(max_size=20))
+def test_key_name_check_never_raises(text: str) -> None:
+    is_key_name(text)
+
+
+def test_keymap_check_refuses_unknown_ids_bad_names_and_clashes() -> None:
+    accepted, problems = check_keymap(
+        {
+            "mode.history": "f9",
+            "no.such.id": "f5",
+            "compose.send": "notakey!!",
+            "compose.new": "ctrl+s",  # Send's key, on the same screen
+            "history.copy": "f2",  # Config's key, which acts everywhere
+            "config.save": "ctrl+t",  # Compose's Send test: another screen, fine
+        }
+    )
+    assert accepted == {"mode.history": "f9", "config.save": "ctrl+t"}
+    assert len(problems) == 4
+    assert "'no.such.id' is not a binding id" in problems[0]
+    assert "'notakey!!' is not a key name" in problems[1]
+    assert "'compose.new' and 'compose.send' would both be on 'ctrl+s'" in problems[2]
+    assert "'history.copy' and 'mode.config'" in problems[3]
+
+
+async def test_a_refused_keymap_entry_keeps_the_default_and_says_why(
+    make_app, demo_config, simulator
+):
+    keymap = {"compose.send": "notakey!!", "mode.history": "f9"}
+    save_config(replace(demo_config, keymap=keymap))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("'notakey!!' is not a key name" in m for m in messages)
+        keys = {key.key for key in app.screen.query("FooterKey")}  # type: ignore[attr-defined]
+        assert "notakey!!" not in keys and "ctrl+s" in keys
+        assert app.key_label("compose.send") == "^s"
+        assert app.key_label("mode.history") == "f9"
+
+
+async def test_help_lists_every_binding_with_its_current_key(make_app, demo_config, simulator):
+    save_config(replace(demo_config, keymap={"compose.send": "f8"}))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text", Static).render())
+        for binding_id in KEYS:
+            assert binding_id in text, binding_id
+        assert "f8" in text and "write, then f8 to send" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
