@@ -343,6 +343,21 @@ def test_profiles_added_and_removed_leave_everything_else(readme_file):
     assert readme_file.read_text().replace("\n\n\n", "\n\n") == before.replace("\n\n\n", "\n\n")
 
 
+def test_inbox_login_and_logout_touch_only_the_inbox_table(readme_file):
+    from pushover_tui.api.inbox import InboxSession
+    from pushover_tui.api.secret import Secret
+
+    config = load_config(readme_file, env={})
+    before = readme_file.read_text()
+    session = InboxSession(secret=Secret("s" * 30), device_id=Secret("d" * 25), device_name="tui")
+    logged_in = config.with_profile(replace(config.profile("personal"), inbox=session))
+    save_config(logged_in)
+    assert load_config(readme_file, env={}).profile("personal").inbox == session
+    assert "[profiles.personal.inbox]" in readme_file.read_text()
+    save_config(logged_in.with_profile(replace(logged_in.profile("personal"), inbox=None)))
+    assert readme_file.read_text() == before
+
+
 def test_a_broken_file_is_never_overwritten_on_save(readme_file):
     config = load_config(readme_file, env={})
     readme_file.write_text("[profiles.personal\n")  # broken since it was loaded
