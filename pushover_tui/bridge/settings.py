@@ -35,6 +35,8 @@ from pushover_tui.api.secret import Secret
 
 CLIENT_SECRET_ENV = "SENTRY_CLIENT_SECRET"
 SHARED_SECRET_ENV = "PUSHOVER_BRIDGE_SECRET"
+# The table's secrets: `pushover-tui config set bridge.NAME -` reads them from standard input.
+SECRET_KEYS = ("client_secret", "shared_secret")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
