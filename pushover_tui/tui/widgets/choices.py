@@ -27,10 +27,18 @@ def priority_hint(priority: int) -> str:
     return f"{meaning[0].upper()}{meaning[1:]}."
 
 
+def sound_label(name: str, description: str) -> str:
+    """The name (what the config and the command line take) with the description when it says
+    more: "pushover — Pushover (default)", "cashregister — Cash Register", "bike"."""
+    if not description or description.lower() == name.lower():
+        return name
+    return f"{name} — {description}"
+
+
 def sound_options(sounds: Mapping[str, str], current: str = "") -> list[tuple[str, str]]:
     """(label, name) per sound, and the current choice even when the list lacks it. The blank
     choice (the user's default sound) is the Select's prompt."""
-    options = [(description or name, name) for name, description in sounds.items()]
+    options = [(sound_label(name, description), name) for name, description in sounds.items()]
     if current and current not in sounds:
         options.append((f"{current} (not in the app's list)", current))
     return options
