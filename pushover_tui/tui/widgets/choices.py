@@ -68,6 +68,8 @@ def emergency_summary(retry: int | None, expire: int | None) -> str:
     """What an emergency with these settings does, or what the two settings mean."""
     if retry is not None and expire is not None and retry >= RETRY_MIN and 0 < expire <= EXPIRE_MAX:
         repeats = emergency_repeats(retry, expire)
+        if repeats == 0:
+            return f"Sent once, no repeat: expire ({duration(expire)}) ends before the first retry."
         return (
             f"Repeats every {duration(retry)} for up to {duration(expire)} until "
             f"acknowledged: {repeats} time{'s' if repeats != 1 else ''} at most "
