@@ -4,7 +4,6 @@ word the outcome and place each problem on the field it concerns."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -19,7 +18,7 @@ from pushover_tui.store.config import ActiveProfile
 from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.compose.draft import Draft
 from pushover_tui.tui.compose.fields import field_hint
-from pushover_tui.tui.history.wording import clock_time
+from pushover_tui.tui.history.wording import clock_time, local_time
 
 # Every field with a note line under it.
 NOTE_FIELDS = (
@@ -217,10 +216,11 @@ def sent_text(sent: Sent, key: KeyLabel, *, test: bool, row: HistoryRow | None =
 def failure_text(error: PushoverError | str, key: KeyLabel, *, keys: bool = False) -> Content:
     """Not sent: the reason, where to fix the keys, and what else helps."""
     if isinstance(error, QuotaExceededError):
+        when = local_time(error.reset) if error.reset else None
         reset = (
-            f" It resets on {datetime.fromtimestamp(error.reset):%Y-%m-%d at %H:%M}."
-            if error.reset
-            else ""
+            f" It resets on {when:%Y-%m-%d at %H:%M}."
+            if when is not None
+            else " It resets on the 1st of the month (00:00 US Central time)."
         )
         text = f"the monthly message quota is used up.{reset}"
         return Content.from_markup("[b $error]✗ Not sent:[/] $text", text=text)
