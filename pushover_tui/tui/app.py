@@ -153,10 +153,12 @@ class PushoverApp(FastStartApp):
         # The screen shown now: its own mode key is left out of the footer.
         return not (action == "switch_mode" and parameters and parameters[0] == self.current_mode)
 
-    def key_label(self, binding_id: str) -> str:
-        """The key that does `binding_id` now (after the keymap), as the footer shows it."""
-        key = (self.keymap.get(binding_id) or KEYS[binding_id].key).split(",")[0]
-        return self.get_key_display(Binding(key, ""))
+    def key_label(self, binding_id: str, *, every: bool = False) -> str:
+        """The key that does `binding_id` now (after the keymap), as the footer shows it;
+        `every`: all its keys ("f1 / ?")."""
+        keys = (self.keymap.get(binding_id) or KEYS[binding_id].key).split(",")
+        shown = [self.get_key_display(Binding(key.strip(), "")) for key in keys]
+        return " / ".join(shown) if every else shown[0]
 
     def action_help(self) -> None:
         from pushover_tui.tui.widgets.help import HelpScreen
