@@ -300,16 +300,20 @@ def test_attachment_folder(tmp_path: Path) -> None:
 
 
 def test_attachment_size_limit_is_exact(tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n"
     exact = tmp_path / "exact.png"
     with exact.open("wb") as file:
+        file.write(png)
         file.truncate(5_242_880)
     assert attachment_errors(Attachment.from_path(exact)) == []
     over = tmp_path / "over.png"
     with over.open("wb") as file:
+        file.write(png)
         file.truncate(5_242_881)
     assert attachment_errors(Attachment.from_path(over))
-    assert attachment_errors(Attachment.from_bytes(b"\0" * 5_242_880, "a.png", "image/png")) == []
-    assert attachment_errors(Attachment.from_bytes(b"\0" * 5_242_881, "a.png", "image/png"))
+    exact_bytes = png.ljust(5_242_880, b"\0")
+    assert attachment_errors(Attachment.from_bytes(exact_bytes, "a.png", "image/png")) == []
+    assert attachment_errors(Attachment.from_bytes(exact_bytes + b"\0", "a.png", "image/png"))
 
 
 def test_attachment_must_be_an_image(tmp_path: Path) -> None:
@@ -328,3 +332,12 @@ def test_emergency_repeats_capped_at_fifty() -> None:
     assert emergency_repeats(30, 60) == 2
     assert emergency_repeats(60, 3600) == 50  # Pushover stops after 50 whatever the numbers
     assert emergency_repeats(0, 60) == 0
+
+
+def test_expire_shorter_than_retry_is_a_problem_with_the_reason() -> None:
+    from pushover_tui.api.checks import check_emergency
+
+    (problem,) = check_emergency(30, 4)
+    assert problem.field == "expire" and problem.severity == "warning"  # Pushover accepts it
+    assert "shorter than retry (30 s)" in problem.text and "will not repeat" in problem.text
+    assert check_emergency(30, 30) == []  # one repeat: allowed

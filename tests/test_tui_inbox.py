@@ -40,7 +40,7 @@ from pushover_tui.tui.inbox.link import DEMO_DEVICE
 from pushover_tui.tui.inbox.screen import InboxScreen
 from pushover_tui.tui.inbox.table import InboxTable, preview
 from pushover_tui.tui.inbox.wording import LOGIN_COMMAND, state_content
-from pushover_tui.tui.widgets.status_bar import StatusBar
+from pushover_tui.tui.widgets.status_bar import StatusBar, arrival_text, status_text
 
 WAIT = 10.0
 DEVICE = "tui-test"
@@ -246,7 +246,10 @@ async def test_arrival_raises_a_toast_rings_the_bell_and_times_send_test(
         assert "Normal" in table_lines(app)[1]
         await wait_for(
             pilot,
-            lambda: ("New message", "db1 disk\ndisk full on db1: /var at 100%") in toasts(app),
+            lambda: (
+                ("New message (Inbox: f6)", "db1 disk\ndisk full on db1: /var at 100%")
+                in toasts(app)
+            ),
         )
         assert rings == [True]
         await wait_for(pilot, lambda: "disk full on db1" in detail_text(app))
@@ -256,8 +259,10 @@ async def test_arrival_raises_a_toast_rings_the_bell_and_times_send_test(
         await app.send_test()
         await wait_for(pilot, lambda: app.test_arrival is not None)
         assert app.test_arrival >= 0
-        status = app.screen.query_one(StatusBar)
-        await wait_for(pilot, lambda: "test arrived here in" in str(status.render()))
+        took = arrival_text(app.test_arrival)
+        assert f"test arrived here in {took}" in status_text(app, 200)
+        status = app.screen.query_one(StatusBar)  # 80 columns: the short wording, never cut
+        await wait_for(pilot, lambda: str(status.render()).endswith(f" · test {took}"))
         await wait_for(pilot, lambda: rings == [True, True])
         assert table(app).total == 2
 
@@ -272,7 +277,7 @@ async def test_messages_waiting_at_start_make_one_toast(inbox_config, make_app, 
         await wait_for(pilot, lambda: app.inbox.count() == 5)
         await wait_for(pilot, lambda: toasts(app))
         await pilot.pause()
-        assert [title for title, _ in toasts(app)] == ["5 new messages"]
+        assert [title for title, _ in toasts(app)] == ["5 new messages (Inbox: f6)"]
         assert "while away 4" in toasts(app)[0][1]  # the newest named first
 
 
@@ -490,12 +495,14 @@ async def settle(pilot) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.usefixtures("steady_api_host")  # the simulator's port changes every run
 def test_snapshot_messages_arrived(snap_compare, inbox_config, make_app, isolated_env, utc, size):
     seed(Path(isolated_env["PUSHOVER_TUI_DATA"]))
     assert snap_compare(make_app(), terminal_size=SIZES[size], run_before=settle)
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.usefixtures("steady_api_host")  # the simulator's port changes every run
 def test_snapshot_emergency_acknowledged(
     snap_compare, inbox_config, make_app, isolated_env, utc, size
 ):
@@ -507,6 +514,7 @@ def test_snapshot_emergency_acknowledged(
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.usefixtures("steady_api_host")  # the simulator's port changes every run
 def test_snapshot_not_logged_in(snap_compare, demo_config, make_app, size, monkeypatch):
     monkeypatch.setattr(
         "pushover_tui.tui.inbox.screen.default_device_name", lambda: "tui-workstation"
@@ -521,6 +529,7 @@ def test_snapshot_not_logged_in(snap_compare, demo_config, make_app, size, monke
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.usefixtures("steady_api_host")  # the simulator's port changes every run
 def test_snapshot_logged_out_elsewhere(
     snap_compare, inbox_config, make_app, simulator, isolated_env, utc, size
 ):

@@ -36,8 +36,9 @@ KEYS: Mapping[str, KeySpec] = {
     "mode.compose": KeySpec("f3", "Compose", "open Compose: write and send", "app"),
     "mode.history": KeySpec("f4", "History", "open History: every message sent", "app"),
     # Priority: Textual's TextArea (Compose's message box) binds f6 to "select line" itself.
+    # Not in the footer: with it, "f1 Help" no longer fits 80 columns (help and palette name it).
     "mode.inbox": KeySpec(
-        "f6", "Inbox", "open Inbox: messages received here", "app", priority=True
+        "f6", "Inbox", "open Inbox: messages received here", "app", show=False, priority=True
     ),
     "help": KeySpec("f1,question_mark", "Help", "show this help: every key", "app"),
     "quit": KeySpec(
@@ -49,14 +50,14 @@ KEYS: Mapping[str, KeySpec] = {
         "ctrl+t", "Send test", "send the labelled test message", "compose", priority=True
     ),
     "compose.new": KeySpec(
-        "ctrl+n", "New message", "start a new message (asks when unsent)", "compose", priority=True
+        "ctrl+n", "New", "start a new message (asks when unsent)", "compose", priority=True
     ),
     # Config
     "config.save": KeySpec("ctrl+s", "Save", "save the profile to the config file", "config"),
     "config.verify": KeySpec(
         "ctrl+v", "Verify", "check the keys with Pushover", "config", priority=True
     ),
-    "config.reveal": KeySpec("ctrl+r", "Show/hide keys", "show or hide the keys", "config"),
+    "config.reveal": KeySpec("ctrl+r", "Show keys", "show or hide the keys", "config"),
     # History: letters act while the list has focus.
     "history.search": KeySpec("ctrl+f", "Search", "search the history", "history", show=False),
     "history.focus_list": KeySpec("escape", "List", "back to the list", "history", show=False),
@@ -67,9 +68,9 @@ KEYS: Mapping[str, KeySpec] = {
     ),
     "history.copy": KeySpec("y", "Copy", "copy the message as JSON", "history"),
     "history.delete": KeySpec(
-        "d,delete", "Delete", "delete the message from the history", "history"
+        "d,delete", "Delete", "delete the message from the history", "history", show=False
     ),
-    "history.clear": KeySpec("X", "Clear", "clear the whole history", "history"),
+    "history.clear": KeySpec("X", "Clear", "clear the whole history", "history", show=False),
     "history.cursor_up": KeySpec("up", "Up", "previous message", "history", show=False),
     "history.cursor_down": KeySpec("down", "Down", "next message", "history", show=False),
     "history.page_up": KeySpec("pageup", "Page up", "a page up", "history", show=False),
@@ -77,7 +78,7 @@ KEYS: Mapping[str, KeySpec] = {
     "history.newest": KeySpec("home", "Newest", "the newest message", "history", show=False),
     "history.oldest": KeySpec("end", "Oldest", "the oldest message", "history", show=False),
     # Inbox: letters act while the list has focus.
-    "inbox.ack": KeySpec("a", "Acknowledge", "acknowledge the selected emergency", "inbox"),
+    "inbox.ack": KeySpec("a", "Ack", "acknowledge the selected emergency", "inbox"),
     "inbox.login": KeySpec(
         "l", "Log in", "log in to receive here (email, password, two-factor code)", "inbox"
     ),

@@ -165,12 +165,15 @@ class InboxLink:
         rows, self._toasts = self._toasts, []
         if not rows:
             return
+        inbox_key = self.app.key_label("mode.inbox")
         if len(rows) <= TOASTS_ONE_BY_ONE:
             for row in rows:
                 emergency = row.awaits_ack
                 self.app.notify(
                     _preview(row),
-                    title="Emergency: acknowledge it in Inbox" if emergency else "New message",
+                    title=f"Emergency: acknowledge it in Inbox ({inbox_key})"
+                    if emergency
+                    else f"New message (Inbox: {inbox_key})",
                     severity="warning" if emergency else "information",
                     timeout=10 if emergency else 5,
                     markup=False,
@@ -179,7 +182,7 @@ class InboxLink:
             newest = "\n".join(_preview(row, 60) for row in reversed(rows[-TOASTS_ONE_BY_ONE:]))
             self.app.notify(
                 f"{newest}\n…and {len(rows) - TOASTS_ONE_BY_ONE} more (Inbox lists them all).",
-                title=f"{len(rows)} new messages",
+                title=f"{len(rows)} new messages (Inbox: {inbox_key})",
                 severity="warning" if any(row.awaits_ack for row in rows) else "information",
                 markup=False,
             )

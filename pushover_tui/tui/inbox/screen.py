@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from pushover_tui.api.errors import FieldProblemsError, PushoverError, TwoFactorRequiredError
 from pushover_tui.inbox import InboxEvent, InboxState, StatusChanged, default_device_name
@@ -33,6 +33,7 @@ from pushover_tui.tui.inbox.login import LICENSE_NOTE, LoginAnswer, LoginForm
 from pushover_tui.tui.inbox.table import InboxSource, InboxTable
 from pushover_tui.tui.inbox.wording import login_intro, state_content
 from pushover_tui.tui.keys import binding
+from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 NARROW = 100  # columns below which the detail panel goes under the list
@@ -82,7 +83,7 @@ class InboxScreen(Screen[None]):
         with VerticalScroll(id="inbox-login"):
             name = session.device_name if session else default_device_name()
             yield LoginForm(device_name=name, id="login-form")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.link.changed.subscribe(self, self._inbox_event)
