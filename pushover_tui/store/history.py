@@ -36,6 +36,8 @@ INTERRUPTED_TEXT = (
     "Outcome unknown: the sending process stopped before Pushover answered. "
     "Check your device before resending."
 )
+# A send this process stopped (Esc in the dashboard, Ctrl-C) while the request may have left.
+STOPPED_TEXT = "Stopped by you; it may have been delivered. Check your device before resending."
 _FORBIDDEN_KEYS = frozenset({"token", "user"})  # credentials never go into history
 
 
@@ -213,8 +215,14 @@ _INBOX = (
     "CREATE INDEX inbox_receipt ON inbox (receipt)",
 )
 
+# When the last poll of a receipt ended (Unix time; while one is in flight, the latest it may
+# end): the receipt tracker claims each poll with `claim_poll`, so that the processes of the
+# machine together poll a receipt at most every 5 s.
+_POLLED_AT = ("ALTER TABLE messages ADD COLUMN polled_at REAL",)
+
+
 Migration = Sequence[str] | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_V1, _RECIPIENT, _INBOX)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _RECIPIENT, _INBOX, _POLLED_AT)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = (
@@ -479,10 +487,17 @@ class History:
                     (*_quota_values(quota), row_id),
                 )
 
-    def record_receipt(self, row_id: int, receipt: Receipt) -> bool:
-        """Store a polled receipt; True if anything changed (so callers refresh only then)."""
+    def record_receipt(
+        self, row_id: int, receipt: Receipt, *, polled_at: float | None = None
+    ) -> bool:
+        """Store a polled receipt, and with `polled_at` when that poll ended (see `claim_poll`);
+        True if the receipt changed (so callers refresh only then)."""
         info = _receipt_fields(receipt)
         with self._write() as connection:
+            if polled_at is not None:
+                connection.execute(
+                    "UPDATE messages SET polled_at = ? WHERE id = ?", (polled_at, row_id)
+                )
             found = connection.execute(
                 "SELECT receipt_state, receipt_info FROM messages WHERE id = ?", (row_id,)
             ).fetchone()
@@ -503,6 +518,37 @@ class History:
                 (state, new_info, time.time(), row_id),
             )
             return True
+
+    def claim_poll(self, row_id: int, *, now: float, interval: float, lease: float) -> bool:
+        """Claim the next poll of the row's open receipt: True for exactly one caller (of every
+        process) per `interval` since the last poll ended, and only while it is awaiting.
+
+        The winner's request is in flight for up to `lease` seconds: until it reports when it
+        ended (`record_receipt(polled_at=...)` or `end_poll`), the claim counts as a poll ending
+        then, so a request slow to leave never lands closer than `interval` to the next one; a
+        winner that dies mid-poll holds the receipt `lease` seconds at most."""
+        with self._write() as connection:
+            claimed = connection.execute(
+                "UPDATE messages SET polled_at = ? WHERE id = ? AND receipt_state = ?"
+                " AND (polled_at IS NULL OR polled_at <= ?)",
+                (now + lease, row_id, ReceiptState.AWAITING.value, now - interval),
+            ).rowcount
+        return claimed == 1
+
+    def end_poll(self, row_id: int, *, at: float) -> None:
+        """A claimed poll ended at `at` without a receipt to record (it failed or was stopped)."""
+        with self._write() as connection:
+            connection.execute("UPDATE messages SET polled_at = ? WHERE id = ?", (at, row_id))
+
+    def record_interrupted(self, row_id: int, error: str = STOPPED_TEXT) -> None:
+        """A send this process stopped while the request may have left: `sending` becomes
+        `interrupted` with `error` (any other outcome already recorded stays)."""
+        with self._write() as connection:
+            connection.execute(
+                "UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?"
+                " AND status = ?",
+                (Status.INTERRUPTED.value, error, time.time(), row_id, Status.SENDING.value),
+            )
 
     def record_cancelled(self, row_id: int) -> None:
         """An open emergency was cancelled; one already acknowledged or expired keeps its state."""
