@@ -254,6 +254,18 @@ def _count_ack(row: str, step: str) -> str:
     )
 
 
+def _count_row(row: str, step: str) -> str:
+    """SQL for a trigger: add `step` to every count `row` is in."""
+    return " ".join(
+        (
+            _count("status", f"{row}.status", row, step),
+            _count("origin", f"{row}.origin", row, step),
+            _count("day", _local_day(row), row, step),
+            _count_ack(row, step),
+        )
+    )
+
+
 _UNCOUNT_TRIGGER = "messages_uncounted"  # History.clear() does its work in one go
 
 # History's overview (store/overview.py) reads these counts instead of the rows: triggers keep
@@ -285,22 +297,9 @@ _OVERVIEW = (
     " FROM messages GROUP BY 2, 3",
     f"INSERT INTO ack_seconds SELECT {_acknowledged_after('messages')}, profile, count(*)"
     f" FROM messages WHERE {_acknowledged_after('messages')} IS NOT NULL GROUP BY 1, 2",
-    f"""
-    CREATE TRIGGER messages_counted AFTER INSERT ON messages BEGIN
-        {_count("status", "NEW.status", "NEW", "1")}
-        {_count("origin", "NEW.origin", "NEW", "1")}
-        {_count("day", _local_day("NEW"), "NEW", "1")}
-        {_count_ack("NEW", "1")}
-    END
-    """,
-    f"""
-    CREATE TRIGGER {_UNCOUNT_TRIGGER} AFTER DELETE ON messages BEGIN
-        {_count("status", "OLD.status", "OLD", "-1")}
-        {_count("origin", "OLD.origin", "OLD", "-1")}
-        {_count("day", _local_day("OLD"), "OLD", "-1")}
-        {_count_ack("OLD", "-1")}
-    END
-    """,
+    f"CREATE TRIGGER messages_counted AFTER INSERT ON messages BEGIN {_count_row('NEW', '1')} END",
+    f"CREATE TRIGGER {_UNCOUNT_TRIGGER} AFTER DELETE ON messages"
+    f" BEGIN {_count_row('OLD', '-1')} END",
     f"""
     CREATE TRIGGER messages_status_counted AFTER UPDATE OF status ON messages
     WHEN OLD.status IS NOT NEW.status BEGIN
