@@ -11,6 +11,8 @@ from textual.widgets import Checkbox, Input, Select
 
 from pushover_tui.api.models import ReceiptState
 from pushover_tui.store.history import HistoryFilter, Status
+from pushover_tui.tui.app import pushover_app
+from pushover_tui.tui.widgets.toggles import MarkedCheckbox
 
 ORIGIN_OPTIONS = [
     ("Dashboard", "tui"),
@@ -42,13 +44,16 @@ class FilterBar(Horizontal):
         self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
+        # One line of compact controls: the list keeps the rows of a short terminal.
+        search_key = pushover_app(self).key_label("history.search")
         yield Input(
-            placeholder="Search title, message, request id, receipt, error…  (ctrl+f)",
+            placeholder=f"Search ({search_key}): text, request id, receipt…",
             id="history-search",
+            compact=True,
         )
-        yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status")
-        yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin")
-        yield Checkbox("Awaiting ack only", id="history-awaiting")
+        yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status", compact=True)
+        yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin", compact=True)
+        yield MarkedCheckbox("Awaiting ack", id="history-awaiting", compact=True)
 
     def filters(self) -> HistoryFilter:
         status = self.query_one("#history-status", Select)
