@@ -246,11 +246,9 @@ class ReceiptTracker:
 
     def _follow_open(self, profile: str, *, tell: bool) -> int:
         """Follow the profile's open receipts not followed yet; returns how many are open."""
-        rows = [
-            row for row in self._history.open_receipts() if row.profile == profile and row.receipt
-        ]
+        rows = [row for row in self._history.open_receipts() if row.profile == profile]
         for row in rows:
-            if row.id not in self._followed and row.receipt:
+            if row.receipt and row.id not in self._followed:
                 self.track(row.id, row.receipt, poll_now=True)
                 if tell:
                     self._tell(row)
