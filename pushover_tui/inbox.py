@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LICENSE_NOTE = (  # said by every face when a device is registered
+    "An open client counts as a desktop device: Pushover needs a Pushover for Desktop license "
+    "for it within 30 days of its registration."
+)
 SYNC_RETRY = 30.0  # seconds before a download that failed (temporarily) is tried again
 WEBSOCKET_URL_VARIABLE = "PUSHOVER_WEBSOCKET_URL"
 

@@ -77,11 +77,8 @@ class InboxLink:
         return self.app.active.profile.inbox
 
     def count(self) -> int:
+        """How many messages the active profile received (the list reads them: InboxSource)."""
         return self.store.count(self.profile)
-
-    def messages(self, *, offset: int = 0, limit: int = 100) -> list[InboxRow]:
-        """The active profile's received messages, newest first."""
-        return self.store.page(self.profile, offset=offset, limit=limit)
 
     # -- following -----------------------------------------------------------------------
 

@@ -19,12 +19,10 @@ from textual.widgets import Button, Input, Static
 
 from pushover_tui.api.checks import DEVICE_MAX, check_device_name
 from pushover_tui.api.secret import Secret
+from pushover_tui.inbox import LICENSE_NOTE
+from pushover_tui.tui.inbox.wording import LOGIN_COMMAND
 from pushover_tui.tui.widgets.field_row import FieldRow
 
-LICENSE_NOTE = (
-    "Pushover counts this as a desktop device: it needs a Pushover for Desktop license within "
-    "30 days of its registration."
-)
 FIELDS = ("email", "password", "twofa", "device_name")
 
 
@@ -70,16 +68,12 @@ class LoginForm(Vertical):
         yield Static(
             Content.assemble(
                 "Or in a shell: ",
-                ("pushover-tui inbox login", "bold"),
+                (LOGIN_COMMAND, "bold"),
                 ". Your password is used to log in and never stored. ",
                 (LICENSE_NOTE, "$foreground-muted"),
             ),
             id="login-hint",
         )
-
-    def on_mount(self) -> None:
-        for name in FIELDS:
-            self.query_one(f"#{name}-row", FieldRow).set_note("")
 
     def show_intro(self, content: Content) -> None:
         self.query_one("#login-intro", Static).update(content)

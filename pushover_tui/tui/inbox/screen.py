@@ -22,14 +22,20 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from pushover_tui.api.errors import FieldProblemsError, PushoverError, TwoFactorRequiredError
-from pushover_tui.inbox import InboxEvent, InboxState, StatusChanged, default_device_name
+from pushover_tui.inbox import (
+    LICENSE_NOTE,
+    InboxEvent,
+    InboxState,
+    StatusChanged,
+    default_device_name,
+)
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.config import ActiveProfile
 from pushover_tui.tui.app import PushoverApp, pushover_app
 from pushover_tui.tui.history.table import HistoryTable
 from pushover_tui.tui.inbox.detail import InboxDetail
 from pushover_tui.tui.inbox.link import InboxLink
-from pushover_tui.tui.inbox.login import LICENSE_NOTE, LoginAnswer, LoginForm
+from pushover_tui.tui.inbox.login import LoginAnswer, LoginForm
 from pushover_tui.tui.inbox.table import InboxSource, InboxTable
 from pushover_tui.tui.inbox.wording import login_intro, state_content
 from pushover_tui.tui.keys import binding
