@@ -4,6 +4,7 @@ Each test drives the app against the simulator as a person would and checks what
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -351,3 +352,78 @@ def test_status_line_names_no_host_for_the_real_api() -> None:
     from pushover_tui.tui.widgets.status_bar import api_host
 
     assert api_host("https://api.pushover.net/1") == "api.pushover.net"
+
+
+# -- live: receipts, progress, stopping ----------------------------------------------------
+
+
+async def test_an_emergency_sent_elsewhere_is_followed_and_its_ack_is_a_toast(app, simulator):
+    from pushover_tui.outbox import Outbox
+
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        # Poll and watch quickly for the test; the product waits 5 s and 2 s.
+        app.outbox.tracker.interval = app.outbox.tracker.watch_interval = 0.05
+        # The command line, another process: its own outbox on the same history file.
+        with History.open(Path(app.data_folder)) as other_history:
+            other = Outbox(app.active, other_history, origin="cli")
+            sent = await other.send(Message("db01 down", priority=2, retry=30, expire=600))
+            await other.aclose()
+        simulator.ack(sent.result.receipt, device="pixel")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if any("acknowledged on pixel" in str(n.message) for n in app._notifications):
+                break
+        assert any(
+            "“db01 down” was acknowledged on pixel" in str(n.message) for n in app._notifications
+        )
+
+
+async def test_sending_shows_the_attempt_and_the_countdown(make_app, demo_config, simulator):
+    app = make_app(api_url=simulator.base_url)
+    waits: list[float] = []
+
+    async def slow_wait(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0.3)
+
+    app.outbox._client_options["sleep"] = slow_wait
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        simulator.inject_fault("503", count=1)
+        app.screen.query_one("#message", TextArea).load_text("retry me")
+        await pilot.press("ctrl+s")
+        seen = ""
+        for _ in range(40):
+            await pilot.pause(0.05)
+            seen = outcome(app)
+            if "attempt 2 of 3" in seen:
+                break
+        assert "attempt 2 of 3" in seen and "503" in seen
+        await settle(pilot)
+        assert "✓ Sent" in outcome(app)
+
+
+async def test_escape_stops_a_send_and_the_row_says_interrupted(app, simulator):
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        simulator.inject_fault("hang", seconds=5)
+        app.screen.query_one("#message", TextArea).load_text("slow one")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        assert app.screen.sending
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Stopped by you" in outcome(app)
+        row = app.history.page(limit=1)[0]
+        assert row.status.value == "interrupted" and "Stopped by you" in row.error
+        simulator.release()
+
+
+async def test_history_overview_counts_what_was_sent(app, simulator):
+    one_row(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        text = str(app.screen.query_one("#history-overview", Static).render())
+        assert "1 in 30 days" in text and "1 sent" in text and "from 1 command line" in text

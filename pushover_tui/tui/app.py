@@ -34,6 +34,7 @@ from pushover_tui.api.errors import (
 from pushover_tui.api.models import Message, Quota, ReceiptState, UserCheck
 from pushover_tui.api.secret import redact
 from pushover_tui.outbox import Outbox, Sent, timeout_from_env
+from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.config import (
     ActiveProfile,
     Config,
@@ -51,6 +52,7 @@ from pushover_tui.tui.startup import FastStartApp
 if TYPE_CHECKING:
     from textual.message import Message as TextualMessage
 
+    from pushover_tui.api.client import Progress
     from pushover_tui.api.inbox import InboxSession
     from pushover_tui.simulator import Simulator
     from pushover_tui.store.history import History, HistoryRow
@@ -129,7 +131,7 @@ class PushoverApp(FastStartApp):
         self.active = active
         self._outbox_options = {"timeout": timeout_from_env(env)}
         self.outbox = Outbox.open(self.active, data_folder, origin="tui", **self._outbox_options)
-        self.outbox.tracker.add_listener(self._row_changed)
+        self._follow(self.outbox)
         # Published with the changed row (or None when many rows changed).
         self.history_changed: Signal[HistoryRow | None] = Signal(self, "history-changed")
         self.profile_changed: Signal[ActiveProfile] = Signal(self, "profile-changed")
@@ -230,12 +232,13 @@ class PushoverApp(FastStartApp):
 
     # -- what screens call -----------------------------------------------------------------
 
-    async def send_message(self, message: Message) -> Sent:
-        """Send through the shared pipeline; raises the pipeline's errors for the screen."""
-        return await self._sending(self.outbox.send(message))
+    async def send_message(self, message: Message, progress: Progress | None = None) -> Sent:
+        """Send through the shared pipeline; raises the pipeline's errors for the screen.
+        `progress` hears each attempt and the wait before a retry."""
+        return await self._sending(self.outbox.send(message, progress=progress))
 
-    async def send_test(self) -> Sent:
-        sent = await self._sending(self.outbox.send_test())
+    async def send_test(self, progress: Progress | None = None) -> Sent:
+        sent = await self._sending(self.outbox.send_test(progress=progress))
         if self._inbox is not None:
             self._inbox.time_arrival(sent)
         return sent
@@ -315,7 +318,7 @@ class PushoverApp(FastStartApp):
         old = self.outbox
         self.active = resolve(self.config, name, api_url=self._api_url_option, env=self.env)
         self.outbox = Outbox(self.active, old.history, origin="tui", **self._outbox_options)
-        self.outbox.tracker.add_listener(self._row_changed)
+        self._follow(self.outbox)
         # Stop the old profile's polls and close its client (the history stays shared).
         self.run_worker(old.aclose(), exit_on_error=False)
         self.verified = None
@@ -336,6 +339,14 @@ class PushoverApp(FastStartApp):
             self.screen.post_message(request)
 
     # -- status --------------------------------------------------------------------------
+
+    def _follow(self, outbox: Outbox) -> None:
+        outbox.tracker.add_listener(self._row_changed)
+        outbox.tracker.add_closed_listener(self._receipt_closed)
+
+    def _receipt_closed(self, row: HistoryRow) -> None:
+        """An emergency was acknowledged, expired or was cancelled: say so, once."""
+        self.notify(receipt_news(row), title="Emergency", timeout=10, markup=False)
 
     def _row_changed(self, row: HistoryRow) -> None:
         """Every change the pipeline or the tracker records: screens refresh, counts follow."""
@@ -439,6 +450,18 @@ class PushoverApp(FastStartApp):
 
     def describe_crash(self, error: BaseException | None) -> str:
         return describe_error(error)
+
+
+def receipt_news(row: HistoryRow) -> str:
+    """A closed emergency in one sentence, named by its title (or message)."""
+    name = escape_controls(" ".join((row.title or row.message).split()))[:60]
+    info = row.receipt_info
+    if row.receipt_state is ReceiptState.ACKNOWLEDGED:
+        device = info.acknowledged_by_device if info is not None else ""
+        return f"“{name}” was acknowledged" + (f" on {device}." if device else ".")
+    if row.receipt_state is ReceiptState.EXPIRED:
+        return f"“{name}” expired without acknowledgement."
+    return f"“{name}”: retries cancelled."
 
 
 def screenshot_folder() -> Path:

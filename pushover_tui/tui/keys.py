@@ -52,6 +52,9 @@ KEYS: Mapping[str, KeySpec] = {
     "compose.new": KeySpec(
         "ctrl+n", "New", "start a new message (asks when unsent)", "compose", priority=True
     ),
+    "compose.stop": KeySpec(
+        "escape", "Stop sending", "stop a send on its way (it may still be delivered)", "compose"
+    ),
     # Config
     "config.save": KeySpec("ctrl+s", "Save", "save the profile to the config file", "config"),
     "config.verify": KeySpec(

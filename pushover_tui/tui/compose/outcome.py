@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from pushover_tui.api.checks import Problem, errors
 from pushover_tui.api.errors import APIError, PushoverError, QuotaExceededError, TemporaryError
-from pushover_tui.api.models import ReceiptState
+from pushover_tui.api.models import ReceiptState, SendProgress
 from pushover_tui.outbox import Sent
 from pushover_tui.store.config import ActiveProfile
 from pushover_tui.store.history import HistoryRow
@@ -136,6 +136,35 @@ def prefilled_text(key: KeyLabel) -> Content:
     return Content.from_markup(
         "Filled in from History. Check the fields, then [b]$send[/b] to send it again.",
         send=key("compose.send"),
+    )
+
+
+def sending_text(
+    what: str, key: KeyLabel, progress: SendProgress | None = None, seconds_left: float = 0.0
+) -> Content:
+    """On its way: which attempt, and the countdown to a retry after a temporary failure."""
+    lines = [Content(f"Sending {what} to Pushover…")]
+    if progress is not None and progress.attempt > 1:
+        lines[0] = Content(
+            f"Sending {what} to Pushover: attempt {progress.attempt} of {progress.attempts}"
+            + (f", in {max(0, round(seconds_left))} s…" if seconds_left > 0 else "…")
+        )
+        if progress.failure:
+            lines.append(Content(f"The last attempt failed: {progress.failure}."))
+    lines.append(
+        Content.from_markup(
+            "[dim][b]$stop[/b] stops sending (a message may already be on its way).[/dim]",
+            stop=key("compose.stop"),
+        )
+    )
+    return Content("\n").join(lines)
+
+
+def stopped_text(key: KeyLabel) -> Content:
+    return Content.from_markup(
+        "[b $warning]Stopped by you.[/] It may have been delivered: History ($history) lists it "
+        "as interrupted. Check your device before sending it again.",
+        history=key("mode.history"),
     )
 
 

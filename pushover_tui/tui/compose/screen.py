@@ -9,6 +9,7 @@ so switching screens never loses the draft.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,6 +32,7 @@ from textual.widgets import (
     Static,
     TextArea,
 )
+from textual.worker import Worker
 
 from pushover_tui.api.checks import Problem, errors
 from pushover_tui.api.errors import (
@@ -39,7 +41,7 @@ from pushover_tui.api.errors import (
     NoCredentialsError,
     PushoverError,
 )
-from pushover_tui.api.models import BUILTIN_SOUNDS, Message
+from pushover_tui.api.models import BUILTIN_SOUNDS, Message, SendProgress
 from pushover_tui.outbox import Sent
 from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.app import PushoverApp, pushover_app
@@ -62,8 +64,10 @@ from pushover_tui.tui.compose.outcome import (
     keys_note,
     note_target,
     prefilled_text,
+    sending_text,
     sent_text,
     server_notes,
+    stopped_text,
 )
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import PrefillDraft, SendTest
@@ -114,6 +118,7 @@ class ComposeScreen(Screen[None]):
         binding("compose.send", "send"),
         binding("compose.send_test", "send_test"),
         binding("compose.new", "new_message"),
+        binding("compose.stop", "stop"),
     ]
     # The message box takes the focus once built (see _component_built): the default ("*")
     # would focus the scrolling body first, and each focus change there restyles every field.
@@ -133,6 +138,11 @@ class ComposeScreen(Screen[None]):
         self._dirty = False  # edited since the last send or new message
         self._confirm_new_until = 0.0
         self._last_sent: tuple[Sent, bool] | None = None  # (sent, test): its receipt is followed
+        self._send_worker: Worker[None] | None = None
+        self._sending_what = ""
+        self._progress: SendProgress | None = None
+        self._retry_at = 0.0  # monotonic time the next attempt starts
+        self._countdown: Timer | None = None
 
     @property
     def pushover(self) -> PushoverApp:
@@ -345,9 +355,16 @@ class ComposeScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.sending  # only while a send is on its way
         if action in ("send", "send_test", "new_message") and self.sending:
             return None  # shown greyed out in the footer, and the key does nothing
         return True
+
+    def action_stop(self) -> None:
+        """Stop the send on its way: the pipeline records it as interrupted."""
+        if self._send_worker is not None and self.sending:
+            self._send_worker.cancel()
 
     @on(Button.Pressed, "#send")
     def _send_pressed(self) -> None:
@@ -378,17 +395,30 @@ class ComposeScreen(Screen[None]):
             self._show_outcome("failed", blocked_text(blocking, self.pushover.key_label))
             self._focus_field(blocking[0].field)
             return
-        self.sending = True
-        what = "emergency" if message.is_emergency else "message"
-        self._show_outcome("sending", Content(f"Sending the {what} to Pushover…"))
-        self._send(message)
+        self._start_sending(message, "the emergency" if message.is_emergency else "the message")
 
     def action_send_test(self) -> None:
-        if self.sending:
-            return
+        if not self.sending:
+            self._start_sending(None, "a test message")
+
+    def _start_sending(self, message: Message | None, what: str) -> None:
         self.sending = True
-        self._show_outcome("sending", Content("Sending a test message to Pushover…"))
-        self._send(None)
+        self._sending_what, self._progress = what, None
+        self._show_outcome("sending", sending_text(what, self.pushover.key_label))
+        self._send_worker = self._send(message)
+
+    def _show_progress(self, progress: SendProgress) -> None:
+        """An attempt starts, or a wait before the next one: the outcome counts down."""
+        self._progress = progress
+        self._retry_at = time.monotonic() + progress.starts_in
+        if self._countdown is None:
+            self._countdown = self.set_interval(1.0, self._tick)
+        self._tick()
+
+    def _tick(self) -> None:
+        left = self._retry_at - time.monotonic()
+        text = sending_text(self._sending_what, self.pushover.key_label, self._progress, left)
+        self._show_outcome("sending", text)
 
     def on_send_test(self, event: SendTest) -> None:
         event.stop()
@@ -402,9 +432,12 @@ class ComposeScreen(Screen[None]):
         key = self.pushover.key_label
         try:
             if message is None:
-                sent = await self.pushover.send_test()
+                sent = await self.pushover.send_test(self._show_progress)
             else:
-                sent = await self.pushover.send_message(message)
+                sent = await self.pushover.send_message(message, self._show_progress)
+        except asyncio.CancelledError:
+            self._show_outcome("failed", stopped_text(key))
+            raise
         except FieldProblemsError as error:
             if test:
                 text = " ".join(problem.text for problem in error.problems)
@@ -431,6 +464,9 @@ class ComposeScreen(Screen[None]):
             self._last_sent = (sent, test)
             self._show_outcome("ok", sent_text(sent, key, test=test))
         finally:
+            if self._countdown is not None:
+                self._countdown.stop()
+                self._countdown = None
             self.sending = False
 
     def _history_changed(self, row: HistoryRow | None) -> None:

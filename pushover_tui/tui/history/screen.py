@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date
 from typing import ClassVar
 
 from textual import on, work
@@ -23,11 +24,14 @@ from textual.widgets import Input, Static
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, ReceiptState
 from pushover_tui.store.history import HistoryFilter, HistoryRow
+from pushover_tui.store.overview import overview
 from pushover_tui.tui.app import PushoverApp, pushover_app
 from pushover_tui.tui.history.detail import HistoryDetail
 from pushover_tui.tui.history.filter_bar import FilterBar
+from pushover_tui.tui.history.overview import OverviewPanel
 from pushover_tui.tui.history.table import HistoryTable, RowSource
 from pushover_tui.tui.history.wording import nothing_to_cancel
+from pushover_tui.tui.history.wording import now as history_clock
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import FilterHistory
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
@@ -83,6 +87,7 @@ class HistoryScreen(Screen[None]):
         key = self.pushover.key_label
         yield StatusBar()
         yield FilterBar()
+        yield OverviewPanel(id="history-overview")
         with Horizontal(id="history-body"):
             with Vertical(id="history-list"):
                 yield HistoryTable(id="history-table")
@@ -101,6 +106,16 @@ class HistoryScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
+        self.set_class(self.size.height < 30, "-short")
+        self._show_overview()
+
+    def _show_overview(self) -> None:
+        try:
+            today = date.fromtimestamp(history_clock())  # the clock tests freeze
+            view = overview(self.pushover.history, today=today)
+        except PushoverError:
+            return  # the list's reload says what is wrong with the file
+        self.query_one(OverviewPanel).show(view, compact=self.has_class("-short"))
 
     def on_screen_resume(self) -> None:
         if self._stale:
@@ -128,6 +143,7 @@ class HistoryScreen(Screen[None]):
 
     def _show(self, source: RowSource, empty: bool, *, keep: bool) -> None:
         self._stale = False
+        self._show_overview()
         self.set_class(empty, "-empty")
         table = self.query_one(HistoryTable)
         table.load(source, keep=keep)
