@@ -146,12 +146,14 @@ def blocked_text(problems: list[Problem]) -> Content:
     )
 
 
-def sent_text(sent: Sent, *, test: bool) -> Content:
+def sent_text(sent: Sent, *, test: bool, to: str = "") -> Content:
+    """`to`: the group it went to ("" for the profile's default recipient)."""
     result = sent.result
     lines = [
         Content.from_markup(
             "[b $success]✓ $what[/]  request [b]$request[/b]",
             what=("Test message sent" if test else "Sent")
+            + (f" to {to}" if to else "")
             + (": emergency awaiting acknowledgement" if result.receipt else ""),
             request=result.request or "(none given)",
         )

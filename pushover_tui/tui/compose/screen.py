@@ -10,6 +10,7 @@ so switching screens never loses the draft.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -39,6 +40,7 @@ from pushover_tui.api.errors import (
     PushoverError,
 )
 from pushover_tui.api.models import BUILTIN_SOUNDS, Message
+from pushover_tui.api.secret import Secret
 from pushover_tui.outbox import check_outgoing
 from pushover_tui.tui.app import PushoverApp, pushover_app
 from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft
@@ -63,6 +65,7 @@ from pushover_tui.tui.compose.outcome import (
     sent_text,
     server_notes,
 )
+from pushover_tui.tui.compose.recipient import RecipientField, group_label
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import PrefillDraft, SendTest
 from pushover_tui.tui.startup import Deferred
@@ -140,6 +143,7 @@ class ComposeScreen(Screen[None]):
         self.draft = Draft.for_profile(self.pushover.active.profile)
         with VerticalScroll(id="compose-body"):
             with Vertical(id="compose-left", classes="column"):
+                yield Deferred(lambda: RecipientField(self.draft, id="recipient"))
                 yield Deferred(lambda: MessageBox(self.draft, id="message-box"))
                 yield Deferred(lambda: DetailFields(self.draft))
             with Vertical(id="compose-right", classes="column"):
@@ -192,6 +196,7 @@ class ComposeScreen(Screen[None]):
     def _profile_changed(self, _active: object) -> None:
         keep = frozenset(self._touched & PROFILE_FIELDS)
         self.draft = self.draft.with_profile_defaults(self.pushover.active.profile, keep=keep)
+        self.draft = replace(self.draft, to=Secret())  # groups belong to an account
         self._show_draft()
         self._fetch_sounds_once()
 
@@ -286,7 +291,8 @@ class ComposeScreen(Screen[None]):
         shown = set(NOTE_FIELDS) if self._show_all else self._touched
         notes = field_notes(self.draft, problems, shown=shown, server=self._server)
         for row in self.query(FieldRow).results(FieldRow):
-            row.set_note(*notes.get(row.field, ("", "hint")))
+            if row.field in notes:  # the recipient's note is its own (the groups loading)
+                row.set_note(*notes[row.field])
         text = keys_note(problems, self._server, self.pushover.active)
         banner = self.query_one("#keys-note", Static)
         banner.update(text)
@@ -342,8 +348,10 @@ class ComposeScreen(Screen[None]):
             return
         self.sending = True
         what = "emergency" if message.is_emergency else "message"
-        self._show_outcome("sending", Content(f"Sending the {what} to Pushover…"))
-        self._send(message)
+        to = self.draft.to
+        to_text = f" for {group_label(to, self.pushover.known_groups)}" if to else ""
+        self._show_outcome("sending", Content(f"Sending the {what}{to_text} to Pushover…"))
+        self._send(message, to)
 
     def action_send_test(self) -> None:
         if self.sending:
@@ -357,15 +365,16 @@ class ComposeScreen(Screen[None]):
         self.action_send_test()
 
     @work(group="compose-send", exit_on_error=False)
-    async def _send(self, message: Message | None) -> None:
-        """Send `message` (None: the labelled test message). Never exclusive: cancelling a
-        send in flight would leave the user wondering whether it went out."""
+    async def _send(self, message: Message | None, to: Secret | None = None) -> None:
+        """Send `message` (None: the labelled test message) to `to` (a group key; blank: the
+        profile's default). Never exclusive: cancelling a send in flight would leave the user
+        wondering whether it went out."""
         test = message is None
         try:
             if message is None:
                 sent = await self.pushover.send_test()
             else:
-                sent = await self.pushover.send_message(message)
+                sent = await self.pushover.send_message(message, to)
         except FieldProblemsError as error:
             if test:
                 text = " ".join(problem.text for problem in error.problems)
@@ -376,7 +385,10 @@ class ComposeScreen(Screen[None]):
                 self._show_outcome("failed", blocked_text(error.problems))
                 self._focus_field(error.problems[0].field)
         except APIError as error:
-            self._server.update(server_notes(error))
+            notes = server_notes(error)
+            if to and "user" in error.fields:
+                notes.pop("keys", None)  # the "user" sent was the group's key, not the profile's
+            self._server.update(notes)
             if error.fields:
                 self._show_problems(self.draft.problems(self.pushover.active))
             self._show_outcome("failed", failure_text(error, keys="keys" in self._server))
@@ -387,7 +399,8 @@ class ComposeScreen(Screen[None]):
             self._show_outcome("failed", failure_text(error, keys=keys))
         else:
             self._dirty = False
-            self._show_outcome("ok", sent_text(sent, test=test))
+            to_text = group_label(to, self.pushover.known_groups) if to else ""
+            self._show_outcome("ok", sent_text(sent, test=test, to=to_text))
         finally:
             self.sending = False
 
@@ -428,16 +441,17 @@ class ComposeScreen(Screen[None]):
         self._dirty = False
         self._show_outcome("idle", idle_text())
 
-    def prefill(self, message: Message) -> None:
-        """Fill every field from `message` (History's Resend)."""
+    def prefill(self, message: Message, to: Secret | None = None) -> None:
+        """Fill every field from `message` (History's Resend), to `to` (None: the default)."""
         draft = Draft.from_message(message, self.pushover.active.profile)
+        draft = replace(draft, to=to or Secret())
         self._replace_draft(draft, show_all=True)
         self._dirty = True
         self._show_outcome("idle", prefilled_text())
 
     def on_prefill_draft(self, event: PrefillDraft) -> None:
         event.stop()
-        self.prefill(event.message)
+        self.prefill(event.message, event.to)
 
     def _replace_draft(self, draft: Draft, *, show_all: bool) -> None:
         self.draft = draft
