@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from pushover_tui.api.models import ReceiptState
+from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.history import HistoryRow, Status
 from pushover_tui.tui.history import wording as fmt
 
@@ -56,7 +57,18 @@ KEYS_HINT = "t cancel by tag · ctrl+f search · esc back to the list"
 Row = tuple[str, Content | str]
 
 
-def detail_content(row: HistoryRow | None, width: int) -> Content:
+def recipient_text(recipient: str, names: Mapping[str, str]) -> str:
+    """Who a row was sent to: a name the app knows for the masked key ("ops", "you"),
+    and the key's short mask."""
+    short = fmt.masked_key(recipient)
+    name = names.get(recipient)
+    return f"{escape_controls(name)} ({short})" if name else short
+
+
+def detail_content(
+    row: HistoryRow | None, width: int, names: Mapping[str, str] | None = None
+) -> Content:
+    """`names`: what to call a masked recipient (see `recipient_text`)."""
     if row is None:
         return Content.styled("Select a message to see its details.", "italic $foreground-muted")
     parts: list[Content] = [
@@ -74,6 +86,10 @@ def detail_content(row: HistoryRow | None, width: int) -> Content:
         general.append(("Updated", fmt.full_time(row.updated_at)))
     general += [
         ("Origin", f"{row.origin} · profile {row.profile}"),
+    ]
+    if row.recipient:  # blank in rows recorded before recipients were
+        general.append(("To", recipient_text(row.recipient, names or {})))
+    general += [
         ("Request", row.request_id or "—"),
     ]
     if row.quota.remaining is not None:
@@ -179,6 +195,7 @@ class HistoryDetail(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.row: HistoryRow | None = None
+        self.names: Mapping[str, str] = {}  # masked recipient -> name (see recipient_text)
 
     def compose(self) -> ComposeResult:
         yield Static(id="history-detail-body")
@@ -192,6 +209,10 @@ class HistoryDetail(VerticalScroll, can_focus=True):
         if changed_row:
             self.scroll_home(animate=False)
 
+    def set_names(self, names: Mapping[str, str]) -> None:
+        self.names = names
+        self._render_row()
+
     def tick(self) -> None:
         """Redraw only when something in the panel depends on the clock."""
         row = self.row
@@ -203,4 +224,5 @@ class HistoryDetail(VerticalScroll, can_focus=True):
 
     def _render_row(self) -> None:
         width = self.scrollable_content_region.width or 40
-        self.query_one("#history-detail-body", Static).update(detail_content(self.row, width))
+        content = detail_content(self.row, width, self.names)
+        self.query_one("#history-detail-body", Static).update(content)

@@ -1,8 +1,8 @@
-"""History's filter bar: text search, status, origin and "awaiting acknowledgement"."""
+"""History's filter bar: text search, status, origin, recipient and "awaiting acknowledgement"."""
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -11,6 +11,7 @@ from textual.widgets import Checkbox, Input, Select
 
 from pushover_tui.api.models import ReceiptState
 from pushover_tui.store.history import HistoryFilter, Status
+from pushover_tui.tui.history.wording import masked_key
 
 ORIGIN_OPTIONS = [
     ("Dashboard", "tui"),
@@ -27,9 +28,11 @@ FILTER_CHANGES = (Input.Changed, Select.Changed, Checkbox.Changed)
 
 
 class FilterBar(Horizontal):
-    """Posts `FilterBar.Changed` with the filters its widgets describe (typing: after a pause)."""
+    """Posts `FilterBar.Changed` with the filters its widgets describe (typing: after a pause).
+    Narrower than NARROW columns, it takes two lines of borderless widgets (history.tcss)."""
 
     SEARCH_DELAY = 0.3  # typing pause before the search runs
+    NARROW = 130
 
     class Changed(Message):
         def __init__(self, filters: HistoryFilter, *, submitted: bool = False) -> None:
@@ -40,6 +43,7 @@ class FilterBar(Horizontal):
     def __init__(self) -> None:
         super().__init__(id="history-filters")
         self._search_timer: Timer | None = None
+        self._recipients: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -48,26 +52,52 @@ class FilterBar(Horizontal):
         )
         yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status")
         yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin")
+        # Options (masked recipients the app can name) come from the screen: set_recipients.
+        yield Select[str]([], prompt="Any recipient", id="history-recipient")
         yield Checkbox("Awaiting ack only", id="history-awaiting")
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < self.NARROW
+        self.set_class(narrow, "-narrow")
+        for widget in self.query("Input, Select, Checkbox").results(Input | Select | Checkbox):
+            widget.compact = narrow
 
     def filters(self) -> HistoryFilter:
         status = self.query_one("#history-status", Select)
         origin = self.query_one("#history-origin", Select)
+        recipient = self.query_one("#history-recipient", Select)
         awaiting = self.query_one("#history-awaiting", Checkbox).value
         return HistoryFilter(
             status=None if status.is_blank() else Status(str(status.value)),
             search=self.query_one("#history-search", Input).value,
             origin=None if origin.is_blank() else str(origin.value),
             receipt_state=ReceiptState.AWAITING if awaiting else None,
+            recipient=None if recipient.is_blank() else str(recipient.value),
         )
+
+    def set_recipients(self, options: list[tuple[str, str]], current: str | None = None) -> None:
+        """The recipients to choose from: (label, masked key as History stores it). `current`
+        (else the choice now) stays chosen, even when it is not among them."""
+        self._recipients = options
+        select = self.query_one("#history-recipient", Select)
+        if current is None and not select.is_blank():
+            current = str(select.value)
+        if current is not None and current not in [value for _, value in options]:
+            options = [*options, (masked_key(current), current)]
+        with self.prevent(*FILTER_CHANGES):
+            select.set_options(options)
+            if current is not None:
+                select.value = current
 
     def show(self, filters: HistoryFilter) -> None:
         """Set the widgets to `filters` without posting anything."""
         with self.prevent(*FILTER_CHANGES):
             self.query_one("#history-search", Input).value = filters.search
+            self.set_recipients(self._recipients, filters.recipient)
             for select_id, value in (
                 ("#history-status", filters.status),
                 ("#history-origin", filters.origin),
+                ("#history-recipient", filters.recipient),
             ):
                 select = self.query_one(select_id, Select)
                 if value is None:
