@@ -8,6 +8,7 @@ are inert inside a JSON string). Stdlib only: every face imports it.
 
 from __future__ import annotations
 
+import logging
 import re
 
 # C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F).
@@ -25,3 +26,20 @@ def escape_controls(text: str, *, keep_lines: bool = False) -> str:
     neither (a newline there would forge another line)."""
     pattern = _CONTROLS_BUT_LINES if keep_lines else _CONTROLS
     return pattern.sub(_escape, text)
+
+
+class EscapeControlsFilter(logging.Filter):
+    """A logging filter that makes every record one safe line: its message (arguments filled
+    in) and any traceback go through `escape_controls`, so received text can neither drive the
+    terminal nor forge another line. On a logger it covers that logger's own records; on a
+    handler, everything the handler prints."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+            record.exc_text = None
+        record.msg = escape_controls(text)
+        record.args = None
+        return True

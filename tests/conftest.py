@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,28 @@ def make_app(isolated_env):
         return build_app(**options)
 
     return make
+
+
+@pytest.fixture
+def tmpfs() -> Iterator[Callable[[str], Path]]:
+    """tmpfs(size) mounts a fresh tmpfs of `size` (e.g. "400k") and returns its folder, unmounted
+    after the test. Needs root and mount: the test is skipped otherwise."""
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        mount_point = Path(tempfile.mkdtemp(prefix="pushover-tui-tmpfs-"))
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            mount_point.rmdir()
+            pytest.skip("cannot mount a tmpfs here: " + result.stderr.decode().strip())
+        mounted.append(mount_point)
+        return mount_point
+
+    yield mount
+    for mount_point in mounted:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+        mount_point.rmdir()

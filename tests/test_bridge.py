@@ -25,7 +25,6 @@ with warnings.catch_warnings():  # Starlette 1.x suggests httpx2; httpx is what 
 from pushover_tui.api.secret import Secret
 from pushover_tui.bridge import MissingExtraError, check_extra
 from pushover_tui.bridge.app import create_app
-from pushover_tui.bridge.queue import DONE, PENDING, AlertQueue
 from pushover_tui.bridge.sentry import (
     MAX_BODY,
     job_for,
@@ -35,7 +34,9 @@ from pushover_tui.bridge.sentry import (
 )
 from pushover_tui.bridge.service import BridgeService
 from pushover_tui.bridge.settings import BridgeSettings
+from pushover_tui.bridge.worker import Worker
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
+from pushover_tui.store.alert_queue import DONE, PENDING, AlertQueue
 from pushover_tui.store.config import Config, Profile, resolve
 from pushover_tui.store.history import History, HistoryFilter
 
@@ -88,8 +89,12 @@ class Bridge:
         self.settings = BridgeSettings.from_config(table, {})
         self.active = resolve(self.config, api_url=simulator.base_url, env={})
 
-    def app(self):  # a fresh app each call: a "restart" of the bridge process
-        return create_app(self.settings, self.active, self.data, outbox_options={"retries": 0})
+    def service(self, **options: Any) -> BridgeService:
+        options.setdefault("stop_grace", 0.2)
+        return BridgeService(self.settings, self.active, self.data, **options)
+
+    def app(self, **options: Any):  # a fresh app each call: a "restart" of the bridge process
+        return create_app(self.service(**options))
 
     @staticmethod
     def post(
@@ -132,8 +137,8 @@ def client(bridge) -> Iterator[TestClient]:
         yield test_client
 
 
-def idle(client: TestClient) -> None:
-    client.portal.call(client.app.state.service.idle)  # type: ignore[union-attr]
+def idle(client: TestClient, timeout: float = 10.0) -> None:
+    client.portal.call(client.app.state.service.idle, timeout)  # type: ignore[union-attr]
 
 
 # -- plugin parity ---------------------------------------------------------------------------
@@ -395,7 +400,7 @@ def test_a_crash_between_accept_and_send_is_resumed_at_the_next_start(
         await asyncio.Event().wait()  # the process dies here, before the request leaves
 
     with monkeypatch.context() as patch:
-        patch.setattr(BridgeService, "deliver", crash_before_sending)
+        patch.setattr(Worker, "deliver", crash_before_sending)
         with TestClient(bridge.app()) as client:
             assert bridge.post(client, "event_alert", fixture("event_alert")).status_code == 202
     assert simulator.messages == []
@@ -418,7 +423,7 @@ def test_a_temporary_failure_is_kept_for_a_later_attempt(bridge, client, simulat
     assert bridge.post(client, "event_alert", fixture("event_alert")).status_code == 202
     with bridge.queue() as queue:
         alert = wait_for(lambda: (a := queue.get(1)) and a.attempts == 1 and a)
-    assert alert.status == PENDING and alert.not_before > time.time() + 30
+    assert alert.status == PENDING and alert.not_before > alert.created_at + 4  # 5 s, then 30 s...
     assert "503" in alert.error
     with bridge.history() as history:
         (row,) = history.page(HistoryFilter(origin="sentry"))

@@ -300,16 +300,20 @@ def test_attachment_folder(tmp_path: Path) -> None:
 
 
 def test_attachment_size_limit_is_exact(tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n"
     exact = tmp_path / "exact.png"
     with exact.open("wb") as file:
+        file.write(png)
         file.truncate(5_242_880)
     assert attachment_errors(Attachment.from_path(exact)) == []
     over = tmp_path / "over.png"
     with over.open("wb") as file:
+        file.write(png)
         file.truncate(5_242_881)
     assert attachment_errors(Attachment.from_path(over))
-    assert attachment_errors(Attachment.from_bytes(b"\0" * 5_242_880, "a.png", "image/png")) == []
-    assert attachment_errors(Attachment.from_bytes(b"\0" * 5_242_881, "a.png", "image/png"))
+    exact_bytes = png.ljust(5_242_880, b"\0")
+    assert attachment_errors(Attachment.from_bytes(exact_bytes, "a.png", "image/png")) == []
+    assert attachment_errors(Attachment.from_bytes(exact_bytes + b"\0", "a.png", "image/png"))
 
 
 def test_attachment_must_be_an_image(tmp_path: Path) -> None:

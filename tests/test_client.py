@@ -709,7 +709,7 @@ async def test_later_success_returns_normally(
 async def test_retry_resends_the_attachment(
     client: PushoverClient, api: respx.Router, sleep: FakeSleep
 ) -> None:
-    data = b"\x89PNG" + b"x" * 100
+    data = b"\x89PNG\r\n\x1a\n" + b"x" * 100
     route = api.post(MESSAGES).mock(side_effect=[httpx.Response(503), httpx.Response(200, json=OK)])
     await client.send(
         USER, Message("x", attachment=Attachment.from_bytes(data, "a.png", "image/png"))

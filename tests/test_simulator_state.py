@@ -102,7 +102,24 @@ def test_seeded_quota_is_enforced() -> None:
 @pytest.mark.parametrize(
     ("state", "expected"),
     [
-        ({"groupz": []}, "unknown section 'groupz'; known: quota, apps, users, sounds"),
+        (
+            {"groupz": []},
+            "unknown section 'groupz'; known: quota, apps, users, sounds, groups, accounts",
+        ),
+        (
+            {"groups": [{"name": "x", "members": [{"user": ALICE}]}]},
+            "groups[0].members[0].user: not a user key listed under users (or a demo)",
+        ),
+        ({"groups": [{"members": []}]}, "groups[0]: name is missing"),
+        (
+            {"groups": [{"name": "x", "members": [{"user": DEMO_USER, "disabled": "no"}]}]},
+            "groups[0].members[0].disabled: must be true or false, not a string",
+        ),
+        ({"accounts": [{"email": "a@b.c", "user": DEMO_USER}]}, "accounts[0]: password is missing"),
+        (
+            {"accounts": [{"email": "nobody", "password": "p", "user": DEMO_USER}]},
+            "accounts[0].email: 'nobody' is not an email address",
+        ),
         ({"quota": {"limit": True}}, "quota.limit: must be a whole number, not a boolean"),
         ({"quota": {"limit": -1}}, "quota.limit: must be at least 0, not -1"),
         ({"quota": {"limits": 5}}, "quota: unknown field 'limits'; known: limit"),
@@ -213,3 +230,45 @@ def test_cli_simulator_serves_the_seeded_state(
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
     assert process.returncode == 0
+
+
+GROUP = "gSeededGroupKey000000000000001"
+
+
+def test_seeded_groups_and_accounts_reach_the_inbox() -> None:
+    """A seeded group fans out to its enabled members; a seeded open-client account logs in
+    (with its two-factor code) and receives what the group was sent."""
+    state = {
+        "users": [{"key": ALICE, "devices": ["phone"]}],
+        "groups": [
+            {
+                "key": GROUP,
+                "name": "night shift",
+                "members": [
+                    {"user": ALICE, "memo": "Alice"},
+                    {"user": DEMO_USER, "memo": "Off", "disabled": True},
+                ],
+            }
+        ],
+        "accounts": [
+            {"email": "alice@example.com", "password": "pw", "user": ALICE, "twofa": "654321"}
+        ],
+    }
+    with Simulator(state=state) as sim, httpx.Client(base_url=sim.base_url, timeout=5) as http:
+        shown = http.get(f"/groups/{GROUP}.json", params={"token": DEMO_TOKEN}).json()
+        assert shown["name"] == "night shift" and [m["memo"] for m in shown["users"]] == [
+            "Alice",
+            "Off",
+        ]
+        login = {"email": "alice@example.com", "password": "pw"}
+        assert http.post("/users/login.json", data=login).status_code == 412
+        session = http.post("/users/login.json", data={**login, "twofa": "654321"}).json()
+        device = http.post(
+            "/devices.json", data={"secret": session["secret"], "name": "term", "os": "O"}
+        ).json()["id"]
+        sent = {"token": DEMO_TOKEN, "user": GROUP, "message": "to the night shift"}
+        assert http.post("/messages.json", data=sent).status_code == 200
+        pending = http.get(
+            "/messages.json", params={"secret": session["secret"], "device_id": device}
+        ).json()["messages"]
+        assert [m["message"] for m in pending] == ["to the night shift"]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pushover_tui.api.models import Attachment, Message, Priority
+from pushover_tui.api.images import HEAD_SIZE, IMAGE_NAMES, describe_content, image_type
+from pushover_tui.api.models import UNIX_TIME_MAX, Attachment, Message, Priority
 
 MESSAGE_MAX = 1024
 TITLE_MAX = 250
@@ -23,6 +24,11 @@ MAX_USERS = 50
 DEVICE_MAX = 25
 RETRY_MIN = 30
 EXPIRE_MAX = 10_800
+# A retry longer than the longest expire could never repeat: that number is a mistake.
+RETRY_MAX = EXPIRE_MAX
+# The docs give ttl no maximum and timestamps no bound: both stay within 32-bit Unix time.
+TTL_MAX = UNIX_TIME_MAX
+TIMESTAMP_MAX = UNIX_TIME_MAX
 MAX_REPEATS = 50  # Pushover stops an emergency after 50 repeats, whatever retry/expire say
 MEMO_MAX = 200  # a group member's memo (pushover-groups.md, two libraries agree)
 # A group name's limit is not documented (pushover-groups.md section 4). 250, the title's limit,
@@ -32,7 +38,6 @@ GROUP_NAME_MAX = 250
 _KEY = re.compile(r"[A-Za-z0-9]{30}")
 _DEVICE = re.compile(r"[A-Za-z0-9_-]{1,25}")
 _TAG = re.compile(r"[^,\s]+")
-_IMAGE_TYPES = ("image/",)
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,14 @@ def check_emergency(retry: int | None, expire: int | None) -> list[Problem]:
         problems.append(
             Problem("retry", f"Retry must be at least {RETRY_MIN} seconds ({retry} given).")
         )
+    elif retry > RETRY_MAX:
+        problems.append(
+            Problem(
+                "retry",
+                f"Retry must be {RETRY_MIN} to {RETRY_MAX} seconds, the longest expire "
+                f"({_shown_number(retry)} given).",
+            )
+        )
     if expire is None:
         problems.append(
             Problem(
@@ -185,10 +198,18 @@ def check_emergency(retry: int | None, expire: int | None) -> list[Problem]:
     elif not 0 < expire <= EXPIRE_MAX:
         problems.append(
             Problem(
-                "expire", f"Expire must be 1 to {EXPIRE_MAX} seconds, 3 hours ({expire} given)."
+                "expire",
+                f"Expire must be 1 to {EXPIRE_MAX} seconds, 3 hours "
+                f"({_shown_number(expire)} given).",
             )
         )
     return problems
+
+
+def _shown_number(value: int) -> str:
+    """A number for a problem's sentence: a 400-digit one is cut, not printed whole."""
+    text = str(value)
+    return text if len(text) <= 12 else f"{text[:12]}… ({len(text.lstrip('-'))} digits)"
 
 
 def emergency_repeats(retry: int, expire: int) -> int:
@@ -207,8 +228,7 @@ def check_attachment(message: Message) -> list[Problem]:
             if not attachment.path.is_file():
                 text = f"{attachment.path} is not a file: choose an image file."
                 return [Problem("attachment", text)]
-            with attachment.path.open("rb") as handle:  # readable now, not only at send time
-                handle.read(1)
+        head = attachment.head()  # readable now, not only at send time
         size = attachment.size()
     except OSError as error:
         return [Problem("attachment", f"Cannot read the attachment: {error.strerror or error}.")]
@@ -220,18 +240,24 @@ def check_attachment(message: Message) -> list[Problem]:
                 f"{ATTACHMENT_MAX:,} (5 MiB).",
             )
         ]
-    if not attachment.content_type.startswith(_IMAGE_TYPES):
-        return [
-            Problem(
-                "attachment",
-                f"Pushover shows only images; {attachment.filename!r} is "
-                f"{attachment.content_type}.",
-            )
-        ]
-    return []
+    return check_image(attachment.filename, head)
+
+
+def check_image(filename: str, head: bytes) -> list[Problem]:
+    """The file's first bytes must be an image Pushover shows, whatever its name says."""
+    if image_type(head[:HEAD_SIZE]) is not None:
+        return []
+    return [
+        Problem(
+            "attachment",
+            f"Pushover shows only images ({IMAGE_NAMES}); {filename!r} is "
+            f"{describe_content(head[:HEAD_SIZE])}.",
+        )
+    ]
 
 
 _TEXT_FIELDS = ("message", "title", "url", "url_title", "sound", "device", "callback")
+_FREE_TEXT_FIELDS = ("message", "title", "url", "url_title", "callback")  # no format of their own
 _INT_FIELDS = ("timestamp", "ttl", "retry", "expire")
 
 
@@ -274,6 +300,18 @@ def check_types(message: Message) -> list[Problem]:
     return problems
 
 
+def check_nul(message: Message) -> list[Problem]:
+    """A NUL character ends a string in many programs on the way to a device: never send one."""
+    problems = []
+    for name in _FREE_TEXT_FIELDS:
+        if "\x00" in getattr(message, name):
+            label = name.replace("_", " ").capitalize()
+            problems.append(Problem(name, f"{label} holds a NUL character (\\x00): remove it."))
+    if any("\x00" in tag for tag in message.tags):
+        problems.append(Problem("tags", "A tag holds a NUL character (\\x00): remove it."))
+    return problems
+
+
 def _is_utf8(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -286,7 +324,7 @@ def check_message(message: Message) -> list[Problem]:
     """Every documented rule for one message. Errors block sending; warnings only inform."""
     if problems := check_types(message):
         return problems  # the rules below assume the right types
-    problems = []
+    problems = check_nul(message)
     if not message.message.strip():
         problems.append(Problem("message", "The message is empty: write something to send."))
     problems += check_length("message", message.message, MESSAGE_MAX, "The message")
@@ -303,17 +341,26 @@ def check_message(message: Message) -> list[Problem]:
     if message.html and message.monospace:
         problems.append(Problem("monospace", "Choose HTML or monospace, not both."))
     if message.ttl is not None:
-        if message.ttl <= 0:
-            problems.append(Problem("ttl", "TTL must be a positive number of seconds."))
+        if not 0 < message.ttl <= TTL_MAX:
+            problems.append(
+                Problem(
+                    "ttl",
+                    f"TTL must be 1 to {TTL_MAX:,} seconds ({_shown_number(message.ttl)} given).",
+                )
+            )
         elif message.is_emergency:
             problems.append(
                 Problem(
                     "ttl", "TTL is ignored for emergency messages; it will not be sent.", "warning"
                 )
             )
-    if message.timestamp is not None and message.timestamp < 0:
+    if message.timestamp is not None and not 0 <= message.timestamp <= TIMESTAMP_MAX:
         problems.append(
-            Problem("timestamp", "The timestamp must be a Unix time (seconds since 1970).")
+            Problem(
+                "timestamp",
+                f"The timestamp must be a Unix time from 0 to {TIMESTAMP_MAX} (2038-01-19), "
+                f"in seconds since 1970 ({_shown_number(message.timestamp)} given).",
+            )
         )
     if message.is_emergency:
         problems += check_emergency(message.retry, message.expire)

@@ -31,6 +31,7 @@ from pushover_tui.api.checks import (
     check_group_device,
     check_group_key,
     check_group_name,
+    check_image,
     check_key,
     check_memo,
     is_key,
@@ -43,6 +44,7 @@ from pushover_tui.api.errors import (
     TemporaryError,
     UnexpectedResponseError,
 )
+from pushover_tui.api.images import HEAD_SIZE, image_type
 from pushover_tui.api.models import (
     Group,
     GroupMember,
@@ -96,15 +98,17 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/") + ("/1" if urlsplit(url).path in ("", "/") else "")
 
 
+_HEADER_INT = re.compile(r"[0-9]{1,19}")  # ASCII digits only: int() would take "1_0" or "١٢"
+
+
 def _int_header(headers: httpx.Headers, name: str) -> int | None:
-    try:
-        return int(headers[name])
-    except (KeyError, ValueError):
-        return None
+    value = headers.get(name, "").strip()
+    return int(value) if _HEADER_INT.fullmatch(value) else None
 
 
 def quota_from_headers(headers: httpx.Headers) -> Quota:
-    """Missing or malformed quota headers mean "unknown", never an error."""
+    """Missing, malformed or out-of-range quota headers mean "unknown", never an error: the
+    outcome of the request stands whatever they say (Quota drops values out of range)."""
     return Quota(
         limit=_int_header(headers, "X-Limit-App-Limit"),
         remaining=_int_header(headers, "X-Limit-App-Remaining"),
@@ -187,13 +191,11 @@ class PushoverClient:
             except OSError as error:
                 problem = f"Cannot read the attachment: {error.strerror or error}."
                 raise FieldProblemsError([Problem("attachment", problem)]) from None
-            files = {
-                "attachment": (
-                    message.attachment.filename,
-                    content,
-                    message.attachment.content_type,
-                )
-            }
+            # The bytes actually sent decide the type (the file may have changed since the check).
+            if problems := check_image(message.attachment.filename, content[:HEAD_SIZE]):
+                raise FieldProblemsError(problems)
+            kind = image_type(content[:HEAD_SIZE])
+            files = {"attachment": (message.attachment.filename, content, kind)}
         body, headers = await self._call(
             "POST", "/messages.json", form=message.form(), user=Secret(user), files=files
         )
@@ -486,7 +488,7 @@ class PushoverClient:
                 f"{self._excerpt(response, keys)}"
             )
             if status == 429:
-                reset = _int_header(response.headers, "X-Limit-App-Reset")
+                reset = quota_from_headers(response.headers).reset
                 raise QuotaExceededError(text, reset=reset, status_code=status)
             if status >= 400:
                 raise RejectedError(text, status_code=status)
@@ -513,7 +515,7 @@ class PushoverClient:
             "request_id": str(body.get("request", "")),
         }
         if status == 429:
-            reset = _int_header(response.headers, "X-Limit-App-Reset")
+            reset = quota_from_headers(response.headers).reset
             raise QuotaExceededError("Monthly message quota used up", reset=reset, **details)
         raise RejectedError("Pushover rejected the request", **details)  # type: ignore[arg-type]
 

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from pushover_tui.api.errors import GroupNameError
+from pushover_tui.api.images import HEAD_SIZE, image_type
 from pushover_tui.api.secret import Secret
+
+# The last second of 32-bit Unix time (2038-01-19): the bound of every timestamp we send or
+# accept from a server, so each one fits SQLite and every platform's datetime.
+UNIX_TIME_MAX = 2**31 - 1
+QUOTA_MAX = 2**31 - 1  # far above any plan's monthly messages
 
 
 class Priority(IntEnum):
@@ -79,9 +85,13 @@ class Attachment:
 
     @classmethod
     def from_path(cls, path: str | Path, content_type: str | None = None) -> Attachment:
+        """The type comes from the file's content when it is an image (its name may lie); the
+        name's guess stands only for what the checks will refuse anyway."""
         path = Path(path).expanduser()
-        guessed = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return cls(filename=path.name, content_type=guessed, path=path)
+        guessed = content_type or _sniffed_type(path) or mimetypes.guess_type(path.name)[0]
+        return cls(
+            filename=path.name, content_type=guessed or "application/octet-stream", path=path
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes, filename: str, content_type: str) -> Attachment:
@@ -99,6 +109,25 @@ class Attachment:
             return self.data
         assert self.path is not None
         return self.path.read_bytes()
+
+    def head(self) -> bytes:
+        """The first bytes, enough to tell what the file is; raises OSError when unreadable."""
+        if self.data is not None:
+            return self.data[:HEAD_SIZE]
+        assert self.path is not None
+        with self.path.open("rb") as handle:
+            return handle.read(HEAD_SIZE)
+
+
+def _sniffed_type(path: Path) -> str | None:
+    # Only a regular file: opening a FIFO or a device would block or never end.
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            return image_type(handle.read(HEAD_SIZE))
+    except OSError:
+        return None  # the checks report it, naming the cause
 
 
 @dataclass(frozen=True)
@@ -199,13 +228,26 @@ def int_or_none(value: Any) -> int | None:
         return None
 
 
+def bounded_int(value: Any, low: int, high: int) -> int | None:
+    """A whole number within [low, high] from received or stored data; None otherwise."""
+    number = int_or_none(value)
+    return number if number is not None and low <= number <= high else None
+
+
 @dataclass(frozen=True)
 class Quota:
-    """The app's monthly message quota; None means the server did not say."""
+    """The app's monthly message quota; None means unknown: the server did not say, or said
+    something out of range (a count over QUOTA_MAX, a reset past 32-bit Unix time), which is
+    ignored rather than trusted, stored or printed."""
 
     limit: int | None = None
     remaining: int | None = None
     reset: int | None = None  # Unix time
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "limit", bounded_int(self.limit, 0, QUOTA_MAX))
+        object.__setattr__(self, "remaining", bounded_int(self.remaining, 0, QUOTA_MAX))
+        object.__setattr__(self, "reset", bounded_int(self.reset, 0, UNIX_TIME_MAX))
 
     @property
     def known(self) -> bool:

@@ -2,18 +2,28 @@
 
 A third face beside the TUI and the command line (`pushover-tui bridge`). Starlette and uvicorn
 are the optional extra `pushover-tui[bridge]`; nothing here imports them until the bridge runs.
+
+Every line the bridge logs goes through `EscapeControlsFilter` (its own logger in any process;
+in `pushover-tui bridge`, every handler's line, uvicorn's included): received text never reaches
+a terminal or a log file raw. A failure to start is one sentence (BridgeDownError) and its own exit
+code, never a traceback.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
+import socket
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pushover_tui.api.errors import NoCredentialsError, PushoverError
+from pushover_tui.safe_text import EscapeControlsFilter
 
 if TYPE_CHECKING:
     from pushover_tui.store.config import ActiveProfile, Config
@@ -22,9 +32,17 @@ EXTRA_HINT = "pip install 'pushover-tui[bridge]'"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8686
 
+log = logging.getLogger(__name__)
+log.addFilter(EscapeControlsFilter())
+
 
 class MissingExtraError(PushoverError):
     """Starlette or uvicorn is not installed."""
+
+
+class BridgeDownError(PushoverError):
+    """The bridge cannot start (data folder taken, damaged database, port in use), or, for
+    `bridge --check`, nothing answers: one sentence, exit code EXIT_BRIDGE_DOWN."""
 
 
 def check_extra() -> None:
@@ -69,29 +87,103 @@ def run_bridge(
     import uvicorn
 
     from pushover_tui.bridge.app import create_app
+    from pushover_tui.bridge.http_guard import MAX_CONNECTIONS, guarded_protocol
+    from pushover_tui.bridge.service import BridgeService
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(EscapeControlsFilter())
     options = {} if timeout is None else {"timeout": timeout}
-    app = create_app(settings, active, data_folder, outbox_options=options)
+    service = BridgeService(settings, active, data_folder, outbox_options=options)
+    service.open(listening=f"{host}:{port}")
+    try:
+        listener = _listen(host, port)
+    except BridgeDownError:
+        service.close()
+        raise
+    _allow_open_files(MAX_CONNECTIONS + 256)
+    app = create_app(service)
     accepts = []
     if settings.client_secret:
         accepts.append("Internal Integration webhooks (signed)")
     if settings.shared_secret:
         accepts.append("legacy WebHooks plugin (?secret=...)")
+    address = _url_host(host, listener.getsockname()[1])
     show(
-        f"Sentry bridge: POST http://{host}:{port}/sentry -> profile {active.profile.name!r} "
-        f"({active.api_url}); accepts {', '.join(accepts)}. Ctrl-C stops."
+        f"Sentry bridge: POST http://{address}/sentry -> profile {active.profile.name!r} "
+        f"({active.api_url}); accepts {', '.join(accepts)}; GET /health. Ctrl-C stops."
     )
     server = uvicorn.Server(
         uvicorn.Config(
             app,
-            host=host,
-            port=port,
+            http=guarded_protocol(),
             access_log=False,  # the legacy URL carries ?secret=: our own line per webhook instead
             server_header=False,
             timeout_graceful_shutdown=5,
             log_level="info",
+            log_config=None,  # uvicorn's lines through the handler above (escaped)
         )
     )
-    server.run()
+    try:
+        server.run(sockets=[listener])
+    finally:
+        listener.close()
+        service.close()  # if the server never ran its lifespan
     return 0
+
+
+def _url_host(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so a port in use is one sentence, not uvicorn's exit."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as error:
+        raise BridgeDownError(
+            f"Cannot listen on {_url_host(host, port)}: {error.strerror or error} (is another "
+            "program using the port? choose another with --port)."
+        ) from None
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise the soft limit on open files (often 1024) so the connection cap is what limits."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not POSIX, or not allowed: the cap still holds, with fewer connections
+
+
+def check_bridge(
+    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, timeout: float = 5.0
+) -> tuple[bool, dict[str, Any]]:
+    """`bridge --check`: ask a running bridge's `GET /health`; (healthy, its JSON).
+    BridgeDownError (one sentence) when nothing answers there."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1" if host != "::" else "::1"  # listening everywhere: ask loopback
+    url = f"http://{_url_host(host, port)}/health"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+    try:
+        with opener.open(url, timeout=timeout) as answer:
+            status, body = answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise BridgeDownError(
+            f"No Sentry bridge answers on {url}: {getattr(reason, 'strerror', None) or reason}."
+        ) from None
+    try:
+        health = json.loads(body)
+    except ValueError:
+        raise BridgeDownError(f"{url} answered HTTP {status} with something not JSON.") from None
+    if not isinstance(health, dict):
+        raise BridgeDownError(f"{url} answered HTTP {status} with unexpected JSON.")
+    return status == 200, health

@@ -23,6 +23,9 @@ from pushover_tui.api.models import Message
 from pushover_tui.bridge.settings import BridgeSettings
 
 MAX_BODY = 1024 * 1024  # 1 MiB
+# Sentry's payloads nest about 10 deep; refusing far deeper ones keeps every later step (str(),
+# json.dumps) clear of Python's recursion limit.
+MAX_DEPTH = 64
 EVENT_TITLE_MAX = 256
 URL_TITLE = "Issue Details"
 METRIC_URL_TITLE = "Alert Details"
@@ -54,6 +57,11 @@ class Job:
     message: Message | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def priority(self) -> int:
+        """Emergencies go first; a cancel has no priority of its own."""
+        return 0 if self.message is None else int(self.message.priority)
+
 
 # -- verification ----------------------------------------------------------------------------
 
@@ -75,6 +83,19 @@ def same_secret(given: str | None, secret: str) -> bool:
     if not secret or given is None:
         return False
     return hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode("utf-8"))
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether parsed JSON nests objects and arrays more than `limit` deep (without recursing)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -313,6 +334,10 @@ def _issue(action: str, data: Mapping[str, Any], request_id: str) -> Job | None:
     if not issue_id:
         raise PayloadError("data.issue has no id")
     tag = f"sentry-issue-{issue_id}"
+    project = issue.get("project")
+    project = project if isinstance(project, Mapping) else {}
+    project_name = _text(project.get("name") or project.get("slug")) or "Sentry"
+    title = _text(issue.get("title")) or f"Issue {issue_id}"
     return Job(
         kind="cancel",
         key=f"cancel:{tag}:{action}:{request_id or uuid.uuid4().hex}",
@@ -320,7 +345,11 @@ def _issue(action: str, data: Mapping[str, Any], request_id: str) -> Job | None:
         resource="issue",
         action=action,
         issue=issue_id,
-        meta={"sentry_issue": issue_id, "link": _text(issue.get("web_url"))},
+        meta={
+            "sentry_issue": issue_id,
+            "link": _text(issue.get("web_url")),
+            "title": f"{project_name}: {title}",
+        },
     )
 
 
@@ -337,6 +366,11 @@ def _metric_alert(
     tag = f"sentry-metric-{rule_id}"
     link = _text(data.get("web_url"))
     meta = {"sentry_metric_alert": rule_id, "sentry_incident": incident_id, "link": link}
+    name = _text(rule.get("name") or incident.get("title")) or f"Alert rule {rule_id}"
+    projects = incident.get("projects") or rule.get("projects") or []
+    prefix = ""
+    if isinstance(projects, list) and projects:
+        prefix = f"{', '.join(str(p) for p in projects)}: "
     if action == "resolved":
         return Job(
             kind="cancel",
@@ -345,15 +379,11 @@ def _metric_alert(
             resource="metric_alert",
             action=action,
             issue=rule_id,
-            meta=meta,
+            meta={**meta, "title": prefix + name},
         )
     if action not in ("critical", "warning"):
         return None
-    name = _text(rule.get("name") or incident.get("title")) or f"Alert rule {rule_id}"
-    title = _text(data.get("description_title")) or f"{action.title()}: {name}"
-    projects = incident.get("projects") or rule.get("projects") or []
-    if isinstance(projects, list) and projects:
-        title = f"{', '.join(str(p) for p in projects)}: {title}"
+    title = prefix + (_text(data.get("description_title")) or f"{action.title()}: {name}")
     text = _text(data.get("description_text")) or title
     message = _message(
         title=title,
@@ -376,13 +406,40 @@ def _metric_alert(
     )
 
 
+def resolved_notice(
+    *,
+    resource: str,
+    action: str,
+    title: str,
+    cancelled: int,
+    link: str,
+    settings: BridgeSettings,
+) -> Message:
+    """`notify_resolved`: the quiet (priority -1) "Resolved: <title>" sent after an issue's
+    emergencies were cancelled; <title> is the cancelled alert's title."""
+    word = action.title() or "Resolved"
+    plural = "" if cancelled == 1 else "s"
+    return Message(
+        message=f"{word} in Sentry: {cancelled} emergency notification{plural} cancelled.",
+        title=f"{word}: {title}"[:TITLE_MAX],
+        url=link[:URL_MAX],
+        url_title=(METRIC_URL_TITLE if resource == "metric_alert" else URL_TITLE) if link else "",
+        priority=-1,
+        sound=settings.sound,
+        device=settings.device,
+    )
+
+
 __all__ = [
     "HANDLED_RESOURCES",
     "MAX_BODY",
+    "MAX_DEPTH",
     "Job",
     "PayloadError",
     "job_for",
     "plugin_message",
+    "resolved_notice",
     "sign",
+    "too_deep",
     "valid_signature",
 ]

@@ -1,35 +1,49 @@
-"""The bridge's engine, free of HTTP: accept jobs durably, deliver them through the one pipeline.
+"""The bridge's engine, free of HTTP: take the data folder, accept alerts durably, hand them to the
+sending worker (`worker.py`), report health.
 
-One worker task sends the queued jobs strictly in order (a resolve never overtakes the alert it
-cancels), over the outbox's one shared client, with the pipeline's retry rules. A send that still
-fails with a temporary error (after the client's own retries) is tried again later, a few times.
+- One bridge per data folder: `open()` takes an OS lock on `bridge.lock` there for the process's
+  life; a second bridge is refused with one sentence naming the folder and the holder.
+- Accepting never blocks the event loop: the queue write runs on a thread of its own, and an
+  alert that cannot be stored within `store_within` seconds (Sentry waits 1 s) is refused with
+  AlertQueueError, which the HTTP face answers with 503. Never a 202 for an unstored alert.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
+import os
+import socket
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pushover_tui.api.errors import FieldProblemsError, PushoverError, TemporaryError
-from pushover_tui.api.models import Message
-from pushover_tui.bridge.queue import AlertQueue, QueuedAlert
+from pushover_tui.bridge import BridgeDownError
 from pushover_tui.bridge.sentry import Job
 from pushover_tui.bridge.settings import BridgeSettings
+from pushover_tui.bridge.worker import (
+    DEFAULT_SCHEDULE,
+    ORIGIN,
+    Health,
+    HealthBoard,
+    Schedule,
+    Worker,
+    log,
+)
 from pushover_tui.outbox import Outbox, apply_defaults
+from pushover_tui.safe_text import escape_controls
+from pushover_tui.store.alert_queue import AlertQueue, AlertQueueError
+from pushover_tui.store.files import HeldLock, LockHeldError, hold_lock
+from pushover_tui.store.history import HistoryError
 
 if TYPE_CHECKING:
     from pushover_tui.store.config import ActiveProfile
 
-log = logging.getLogger("pushover_tui.bridge")
+LOCK_FILE = "bridge.lock"
+STORE_WITHIN = 0.8  # seconds to commit an accepted alert: Sentry gives up after 1 s
 
-ORIGIN = "sentry"
-MAX_ATTEMPTS = 4  # each attempt is itself up to 3 requests (the client's polite retries)
-RETRY_DELAYS = (60.0, 300.0, 900.0)
+__all__ = ["ORIGIN", "BridgeService", "Schedule"]
 
 
 class BridgeService:
@@ -40,141 +54,166 @@ class BridgeService:
         data_folder: Path,
         *,
         outbox_options: Mapping[str, Any] | None = None,
+        schedule: Schedule = DEFAULT_SCHEDULE,
+        store_within: float = STORE_WITHIN,
+        stop_grace: float = 3.0,
     ) -> None:
         self.settings = settings
         self.active = active
         self.data_folder = Path(data_folder)
-        self._outbox_options = dict(outbox_options or {})
-        self.outbox: Outbox | None = None
-        self.queue: AlertQueue | None = None
-        self._wake = asyncio.Event()
-        self._worker: asyncio.Task[None] | None = None
+        # The worker's schedule does the retrying: one request per attempt, so a failing alert
+        # holds a sending slot for one request, not for the client's 10 s of polite retries.
+        self._outbox_options = {"retries": 0, **(outbox_options or {})}
+        self.schedule = schedule
+        self.store_within = store_within
+        self.stop_grace = stop_grace
+        self.board = HealthBoard()
+        self.queue: AlertQueue | None = None  # the accepting side's connection
+        self.worker: Worker | None = None
+        self._lock: HeldLock | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        self.outbox = Outbox.open(
-            self.active, self.data_folder, origin=ORIGIN, **self._outbox_options
+    @property
+    def is_open(self) -> bool:
+        return self._lock is not None
+
+    def open(self, listening: str = "") -> None:
+        """Take the data folder and open the queue and the history; BridgeDownError (one
+        sentence) if any of them cannot be had. Safe to call before the server starts, so
+        start-up failures are told before a port is served."""
+        if self.is_open:
+            return
+        folder = self.data_folder
+        holder = f"pid {os.getpid()} on {socket.gethostname()}"
+        if listening:
+            holder += f", listening on {listening}"
+        try:
+            self._lock = hold_lock(folder / LOCK_FILE, holder)
+        except LockHeldError as error:
+            holder = escape_controls(error.holder) or "another process"  # read from a file
+            raise BridgeDownError(
+                f"Another Sentry bridge ({holder}) is using the data "
+                f"folder {folder}: run one bridge per folder (a second one needs its own "
+                "PUSHOVER_TUI_DATA)."
+            ) from None
+        except OSError as error:
+            raise BridgeDownError(
+                f"Cannot use the data folder {folder}: {error.strerror or error} (check its "
+                "permissions, or set PUSHOVER_TUI_DATA to another folder)."
+            ) from None
+        try:
+            self.queue = AlertQueue.open(folder)
+            worker_queue = AlertQueue.open(folder)
+            outbox = Outbox.open(self.active, folder, origin=ORIGIN, **self._outbox_options)
+        except (AlertQueueError, HistoryError) as error:
+            self.close()
+            raise BridgeDownError(str(error)) from None
+        self.worker = Worker(
+            queue=worker_queue,
+            outbox=outbox,
+            settings=self.settings,
+            profile=self.active.profile,
+            board=self.board,
+            schedule=self.schedule,
+            stop_grace=self.stop_grace,
         )
-        self.queue = AlertQueue.open(self.data_folder)
-        self.queue.prune()
-        pending = self.queue.pending()
+        try:
+            worker_queue.prune()
+        except AlertQueueError as error:  # housekeeping only: start anyway, /health tells
+            self.board.error(str(error), store=True)
+            log.warning("%s", error)
+        pending = worker_queue.pending()
         if pending:
             log.info("resuming %d accepted alert(s) not sent before the last stop", pending)
-        self._resume_receipts()
-        self._wake = asyncio.Event()
-        self._wake.set()
-        self._worker = asyncio.create_task(self._run(), name="sentry-bridge-worker")
+
+    async def start(self) -> None:
+        self.open()
+        assert self.worker is not None
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="bridge-accept")
+        self.worker.start()
 
     async def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
-        if self.outbox is not None:
-            await self.outbox.aclose()
-            self.outbox.history.close()
-            self.outbox = None
+        if self.worker is not None:
+            await asyncio.to_thread(self.worker.stop)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self.close()
+
+    def close(self) -> None:
+        """Release everything `open()` took (the worker must be stopped)."""
+        if self.worker is not None:
+            self.worker.outbox.history.close()
+            self.worker.queue.close()
+            self.worker = None
         if self.queue is not None:
             self.queue.close()
             self.queue = None
-
-    def _resume_receipts(self) -> None:
-        """Follow the emergencies this bridge sent before (the TUI and CLI follow their own)."""
-        assert self.outbox is not None
-        name = self.active.profile.name
-        for row in self.outbox.history.open_receipts():
-            if row.origin == ORIGIN and row.profile == name and row.receipt:
-                self.outbox.tracker.track(row.id, row.receipt, poll_now=True)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # -- accepting -----------------------------------------------------------------------------
 
-    def accept(self, job: Job) -> int | None:
-        """Commit the job to disk; its queue id, or None for a duplicate. Wakes the worker."""
-        assert self.queue is not None, "the bridge is not started"
+    async def accept(self, job: Job) -> int | None:
+        """Commit the job to disk; its queue id, or None for a duplicate. Wakes the worker.
+        AlertQueueError when it could not be stored within `store_within` seconds."""
+        assert self.queue is not None and self.worker is not None and self._executor is not None
+        queue = self.queue
         params: dict[str, Any] = {}
         if job.message is not None:
             params = apply_defaults(job.message, self.active.profile).params()
-        alert_id = self.queue.add(job, params)
+        deadline = time.monotonic() + self.store_within
+
+        def add() -> int | None:
+            if time.monotonic() > deadline:  # waited its turn too long: Sentry has its 503
+                raise AlertQueueError("the queue did not take the alert in time")
+            return queue.add(
+                key=job.key,
+                kind=job.kind,
+                tag=job.tag,
+                resource=job.resource,
+                action=job.action,
+                issue=job.issue,
+                priority=job.priority,
+                params=params,
+                meta=job.meta,
+            )
+
+        future = asyncio.wrap_future(self._executor.submit(add))
+        try:
+            alert_id = await asyncio.wait_for(future, self.store_within)
+        except TimeoutError:
+            # A write already under way may still commit: then the alert is sent (never lost).
+            error = AlertQueueError(
+                f"The bridge's queue {queue.path} did not take the alert within "
+                f"{self.store_within:g} s (another program holds it locked?)."
+            )
+            self.board.error(str(error), store=True)
+            raise error from None
+        except AlertQueueError as error:
+            self.board.error(str(error), store=True)
+            raise
+        self.board.stored()
         if alert_id is not None:
-            self._wake.set()
+            self.worker.wake()
         return alert_id
 
-    # -- delivering ----------------------------------------------------------------------------
+    # -- watching ------------------------------------------------------------------------------
 
-    async def _run(self) -> None:
-        assert self.queue is not None
-        while True:
-            alert, next_at = self.queue.next_due(time.time())
-            if alert is None:
-                self._wake.clear()
-                timeout = None if next_at is None else max(0.0, next_at - time.time())
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                continue
-            try:
-                await self.deliver(alert)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # never let one alert stop the worker
-                log.error(
-                    "alert #%d (issue %s) failed unexpectedly: %s",
-                    alert.id,
-                    alert.issue,
-                    type(error).__name__,
-                )
-                self.queue.failed(alert.id, f"unexpected error ({type(error).__name__})")
-
-    async def deliver(self, alert: QueuedAlert) -> None:
-        """Send (or cancel) one queued alert and record the outcome in the queue."""
-        assert self.outbox is not None and self.queue is not None
-        try:
-            if alert.kind == "cancel":
-                count = await self.outbox.tracker.cancel_by_tag(alert.tag)
-                self.queue.done(alert.id)
-                log.info(
-                    "alert #%d: cancelled %d emergenc%s tagged %s",
-                    alert.id,
-                    count,
-                    "y" if count == 1 else "ies",
-                    alert.tag,
-                )
-                return
-            message = apply_defaults(Message.from_params(dict(alert.params)), self.active.profile)
-            sent = await self.outbox.send(message, meta=alert.meta)
-        except TemporaryError as error:
-            if alert.attempts + 1 < MAX_ATTEMPTS:
-                delay = RETRY_DELAYS[min(alert.attempts, len(RETRY_DELAYS) - 1)]
-                self.queue.retry_later(alert.id, str(error), delay)
-                log.warning(
-                    "alert #%d (issue %s): %s; trying again in %d s",
-                    alert.id,
-                    alert.issue,
-                    error,
-                    delay,
-                )
-            else:
-                self.queue.failed(alert.id, str(error))
-                log.error("alert #%d (issue %s) given up: %s", alert.id, alert.issue, error)
-            return
-        except (FieldProblemsError, PushoverError) as error:
-            self.queue.failed(alert.id, str(error))
-            log.error("alert #%d (issue %s) not sent: %s", alert.id, alert.issue, error)
-            return
-        self.queue.done(alert.id, history_id=sent.row_id)
-        receipt = f", receipt {sent.result.receipt}" if sent.result.receipt else ""
-        log.info(
-            "alert #%d (issue %s) sent: history #%d%s", alert.id, alert.issue, sent.row_id, receipt
-        )
+    def health(self) -> Health:
+        return self.board.snapshot(time.time())
 
     async def idle(self, timeout: float = 10.0) -> None:
-        """Wait until nothing due is left in the queue (for tests and orderly shutdowns)."""
-        assert self.queue is not None
+        """Wait until nothing due is left to send (for tests and orderly shutdowns)."""
+        assert self.queue is not None and self.worker is not None
+        queue, worker = self.queue, self.worker
         deadline = time.monotonic() + timeout
         while True:
-            alert, _ = self.queue.next_due(time.time())
-            if alert is None:
+            due, _ = await asyncio.to_thread(queue.due, time.time(), limit=1)
+            if not due and not worker.busy:
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError("the bridge still has alerts to send")

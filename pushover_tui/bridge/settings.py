@@ -9,6 +9,7 @@ retry = 60
 expire = 3600
 sound = ""
 device = ""
+notify_resolved = false # true: "Resolved: <title>" at priority -1 after cancelling emergencies
 
 [bridge.levels]         # per Sentry level (metric alerts: "critical" / "warning")
 fatal = 2
@@ -34,6 +35,8 @@ from pushover_tui.api.secret import Secret
 
 CLIENT_SECRET_ENV = "SENTRY_CLIENT_SECRET"
 SHARED_SECRET_ENV = "PUSHOVER_BRIDGE_SECRET"
+# The table's secrets: `pushover-tui config set bridge.NAME -` reads them from standard input.
+SECRET_KEYS = ("client_secret", "shared_secret")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -54,6 +57,7 @@ class BridgeSettings:
     levels: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
     # Sentry project id -> name
     projects: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    notify_resolved: bool = False
 
     def priority_for(self, level: str) -> int:
         return self.levels.get(level.lower(), self.priority) if level else self.priority
@@ -76,6 +80,12 @@ class BridgeSettings:
         def integer(key: str, value: Any) -> int:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise fail(key, "a whole number")
+            return value
+
+        def boolean(key: str) -> bool:
+            value = table.get(key, False)
+            if not isinstance(value, bool):
+                raise fail(key, "true or false")
             return value
 
         def optional_int(key: str) -> int | None:
@@ -109,6 +119,7 @@ class BridgeSettings:
             device=string("device"),
             levels=MappingProxyType(levels),
             projects=MappingProxyType(projects),
+            notify_resolved=boolean("notify_resolved"),
         )
         return settings
 

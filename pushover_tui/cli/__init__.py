@@ -18,6 +18,7 @@ from typing import TextIO
 from pushover_tui import __version__
 from pushover_tui.cli import groups, inbox, messages, services, setup
 from pushover_tui.cli.base import (
+    EXIT_BRIDGE_DOWN,
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     EXIT_NO_CREDENTIALS,
@@ -37,6 +38,7 @@ from pushover_tui.cli.base import (
 )
 
 __all__ = [
+    "EXIT_BRIDGE_DOWN",
     "EXIT_INTERRUPTED",
     "EXIT_NOT_ACKNOWLEDGED",
     "EXIT_NO_CREDENTIALS",

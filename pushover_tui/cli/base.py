@@ -1,4 +1,9 @@
-"""What every command shares: exit codes, the error-to-sentence mapping, output, the context."""
+"""What every command shares: exit codes, the error-to-sentence mapping, output, the context.
+
+Human output never carries a control character from received or stored text (an API error, a
+device name, a path): `Output.table` and `Output.error` escape them, and commands escape what they
+put into `Output.line` themselves (it also prints our own colours). `--json` is left as it is.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from pushover_tui.api.errors import (
     RejectedError,
     TemporaryError,
 )
+from pushover_tui.safe_text import escape_controls
 
 if TYPE_CHECKING:
     from pushover_tui.outbox import Outbox
@@ -32,6 +38,7 @@ EXIT_QUOTA = 4
 EXIT_TEMPORARY = 5
 EXIT_NO_CREDENTIALS = 6
 EXIT_NOT_ACKNOWLEDGED = 7
+EXIT_BRIDGE_DOWN = 8
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = """\
@@ -44,6 +51,8 @@ exit codes:
   5  temporary failure after retries (server error, timeout, no connection, redirect)
   6  no credentials configured (token and user key)
   7  with --wait: the emergency expired or was cancelled unacknowledged
+  8  bridge: cannot start (data folder used by another bridge, damaged database,
+     port in use); bridge --check: not answering or not healthy
   130  interrupted (Ctrl-C); with --wait the alert goes on
 """
 
@@ -105,6 +114,8 @@ class Output:
         print(json.dumps(value, ensure_ascii=False, indent=2), file=self.stdout)
 
     def table(self, rows: Sequence[tuple[str, str]]) -> None:
+        """Label and value per line; a cell never keeps a control character (nor a newline)."""
+        rows = [(escape_controls(label), escape_controls(value)) for label, value in rows]
         width = max((len(label) for label, _ in rows), default=0)
         for label, value in rows:
             self.line(f"{label:<{width}}  {value}")
@@ -113,13 +124,38 @@ class Output:
         return f"\033[32m{text}\033[0m" if self.colour else text
 
     def error(self, text: str) -> None:
+        """One sentence per line on stderr; each line's control characters escaped."""
+        text = "\n".join(escape_controls(line) for line in text.split("\n"))
         print(f"pushover-tui: {text}", file=self.stderr)
 
 
 def when(timestamp: float | int | None) -> str:
+    """Local date and time; "-" when not set, "unknown" when no calendar can show it."""
     if not timestamp:
         return "-"
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):  # e.g. year 10000, or past the C time_t
+        return "unknown"
+
+
+def read_text(stream: TextIO, field: str) -> str:
+    """All of `stream` as UTF-8 text, whatever the locale says: bytes that are not UTF-8 are a
+    field problem (exit 2), never a UnicodeDecodeError."""
+    raw = getattr(stream, "buffer", None)
+    data = raw.read() if raw is not None else stream.read()
+    if isinstance(data, str):  # a text-only stream (tests, an embedding program)
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        from pushover_tui.api.checks import Problem
+
+        problem = (
+            f"Standard input is not valid UTF-8 text (byte 0x{data[error.start]:02x} at position "
+            f"{error.start}): convert it, e.g. with iconv -t UTF-8."
+        )
+        raise FieldProblemsError([Problem(field, problem)]) from None
 
 
 # -- context ---------------------------------------------------------------------------------
@@ -169,8 +205,11 @@ class Context:
 
 def exit_code(error: BaseException) -> int:
     """The documented exit code for an error."""
+    from pushover_tui.bridge import BridgeDownError
     from pushover_tui.store.config import ConfigFileError
 
+    if isinstance(error, BridgeDownError):
+        return EXIT_BRIDGE_DOWN
     if isinstance(error, NoCredentialsError):
         return EXIT_NO_CREDENTIALS
     usage = UsageError | FieldProblemsError | GroupNameError | ConfigurationError | ConfigFileError
@@ -186,14 +225,19 @@ def exit_code(error: BaseException) -> int:
 
 
 def describe(error: BaseException) -> str:
+    """One sentence (one line per field problem), received text escaped: an API's error text
+    cannot add a line of its own, nor reach the terminal as a control sequence."""
     if isinstance(error, FieldProblemsError):
         count = len(error.problems)
         lines = [f"{count} problem{'s' if count > 1 else ''}; nothing was sent or saved:"]
-        lines += [f"  {problem.field}: {problem.text}" for problem in error.problems]
+        lines += [
+            f"  {escape_controls(problem.field)}: {escape_controls(problem.text)}"
+            for problem in error.problems
+        ]
         return "\n".join(lines)
     if isinstance(error, QuotaExceededError) and error.reset:
-        return f"{error} Quota resets {when(error.reset)}."
+        return f"{escape_controls(str(error))} Quota resets {when(error.reset)}."
     if isinstance(error, PushoverError | UsageError):
-        return str(error)
+        return escape_controls(str(error))
     # Unexpected: a short sentence, no traceback (it could hold a secret in its locals).
     return f"unexpected error ({type(error).__name__}); please report it."

@@ -23,8 +23,10 @@ from pushover_tui.cli.base import (
     Output,
     UsageError,
     int_arg,
+    read_text,
     when,
 )
+from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.history import Status
 
 if TYPE_CHECKING:
@@ -132,7 +134,7 @@ def _receipt_rows(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
 def _read_message(ctx: Context) -> str:
     args = ctx.args
     if args.message == "-" or (args.message is None and not ctx.stdin.isatty()):
-        text = ctx.stdin.read()
+        text = read_text(ctx.stdin, "message")
         return text.removesuffix("\n").removesuffix("\r")
     if args.message is None:
         raise UsageError("give the MESSAGE to send, pipe it on standard input, or use --test.")
@@ -188,7 +190,7 @@ async def cmd_send(ctx: Context) -> int:
             if args.json:
                 out.json({"status": "sent", "request": sent.result.request})
             else:
-                out.line(f"Sent (request {sent.result.request})")
+                out.line(f"Sent (request {escape_controls(sent.result.request)})")
             return EXIT_OK
         if not args.json:
             _print_sent(out, row)
@@ -229,9 +231,8 @@ def _print_receipt_change(out: Output, row: HistoryRow) -> None:
     if row.receipt_info is not None:
         info = row.receipt_info
         if info.acknowledged:
-            detail = (
-                f" by {info.acknowledged_by_device or 'a device'} at {when(info.acknowledged_at)}"
-            )
+            device = escape_controls(info.acknowledged_by_device) or "a device"
+            detail = f" by {device} at {when(info.acknowledged_at)}"
         elif info.last_delivered_at:
             detail = f", last delivered {when(info.last_delivered_at)}"
     out.line(f"{datetime.now():%H:%M:%S}  {state}{detail}")
@@ -327,7 +328,7 @@ async def cmd_cancel(ctx: Context) -> int:
     if args.json:
         ctx.out.json(result)
     else:
-        ctx.out.line(ctx.out.good(text))
+        ctx.out.line(ctx.out.good(escape_controls(text)))
     return EXIT_OK
 
 
@@ -341,6 +342,7 @@ async def _masked_recipient(ctx: Context, to: str) -> str:
 
 
 def cmd_history(ctx: Context) -> int:
+    from pushover_tui.safe_text import escape_controls
     from pushover_tui.store.config import data_dir
     from pushover_tui.store.history import History, HistoryFilter, Status
 
@@ -363,7 +365,8 @@ def cmd_history(ctx: Context) -> int:
     line = "{:>6}  {:<19}  {:<11}  {:>3}  {:<12}  {}"
     ctx.out.line(line.format("#", "sent at", "status", "pri", "receipt", "message"))
     for row in rows:
-        preview = " ".join((f"{row.title}: {row.message}" if row.title else row.message).split())
+        text = f"{row.title}: {row.message}" if row.title else row.message
+        preview = escape_controls(" ".join(text.split()))  # stored text: no terminal sequences
         state = row.receipt_state.value if row.receipt_state else ""
         sent_at, status = when(row.created_at), row.status.value
         ctx.out.line(line.format(row.id, sent_at, status, row.priority, state, preview[:60]))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pushover_tui.cli.base import (
+    EXIT_BRIDGE_DOWN,
+    EXIT_OK,
     EXIT_USAGE,
     CommandMaker,
     Context,
@@ -12,11 +15,20 @@ from pushover_tui.cli.base import (
     UsageError,
     int_arg,
 )
+from pushover_tui.safe_text import escape_controls
 
 
 def register(command: CommandMaker) -> dict[str, Handler]:
     simulator = command("simulator", "run the local Pushover simulator")
-    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)"
+    )
+    simulator.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host beyond loopback: its /_sim/* controls and message log have no "
+        "authentication",
+    )
     simulator.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
     simulator.add_argument(
         "--ack-after",
@@ -41,27 +53,49 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         "--host", default="127.0.0.1", help="address to listen on (put a reverse proxy in front)"
     )
     bridge.add_argument("--port", type=int_arg("port", 0, 65535), default=8686)
+    bridge.add_argument(
+        "--check",
+        action="store_true",
+        help="ask the bridge running on --host/--port for its health (GET /health), print it "
+        "as JSON and exit 0 when healthy, 8 when not or when nothing answers (cron, systemd)",
+    )
     return {"simulator": cmd_simulator, "bridge": cmd_bridge}
 
 
 def cmd_simulator(ctx: Context) -> int:
-    from pushover_tui.simulator import StateError, run_standalone
+    from pushover_tui.simulator import StateError
+    from pushover_tui.simulator.server import RemoteHostError, run_standalone
 
     args = ctx.args
+
+    def show(line: str) -> None:
+        ctx.out.line(escape_controls(line))  # a request line holds a received path
+        ctx.out.stdout.flush()  # one line per request, as it happens, even into a pipe
+
     try:
         return run_standalone(
-            host=args.host, port=args.port, ack_after=args.ack_after, state=args.state
+            host=args.host,
+            port=args.port,
+            ack_after=args.ack_after,
+            state=args.state,
+            allow_remote=args.allow_remote,
+            show=show,
+            warn=ctx.out.error,
         )
-    except StateError as error:
+    except (RemoteHostError, StateError) as error:
         raise UsageError(str(error)) from None
 
 
 def cmd_bridge(ctx: Context) -> int:
-    from pushover_tui.bridge import run_bridge
+    from pushover_tui.bridge import check_bridge, run_bridge
     from pushover_tui.outbox import timeout_from_env
     from pushover_tui.store.config import data_dir
 
     args = ctx.args
+    if args.check:
+        healthy, health = check_bridge(args.host, args.port)
+        ctx.out.line(json.dumps(health, indent=2))  # exact JSON: json.dumps escapes controls
+        return EXIT_OK if healthy else EXIT_BRIDGE_DOWN
     return run_bridge(
         ctx.config,
         ctx.active(),
@@ -96,5 +130,5 @@ def cmd_tui(ctx: Context) -> int:
         ctx.out.stdout.flush()
         if ctx.stdin.readline().strip().lower() not in ("y", "yes"):
             return EXIT_USAGE
-        ctx.out.line(f"Moved it to {move_aside(error.path)}")
+        ctx.out.line(escape_controls(f"Moved it to {move_aside(error.path)}"))
         return launch()

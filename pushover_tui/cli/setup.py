@@ -1,11 +1,29 @@
-"""Commands about this machine's setup: config show/set, locate."""
+"""Commands about this machine's setup: config show/set, locate.
+
+A secret (token, user key, the bridge's secrets) is never needed on the command line, where `ps`
+and /proc show it to every local user: `config set KEY -` reads it from standard input, and with
+the value left out a terminal asks for it without echo.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pushover_tui.cli.base import EXIT_OK, CommandMaker, Context, Handler, global_options
+from pushover_tui.cli.base import (
+    EXIT_OK,
+    CommandMaker,
+    Context,
+    Handler,
+    UsageError,
+    global_options,
+    read_text,
+)
 from pushover_tui.cli.groups import shown_recipient
+from pushover_tui.safe_text import escape_controls
+
+# Keys and recipients of a profile: never needed on the command line. `to` may also be a group's
+# name, which is no secret: only a key given there gets the warning.
+_PROFILE_SECRETS = ("token", "user", "to")
 
 
 def register(command: CommandMaker) -> dict[str, Handler]:
@@ -17,11 +35,13 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     set_ = config_commands.add_parser(
         "set",
         help="set KEY to VALUE: token, user, priority, retry, expire, sound, device, to "
-        "(in the profile) or theme, api_url, default_profile",
+        "(in the profile), theme, api_url, default_profile, or bridge.client_secret, "
+        "bridge.shared_secret. For a key or secret, VALUE - reads it from standard input, and "
+        "with VALUE left out a terminal asks for it without echo",
     )
     global_options(set_, suppress=True)
     set_.add_argument("key", metavar="KEY")
-    set_.add_argument("value", metavar="VALUE")
+    set_.add_argument("value", metavar="VALUE", nargs="?")
 
     locate = command("locate", "print where the config file or the data folder is")
     locate.add_argument("what", choices=("config", "data"))
@@ -29,18 +49,76 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     return {"config": cmd_config, "locate": cmd_locate}
 
 
+def _bridge_secrets() -> dict[str, str]:
+    """`bridge.NAME` -> NAME for each secret of the bridge's `[bridge]` table."""
+    from pushover_tui.bridge.settings import SECRET_KEYS
+
+    return {f"bridge.{name}": name for name in SECRET_KEYS}
+
+
+def _secret_value(ctx: Context, key: str) -> str:
+    """The secret from standard input (`-`), a no-echo prompt (left out, on a terminal) or,
+    for old scripts, the command line itself, with a warning."""
+    from pushover_tui.api.checks import is_key
+
+    value = ctx.args.value
+    if value == "-":
+        value = read_text(ctx.stdin, key).strip()
+        if not value:
+            raise UsageError(f"standard input was empty: {key} was left unchanged.")
+    elif value is None:
+        if not ctx.stdin.isatty():
+            raise UsageError(
+                f"give the value of {key} on standard input with -, e.g. "
+                f"`pushover-tui config set {key} - < file`."
+            )
+        import getpass
+
+        value = getpass.getpass(f"{key} (not shown): ").strip()
+        if not value:
+            raise UsageError(f"nothing typed: {key} was left unchanged.")
+    elif key != "to" or is_key(value.strip()):
+        ctx.out.error(
+            f"warning: a {key} on the command line is visible to other local users (ps); "
+            f"next time use `pushover-tui config set {key} -` and give it on standard input."
+        )
+    if "\n" in value or "\r" in value:
+        raise UsageError(f"{key} must be one line of text.")
+    return value
+
+
 def cmd_config(ctx: Context) -> int:
+    if ctx.args.config_command == "set":
+        return _config_set(ctx)
+    return _config_show(ctx)
+
+
+def _config_set(ctx: Context) -> int:
     from pushover_tui.store.config import TOP_LEVEL_KEYS, save_config, set_value
 
+    key = ctx.args.key
+    bridge_secrets = _bridge_secrets()
+    secret = key in _PROFILE_SECRETS or key in bridge_secrets
+    if secret:
+        value = _secret_value(ctx, key)
+    elif ctx.args.value is None:
+        raise UsageError(f"give the VALUE to set {key} to.")
+    else:
+        value = ctx.args.value
+    profile = ctx.args.profile or ctx.config.default_profile
+    if key in bridge_secrets:
+        config = ctx.config.with_bridge(bridge_secrets[key], value.strip())
+    else:
+        config = set_value(ctx.config, profile, key, value)
+    save_config(config)
+    shown = "(hidden)" if secret else repr(value)
+    where = "" if key in TOP_LEVEL_KEYS or key in bridge_secrets else f" for profile {profile!r}"
+    ctx.out.line(escape_controls(f"Set {key} = {shown}{where} in {config.path}"))
+    return EXIT_OK
+
+
+def _config_show(ctx: Context) -> int:
     args = ctx.args
-    if args.config_command == "set":
-        profile = args.profile or ctx.config.default_profile
-        config = set_value(ctx.config, profile, args.key, args.value)
-        save_config(config)
-        shown = "(hidden)" if args.key in ("token", "user", "to") else repr(args.value)
-        where = "" if args.key in TOP_LEVEL_KEYS else f" for profile {profile!r}"
-        ctx.out.line(f"Set {args.key} = {shown}{where} in {config.path}")
-        return EXIT_OK
     active = ctx.active()
     profile = active.profile
     values: dict[str, Any] = {
@@ -66,10 +144,9 @@ def cmd_config(ctx: Context) -> int:
             }
         )
         return EXIT_OK
-    ctx.out.line(f"config   {ctx.config.path}")
-    ctx.out.line(
-        f"profile  {profile.name} (of {', '.join(p.name for p in ctx.config.profiles) or '-'})"
-    )
+    names = ", ".join(p.name for p in ctx.config.profiles) or "-"
+    ctx.out.line(escape_controls(f"config   {ctx.config.path}"))
+    ctx.out.line(escape_controls(f"profile  {profile.name} (of {names})"))
     ctx.out.table(
         [
             (f"  {key}", f"{value if value != '' else '(blank)'}  [{active.sources.get(key, '')}]")
@@ -83,7 +160,7 @@ def cmd_locate(ctx: Context) -> int:
     from pushover_tui.store.config import config_path, data_dir
 
     if ctx.args.what == "config":
-        ctx.out.line(str(ctx.args.config or config_path(ctx.env)))
+        ctx.out.line(escape_controls(str(ctx.args.config or config_path(ctx.env))))
     else:
-        ctx.out.line(str(data_dir(ctx.env)))
+        ctx.out.line(escape_controls(str(data_dir(ctx.env))))
     return EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import re
 import selectors
@@ -704,19 +705,50 @@ def _not_allowed(method: str, allowed: str) -> Reply:
     return Reply(reply.status, reply.body, (("Allow", allowed),))
 
 
+class RemoteHostError(ValueError):
+    """A host beyond loopback without allow_remote: nothing was bound."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1. Written here, not imported: the simulator stands alone."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def run_standalone(
     host: str = "127.0.0.1",
     port: int = 8765,
     ack_after: float = 20.0,
     monthly_limit: int = 10_000,
     state: StateSource | None = None,
+    *,
+    allow_remote: bool = False,
+    show: Callable[[str], None] = _print,
+    warn: Callable[[str], None] = _warn,
 ) -> int:
-    """Serve until Ctrl-C (or SIGTERM), printing one masked line per request. Returns 0.
-    A bad `state` raises StateError before anything is served."""
+    """Serve until Ctrl-C (or SIGTERM), showing one masked line per request. Returns 0.
+    A bad `state` raises StateError before anything is served.
 
-    def show(line: str) -> None:
-        print(line, flush=True)
-
+    The /_sim/* controls and the message log have no authentication: a host beyond loopback
+    raises RemoteHostError (nothing bound) unless `allow_remote`, and then `warn` says so once."""
+    remote = not is_loopback_host(host)
+    if remote and not allow_remote:
+        raise RemoteHostError(
+            f"--host {host} is not a loopback address, and the simulator's /_sim/* controls and "
+            "message log have no authentication: add --allow-remote to listen there anyway."
+        )
     sim = Simulator(
         host=host,
         port=port,
@@ -734,6 +766,11 @@ def run_standalone(
         previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         sim.start()
+        if remote:
+            warn(
+                f"warning: the simulator listens on {host} port {sim.port}, beyond this machine: "
+                "anyone who reaches it can drive /_sim/* and read every message sent to it."
+            )
         show(f"Pushover simulator listening on {sim.base_url}")
         show(f"demo token: {DEMO_TOKEN}")
         show(f"demo user:  {DEMO_USER}  (devices: iphone, pixel)")

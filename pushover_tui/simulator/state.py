@@ -21,12 +21,8 @@ licenses = ["iOS", "Android"] # optional: guessed from the device names otherwis
 
 [sounds]
 ding = "Ding (custom)"        # added to the built-in sounds
-```
 
-Two more sections are planned, with this shape (adding one is a loader and an entry here):
-
-```toml
-[[groups]]                    # delivery groups (issue 16)
+[[groups]]                    # delivery groups
 key = "gznej3rKEVAvPUxu9vvNnqpmZpokzF"
 name = "ops"
 owner = "azGDORePK8gMaC0QOYAMyEEuzJnyUi"   # optional: an app token of the owning account
@@ -34,7 +30,7 @@ members = [                   # device absent = all devices; memo at most 200 ch
   { user = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", device = "iphone", memo = "Alice", disabled = false },
 ]
 
-[[accounts]]                  # Open Client logins (issue 17)
+[[accounts]]                  # Open Client logins (the inbox)
 email = "alice@example.com"
 password = "correct horse battery staple"
 user = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"    # the user key this login is (listed under users)
@@ -51,6 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from pushover_tui.simulator.engine import Engine
+from pushover_tui.simulator.groups import MAX_MEMO, Member
 from pushover_tui.simulator.validation import DEVICE_RE, is_key
 
 # A path to a JSON or TOML file, or the parsed table itself.
@@ -176,11 +173,55 @@ def _sounds(engine: Engine, value: object) -> None:
         engine.sounds[name] = _text(f"sounds.{name}", description)
 
 
+def _groups(engine: Engine, value: object) -> None:
+    for where, table in _entries("groups", value, ("key", "name", "owner", "members")):
+        key = _key(f"{where}.key", table["key"]) if "key" in table else None
+        name = _text(f"{where}.name", _required(where, table, "name"))
+        # The owning account's app token; by default the first app, the demo token.
+        owner = (
+            _key(f"{where}.owner", table["owner"]) if "owner" in table else next(iter(engine.apps))
+        )
+        members = []
+        for place, member in _entries(
+            f"{where}.members", table.get("members", []), ("user", "device", "memo", "disabled")
+        ):
+            user = _key(f"{place}.user", _required(place, member, "user"))
+            if user not in engine.users or engine.users[user].group:
+                raise StateError(f"{place}.user: not a user key listed under users (or a demo)")
+            device = member.get("device")
+            if device is not None and (
+                not isinstance(device, str) or DEVICE_RE.fullmatch(device) is None
+            ):
+                raise StateError(f"{place}.device: {device!r} is not a device name")
+            memo = _text(f"{place}.memo", member.get("memo", ""))
+            if len(memo) > MAX_MEMO:
+                raise StateError(f"{place}.memo: at most {MAX_MEMO} characters")
+            disabled = member.get("disabled", False)
+            if not isinstance(disabled, bool):
+                raise StateError(f"{place}.disabled: must be true or false, not {_kind(disabled)}")
+            members.append(Member(user, device, memo, disabled))
+        engine.add_app(owner)
+        engine.groups.add(name, owner, members, key=key)
+
+
+def _accounts(engine: Engine, value: object) -> None:
+    for where, table in _entries("accounts", value, ("email", "password", "user", "twofa")):
+        email = _text(f"{where}.email", _required(where, table, "email"))
+        password = _text(f"{where}.password", _required(where, table, "password"))
+        user = _key(f"{where}.user", _required(where, table, "user"))
+        twofa = _text(f"{where}.twofa", table["twofa"]) if "twofa" in table else None
+        if "@" not in email:
+            raise StateError(f"{where}.email: {email!r} is not an email address")
+        engine.open_clients.add_account(email, password, user, twofa)
+
+
 SECTIONS: dict[str, Callable[[Engine, object], None]] = {
     "quota": _quota,
     "apps": _apps,
     "users": _users,
     "sounds": _sounds,
+    "groups": _groups,  # after users: members must be known
+    "accounts": _accounts,
 }
 
 

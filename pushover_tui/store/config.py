@@ -4,13 +4,15 @@
 on top into an `ActiveProfile`. Keeping the two apart is what guarantees that an environment value
 is never written back to the file.
 
+Saving edits the file's own document in place (tomlkit): only the values that changed are
+rewritten, so the user's comments, key order, unknown keys and tables survive every save.
+
 Imported on start-up by every face: no Textual, no httpx here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 import re
@@ -23,9 +25,7 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
-
-import tomli_w
+from typing import TYPE_CHECKING, Any
 
 from pushover_tui.api.checks import (
     Problem,
@@ -41,7 +41,12 @@ from pushover_tui.api.checks import (
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
 from pushover_tui.api.inbox import InboxSession
 from pushover_tui.api.secret import Secret
-from pushover_tui.store.files import make_private_dirs
+from pushover_tui.store.files import FILE_MODE, FOLDER_MODE, make_private_dirs, tighten
+
+if TYPE_CHECKING:  # tomlkit is imported when saving only: reading needs tomllib alone
+    from tomlkit import TOMLDocument
+    from tomlkit.container import Container
+    from tomlkit.items import Table
 
 APP_NAME = "pushover-tui"
 DEFAULT_API_URL = "https://api.pushover.net/1"  # same as api.client.DEFAULT_BASE_URL (no httpx)
@@ -118,7 +123,7 @@ class Config:
     )  # binding id -> keys, e.g. {"send": "ctrl+s"}
     bridge: Mapping[str, Any] = field(
         default_factory=lambda: _EMPTY
-    )  # the raw [bridge] table, written back untouched
+    )  # the raw [bridge] table, written back untouched (but for what `with_bridge` sets)
 
     def __post_init__(self) -> None:
         # Read-only views, so a frozen Config cannot be changed through a shared dict.
@@ -148,6 +153,10 @@ class Config:
         else:
             profiles = (*self.profiles, profile)
         return replace(self, profiles=profiles)
+
+    def with_bridge(self, key: str, value: str) -> Config:
+        """Set one value of the raw `[bridge]` table (the bridge's own settings say which)."""
+        return replace(self, bridge={**self.bridge, key: value})
 
     def without_profile(self, name: str) -> Config:
         """Drop a profile. If it was the default, the first remaining profile becomes default."""
@@ -237,21 +246,36 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
-    """Read the file. Missing: a default Config. Unreadable or invalid: ConfigFileError."""
+    """Read the file. Missing: a default Config. Unreadable or invalid: ConfigFileError.
+    A file (or its folder) that others can read is made private first, with a notice."""
     path = config_path(env) if path is None else Path(path)
+    text = _read_text(path)
+    if text is None:
+        return Config(path=path)
+    tighten(path.parent, FOLDER_MODE)
+    tighten(path, FILE_MODE)
+    return _parse(path, text, _load_toml(path, text))
+
+
+def _read_text(path: Path) -> str | None:
+    """The file's text; None when there is no file; ConfigFileError when it cannot be read."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        return Config(path=path)
+    except (FileNotFoundError, NotADirectoryError):  # no such file (its "folder" is a file)
+        return None
     except OSError as error:
         raise ConfigFileError(path, f"cannot read the file ({error.strerror or error})") from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ConfigFileError(path, "the file is not UTF-8 text", line) from None
+
+
+def _load_toml(path: Path, text: str) -> dict[str, Any]:
+    """The parsed file, or ConfigFileError naming the line (the file is never overwritten)."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         match = _TOML_POSITION.search(message)
@@ -260,7 +284,6 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
         raise ConfigFileError(path, f"invalid TOML: {detail}", line) from None
     except RecursionError:  # tomllib parses nested arrays and tables recursively
         raise ConfigFileError(path, "invalid TOML: arrays or tables nested too deeply") from None
-    return _parse(path, text, data)
 
 
 def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
@@ -387,44 +410,135 @@ def _key_pattern(part: str) -> str:
 # Writing
 
 
-def _to_toml(config: Config) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "default_profile": config.default_profile,
-        "theme": config.theme,
-        "api_url": config.api_url,
+def _document(path: Path) -> TOMLDocument:
+    """The file as an editable document (a new one when there is no file). A file that does not
+    parse is never overwritten: ConfigFileError, as when loading."""
+    import tomlkit
+    import tomlkit.exceptions
+
+    text = _read_text(path)
+    if text is None:
+        return tomlkit.document()
+    # The reference parser and the same checks as loading: same errors, same lines.
+    _parse(path, text, _load_toml(path, text))
+    try:
+        return tomlkit.parse(text)
+    except (tomlkit.exceptions.TOMLKitError, RecursionError) as error:
+        raise ConfigFileError(path, f"cannot edit the file ({type(error).__name__})") from None
+
+
+def _update(document: TOMLDocument, config: Config) -> None:
+    """Make `document` say what `config` says, touching only what differs: every other line,
+    comment and table stays as the user wrote it."""
+    import tomlkit
+
+    fresh = not document  # a new file spells out every setting
+    _set(document, "default_profile", config.default_profile, "default", fresh)
+    _set(document, "theme", config.theme, "textual-dark", fresh)
+    _set(document, "api_url", config.api_url, "", fresh=False)
+    if config.profiles and "profiles" not in document:
+        document["profiles"] = tomlkit.table(is_super_table=True)
+    if "profiles" in document:
+        profiles = document["profiles"]
+        for name in [name for name in profiles if not config.has_profile(name)]:
+            del profiles[name]
+        defaults = _profile_values(_PROFILE_DEFAULTS)
+        for profile in config.profiles:
+            values = _profile_values(profile)
+            inbox = _inbox_values(profile)
+            if profile.name not in profiles:
+                table = tomlkit.table()
+                # `to` only when set, so a profile without one looks as it always did.
+                table.update({key: value for key, value in values.items() if key != "to" or value})
+                table.add(tomlkit.nl())  # a blank line before whatever table follows
+                if inbox:
+                    table["inbox"] = inbox
+                profiles[profile.name] = table
+                continue
+            table = profiles[profile.name]
+            for key, value in values.items():
+                _set(table, key, value, defaults[key], fresh=False)
+            if inbox:
+                _sync(table, "inbox", inbox)
+            elif "inbox" in table:  # `inbox logout`
+                del table["inbox"]
+    _sync(document, "keymap", config.keymap)
+    _sync(document, "bridge", config.bridge)
+
+
+def _profile_values(profile: Profile) -> dict[str, Any]:
+    return {
+        # The only place a secret is revealed outside a request: the user's own file.
+        "token": profile.token.reveal(),
+        "user": profile.user.reveal(),
+        "priority": int(profile.priority),
+        "retry": int(profile.retry),
+        "expire": int(profile.expire),
+        "sound": profile.sound,
+        "device": profile.device,
+        "to": profile.to.reveal(),
     }
-    profiles: dict[str, Any] = {}
-    for profile in config.profiles:
-        profiles[profile.name] = {
-            # The only place a secret is revealed outside a request: writing the user's own file.
-            "token": profile.token.reveal(),
-            "user": profile.user.reveal(),
-            "priority": int(profile.priority),
-            "retry": int(profile.retry),
-            "expire": int(profile.expire),
-            "sound": profile.sound,
-            "device": profile.device,
-        }
-        if profile.to:  # written only when set, so files without it stay as they were
-            profiles[profile.name]["to"] = profile.to.reveal()
-        if profile.inbox is not None:
-            profiles[profile.name]["inbox"] = {
-                "secret": profile.inbox.secret.reveal(),
-                "device_id": profile.inbox.device_id.reveal(),
-                "device_name": profile.inbox.device_name,
-            }
-    data["profiles"] = profiles
-    if config.keymap:
-        data["keymap"] = dict(config.keymap)
-    if config.bridge:
-        data["bridge"] = copy.deepcopy(dict(config.bridge))
-    return data
+
+
+def _inbox_values(profile: Profile) -> dict[str, Any]:
+    """The `[profiles.NAME.inbox]` table `inbox login` keeps; empty when logged out."""
+    if profile.inbox is None:
+        return {}
+    return {
+        "secret": profile.inbox.secret.reveal(),
+        "device_id": profile.inbox.device_id.reveal(),
+        "device_name": profile.inbox.device_name,
+    }
+
+
+def _set(table: Container | Table, key: str, value: Any, default: Any, fresh: bool) -> None:
+    """Write `key` if its value changed; a missing key only when it differs from the default."""
+    if key in table:
+        if not _same(table[key], value):
+            table[key] = value
+    elif fresh or value != default:
+        table[key] = value
+
+
+def _sync(parent: Container | Table, key: str, wanted: Mapping[str, Any]) -> None:
+    """Make the table `parent[key]` hold exactly `wanted`, editing only the keys that differ."""
+    if key not in parent or not isinstance(parent[key], Mapping):
+        if wanted:
+            parent[key] = _plain(wanted)
+        return
+    table = parent[key]
+    for name in [name for name in table if name not in wanted]:
+        del table[name]
+    for name, value in wanted.items():
+        if isinstance(value, Mapping) and isinstance(table.get(name), Mapping):
+            _sync(table, name, value)
+        elif name not in table or not _same(table[name], value):
+            table[name] = _plain(value)
+
+
+def _same(item: Any, value: Any) -> bool:
+    plain = _plain(item)
+    return type(plain) is type(value) and plain == value
+
+
+def _plain(value: Any) -> Any:
+    """Plain Python values from a tomlkit item or a read-only mapping (tomlkit writes both)."""
+    if hasattr(value, "unwrap"):
+        return value.unwrap()
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 def save_config(config: Config) -> None:
-    """Write the file atomically (temp file, fsync, rename) with mode 0600 in a 0700 folder."""
+    """Write the file atomically (temp file, fsync, rename) with mode 0600 in a 0700 folder,
+    editing the file's own document in place (comments, order and unknown tables kept)."""
     path = config.path
-    text = tomli_w.dumps(_to_toml(config))
+    document = _document(path)
+    _update(document, config)
+    text = document.as_string()
     try:
         make_private_dirs(path.parent)
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -434,7 +548,7 @@ def save_config(config: Config) -> None:
         ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # before any secret is written
+            os.fchmod(handle.fileno(), FILE_MODE)  # before any secret is written
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -1,6 +1,11 @@
 """Private files: every folder this project creates is 0700 and every file 0600, whatever the
 umask, and every SQLite database is opened the same way (WAL, a busy timeout, our transactions).
 
+A folder or file we use that others can read (an old 0755 folder, a 0644 config file) is tightened
+with a one-line notice on stderr; where chmod is impossible, a warning (once per process) names the
+command that fixes it. A shared folder (the home folder, a sticky one such as /tmp) and anything
+another user owns (their business, and beyond our chmod) are left as they are.
+
 Imported on start-up by every face: stdlib only.
 """
 
@@ -8,12 +13,61 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sqlite3
+import stat
+import sys
 from pathlib import Path
+
+from pushover_tui.safe_text import escape_controls
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+_warned: set[Path] = set()  # paths whose chmod failed: one warning per process is enough
+
+
+def tighten(path: Path, mode: int) -> None:
+    """Take from an existing `path` every permission bit beyond `mode` (FOLDER_MODE or
+    FILE_MODE), saying so in one line on stderr. Missing paths and shared folders are left."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return  # missing, or unreachable: whoever opens it reports that
+    current = stat.S_IMODE(info.st_mode)
+    if not current & ~mode or path in _warned:
+        return
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        return  # another user's (say an admin's read-only folder): not ours to change
+    if stat.S_ISDIR(info.st_mode) and (current & stat.S_ISVTX or _is_home(path)):
+        return  # shared by design; the files inside are what must stay private
+    wanted = current & mode
+    shown = escape_controls(str(path))
+    try:
+        os.chmod(path, wanted)
+    except OSError as error:
+        _warned.add(path)
+        _notice(
+            f"warning: {shown} can be read by others ({current:04o}) and could not be changed "
+            f"({error.strerror or error}): run chmod {wanted:o} {shlex.quote(shown)}"
+        )
+        return
+    _notice(f"tightened {shown} from {current:04o} to {wanted:04o}: only you can read it now.")
+
+
+def _is_home(path: Path) -> bool:
+    with contextlib.suppress(OSError, RuntimeError):
+        return os.path.samefile(path, Path.home())
+    return False
+
+
+def _notice(text: str) -> None:
+    print(f"pushover-tui: {text}", file=sys.stderr)
 
 
 def make_private_dirs(folder: Path) -> None:
-    """Create missing folders as 0700 (each one, whatever the umask); leave existing ones alone."""
+    """Create missing folders as 0700 (each one, whatever the umask); an existing `folder` itself
+    is tightened to 0700, the folders above it are left alone."""
+    tighten(folder, FOLDER_MODE)
     missing = []
     current = Path(folder)
     while not current.exists():
@@ -23,15 +77,17 @@ def make_private_dirs(folder: Path) -> None:
         current = current.parent
     for path in reversed(missing):
         with contextlib.suppress(FileExistsError):  # another process made it meanwhile
-            path.mkdir(mode=0o700)
-            os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+            path.mkdir(mode=FOLDER_MODE)
+            os.chmod(path, FOLDER_MODE)  # mkdir's mode is filtered by the umask
 
 
 def create_private_file(path: Path) -> None:
-    """Create `path` as 0600 if it is missing. Done before SQLite opens a database, because its
-    -wal and -shm files copy the database file's mode."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    """Create `path` as 0600 if it is missing, or tighten it (and its SQLite -wal and -shm files)
+    to 0600. Done before SQLite opens a database, because those files copy the database's mode."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     os.close(fd)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        tighten(name, FILE_MODE)
 
 
 def open_sqlite(
@@ -57,3 +113,50 @@ def open_sqlite(
         connection.close()
         raise
     return connection
+
+
+class LockHeldError(Exception):
+    """Another process holds the lock; `holder` is what it wrote there (may be blank)."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        self.path = path
+        self.holder = holder
+        super().__init__(f"{path} is locked by {holder or 'another process'}")
+
+
+class HeldLock:
+    """An exclusive OS lock on a file, held until `release()` or the process ends (the kernel
+    drops it however the process dies, kill -9 too: no stale lock to clean up)."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
+def hold_lock(path: Path, holder: str) -> HeldLock:
+    """Take an exclusive lock on `path` (a private file, made if missing) and write `holder` in
+    it, so a process refused the lock can say who has it. LockHeldError if another process (or
+    another open file in this one) holds it; OSError if the file cannot be made. POSIX only."""
+    import fcntl  # POSIX: imported here so this module still imports everywhere
+
+    make_private_dirs(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        try:
+            text = os.pread(fd, 300, 0).decode("utf-8", "replace").strip()
+        finally:
+            os.close(fd)
+        raise LockHeldError(path, text) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, holder.encode("utf-8"), 0)
+    return HeldLock(path, fd)

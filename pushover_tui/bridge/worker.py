@@ -1,0 +1,459 @@
+"""The bridge's sending side: queued alerts out through the one pipeline, on a thread of its own.
+
+- Its own thread and event loop: whatever it waits for (the history file locked by another
+  program, a slow Pushover) never holds up a webhook reply or `/health`.
+- Supervised: no exception ends it. A failure is logged when it happens and kept for `/health`;
+  the loop starts again after a backoff (1 s doubling to 30 s).
+- Each alert has its own retry schedule (`Schedule`), so a failing alert never delays another;
+  emergencies go first; at most `MAX_SENDING` sends at once over the outbox's one client. One
+  issue's alerts keep Sentry's order (the queue's `due`): a resolve never overtakes its alert.
+- An outcome that cannot be written yet (a full disk) is kept in memory and written when the
+  queue takes writes again; until then its alert is not sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pushover_tui.api.errors import PushoverError, TemporaryError
+from pushover_tui.api.models import Message
+from pushover_tui.bridge.sentry import resolved_notice
+from pushover_tui.outbox import apply_defaults
+from pushover_tui.store.alert_queue import DONE, FAILED, AlertQueueError
+from pushover_tui.store.history import HistoryError
+
+if TYPE_CHECKING:
+    from pushover_tui.bridge.settings import BridgeSettings
+    from pushover_tui.outbox import Outbox
+    from pushover_tui.store.alert_queue import AlertQueue, QueuedAlert
+    from pushover_tui.store.config import Profile
+    from pushover_tui.store.history import HistoryRow
+
+log = logging.getLogger("pushover_tui.bridge")
+
+ORIGIN = "sentry"
+MAX_SENDING = 2  # the client's connection limit: more would only queue inside httpx
+RETRY = "retry"
+STALE_AFTER = 300.0  # /health: a pending alert older than this means alerts are not getting out
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a failing alert is tried again: after each delay in turn, then every last delay,
+    until `give_up_after` seconds from its acceptance; then it is failed and logged. Every
+    delay is at least 5 s, as Pushover asks of retries."""
+
+    retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0)
+    give_up_after: float = 24 * 3600.0
+    backoff_first: float = 1.0  # the worker after an error, or an alert held by a local fault
+    backoff_max: float = 30.0
+
+    def delay(self, attempts: int) -> float:
+        """The wait after the `attempts`-th failed attempt (1 = the first)."""
+        return self.retry_delays[min(attempts, len(self.retry_delays)) - 1]
+
+
+DEFAULT_SCHEDULE = Schedule()
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str  # DONE, FAILED or RETRY
+    error: str = ""
+    history_id: int | None = None
+    delay: float = 0.0
+    attempt: bool = True  # False: nothing left this process (a local fault); not counted
+    follow_up: dict[str, Any] | None = None  # an alert to queue with this one's outcome
+
+
+@dataclass(frozen=True)
+class Health:
+    """What `/health` and `bridge --check` report; nothing secret, nothing received."""
+
+    worker_alive: bool
+    worker_state: str  # "running", "restarting" (after an error), "stopped"
+    queue_depth: int
+    oldest_pending_at: float | None
+    queue_writable: bool
+    last_error: str
+    last_error_at: float | None
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+    def to_json(self, now: float) -> dict[str, Any]:
+        age = None if self.oldest_pending_at is None else round(now - self.oldest_pending_at, 1)
+        return {
+            "status": "ok" if self.healthy else "unhealthy",
+            "worker_alive": self.worker_alive,
+            "worker": self.worker_state,
+            "queue_depth": self.queue_depth,
+            "oldest_pending_age": age,
+            "queue_writable": self.queue_writable,
+            "last_error": self.last_error or None,
+            "last_error_at": None
+            if self.last_error_at is None
+            else datetime.fromtimestamp(self.last_error_at, UTC).isoformat(),
+            "problems": list(self.problems),
+        }
+
+
+class HealthBoard:
+    """The bridge's state for `/health`, written by both threads; reads never touch SQLite, so
+    `/health` answers while the queue file is locked."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = "stopped"
+        self._alive = False
+        self._depth = 0
+        self._oldest: float | None = None
+        self._writable = True
+        self._error = ""
+        self._error_at: float | None = None
+
+    def worker(self, state: str, *, alive: bool = True) -> None:
+        with self._lock:
+            self._state, self._alive = state, alive
+
+    def queue(self, depth: int, oldest: float | None) -> None:
+        with self._lock:
+            self._depth, self._oldest = depth, oldest
+
+    def stored(self) -> None:
+        with self._lock:
+            self._writable = True
+
+    def error(self, text: str, *, store: bool = False) -> None:
+        """A failure, as logged; `store=True`: the queue could not be written."""
+        with self._lock:
+            self._error, self._error_at = text, time.time()
+            if store:
+                self._writable = False
+
+    def snapshot(self, now: float) -> Health:
+        with self._lock:
+            problems = []
+            if not self._alive:
+                problems.append("the sending worker is not running")
+            elif self._state != "running":
+                problems.append(f"the sending worker is restarting after an error: {self._error}")
+            if not self._writable:
+                problems.append(f"the queue cannot be written: {self._error}")
+            if self._oldest is not None and now - self._oldest > STALE_AFTER:
+                problems.append(
+                    f"the oldest pending alert has waited {now - self._oldest:.0f} s "
+                    "(see the log for why it is not sent)"
+                )
+            return Health(
+                worker_alive=self._alive,
+                worker_state=self._state,
+                queue_depth=self._depth,
+                oldest_pending_at=self._oldest,
+                queue_writable=self._writable,
+                last_error=self._error,
+                last_error_at=self._error_at,
+                problems=tuple(problems),
+            )
+
+
+class Worker:
+    """Sends what the queue holds. `start()` and `stop()` and `wake()` are called from the
+    bridge's HTTP thread; everything else runs on the worker's own thread and loop."""
+
+    def __init__(
+        self,
+        *,
+        queue: AlertQueue,
+        outbox: Outbox,
+        settings: BridgeSettings,
+        profile: Profile,
+        board: HealthBoard,
+        schedule: Schedule = DEFAULT_SCHEDULE,
+        stop_grace: float = 3.0,
+    ) -> None:
+        self.queue = queue
+        self.outbox = outbox
+        self.settings = settings
+        self.profile = profile
+        self.board = board
+        self.schedule = schedule
+        self.stop_grace = stop_grace
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._stopping: asyncio.Event | None = None
+        self._sending: dict[int, asyncio.Task[None]] = {}
+        self._unwritten: dict[int, _Outcome] = {}
+        self._recorded: set[int] = set()  # alerts whose current attempt has a history row
+        self._busy = 0  # alerts being sent or with an outcome not yet written (other threads)
+        self._hold = schedule.backoff_first  # the wait after a local fault, doubling
+        self._progress = False  # the serving loop went round once since the last restart
+        outbox.tracker.add_listener(self._row_recorded)
+
+    # -- from the HTTP thread --------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._thread_main, name="bridge-worker", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+
+    def wake(self) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has just closed
+                loop.call_soon_threadsafe(wake.set)
+
+    def stop(self) -> None:
+        """Stop sending: sends under way get `stop_grace` seconds to finish; an alert cut off
+        stays pending and is sent at the next start."""
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stopping.set)
+        if self._thread is not None:
+            self._thread.join(self.stop_grace + 10)
+            self._thread = None
+
+    @property
+    def busy(self) -> int:
+        return self._busy
+
+    # -- the worker's thread ---------------------------------------------------------------
+
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self._main())
+        finally:
+            self.board.worker("stopped", alive=False)
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self.board.worker("running")
+        self._ready.set()
+        try:
+            self._resume_receipts()
+            supervisor = asyncio.create_task(self._supervise(), name="bridge-supervisor")
+            await self._stopping.wait()
+            supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervisor
+            if self._sending:
+                await asyncio.wait(list(self._sending.values()), timeout=self.stop_grace)
+            for task in self._sending.values():
+                task.cancel()
+            await asyncio.gather(*self._sending.values(), return_exceptions=True)
+            with contextlib.suppress(AlertQueueError):
+                self._write_outcomes()
+        finally:
+            self._loop = None
+            await self.outbox.aclose()
+
+    def _resume_receipts(self) -> None:
+        """Follow the emergencies this bridge sent before (the TUI and CLI follow their own)."""
+        try:
+            rows = self.outbox.history.open_receipts()
+        except HistoryError as error:
+            self._failure(f"cannot resume following receipts: {error}")
+            return
+        for row in rows:
+            if row.origin == ORIGIN and row.profile == self.profile.name and row.receipt:
+                self.outbox.tracker.track(row.id, row.receipt, poll_now=True)
+
+    async def _supervise(self) -> None:
+        backoff = self.schedule.backoff_first
+        while True:
+            self._progress = False
+            try:
+                await self._serve()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # nothing ends the worker: log, wait, start again
+                if self._progress:  # it ran fine for a while: a new fault, not the same one
+                    backoff = self.schedule.backoff_first
+                text = _describe(error)
+                self.board.error(text, store=isinstance(error, AlertQueueError))
+                self.board.worker("restarting")
+                log.error("sending worker: %s Starting again in %g s.", text, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.schedule.backoff_max)
+                self.board.worker("running")
+
+    async def _serve(self) -> None:
+        assert self._wake is not None
+        while True:
+            self._wake.clear()
+            self._write_outcomes()
+            next_at = self._start_due()
+            stats = self.queue.stats()
+            self.board.queue(stats.pending, stats.oldest_pending_at)
+            self._progress = True
+            timeout = None if next_at is None else max(0.0, next_at - time.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def _start_due(self) -> float | None:
+        free = MAX_SENDING - len(self._sending)
+        busy = set(self._sending) | set(self._unwritten)
+        alerts, next_at = self.queue.due(time.time(), limit=max(free, 0), busy=busy)
+        for alert in alerts:
+            self._busy += 1
+            self._recorded.discard(alert.id)
+            task = asyncio.create_task(self._attempt(alert), name=f"bridge-alert-{alert.id}")
+            self._sending[alert.id] = task
+        return next_at
+
+    async def _attempt(self, alert: QueuedAlert) -> None:
+        try:
+            outcome = await self.deliver(alert)
+        except Exception as error:  # one alert's bug must not stop the others: its schedule
+            outcome = self._retry(alert, f"unexpected error ({type(error).__name__})")
+        self._unwritten[alert.id] = outcome
+        del self._sending[alert.id]
+        assert self._wake is not None
+        self._wake.set()
+
+    def _write_outcomes(self) -> None:
+        """Write the outcomes kept in memory; AlertQueueError leaves the rest for the next try."""
+        for alert_id, outcome in list(self._unwritten.items()):
+            if outcome.follow_up is not None:
+                self.queue.add(**outcome.follow_up)
+            if outcome.status == DONE:
+                self.queue.done(alert_id, history_id=outcome.history_id)
+            elif outcome.status == FAILED:
+                self.queue.failed(alert_id, outcome.error, history_id=outcome.history_id)
+            else:
+                self.queue.retry_later(
+                    alert_id, outcome.error, outcome.delay, attempt=outcome.attempt
+                )
+            del self._unwritten[alert_id]
+            self._busy -= 1
+            self.board.stored()
+
+    def _failure(self, text: str, *, store: bool = False) -> None:
+        log.error("%s", text)
+        self.board.error(text, store=store)
+
+    def _row_recorded(self, row: HistoryRow) -> None:
+        alert_id = row.meta.get("bridge_alert")
+        if alert_id in self._sending:
+            self._recorded.add(alert_id)
+
+    # -- one alert -------------------------------------------------------------------------
+
+    async def deliver(self, alert: QueuedAlert) -> _Outcome:
+        """Send (or cancel) one queued alert; what to write in the queue about it."""
+        if alert.kind == "cancel":
+            return await self._cancel(alert)
+        label = f"alert #{alert.id} (issue {alert.issue})"
+        message = apply_defaults(Message.from_params(dict(alert.params)), self.profile)
+        try:
+            sent = await self.outbox.send(message, meta={**alert.meta, "bridge_alert": alert.id})
+        except TemporaryError as error:
+            return self._retry(alert, str(error))
+        except HistoryError as error:
+            if alert.id not in self._recorded:  # it failed before the request left
+                return self._held(f"{label} not sent yet: {error}")
+            # The request went; recording its outcome failed. The request's own error, if it
+            # had one, is the context of the history's (raised while handling it).
+            failure = _request_error(error)
+            if isinstance(failure, TemporaryError):
+                return self._retry(alert, f"{failure} (and {error})")
+            if failure is not None:
+                self._failure(f"{label} not sent: {failure} (and {error})")
+                return _Outcome(FAILED, str(failure))
+            self._failure(f"{label} sent, but its history row stays incomplete: {error}")
+            return _Outcome(DONE)
+        except PushoverError as error:  # refused, field problems, quota: sending again won't do
+            self._failure(f"{label} not sent: {error}")
+            return _Outcome(FAILED, str(error))
+        self._hold = self.schedule.backoff_first
+        receipt = f", receipt {sent.result.receipt}" if sent.result.receipt else ""
+        log.info("%s sent: history #%d%s", label, sent.row_id, receipt)
+        return _Outcome(DONE, history_id=sent.row_id)
+
+    async def _cancel(self, alert: QueuedAlert) -> _Outcome:
+        label = f"alert #{alert.id} ({alert.action} {alert.tag})"
+        try:
+            titles = [row.title for row in self.outbox.history.open_receipts_with_tag(alert.tag)]
+            count = await self.outbox.tracker.cancel_by_tag(alert.tag)
+        except TemporaryError as error:
+            return self._retry(alert, str(error))
+        except HistoryError as error:  # cancelling again is harmless
+            return self._held(f"{label} not finished: {error}")
+        except PushoverError as error:
+            self._failure(f"{label} not cancelled: {error}")
+            return _Outcome(FAILED, str(error))
+        cancelled = max(count, len(titles))
+        log.info("%s: cancelled %d emergenc%s", label, cancelled, "y" if cancelled == 1 else "ies")
+        follow_up = None
+        if self.settings.notify_resolved and cancelled:
+            notice = resolved_notice(
+                resource=alert.resource,
+                action=alert.action,
+                title=titles[0] if titles else str(alert.meta.get("title", "")),
+                cancelled=cancelled,
+                link=str(alert.meta.get("link", "")),
+                settings=self.settings,
+            )
+            follow_up = {
+                "key": f"notice:{alert.key}",
+                "kind": "send",
+                "tag": alert.tag,
+                "resource": alert.resource,
+                "action": alert.action,
+                "issue": alert.issue,
+                "priority": notice.priority,
+                "params": notice.params(),
+                "meta": {key: value for key, value in alert.meta.items() if key != "title"},
+            }
+        return _Outcome(DONE, follow_up=follow_up)
+
+    def _retry(self, alert: QueuedAlert, error: str) -> _Outcome:
+        """A temporary failure: its next attempt by the schedule, or give up after a day."""
+        label = f"alert #{alert.id} (issue {alert.issue})"
+        attempts = alert.attempts + 1
+        delay = self.schedule.delay(attempts)
+        if time.time() + delay - alert.created_at > self.schedule.give_up_after:
+            self._failure(f"{label} given up after {attempts} attempts: {error}")
+            return _Outcome(FAILED, error)
+        log.warning("%s: attempt %d failed, next in %g s: %s", label, attempts, delay, error)
+        self.board.error(f"{label}: {error}")
+        return _Outcome(RETRY, error, delay=delay)
+
+    def _held(self, text: str) -> _Outcome:
+        """A local fault (the history cannot be written): nothing left, so no attempt counted;
+        tried again after the worker's backoff, which a successful send resets."""
+        delay, self._hold = self._hold, min(self._hold * 2, self.schedule.backoff_max)
+        self._failure(f"{text} Trying again in {delay:g} s.")
+        return _Outcome(RETRY, text, delay=delay, attempt=False)
+
+
+def _request_error(error: BaseException) -> PushoverError | None:
+    """The request's error behind a history error raised while recording it (None: the
+    request succeeded and only recording `sent` failed)."""
+    seen = error.__context__
+    while seen is not None:
+        if isinstance(seen, PushoverError) and not isinstance(seen, HistoryError):
+            return seen
+        seen = seen.__context__
+    return None
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, PushoverError):
+        return str(error)
+    return f"unexpected error ({type(error).__name__}: {error})."
