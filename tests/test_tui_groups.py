@@ -152,6 +152,19 @@ async def test_enter_on_a_group_moves_to_its_members(app_on_sim, simulator):
         assert screen.focused is screen.query_one(MemberTable)
 
 
+async def test_no_groups_yet_says_how_to_make_one(demo_config, make_app, simulator):
+    other = "aOtherAppToken0000000000000000"
+    simulator.add_app(other)  # another app: it owns no group
+    save_config(replace(demo_config, profiles=(replace(demo_config.profiles[0], token=other),)))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_groups(pilot)
+        header = str(screen.query_one("#group-header", Static).visual)
+        assert header.startswith("No groups yet. Press n to create one")
+        assert activity(screen) == "n creates a group; ^r reloads."
+        assert screen.check_action("add", ()) is None and screen.check_action("create", ())
+
+
 # -- changes ------------------------------------------------------------------------------------
 
 
