@@ -497,9 +497,13 @@ async def test_compose_recipient_is_usable_while_groups_load(app_on_sim, simulat
                 break
         screen = app.screen
         assert isinstance(screen, ComposeScreen)
-        await pilot.pause(0.1)
+        note = screen.query_one("#to-note", Static)
+        for _ in range(100):  # shown only once the load has taken a moment
+            await pilot.pause(0.02)
+            if note.display:
+                break
         assert recipient_labels(screen) == ["default: you (uQiR••••)"]
-        assert str(screen.query_one("#to-note", Static).visual) == "Loading your groups…"
+        assert str(note.visual) == "Loading your groups…"
         screen.query_one("#message", TextArea).load_text("still works")
         await pilot.press("ctrl+s")
         for _ in range(100):

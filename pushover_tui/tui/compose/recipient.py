@@ -43,7 +43,10 @@ def recipient_options(
 
 
 class RecipientField(DraftComponent):
-    """The "To" row. Its note says while the groups load, or why they could not be."""
+    """The "To" row. Its note says why the groups could not be loaded, or that they are still
+    loading once that takes LOADING_NOTE_DELAY (a quick load, the usual, moves nothing)."""
+
+    LOADING_NOTE_DELAY = 0.5
 
     def compose(self) -> ComposeResult:
         select = Select[Secret](
@@ -71,6 +74,13 @@ class RecipientField(DraftComponent):
         with self.prevent(*QUIET_CHANGES):
             select.set_options(self._options(current))
             select.value = current
+        app = pushover_app(self)
+        if app.known_groups is None and app.groups_note == GROUPS_LOADING:
+            self.set_timer(self.LOADING_NOTE_DELAY, self._show_note)
+        else:
+            self._show_note()
+
+    def _show_note(self) -> None:
         app = pushover_app(self)
         note = app.groups_note if app.known_groups is None else ""
         self.query_one(FieldRow).set_note(note, "hint" if note == GROUPS_LOADING else "warning")

@@ -84,14 +84,10 @@ def detail_content(
     ]
     if row.updated_at != row.created_at:
         general.append(("Updated", fmt.full_time(row.updated_at)))
-    general += [
-        ("Origin", f"{row.origin} · profile {row.profile}"),
-    ]
+    general.append(("Origin", f"{row.origin} · profile {row.profile}"))
     if row.recipient:  # blank in rows recorded before recipients were
         general.append(("To", recipient_text(row.recipient, names or {})))
-    general += [
-        ("Request", row.request_id or "—"),
-    ]
+    general.append(("Request", row.request_id or "—"))
     if row.quota.remaining is not None:
         general.append(("Quota", f"{row.quota.remaining:,} left after it"))
     general += [(str(key), _value(value)) for key, value in sorted(row.meta.items())]
