@@ -1,27 +1,25 @@
 """Regenerate every screenshot in this folder, headlessly: `python screenshots/generate.py`.
 
-Each shot runs the real app against the embedded simulator, with a throwaway config and data
-folder and the documentation's example keys (shown masked), and saves an SVG.
+Each shot runs the real app as `pushover-tui --demo` does (the embedded simulator, the
+documentation's example keys, a throwaway data folder) at its terminal size, and saves an SVG.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from pushover_tui.api.models import Message, Priority, ReceiptState
-from pushover_tui.api.secret import Secret
-from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
-from pushover_tui.store.config import Config, Profile, save_config
+from pushover_tui.simulator import Simulator
 from pushover_tui.tui.app import PushoverApp, build_app
 from pushover_tui.tui.messages import PrefillDraft, VerifyKeys
 
 HERE = Path(__file__).parent
-SIZE = (120, 36)
+ROOMY = (120, 36)
+SMALL = (80, 24)  # the reference terminal
 
 Scene = Callable[[PushoverApp, Simulator], Awaitable[None]]
 
@@ -106,44 +104,44 @@ async def groups_oncall(app: PushoverApp, sim: Simulator) -> None:
     await asyncio.sleep(0.3)
 
 
-SCENES: dict[str, Scene] = {
-    "config-verified": config_verified,
-    "compose-emergency": compose_emergency,
-    "history-acknowledged": history_acknowledged,
-    "compose-field-problems": compose_problems,
-    "groups-oncall": groups_oncall,
+async def compose_small(app: PushoverApp, sim: Simulator) -> None:
+    app.screen.post_message(PrefillDraft(EMERGENCY))
+    await asyncio.sleep(0.5)
+
+
+async def help_screen(app: PushoverApp, sim: Simulator) -> None:
+    app.action_help()
+    await asyncio.sleep(0.3)
+
+
+# name -> (what to do before the picture, terminal size)
+SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
+    "config-verified": (config_verified, ROOMY),
+    "compose-emergency": (compose_emergency, ROOMY),
+    "history-acknowledged": (history_acknowledged, ROOMY),
+    "compose-field-problems": (compose_problems, ROOMY),
+    "compose-80x24": (compose_small, SMALL),
+    "help-80x24": (help_screen, SMALL),
+    "groups-oncall": (groups_oncall, ROOMY),
 }
 
 
-async def shoot(name: str, scene: Scene) -> Path:
-    with tempfile.TemporaryDirectory() as folder, Simulator(ack_after=0) as sim:
-        env = {
-            "PUSHOVER_TUI_CONFIG": f"{folder}/config.toml",
-            "PUSHOVER_TUI_DATA": f"{folder}/data",
-        }
-        profile = Profile(name="personal", token=Secret(DEMO_TOKEN), user=Secret(DEMO_USER))
-        save_config(
-            Config(
-                path=Path(env["PUSHOVER_TUI_CONFIG"]),
-                default_profile="personal",
-                profiles=(profile,),
-                api_url=sim.base_url,
-            )
-        )
-        app = build_app(env=env)
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            await scene(app, sim)
-            await pilot.pause()
-            app.clear_notifications()
-            await pilot.pause()
-            path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(HERE)))
-    return path
+async def shoot(name: str, scene: Scene, size: tuple[int, int]) -> Path:
+    app = build_app(demo=True, ack_after=0)
+    assert app.simulator is not None
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the start-up key check: a settled status line
+        await scene(app, app.simulator)
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+        return Path(app.save_screenshot(filename=f"{name}.svg", path=str(HERE)))
 
 
 async def main(names: list[str]) -> None:
     for name in names or list(SCENES):
-        path = await shoot(name, SCENES[name])
+        path = await shoot(name, *SCENES[name])
         print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
 
 

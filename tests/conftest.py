@@ -91,3 +91,12 @@ def tmpfs() -> Iterator[Callable[[str], Path]]:
     for mount_point in mounted:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
         mount_point.rmdir()
+
+
+@pytest.fixture
+def steady_api_host(monkeypatch):
+    """Snapshots show the simulator as 127.0.0.1:8765 (the status line names a non-default
+    API host, and the test simulator's port changes every run)."""
+    from pushover_tui.tui.widgets import status_bar
+
+    monkeypatch.setattr(status_bar, "api_host", lambda api_url: "127.0.0.1:8765")

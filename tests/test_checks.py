@@ -332,3 +332,12 @@ def test_emergency_repeats_capped_at_fifty() -> None:
     assert emergency_repeats(30, 60) == 2
     assert emergency_repeats(60, 3600) == 50  # Pushover stops after 50 whatever the numbers
     assert emergency_repeats(0, 60) == 0
+
+
+def test_expire_shorter_than_retry_is_a_problem_with_the_reason() -> None:
+    from pushover_tui.api.checks import check_emergency
+
+    (problem,) = check_emergency(30, 4)
+    assert problem.field == "expire" and problem.severity == "warning"  # Pushover accepts it
+    assert "shorter than retry (30 s)" in problem.text and "will not repeat" in problem.text
+    assert check_emergency(30, 30) == []  # one repeat: allowed

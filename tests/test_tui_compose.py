@@ -17,6 +17,14 @@ from pushover_tui.tui.compose.screen import ComposeScreen
 from pushover_tui.tui.messages import PrefillDraft, SendTest
 
 SIZE = (110, 36)
+# Every screen is pictured at the reference terminal (80x24) and a roomy one.
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+
+def SNAPSHOT_SIZES(test):
+    return pytest.mark.usefixtures("steady_api_host")(SIZES(test))
+
+
 REQUEST_ID = "5d3c6c1e-0f2b-4a8e-9a7c-2b1d4e6f8a90"
 # The smallest valid PNG: 1x1 pixel.
 PNG = bytes.fromhex(
@@ -189,7 +197,7 @@ async def test_emergency_shows_retry_expire_and_yields_receipt(fast_app, simulat
         assert "ttl" not in sent
         row = app.history.page(limit=1)[0]
         assert row.receipt and row.receipt in outcome(screen)
-        assert "History (F4) follows it live" in outcome(screen)
+        assert "History (f4) follows it live" in outcome(screen)
         assert "TTL is ignored" in outcome(screen)
 
 
@@ -257,7 +265,7 @@ async def test_api_rejection_lands_on_the_field_and_points_to_config(
         await settle(pilot)
         assert simulator.messages == []
         keys = str(screen.query_one("#keys-note", Static).visual)
-        assert "user key is invalid" in keys and "F2" in keys
+        assert "user key is invalid" in keys and "f2" in keys
         assert unknown_user not in keys and unknown_user not in outcome(screen)
         assert "user identifier is invalid" in outcome(screen)
         assert screen.query_one("#outcome").has_class("-failed")
@@ -270,13 +278,13 @@ async def test_without_keys_nothing_is_sent_and_config_is_named(make_app, simula
         await settle(pilot)
         screen = compose(app)
         keys = str(screen.query_one("#keys-note", Static).visual)
-        assert "no application token and user key" in keys and "F2" in keys
+        assert "no application token and user key" in keys and "f2" in keys
         fill(screen, message="hello")
         await pilot.press("ctrl+s")
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert simulator.requests == []
-        assert "F2" in outcome(screen)
+        assert "f2" in outcome(screen)
 
 
 async def test_api_rejection_of_a_field_lands_under_it(fast_app, simulator):
@@ -402,7 +410,7 @@ async def test_prefill_from_history_fills_every_field(fast_app, simulator):
         sound = screen.query_one("#sound", Select)
         assert sound.is_blank()  # blank first: the device's default sound
         # The app's own list (custom sounds included) replaced the built-in one.
-        assert "My Custom" in [str(prompt) for prompt, _ in sound._options]
+        assert "mycustom — My Custom" in [str(prompt) for prompt, _ in sound._options]
         screen.post_message(PrefillDraft(message))
         await pilot.pause()
         values = {f: screen.query_one(f"#{f}", Input).value for f in ("title", "url", "device")}
@@ -458,11 +466,13 @@ def fixed_request_id(monkeypatch):
     monkeypatch.setattr(engine, "request_id", lambda: REQUEST_ID)
 
 
-def test_snapshot_empty(snap_compare, fast_app):
-    assert snap_compare(fast_app(), terminal_size=SIZE, run_before=settle)
+@SNAPSHOT_SIZES
+def test_snapshot_empty(size, snap_compare, fast_app):
+    assert snap_compare(fast_app(), terminal_size=size, run_before=settle)
 
 
-def test_snapshot_emergency_filled_in(snap_compare, fast_app):
+@SNAPSHOT_SIZES
+def test_snapshot_emergency_filled_in(size, snap_compare, fast_app):
     async def run_before(pilot) -> None:
         await settle(pilot)
         screen = compose(pilot.app)
@@ -478,10 +488,11 @@ def test_snapshot_emergency_filled_in(snap_compare, fast_app):
         screen.query_one("#sound", Select).value = "siren"
         await checked(pilot)
 
-    assert snap_compare(fast_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(fast_app(), terminal_size=size, run_before=run_before)
 
 
-def test_snapshot_field_problems(snap_compare, fast_app):
+@SNAPSHOT_SIZES
+def test_snapshot_field_problems(size, snap_compare, fast_app):
     async def run_before(pilot) -> None:
         await settle(pilot)
         screen = compose(pilot.app)
@@ -491,10 +502,11 @@ def test_snapshot_field_problems(snap_compare, fast_app):
         await pilot.press("ctrl+s")
         await checked(pilot)
 
-    assert snap_compare(fast_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(fast_app(), terminal_size=size, run_before=run_before)
 
 
-def test_snapshot_success(snap_compare, fast_app, fixed_request_id):
+@SNAPSHOT_SIZES
+def test_snapshot_success(size, snap_compare, fast_app, fixed_request_id):
     async def run_before(pilot) -> None:
         await settle(pilot)
         screen = compose(pilot.app)
@@ -502,4 +514,4 @@ def test_snapshot_success(snap_compare, fast_app, fixed_request_id):
         await pilot.press("ctrl+s")
         await settle(pilot)
 
-    assert snap_compare(fast_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(fast_app(), terminal_size=size, run_before=run_before)

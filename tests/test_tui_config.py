@@ -21,6 +21,14 @@ from pushover_tui.tui.widgets.dialogs import ChoiceDialog, TextDialog
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 SIZE = (110, 36)
+# Every screen is pictured at the reference terminal (80x24) and a roomy one.
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+
+def SNAPSHOT_SIZES(test):
+    return pytest.mark.usefixtures("steady_api_host")(SIZES(test))
+
+
 NO_DEVICES_USER = "uNoDevices".ljust(30, "X")
 OTHER_TOKEN = "aUnknownToken".ljust(30, "X")
 OTHER_USER = "uUnknownUser".ljust(30, "X")
@@ -121,7 +129,9 @@ async def test_verify_failures_say_what_to_do(demo_config, simulator, make_app, 
         assert "User key rejected" not in text
         assert screen.query_one("#token", Input).has_class("-problem")
         assert panel.has_class("-failed")
-        assert app.verified is False
+        # Keys being edited are not the keys in use: the saved ones stay verified.
+        assert app.verified is True and app.keys_edited is True
+        assert "keys edited" in str(screen.query_one(StatusBar).render())
 
         # A user key Pushover does not know.
         await set_value(pilot, screen, "token", DEMO_TOKEN)
@@ -422,7 +432,8 @@ async def _settle(pilot) -> None:
 
 
 @pytest.mark.usefixtures("demo_config")
-def test_snapshot_verified(snap_compare, make_app, simulator):
+@SNAPSHOT_SIZES
+def test_snapshot_verified(size, snap_compare, make_app, simulator):
     app = _snapshot_app(make_app, api_url=simulator.base_url)
 
     async def run_before(pilot) -> None:
@@ -434,11 +445,12 @@ def test_snapshot_verified(snap_compare, make_app, simulator):
         pilot.app.screen.query_one("#verify").focus()
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.usefixtures("demo_config")
-def test_snapshot_failed_verification(snap_compare, make_app, simulator):
+@SNAPSHOT_SIZES
+def test_snapshot_failed_verification(size, snap_compare, make_app, simulator):
     app = _snapshot_app(make_app, api_url=simulator.base_url)
 
     async def run_before(pilot) -> None:
@@ -450,9 +462,10 @@ def test_snapshot_failed_verification(snap_compare, make_app, simulator):
         await pilot.press("ctrl+v")
         await _settle(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_snapshot_first_run(snap_compare, make_app, simulator):
+@SNAPSHOT_SIZES
+def test_snapshot_first_run(size, snap_compare, make_app, simulator):
     app = _snapshot_app(make_app, api_url=simulator.base_url)
-    assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+    assert snap_compare(app, terminal_size=size, run_before=_settle)

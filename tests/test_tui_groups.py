@@ -33,6 +33,9 @@ from pushover_tui.tui.history.screen import HistoryScreen
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
 
 SIZE = (110, 36)
+# Every state pictured at the reference terminal (80x24) and a roomy one, the simulator's port
+# shown steady (conftest.steady_api_host).
+SNAPSHOT_SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 DEMO_STATE = [("Alice", "iphone", False), ("Bob", None, False), ("Carol", None, True)]
 
 
@@ -575,12 +578,14 @@ def _groups_snapshot(snap_compare, app_on_sim, size, extra=None) -> bool:
     return snap_compare(app_on_sim(), terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@SNAPSHOT_SIZES
+@pytest.mark.usefixtures("steady_api_host")
 def test_snapshot_groups(snap_compare, app_on_sim, size):
     assert _groups_snapshot(snap_compare, app_on_sim, size)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@SNAPSHOT_SIZES
+@pytest.mark.usefixtures("steady_api_host")
 def test_snapshot_oncall_confirmation(snap_compare, app_on_sim, size):
     async def confirm(pilot, screen) -> None:
         await pilot.press("o")
@@ -589,7 +594,8 @@ def test_snapshot_oncall_confirmation(snap_compare, app_on_sim, size):
     assert _groups_snapshot(snap_compare, app_on_sim, size, confirm)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@SNAPSHOT_SIZES
+@pytest.mark.usefixtures("steady_api_host")
 def test_snapshot_add_member_problems(snap_compare, app_on_sim, size):
     async def add(pilot, screen) -> None:
         await pilot.press("a")

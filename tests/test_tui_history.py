@@ -26,6 +26,14 @@ from pushover_tui.tui.history.table import HistoryTable
 from pushover_tui.tui.messages import FilterHistory
 
 SIZE = (110, 36)
+# Every screen is pictured at the reference terminal (80x24) and a roomy one.
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+
+def SNAPSHOT_SIZES(test):
+    return pytest.mark.usefixtures("steady_api_host")(SIZES(test))
+
+
 # 2026-03-14 09:26:00 UTC: every time on a snapshot derives from this.
 BASE = datetime(2026, 3, 14, 9, 26, tzinfo=UTC).timestamp()
 RECEIPT_ACKED = "aCkNoWlEdGeD0000000000000000r1"
@@ -223,7 +231,8 @@ async def test_rows_appear_live_newest_first_from_this_app_and_other_processes(
         await open_history(pilot)
         assert app.screen.has_class("-empty")
         assert app.screen.query_one("#history-empty").display
-        assert EMPTY_TEXT in str(app.screen.query_one("#history-empty", Static).content)
+        text = EMPTY_TEXT.format(compose="f3")
+        assert text in str(app.screen.query_one("#history-empty", Static).content)
 
         # Written by another History connection (the command line, cron): no key press needed.
         with History.open(data_folder(isolated_env)) as other:
@@ -486,8 +495,9 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+@SNAPSHOT_SIZES
 def test_snapshot_rows_with_acknowledged_receipt(
-    snap_compare, demo_config, make_app, simulator, isolated_env, frozen
+    size, snap_compare, demo_config, make_app, simulator, isolated_env, frozen
 ):
     seed_rows(data_folder(isolated_env), frozen)
     app = make_app(api_url=simulator.base_url)
@@ -497,11 +507,12 @@ def test_snapshot_rows_with_acknowledged_receipt(
         await pilot.press("down")  # the acknowledged emergency
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@SNAPSHOT_SIZES
 def test_snapshot_filtered_to_open_emergencies(
-    snap_compare, demo_config, make_app, simulator, isolated_env, frozen
+    size, snap_compare, demo_config, make_app, simulator, isolated_env, frozen
 ):
     seed_rows(data_folder(isolated_env), frozen)
     app = make_app(api_url=simulator.base_url)
@@ -512,9 +523,10 @@ def test_snapshot_filtered_to_open_emergencies(
         app.screen.post_message(FilterHistory(HistoryFilter(receipt_state=ReceiptState.AWAITING)))
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_snapshot_empty_state(snap_compare, demo_config, make_app, simulator, frozen):
+@SNAPSHOT_SIZES
+def test_snapshot_empty_state(size, snap_compare, demo_config, make_app, simulator, frozen):
     app = make_app(api_url=simulator.base_url)
-    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+    assert snap_compare(app, terminal_size=size, run_before=settle)

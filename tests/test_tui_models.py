@@ -57,8 +57,9 @@ def test_emergency_summary_counts_repeats_or_explains_the_fields() -> None:
 def test_priority_hint_and_sound_options() -> None:
     assert priority_hint(2) == "Repeats until acknowledged or expired."
     assert priority_hint(7) == priority_hint(0)  # unknown: as normal
-    assert sound_options({"bike": "Bike"}, "mine") == [
-        ("Bike", "bike"),
+    assert sound_options({"bike": "Bike", "ding": "Ding (custom)"}, "mine") == [
+        ("bike", "bike"),
+        ("ding — Ding (custom)", "ding"),
         ("mine (not in the app's list)", "mine"),
     ]
 
@@ -147,9 +148,9 @@ def test_notes_show_problems_of_edited_fields_and_hints_elsewhere() -> None:
 def test_keys_note_says_where_to_fix_the_keys() -> None:
     no_keys = active(Profile("work"))
     draft = Draft(message="x")
-    text = keys_note(draft.problems(no_keys), {}, no_keys)
-    assert "'work' has no application token and user key yet" in text and "F2" in text
-    assert keys_note(draft.problems(active()), {}, active()) == ""
+    text = keys_note(draft.problems(no_keys), {}, no_keys, lambda binding: "F9")
+    assert "'work' has no application token and user key yet" in text and "press F9" in text
+    assert keys_note(draft.problems(active()), {}, active(), lambda binding: "F9") == ""
 
 
 # -- the Config form ------------------------------------------------------------------------

@@ -170,7 +170,8 @@ def check_priority(priority: int) -> list[Problem]:
 
 
 def check_emergency(retry: int | None, expire: int | None) -> list[Problem]:
-    """Priority 2 needs retry >= 30 and expire <= 10800, both present."""
+    """Priority 2 needs retry >= 30 and expire <= 10800, both present; an expire shorter than
+    retry is a warning (the alert would not repeat)."""
     problems = []
     if retry is None:
         problems.append(
@@ -201,6 +202,16 @@ def check_emergency(retry: int | None, expire: int | None) -> list[Problem]:
                 "expire",
                 f"Expire must be 1 to {EXPIRE_MAX} seconds, 3 hours "
                 f"({_shown_number(expire)} given).",
+            )
+        )
+    elif not problems and retry is not None and expire < retry:
+        # Pushover accepts it (the alert comes once, then expires): a warning, not a refusal.
+        problems.append(
+            Problem(
+                "expire",
+                f"Expire ({expire} s) is shorter than retry ({retry} s): the alert will not "
+                f"repeat. Make expire at least {retry} s, or retry shorter.",
+                severity="warning",
             )
         )
     return problems

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +26,13 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from pushover_tui.api.checks import is_key
-from pushover_tui.api.errors import PushoverError
+from pushover_tui.api.errors import (
+    APIError,
+    PushoverError,
+    QuotaExceededError,
+    TemporaryError,
+    UnexpectedResponseError,
+)
 from pushover_tui.api.models import Group, GroupMember, Message, Quota, ReceiptState, UserCheck
 from pushover_tui.api.secret import Secret, redact
 from pushover_tui.outbox import Outbox, Sent, timeout_from_env
@@ -95,7 +101,10 @@ class PushoverApp(FastStartApp):
         binding("quit", "quit"),
     ]
 
-    verified: reactive[bool | None] = reactive(None)
+    verified: reactive[bool | None] = reactive(None)  # the active profile's keys, as in use
+    reachable: reactive[bool | None] = reactive(None)  # did the last request get an answer?
+    keys_edited: reactive[bool] = reactive(False)  # Config holds unsaved edits of the keys
+    devices: reactive[tuple[str, ...] | None] = reactive(None)  # the in-use keys' devices
     quota: reactive[Quota | None] = reactive(None)
     awaiting: reactive[int] = reactive(0)
     # The account's delivery groups (keys and names) for Compose's recipient and History's
@@ -153,10 +162,16 @@ class PushoverApp(FastStartApp):
                 problem, title="Key not moved", severity="warning", timeout=15, markup=False
             )
 
-    def key_label(self, binding_id: str) -> str:
-        """The key that does `binding_id` now (after the keymap), as the footer shows it."""
-        key = (self.keymap.get(binding_id) or KEYS[binding_id].key).split(",")[0]
-        return self.get_key_display(Binding(key, ""))
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The screen shown now: its own mode key is left out of the footer.
+        return not (action == "switch_mode" and parameters and parameters[0] == self.current_mode)
+
+    def key_label(self, binding_id: str, *, every: bool = False) -> str:
+        """The key that does `binding_id` now (after the keymap), as the footer shows it;
+        `every`: all its keys ("f1 / ?")."""
+        keys = (self.keymap.get(binding_id) or KEYS[binding_id].key).split(",")
+        shown = [self.get_key_display(Binding(key.strip(), "")) for key in keys]
+        return " / ".join(shown) if every else shown[0]
 
     def action_help(self) -> None:
         from pushover_tui.tui.widgets.help import HelpScreen
@@ -195,42 +210,63 @@ class PushoverApp(FastStartApp):
 
     @work(exclusive=True, group="startup-check", exit_on_error=False)
     async def check_keys_in_background(self) -> None:
+        """Verify the active keys and read the quota; the status line tells the outcome."""
         try:
             await self.verify(self.active.profile)
             client = await self.outbox.client()
             self.quota = await client.limits()
         except PushoverError:
-            pass  # the config screen shows why when the user verifies
+            pass  # the status line says which; the config screen says why when asked
+
+    def _answered(self, error: PushoverError | None = None) -> None:
+        """Record whether the API answered a request (any answer counts, a refusal too)."""
+        self.reachable = not isinstance(error, TemporaryError | UnexpectedResponseError)
 
     # -- what screens call -----------------------------------------------------------------
 
     async def send_message(self, message: Message, to: Secret | None = None) -> Sent:
         """Send through the shared pipeline, to `to` (a group key) or the profile's recipient;
         raises the pipeline's errors for the screen."""
-        sent = await self.outbox.send(message, to=to or None)
-        self._after_send(sent)
-        return sent
+        return await self._sending(self.outbox.send(message, to=to or None))
 
     async def send_test(self) -> Sent:
-        sent = await self.outbox.send_test()
-        self._after_send(sent)
-        return sent
+        return await self._sending(self.outbox.send_test())
 
-    def _after_send(self, sent: Sent) -> None:
+    async def _sending(self, send: Awaitable[Sent]) -> Sent:
+        try:
+            sent = await send
+        except QuotaExceededError as error:
+            self._answered(error)
+            limit = self.quota.limit if self.quota is not None else None
+            self.quota = Quota(limit=limit, remaining=0, reset=error.reset)
+            raise
+        except (TemporaryError, UnexpectedResponseError, APIError) as error:
+            self._answered(error)
+            raise
+        self._answered()
         if sent.result.quota.known:
             self.quota = sent.result.quota
+        return sent
 
     async def verify(self, profile: Profile, device: str = "") -> UserCheck:
-        """Check `profile`'s keys (saved or not) against users/validate.json."""
+        """Check `profile`'s keys (saved or not) against users/validate.json. The status line's
+        verdict changes only for the keys in use, never for keys being edited."""
+        in_use = (profile.token, profile.user) == (
+            self.active.profile.token,
+            self.active.profile.user,
+        )
         async with self.outbox.client_for(profile.token) as client:
             try:
                 check = await client.validate_user(profile.user, device)
-            except PushoverError:
-                if profile.name == self.active.profile.name:
+            except PushoverError as error:
+                self._answered(error)
+                if in_use and isinstance(error, APIError):
                     self.verified = False
                 raise
-        if profile.name == self.active.profile.name:
+        self._answered()
+        if in_use:
             self.verified = True
+            self.devices = check.devices
         return check
 
     async def sounds(self, profile: Profile) -> dict[str, str]:
@@ -258,13 +294,16 @@ class PushoverApp(FastStartApp):
         # Stop the old profile's polls and close its client (the history stays shared).
         self.run_worker(old.aclose(), exit_on_error=False)
         self.verified = None
+        self.reachable = None
+        self.devices = None
         self.quota = None
-        if self.active.has_keys:
-            self.outbox.tracker.resume(self.active.profile.name)
-        self.awaiting = self._count_awaiting()
         self.known_groups = None
         if self.active.has_keys:
-            self.load_groups_in_background()
+            self.outbox.tracker.resume(self.active.profile.name)
+            if self._background_started:  # else the start-up check will
+                self.check_keys_in_background()
+                self.load_groups_in_background()
+        self.awaiting = self._count_awaiting()
         self.profile_changed.publish(self.active)
 
     # -- delivery groups (the Groups mode; Compose and History read `known_groups`) ---------
@@ -410,6 +449,21 @@ class PushoverApp(FastStartApp):
         """Open Compose with `message` as the draft, to `to` (a group key; None: the default)."""
         self.open_mode("compose", PrefillDraft(message, to))
 
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's "Save screenshot": into the Downloads folder when there is one, else
+        the current folder, and say where (Textual's default fails when Downloads is missing)."""
+        folder = Path(path) if path else screenshot_folder()
+        try:
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as error:
+            text = f"Could not save the screenshot in {folder}: {error.strerror or error}."
+            self.notify(text, title="Screenshot", severity="error", markup=False)
+            return None
+        self.notify(f"Saved to {saved}", title="Screenshot", markup=False)
+        return saved
+
     async def action_quit(self) -> None:
         """Quit; a screen with unsaved work asks first via its `confirm_leave(proceed)`."""
         confirm_leave = getattr(self.screen, "confirm_leave", None)
@@ -427,6 +481,13 @@ class PushoverApp(FastStartApp):
 
     def describe_crash(self, error: BaseException | None) -> str:
         return describe_error(error)
+
+
+def screenshot_folder() -> Path:
+    import platformdirs
+
+    downloads = Path(platformdirs.user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.cwd()
 
 
 def describe_error(error: BaseException | None) -> str:

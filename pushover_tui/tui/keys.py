@@ -46,14 +46,14 @@ KEYS: Mapping[str, KeySpec] = {
         "ctrl+t", "Send test", "send the labelled test message", "compose", priority=True
     ),
     "compose.new": KeySpec(
-        "ctrl+n", "New message", "start a new message (asks when unsent)", "compose", priority=True
+        "ctrl+n", "New", "start a new message (asks when unsent)", "compose", priority=True
     ),
     # Config
     "config.save": KeySpec("ctrl+s", "Save", "save the profile to the config file", "config"),
     "config.verify": KeySpec(
         "ctrl+v", "Verify", "check the keys with Pushover", "config", priority=True
     ),
-    "config.reveal": KeySpec("ctrl+r", "Show/hide keys", "show or hide the keys", "config"),
+    "config.reveal": KeySpec("ctrl+r", "Show keys", "show or hide the keys", "config"),
     # History: letters act while the list has focus.
     "history.search": KeySpec("ctrl+f", "Search", "search the history", "history", show=False),
     "history.focus_list": KeySpec("escape", "List", "back to the list", "history", show=False),
@@ -64,9 +64,9 @@ KEYS: Mapping[str, KeySpec] = {
     ),
     "history.copy": KeySpec("y", "Copy", "copy the message as JSON", "history"),
     "history.delete": KeySpec(
-        "d,delete", "Delete", "delete the message from the history", "history"
+        "d,delete", "Delete", "delete the message from the history", "history", show=False
     ),
-    "history.clear": KeySpec("X", "Clear", "clear the whole history", "history"),
+    "history.clear": KeySpec("X", "Clear", "clear the whole history", "history", show=False),
     "history.cursor_up": KeySpec("up", "Up", "previous message", "history", show=False),
     "history.cursor_down": KeySpec("down", "Down", "next message", "history", show=False),
     "history.page_up": KeySpec("pageup", "Page up", "a page up", "history", show=False),

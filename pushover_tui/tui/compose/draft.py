@@ -139,10 +139,28 @@ class Draft:
         )
         return apply_defaults(message, profile), problems
 
-    def problems(self, active: ActiveProfile) -> list[Problem]:
-        """Every problem now: the fields' own, then the pipeline's checks (keys included)."""
+    def problems(
+        self, active: ActiveProfile, devices: tuple[str, ...] | None = None
+    ) -> list[Problem]:
+        """Every problem now: the fields' own, then the pipeline's checks (keys included), and
+        a warning for a device the user does not have, when a verification listed `devices`."""
         message, problems = self.to_message(active.profile)
-        return problems + check_outgoing(active, message)
+        problems += check_outgoing(active, message)
+        unknown = [name for name in split_devices(message.device) if name not in (devices or ())]
+        if devices and unknown:
+            problems.append(
+                Problem(
+                    "device",
+                    f"{', '.join(unknown)}: not among this user's devices ({', '.join(devices)});"
+                    " Pushover then sends to all of them.",
+                    severity="warning",
+                )
+            )
+        return problems
+
+
+def split_devices(text: str) -> list[str]:
+    return [name for name in text.replace(" ", "").split(",") if name]
 
 
 def parse_timestamp(text: str) -> tuple[int | None, list[Problem]]:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, RadioSet, Select, Static, TextArea
 
 from pushover_tui.api.checks import (
     EXPIRE_MAX,
@@ -33,6 +33,7 @@ from pushover_tui.tui.widgets.choices import (
     sound_options,
 )
 from pushover_tui.tui.widgets.field_row import FieldRow
+from pushover_tui.tui.widgets.toggles import MarkedRadioButton
 
 MESSAGE_HINT = "What should the notification say? (required)"
 # Character limits with a live counter: field -> limit.
@@ -169,9 +170,12 @@ class OptionFields(DraftComponent):
         options = sound_options(self.sounds, draft.sound)
         sound = Select[str](options, value=draft.sound or Select.NULL, id="sound", compact=True)
         yield FieldRow("sound", "Sound", sound, classes="-gap")
-        yield FieldRow("device", "Device", self.text_input("device", ""), classes="-gap")
+        # "Pick…" offers the devices the keys' verification listed (see set_devices).
+        pick = Button("Pick…", id="device-pick", compact=True, tooltip="choose verified devices")
+        pick.display = False
+        yield FieldRow("device", "Device", self.text_input("device", ""), pick, classes="-gap")
         buttons = [
-            RadioButton(label, value=name == draft.format, id=f"format-{name}")
+            MarkedRadioButton(label, value=name == draft.format, id=f"format-{name}")
             for name, label in FORMAT_LABELS
         ]
         yield FieldRow("format", "Format", RadioSet(*buttons, id="format"), classes="-gap")
@@ -194,7 +198,7 @@ class OptionFields(DraftComponent):
         with self.prevent(*QUIET_CHANGES):
             self.query_one("#priority", Select).value = draft.priority
             self._select_sound(draft.sound)
-            self.query_one(f"#format-{draft.format}", RadioButton).value = True
+            self.query_one(f"#format-{draft.format}", MarkedRadioButton).value = True
 
     def to_draft(self, draft: Draft) -> Draft:
         draft = super().to_draft(draft)
@@ -220,6 +224,10 @@ class OptionFields(DraftComponent):
             select.value = sound
         else:
             select.clear()
+
+    def set_devices(self, devices: tuple[str, ...] | None) -> None:
+        """The user's devices, once a verification listed them: "Pick…" offers them."""
+        self.query_one("#device-pick", Button).display = bool(devices)
 
     def set_profile(self, profile: Profile) -> None:
         """What a blank sound or device means with this profile."""

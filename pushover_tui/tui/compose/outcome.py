@@ -3,8 +3,7 @@ word the outcome and place each problem on the field it concerns."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -13,10 +12,13 @@ from textual.widgets import Static
 
 from pushover_tui.api.checks import Problem, errors
 from pushover_tui.api.errors import APIError, PushoverError, QuotaExceededError, TemporaryError
+from pushover_tui.api.models import ReceiptState
 from pushover_tui.outbox import Sent
 from pushover_tui.store.config import ActiveProfile
+from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.compose.draft import Draft
 from pushover_tui.tui.compose.fields import field_hint
+from pushover_tui.tui.history.wording import clock_time, local_time
 
 # Every field with a note line under it.
 NOTE_FIELDS = (
@@ -49,6 +51,8 @@ KEY_NAMES = {"token": "application token", "user": "user key"}
 TITLES = {"sending": "Sending…", "ok": "Sent", "failed": "Not sent"}
 # A note: (text, severity) with severity "hint", "warning" or "error".
 Note = tuple[str, str]
+# The key that does a binding now, by binding id (PushoverApp.key_label): every hint uses it.
+KeyLabel = Callable[[str], str]
 
 
 def note_target(field: str) -> str:
@@ -82,53 +86,60 @@ def field_notes(
     return notes
 
 
-def keys_note(problems: list[Problem], server: Mapping[str, str], active: ActiveProfile) -> str:
+def keys_note(
+    problems: list[Problem], server: Mapping[str, str], active: ActiveProfile, key: KeyLabel
+) -> str:
     """The banner about the token and user key ("" when they are fine)."""
     if "keys" in server:
         return server["keys"]
     keys = [p.text for p in problems if note_target(p.field) == "keys"]
+    config = key("mode.config")
     if keys and not active.has_keys:
         return (
             f"Profile {active.profile.name!r} has no application token and user key yet: "
-            "press F2 to set them up in the Config screen."
+            f"press {config} to set them up in the Config screen."
         )
     if keys:
-        keys.append("Press F2 to fix them in the Config screen.")
+        keys.append(f"Press {config} to fix them in the Config screen.")
     return " ".join(keys)
 
 
-def server_notes(error: APIError) -> dict[str, str]:
-    """What Pushover said about each field it rejected, keyed by note ("keys" for the keys)."""
+def server_notes(error: APIError, key: KeyLabel) -> dict[str, str]:
+    """What Pushover said about each field it rejected, keyed by note ("keys" for the keys).
+    Nothing for a 429: its body may say "token": "invalid", which is not the problem."""
     notes: dict[str, str] = {}
-    for key, value in error.fields.items():
-        target = note_target(key)
+    for field, value in error.fields.items() if error.show_fields else ():
+        target = note_target(field)
         if target == "keys":
             notes["keys"] = (
-                f"Pushover says the {KEY_NAMES.get(key, key)} is {value}. Press F2 to check the "
-                "keys in the Config screen."
+                f"Pushover says the {KEY_NAMES.get(field, field)} is {value}. Press "
+                f"{key('mode.config')} to check the keys in the Config screen."
             )
-        elif target == FIELD_TARGETS.get(key, key):
-            notes[target] = f"Pushover: {key.replace('_', ' ')} {value}."
+        elif target == FIELD_TARGETS.get(field, field):
+            notes[target] = f"Pushover: {field.replace('_', ' ')} {value}."
     return notes
 
 
 # -- the outcome ---------------------------------------------------------------------------
 
 
-def idle_text() -> Content:
+def idle_text(key: KeyLabel) -> Content:
+    """One line: the outcome panel has nothing to say yet."""
     return Content.from_markup(
-        "Nothing sent yet. [b]ctrl+s[/b] sends the message, [b]ctrl+t[/b] sends a test "
-        "message to check the keys. Problems show under each field as you type."
+        "[b]$send[/b] sends, [b]$test[/b] sends a test message; problems show under each field.",
+        send=key("compose.send"),
+        test=key("compose.send_test"),
     )
 
 
-def prefilled_text() -> Content:
+def prefilled_text(key: KeyLabel) -> Content:
     return Content.from_markup(
-        "Filled in from History. Check the fields, then [b]ctrl+s[/b] to send it again."
+        "Filled in from History. Check the fields, then [b]$send[/b] to send it again.",
+        send=key("compose.send"),
     )
 
 
-def blocked_text(problems: list[Problem]) -> Content:
+def blocked_text(problems: list[Problem], key: KeyLabel) -> Content:
     """Nothing was sent: which fields to fix, or the keys to set up."""
     keys = [p for p in problems if note_target(p.field) == "keys"]
     fields = [p for p in problems if p not in keys]
@@ -140,14 +151,33 @@ def blocked_text(problems: list[Problem]) -> Content:
             f"fix {count} problem{'' if count == 1 else 's'} marked under the fields ({names})"
         )
     if keys:
-        parts.append("set up the keys (F2, Config screen)")
+        parts.append(f"set up the keys ({key('mode.config')}, Config screen)")
     return Content.from_markup(
         "[b $error]✗ Nothing sent:[/] $todo first.", todo="; and ".join(parts)
     )
 
 
-def sent_text(sent: Sent, *, test: bool, to: str = "") -> Content:
-    """`to`: the group it went to ("" for the profile's default recipient)."""
+def receipt_line(row: HistoryRow) -> Content | None:
+    """How the emergency of `row` stands now, once its receipt has news."""
+    info, state = row.receipt_info, row.receipt_state
+    if state is ReceiptState.ACKNOWLEDGED and info is not None:
+        when = f" at {clock_time(info.acknowledged_at)}" if info.acknowledged_at else ""
+        device = info.acknowledged_by_device or "a device"
+        return Content.from_markup(
+            "[b $success]✓ Acknowledged[/] on $device$when.", device=device, when=when
+        )
+    if state is ReceiptState.EXPIRED:
+        return Content.from_markup("[b $error]Expired[/] without acknowledgement.")
+    if state is ReceiptState.CANCELLED:
+        return Content.from_markup("[b $warning]Retries cancelled[/] before anyone acknowledged.")
+    return None
+
+
+def sent_text(
+    sent: Sent, key: KeyLabel, *, test: bool, row: HistoryRow | None = None, to: str = ""
+) -> Content:
+    """What was sent, and (`row`: its history row now) how its receipt stands; `to`: the group
+    it went to ("" for the profile's default recipient)."""
     result = sent.result
     lines = [
         Content.from_markup(
@@ -158,12 +188,16 @@ def sent_text(sent: Sent, *, test: bool, to: str = "") -> Content:
             request=result.request or "(none given)",
         )
     ]
-    if result.receipt:
+    receipt_news = None if row is None else receipt_line(row)
+    if receipt_news is not None:
+        lines.append(receipt_news)
+    elif result.receipt:
         lines.append(
             Content.from_markup(
-                "Receipt [b]$receipt[/b]. History (F4) follows it live until someone "
+                "Receipt [b]$receipt[/b]. History ($history) follows it live until someone "
                 "acknowledges it or it expires.",
                 receipt=result.receipt,
+                history=key("mode.history"),
             )
         )
     quota = result.quota
@@ -175,22 +209,33 @@ def sent_text(sent: Sent, *, test: bool, to: str = "") -> Content:
     if not test:
         lines.append(
             Content.from_markup(
-                "[dim]The draft is kept: edit and send again, or [b]ctrl+n[/b] for a new "
-                "message.[/dim]"
+                "[dim]The draft is kept: edit and send again, or [b]$new[/b] for a new "
+                "message.[/dim]",
+                new=key("compose.new"),
             )
         )
     return Content("\n").join(lines)
 
 
-def failure_text(error: PushoverError | str, *, keys: bool = False) -> Content:
+def failure_text(error: PushoverError | str, key: KeyLabel, *, keys: bool = False) -> Content:
     """Not sent: the reason, where to fix the keys, and what else helps."""
+    if isinstance(error, QuotaExceededError):
+        when = local_time(error.reset) if error.reset else None
+        reset = (
+            f" It resets on {when:%Y-%m-%d at %H:%M}."
+            if when is not None
+            else " It resets on the 1st of the month (00:00 US Central time)."
+        )
+        text = f"the monthly message quota is used up.{reset}"
+        return Content.from_markup("[b $error]✗ Not sent:[/] $text", text=text)
     lines = [Content.from_markup("[b $error]✗ Not sent:[/] $text", text=str(error))]
     if keys:
-        lines.append(Content("Press F2 to check the token and user key in the Config screen."))
-    if isinstance(error, QuotaExceededError) and error.reset:
-        reset = datetime.fromtimestamp(error.reset)
-        lines.append(Content(f"The quota resets on {reset:%Y-%m-%d at %H:%M}."))
-    elif isinstance(error, TemporaryError):
+        lines.append(
+            Content(
+                f"Press {key('mode.config')} to check the token and user key in the Config screen."
+            )
+        )
+    if isinstance(error, TemporaryError):
         lines.append(
             Content("Nothing was lost: the draft is kept and History lists the attempt. Try again.")
         )
@@ -201,11 +246,11 @@ class OutcomePanel(Vertical):
     """The outcome of the last send: idle, sending, ok or failed (its border says which)."""
 
     def compose(self) -> ComposeResult:
-        self.border_title = "Outcome"
-        yield Static(idle_text(), id="outcome-text")
+        yield Static("", id="outcome-text")
 
     def show(self, state: str, content: Content) -> None:
-        for name in TITLES:
+        """`state`: "idle" (one quiet line, no box), "sending", "ok" or "failed"."""
+        for name in (*TITLES, "idle"):
             self.set_class(state == name, f"-{name}")
-        self.border_title = TITLES.get(state, "Outcome")
+        self.border_title = TITLES.get(state, "")
         self.query_one("#outcome-text", Static).update(content)

@@ -10,6 +10,7 @@ so switching screens never loses the draft.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
@@ -23,7 +24,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
     Button,
-    Footer,
     Input,
     LoadingIndicator,
     RadioSet,
@@ -41,9 +41,10 @@ from pushover_tui.api.errors import (
 )
 from pushover_tui.api.models import BUILTIN_SOUNDS, Message
 from pushover_tui.api.secret import Secret
-from pushover_tui.outbox import check_outgoing
+from pushover_tui.outbox import Sent
+from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.app import PushoverApp, pushover_app
-from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft
+from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft, split_devices
 from pushover_tui.tui.compose.fields import (
     LIMITS,
     DetailFields,
@@ -69,7 +70,9 @@ from pushover_tui.tui.compose.recipient import RecipientField, group_label
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import PrefillDraft, SendTest
 from pushover_tui.tui.startup import Deferred
+from pushover_tui.tui.widgets.dialogs import ChecklistDialog, ChoiceDialog
 from pushover_tui.tui.widgets.field_row import FieldRow
+from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 CHECK_DELAY = 0.2  # seconds of quiet typing before the field checks run
@@ -81,9 +84,10 @@ class ActionBar(Horizontal):
     """Send, Send test, New message, a spinner while sending and a hint."""
 
     def compose(self) -> ComposeResult:
-        yield Button("Send", id="send", variant="primary", tooltip="ctrl+s")
-        yield Button("Send test", id="send-test", tooltip="ctrl+t")
-        yield Button("New message", id="new-message", tooltip="ctrl+n")
+        key = pushover_app(self).key_label
+        yield Button("Send", id="send", variant="primary", tooltip=key("compose.send"))
+        yield Button("Send test", id="send-test", tooltip=key("compose.send_test"))
+        yield Button("New message", id="new-message", tooltip=key("compose.new"))
         yield LoadingIndicator(id="send-spinner")
         yield Static("", id="actions-hint")
 
@@ -94,7 +98,7 @@ class ActionBar(Horizontal):
         if sending:
             hint = "Sending… the buttons are back when Pushover has answered."
         elif emergency:
-            hint = "Emergency: repeats until acknowledged."
+            hint = "Repeats until acknowledged."
         else:
             hint = ""
         self.query_one("#actions-hint", Static).update(hint)
@@ -130,6 +134,8 @@ class ComposeScreen(Screen[None]):
         self._sounds_profile: str | None = None
         self._dirty = False  # edited since the last send or new message
         self._confirm_new_until = 0.0
+        # (sent, test, the group it went to): its receipt is followed
+        self._last_sent: tuple[Sent, bool, str] | None = None
 
     @property
     def pushover(self) -> PushoverApp:
@@ -150,14 +156,17 @@ class ComposeScreen(Screen[None]):
                 yield Deferred(self._option_fields)
         yield OutcomePanel(id="outcome")
         yield Deferred(lambda: ActionBar(id="compose-actions"))
-        yield Footer()
+        yield AppFooter()
 
     def _option_fields(self) -> OptionFields:
         return OptionFields(self.draft, sounds=self._sounds, profile=self.pushover.active.profile)
 
     def on_mount(self) -> None:
+        self._show_outcome("idle", idle_text(self.pushover.key_label))
         self._refresh()
         self.pushover.profile_changed.subscribe(self, self._profile_changed)
+        self.pushover.history_changed.subscribe(self, self._history_changed)
+        self.watch(self.pushover, "devices", lambda _: self._show_devices(), init=False)
         # The app's own sound list once the keys are known to work: the start-up key check
         # (after the first frame) says so, or it already has when this screen opens later.
         self.watch(self.pushover, "verified", self._verified_changed, init=False)
@@ -166,6 +175,7 @@ class ComposeScreen(Screen[None]):
 
     @on(Deferred.Built)
     def _component_built(self, event: Deferred.Built) -> None:
+        self._show_devices()
         self._refresh()
         if isinstance(event.widget, MessageBox) and self.focused is None:
             self.query_one("#message").focus()
@@ -187,6 +197,34 @@ class ComposeScreen(Screen[None]):
         self.set_class(self.size.width < 90, "-narrow")
         self.set_class(self.size.height < 30, "-short")
         self._show_actions()
+
+    def _show_devices(self) -> None:
+        for options in self.query(OptionFields).results(OptionFields):
+            options.set_devices(self.pushover.devices)
+
+    @on(Button.Pressed, "#device-pick")
+    def _pick_devices(self, event: Button.Pressed) -> None:
+        event.stop()
+        devices = self.pushover.devices or ()
+        chosen = split_devices(self.draft.device)
+
+        def picked(names: list[str] | None) -> None:
+            if names is not None:
+                self._replace_fields(device=",".join(names))
+
+        dialog = ChecklistDialog(
+            "Send to which devices?", "None ticked: all of the user's devices.", devices, chosen
+        )
+        self.app.push_screen(dialog, picked)
+
+    def _replace_fields(self, **values: str) -> None:
+        """Set fields as an edit would (they count as touched), and show them."""
+        self.draft = replace(self.draft, **values)
+        self._touched |= set(values)
+        self._dirty = True
+        for component in self._components():
+            component.load(self.draft)
+        self._refresh()
 
     def _show_actions(self) -> None:
         for bar in self.query(ActionBar).results(ActionBar):
@@ -285,7 +323,7 @@ class ComposeScreen(Screen[None]):
         for box in self.query(EmergencyBox).results(EmergencyBox):
             box.show_summary(draft, self.pushover.active.profile)
         if checks:
-            self._show_problems(draft.problems(self.pushover.active))
+            self._show_problems(draft.problems(self.pushover.active, self.pushover.devices))
 
     def _show_problems(self, problems: list[Problem]) -> None:
         shown = set(NOTE_FIELDS) if self._show_all else self._touched
@@ -293,7 +331,7 @@ class ComposeScreen(Screen[None]):
         for row in self.query(FieldRow).results(FieldRow):
             if row.field in notes:  # the recipient's note is its own (the groups loading)
                 row.set_note(*notes[row.field])
-        text = keys_note(problems, self._server, self.pushover.active)
+        text = keys_note(problems, self._server, self.pushover.active, self.pushover.key_label)
         banner = self.query_one("#keys-note", Static)
         banner.update(text)
         banner.set_class(bool(text), "-shown")
@@ -339,11 +377,11 @@ class ComposeScreen(Screen[None]):
         self._server.clear()
         self._take_edits(self._components())
         active = self.pushover.active
-        message, problems = self.draft.to_message(active.profile)
-        problems += check_outgoing(active, message)
+        message, _ = self.draft.to_message(active.profile)
+        problems = self.draft.problems(active, self.pushover.devices)
         self._show_problems(problems)
         if blocking := errors(problems):
-            self._show_outcome("failed", blocked_text(blocking))
+            self._show_outcome("failed", blocked_text(blocking, self.pushover.key_label))
             self._focus_field(blocking[0].field)
             return
         self.sending = True
@@ -370,6 +408,7 @@ class ComposeScreen(Screen[None]):
         profile's default). Never exclusive: cancelling a send in flight would leave the user
         wondering whether it went out."""
         test = message is None
+        key = self.pushover.key_label
         try:
             if message is None:
                 sent = await self.pushover.send_test()
@@ -378,31 +417,42 @@ class ComposeScreen(Screen[None]):
         except FieldProblemsError as error:
             if test:
                 text = " ".join(problem.text for problem in error.problems)
-                self._show_outcome("failed", failure_text(text, keys=True))
+                self._show_outcome("failed", failure_text(text, key, keys=True))
             else:
                 self._show_all = True
                 self._show_problems(error.problems)
-                self._show_outcome("failed", blocked_text(error.problems))
+                self._show_outcome("failed", blocked_text(error.problems, key))
                 self._focus_field(error.problems[0].field)
         except APIError as error:
-            notes = server_notes(error)
+            notes = server_notes(error, key)
             if to and "user" in error.fields:
                 notes.pop("keys", None)  # the "user" sent was the group's key, not the profile's
             self._server.update(notes)
-            if error.fields:
-                self._show_problems(self.draft.problems(self.pushover.active))
-            self._show_outcome("failed", failure_text(error, keys="keys" in self._server))
-            if error.fields:
-                self._focus_field(next(iter(error.fields)))
+            if notes:
+                self._refresh()
+                self._focus_field(next(iter(notes)))
+            self._show_outcome("failed", failure_text(error, key, keys="keys" in notes))
         except PushoverError as error:
             keys = isinstance(error, NoCredentialsError)
-            self._show_outcome("failed", failure_text(error, keys=keys))
+            self._show_outcome("failed", failure_text(error, key, keys=keys))
         else:
             self._dirty = False
+            self._server.clear()  # what Pushover said before no longer stands
+            self._refresh()
             to_text = group_label(to, self.pushover.known_groups) if to else ""
-            self._show_outcome("ok", sent_text(sent, test=test, to=to_text))
+            self._last_sent = (sent, test, to_text)
+            self._show_outcome("ok", sent_text(sent, key, test=test, to=to_text))
         finally:
             self.sending = False
+
+    def _history_changed(self, row: HistoryRow | None) -> None:
+        """The last emergency sent from here: its outcome follows the receipt."""
+        if self._last_sent is None or row is None:
+            return
+        sent, test, to = self._last_sent
+        if row.id == sent.row_id and row.receipt_state is not None:
+            key = self.pushover.key_label
+            self._show_outcome("ok", sent_text(sent, key, test=test, row=row, to=to))
 
     def _show_outcome(self, state: str, content: Content) -> None:
         self.query_one(OutcomePanel).show(state, content)
@@ -427,7 +477,8 @@ class ComposeScreen(Screen[None]):
         if self._dirty and self.draft.has_text and now > self._confirm_new_until:
             self._confirm_new_until = now + NEW_CONFIRM_SECONDS
             self.notify(
-                "The draft has not been sent. Press ctrl+n again to clear it.",
+                f"The draft has not been sent. Press {self.pushover.key_label('compose.new')} "
+                "again to clear it.",
                 title="New message",
                 severity="warning",
                 timeout=NEW_CONFIRM_SECONDS,
@@ -439,7 +490,8 @@ class ComposeScreen(Screen[None]):
         """Start over: empty fields, the profile's defaults, nothing marked."""
         self._replace_draft(Draft.for_profile(self.pushover.active.profile), show_all=False)
         self._dirty = False
-        self._show_outcome("idle", idle_text())
+        self._last_sent = None
+        self._show_outcome("idle", idle_text(self.pushover.key_label))
 
     def prefill(self, message: Message, to: Secret | None = None) -> None:
         """Fill every field from `message` (History's Resend), to `to` (None: the default)."""
@@ -447,11 +499,45 @@ class ComposeScreen(Screen[None]):
         draft = replace(draft, to=to or Secret())
         self._replace_draft(draft, show_all=True)
         self._dirty = True
-        self._show_outcome("idle", prefilled_text())
+        self._last_sent = None
+        self._show_outcome("idle", prefilled_text(self.pushover.key_label))
 
     def on_prefill_draft(self, event: PrefillDraft) -> None:
+        """History's Resend: asks before it replaces a draft that was not sent."""
         event.stop()
-        self.prefill(event.message, event.to)
+        self._take_edits(self._components())
+        if not (self._dirty and self.draft.has_text):
+            self.prefill(event.message, event.to)
+            return
+
+        def answered(choice: str) -> None:
+            if choice == "replace":
+                self.prefill(event.message, event.to)
+
+        dialog = ChoiceDialog(
+            "Replace the unsent draft?",
+            "The message you were writing has not been sent. Resend replaces it.",
+            [("replace", "Replace it", "warning"), ("cancel", "Keep my draft", "default")],
+        )
+        self.app.push_screen(dialog, answered)
+
+    def confirm_leave(self, proceed: Callable[[], object]) -> None:
+        """Quitting: asks first while a send is on its way (the app calls this)."""
+        if not self.sending:
+            proceed()
+            return
+
+        def answered(choice: str) -> None:
+            if choice == "quit":
+                proceed()
+
+        dialog = ChoiceDialog(
+            "Quit while sending?",
+            "A message is on its way to Pushover. Quitting now may leave it undelivered; "
+            "History will show it as interrupted.",
+            [("cancel", "Keep sending", "primary"), ("quit", "Quit anyway", "error")],
+        )
+        self.app.push_screen(dialog, answered)
 
     def _replace_draft(self, draft: Draft, *, show_all: bool) -> None:
         self.draft = draft

@@ -23,7 +23,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from pushover_tui.api.checks import Problem, check_devices, check_token, check_users
 from pushover_tui.api.errors import PushoverError
@@ -31,6 +31,7 @@ from pushover_tui.api.models import BUILTIN_SOUNDS, UserCheck
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.config import Profile
 from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.config.fields import DefaultsFields, KeyFields
 from pushover_tui.tui.config.form import (
     FIELDS,
     KEYS,
@@ -52,92 +53,27 @@ from pushover_tui.tui.config.verify_panel import (
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import VerifyKeys
 from pushover_tui.tui.startup import Deferred
-from pushover_tui.tui.widgets.choices import DEFAULT_SOUND, priority_options, sound_options
-from pushover_tui.tui.widgets.dialogs import ChoiceDialog
-from pushover_tui.tui.widgets.field_row import FieldRow
+from pushover_tui.tui.widgets.choices import sound_options
+from pushover_tui.tui.widgets.dialogs import ChecklistDialog, ChoiceDialog
+from pushover_tui.tui.widgets.field_row import FieldRow, set_compact
+from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
-WELCOME_TEXT = (
-    "[b]Welcome to pushover-tui[/b]\n\n"
-    "You need two keys from [b]pushover.net[/b]:\n\n"
-    " 1. Your [b]user key[/b]: log in; it is at the top of your dashboard.\n"
-    " 2. An [b]API token[/b]: choose 'Create an Application/API Token' and copy the "
-    "token of the new application.\n\n"
-    "Paste them on the left, press [b]Verify[/b] (ctrl+v), then [b]Save[/b] (ctrl+s).\n\n"
-    "[dim]No account yet? Run[/dim] pushover-tui --demo [dim]to try everything on a built-in "
-    "simulator.[/dim]"
-)
 
-
-class KeyFields(Vertical):
-    """The app token (with the Show/Hide button) and the user or group key."""
-
-    DEFAULT_CSS = "KeyFields { height: auto; }"
-
-    def __init__(self, form: ProfileForm, *, revealed: bool, read_only: set[str]) -> None:
-        super().__init__()
-        self.form = form
-        self.revealed = revealed
-        self.read_only = read_only
-
-    def compose(self) -> ComposeResult:
-        reveal = Button(
-            "Hide" if self.revealed else "Show",
-            id="reveal",
-            tooltip="Show or hide the keys (ctrl+r)",
-        )
-        for field, label in (("token", "App token"), ("user", "User/group key")):
-            control = Input(
-                getattr(self.form, field),
-                password=not self.revealed,
-                id=field,
-                placeholder="30 letters and digits",
-                disabled=field in self.read_only,
-            )
-            beside = (reveal,) if field == "token" else ()
-            yield FieldRow(field, label, control, *beside, source=True)
-
-
-class DefaultsFields(Vertical):
-    """Priority, retry, expire, sound and device, then Save and Revert. Built showing `form`
-    (the Changed events its controls post as they mount then change nothing)."""
-
-    def __init__(self, form: ProfileForm, sounds: Mapping[str, str]) -> None:
-        super().__init__()
-        self.form = form
-        self.sounds = sounds
-
-    def compose(self) -> ComposeResult:
-        form = self.form
-        priority = Select[int](
-            priority_options(), value=form.priority, id="priority", allow_blank=False
-        )
-        yield FieldRow("priority", "Priority", priority, source=True)
-        for field, label, unit, placeholder in (
-            ("retry", "Retry", "seconds between repeats", "60"),
-            ("expire", "Expire", "seconds of repeating", "3600"),
-        ):
-            control = Input(
-                getattr(form, field),
-                id=field,
-                restrict=r"[0-9]*",
-                max_length=6,
-                placeholder=placeholder,
-            )
-            yield FieldRow(field, label, control, Label(unit, classes="unit"), source=True)
-        sound = Select[str](
-            sound_options(self.sounds, form.sound),
-            value=form.sound or Select.NULL,
-            id="sound",
-            prompt=DEFAULT_SOUND,
-        )
-        yield FieldRow("sound", "Sound", sound, source=True)
-        device = Input(form.device, id="device", placeholder="blank = all devices")
-        yield FieldRow("device", "Device", device, source=True)
-        with Horizontal(id="actions"):
-            yield Button("Save", id="save", variant="success")
-            yield Button("Revert", id="revert", tooltip="Discard unsaved changes")
-            yield Static("", id="dirty-note")
+def welcome_text(key: Callable[[str], str]) -> Content:
+    return Content.from_markup(
+        "[b]Welcome to pushover-tui[/b]\n\n"
+        "You need two keys from [b]pushover.net[/b]:\n\n"
+        " 1. Your [b]user key[/b]: log in; it is at the top of your dashboard.\n"
+        " 2. An [b]API token[/b]: choose 'Create an Application/API Token' and copy the "
+        "token of the new application.\n\n"
+        "Paste them in the key fields, press [b]Verify[/b] ($verify), then [b]Save[/b] "
+        "($save).\n\n"
+        "[dim]No account yet? Run[/dim] pushover-tui --demo [dim]to try everything on a "
+        "built-in simulator.[/dim]",
+        verify=key("config.verify"),
+        save=key("config.save"),
+    )
 
 
 class ConfigScreen(Screen[None]):
@@ -168,6 +104,7 @@ class ConfigScreen(Screen[None]):
         self._devices: dict[str, tuple[str, ...]] = {}  # profile -> devices of the last check
         self._sounds: dict[str, dict[str, str]] = {}  # profile -> the app's sound list
         self._verified_keys: tuple[Secret, Secret, str] | None = None
+        self._rejected_keys: tuple[Secret, Secret] | None = None  # Pushover refused them
         self._verify_serial = 0
         self._force_emergency_rows = False
 
@@ -182,21 +119,25 @@ class ConfigScreen(Screen[None]):
         yield StatusBar()
         with Horizontal(id="profile-bar"):
             yield Deferred(lambda: ProfileBar(self.confirm_leave, dirty=lambda: self.is_dirty))
-        with Horizontal(id="config-body"):
-            with VerticalScroll(id="config-form"):
+        # One scroll: the form, with welcome and Verification beside it (under it when narrow).
+        with VerticalScroll(id="config-body"):
+            with Vertical(id="config-form"):
                 yield Deferred(self._key_fields)
                 yield Deferred(lambda: DefaultsFields(self.form, self._sound_list()))
             with Vertical(id="config-side"):
-                welcome = Static(WELCOME_TEXT, id="welcome")
+                welcome = Static(welcome_text(self.pushover.key_label), id="welcome")
                 welcome.border_title = "Getting started"
                 yield welcome
-                yield Deferred(lambda: VerifyPanel(id="result"))
-        yield Footer()
+                yield Deferred(lambda: VerifyPanel(self.pushover.key_label, id="result"))
+        yield AppFooter()
 
     def _key_fields(self) -> KeyFields:
         active = self.pushover.active
         read_only = {key for key in KEYS if from_environment(active, key)}
-        return KeyFields(self.form, revealed=self._revealed, read_only=read_only)
+        reveal_key = self.pushover.key_label("config.reveal")
+        return KeyFields(
+            self.form, revealed=self._revealed, read_only=read_only, reveal_key=reveal_key
+        )
 
     def on_mount(self) -> None:
         self.pushover.profile_changed.subscribe(self, lambda _: self._load_form())
@@ -208,6 +149,7 @@ class ConfigScreen(Screen[None]):
     def _component_built(self, event: Deferred.Built) -> None:
         self._refresh()
         widget = event.widget
+        set_compact(widget, self.has_class("-short"))
         if isinstance(widget, VerifyPanel):
             widget.show(*self.report)
         if isinstance(widget, KeyFields):
@@ -219,6 +161,16 @@ class ConfigScreen(Screen[None]):
             widget.query_one("#profile").focus()
 
     # -- loading -----------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
+        short = self.size.height < 30
+        self.set_class(short, "-short")
+        set_compact(self, short)
+
+    def on_screen_suspend(self) -> None:
+        if self._revealed:
+            self.action_reveal()  # the keys are masked again when the screen is left
 
     def _saved_profile(self) -> Profile:
         """The file's values for the profile being edited (blank if not in the file yet)."""
@@ -309,9 +261,29 @@ class ConfigScreen(Screen[None]):
         for revert in self.query("#revert").results(Button):
             revert.disabled = not dirty
         self.query_one("#welcome").display = not active.has_keys
-        stale = self._verified_keys is not None and form.keys() != self._verified_keys
-        for panel in self.query(VerifyPanel).results(VerifyPanel):
-            panel.mark_stale(stale)
+        edited_keys = (form.token, form.user) != (self.loaded.token, self.loaded.user)
+        self.pushover.keys_edited = edited_keys
+        devices = self._devices.get(self._profile_name)
+        for pick in self.query("#device-pick").results(Button):
+            pick.display = bool(devices)
+        checked = self._verified_keys or self._rejected_keys
+        if checked is not None and form.keys()[: len(checked)] != checked:
+            # What the panel says was about other keys: it says nothing until Verify again.
+            self._verified_keys = self._rejected_keys = None
+            self._show_report("idle", idle_report(None))
+
+    @on(Button.Pressed, "#device-pick")
+    def _pick_devices(self, event: Button.Pressed) -> None:
+        event.stop()
+        devices = self._devices.get(self._profile_name, ())
+        chosen = [name for name in self.form.device.replace(" ", "").split(",") if name]
+
+        def picked(names: list[str] | None) -> None:
+            if names is not None:
+                self.query_one("#device", Input).value = ",".join(names)
+
+        text = "None ticked: all of the user's devices."
+        self.app.push_screen(ChecklistDialog("Default devices", text, devices, chosen), picked)
 
     # -- reveal ------------------------------------------------------------------------------
 
@@ -359,8 +331,11 @@ class ConfigScreen(Screen[None]):
                 check = await self.pushover.verify(profile, device)
             except PushoverError as error:
                 if serial == self._verify_serial:
-                    self._verified_keys = None
                     report, field_problems = failure_report(error, device)
+                    self._devices.pop(profile.name, None)  # never an old list after a failure
+                    self._verified_keys = None
+                    if {"token", "user"} & set(field_problems):
+                        self._rejected_keys = (profile.token, profile.user)
                     self._show_report("failed", report)
                     self._refresh(field_problems)
                 return
@@ -382,6 +357,7 @@ class ConfigScreen(Screen[None]):
         if sounds:
             self._sounds[profile.name] = sounds
         self._verified_keys = (profile.token, profile.user, device)
+        self._rejected_keys = None
         self._show_report("ok", success_report(check, device, sounds))
         self._show_form(self)  # the new sounds and device suggestions
 
@@ -396,8 +372,13 @@ class ConfigScreen(Screen[None]):
 
     # -- save --------------------------------------------------------------------------------
 
-    def action_save(self) -> bool:
-        """Save the form; False (and the problems shown on their fields) when it cannot."""
+    def action_save(
+        self,
+        then: Callable[[], object] | None = None,
+        otherwise: Callable[[], object] | None = None,
+    ) -> None:
+        """Save the form, then run `then`; when it cannot be saved (problems shown on their
+        fields, or keys Pushover just rejected and the user keeps them unsaved), `otherwise`."""
         profile, problems = self.form.to_profile(self._saved_profile(), self.pushover.active)
         if problems:
             if {p.field for p in problems} & {"retry", "expire"}:
@@ -414,7 +395,33 @@ class ConfigScreen(Screen[None]):
                 title="Not saved",
                 severity="error",
             )
-            return False
+            if otherwise is not None:
+                otherwise()
+            return
+        if self._rejected_keys != (profile.token, profile.user):
+            self._write(profile, then, otherwise)
+            return
+
+        def answered(choice: str) -> None:
+            if choice == "save":
+                self._write(profile, then, otherwise)
+            elif otherwise is not None:
+                otherwise()
+
+        dialog = ChoiceDialog(
+            "Save keys Pushover rejected?",
+            "Verify just said Pushover does not accept these keys: nothing sent with them "
+            "would arrive.",
+            [("cancel", "Keep editing", "primary"), ("save", "Save anyway", "error")],
+        )
+        self.app.push_screen(dialog, answered)
+
+    def _write(
+        self,
+        profile: Profile,
+        then: Callable[[], object] | None,
+        otherwise: Callable[[], object] | None,
+    ) -> None:
         config = self.pushover.config
         new_config = config.with_profile(profile)
         if not config.profiles:
@@ -424,11 +431,14 @@ class ConfigScreen(Screen[None]):
             self.pushover.save_config(new_config)
         except PushoverError as error:
             self.notify(str(error), title="Not saved", severity="error", markup=False)
-            return False
+            if otherwise is not None:
+                otherwise()
+            return
         if verified_before is not None and (profile.token, profile.user) == verified_before[:2]:
             self.pushover.verified = True
         self.notify(f"Profile {profile.name!r} saved to {config.path}.", markup=False)
-        return True
+        if then is not None:
+            then()
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self, event: Button.Pressed) -> None:
@@ -468,10 +478,7 @@ class ConfigScreen(Screen[None]):
 
         def answered(choice: str | None) -> None:
             if choice == "save":
-                if self.action_save():
-                    proceed()
-                elif on_cancel is not None:
-                    on_cancel()
+                self.action_save(then=proceed, otherwise=on_cancel)
             elif choice == "discard":
                 self._load_form()
                 proceed()

@@ -3,7 +3,7 @@ the keys (devices and licenses), or why not (bad token, bad user key, no devices
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -146,13 +146,17 @@ def failure_report(error: PushoverError, device: str) -> tuple[Content, dict[str
 
 
 class VerifyPanel(Vertical):
-    """The verdict (idle, loading, ok, failed), stale once the keys it was for are edited."""
+    """The verdict: idle, loading, ok or failed."""
+
+    def __init__(self, key_label: Callable[[str], str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.key_label = key_label
 
     def compose(self) -> ComposeResult:
         self.border_title = "Verification"
         yield LoadingIndicator(id="result-spinner")
         yield Static("", id="result-text")
-        yield Button("Verify  ctrl+v", id="verify", variant="primary")
+        yield Button(f"Verify  {self.key_label('config.verify')}", id="verify", variant="primary")
 
     @property
     def state(self) -> str:
@@ -160,11 +164,5 @@ class VerifyPanel(Vertical):
 
     def show(self, state: str, report: Content) -> None:
         self.set_classes(f"-{state}")
-        self.border_subtitle = ""
         self.query_one("#result-text", Static).update(report)
         self.query_one("#verify", Button).disabled = state == "loading"
-
-    def mark_stale(self, stale: bool) -> None:
-        """Dim a success once the keys it was for have been edited."""
-        self.set_class(stale, "-stale")
-        self.border_subtitle = "keys edited since: verify again" if stale else ""

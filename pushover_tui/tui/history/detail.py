@@ -6,7 +6,7 @@ label and value columns, long values wrapped under their own column.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from textual import events
 from textual.app import ComposeResult
@@ -51,7 +51,6 @@ RECEIPT_STYLES: Mapping[ReceiptState, str] = {
     ReceiptState.CANCELLED: "$foreground-muted",
 }
 LABEL_WIDTH = 11  # the label column and the gap after it
-KEYS_HINT = "t cancel by tag · ctrl+f search · esc back to the list"
 
 # A grid row: label and value ("" label: the value alone, under the values).
 Row = tuple[str, Content | str]
@@ -66,9 +65,13 @@ def recipient_text(recipient: str, names: Mapping[str, str]) -> str:
 
 
 def detail_content(
-    row: HistoryRow | None, width: int, names: Mapping[str, str] | None = None
+    row: HistoryRow | None,
+    width: int,
+    key: Callable[[str], str] = lambda binding: binding,
+    names: Mapping[str, str] | None = None,
 ) -> Content:
-    """`names`: what to call a masked recipient (see `recipient_text`)."""
+    """`row` in `width` cells; `key(binding id)` names the key that does an action now;
+    `names`: what to call a masked recipient (see `recipient_text`)."""
     if row is None:
         return Content.styled("Select a message to see its details.", "italic $foreground-muted")
     parts: list[Content] = [
@@ -99,14 +102,20 @@ def detail_content(
         if row.receipt_state is ReceiptState.AWAITING:
             parts.append(
                 Content.styled(
-                    "c cancels its retries; t cancels every emergency with a tag.",
+                    f"{key('history.cancel')} cancels its retries; {key('history.cancel_tag')} "
+                    "cancels every emergency with a tag.",
                     "$foreground-muted",
                 )
             )
     keys = [k for k in PARAM_ORDER if k in row.params]
     keys += sorted(k for k in row.params if k not in PARAM_ORDER)
     parts += [_section("Parameters"), _grid([(k, _value(row.params[k])) for k in keys], width)]
-    parts += [Content(""), Content.styled(KEYS_HINT, "$foreground-muted")]
+    hint = (
+        f"{key('history.delete')} delete · {key('history.clear')} clear all · "
+        f"{key('history.cancel_tag')} cancel by tag · {key('history.search')} search · "
+        f"{key('history.focus_list')} back to the list"
+    )
+    parts += [Content(""), Content.styled(hint, "$foreground-muted")]
     return Content("\n").join(parts)
 
 
@@ -188,9 +197,10 @@ class HistoryDetail(VerticalScroll, can_focus=True):
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, key_label: Callable[[str], str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.row: HistoryRow | None = None
+        self.key_label = key_label
         self.names: Mapping[str, str] = {}  # masked recipient -> name (see recipient_text)
 
     def compose(self) -> ComposeResult:
@@ -220,5 +230,5 @@ class HistoryDetail(VerticalScroll, can_focus=True):
 
     def _render_row(self) -> None:
         width = self.scrollable_content_region.width or 40
-        content = detail_content(self.row, width, self.names)
+        content = detail_content(self.row, width, self.key_label, self.names)
         self.query_one("#history-detail-body", Static).update(content)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -11,7 +11,9 @@ from textual.widgets import Checkbox, Input, Select
 
 from pushover_tui.api.models import ReceiptState
 from pushover_tui.store.history import HistoryFilter, Status
+from pushover_tui.tui.app import pushover_app
 from pushover_tui.tui.history.wording import masked_key
+from pushover_tui.tui.widgets.toggles import MarkedCheckbox
 
 ORIGIN_OPTIONS = [
     ("Dashboard", "tui"),
@@ -29,10 +31,9 @@ FILTER_CHANGES = (Input.Changed, Select.Changed, Checkbox.Changed)
 
 class FilterBar(Horizontal):
     """Posts `FilterBar.Changed` with the filters its widgets describe (typing: after a pause).
-    Narrower than NARROW columns, it takes two lines of borderless widgets (history.tcss)."""
+    On a narrow screen the search takes a line of its own (history.tcss)."""
 
     SEARCH_DELAY = 0.3  # typing pause before the search runs
-    NARROW = 130
 
     class Changed(Message):
         def __init__(self, filters: HistoryFilter, *, submitted: bool = False) -> None:
@@ -46,21 +47,18 @@ class FilterBar(Horizontal):
         self._recipients: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
+        # One line of compact controls: the list keeps the rows of a short terminal.
+        search_key = pushover_app(self).key_label("history.search")
         yield Input(
-            placeholder="Search title, message, request id, receipt, error…  (ctrl+f)",
+            placeholder=f"Search ({search_key}): text, request id, receipt…",
             id="history-search",
+            compact=True,
         )
-        yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status")
-        yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin")
+        yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status", compact=True)
+        yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin", compact=True)
         # Options (masked recipients the app can name) come from the screen: set_recipients.
-        yield Select[str]([], prompt="Any recipient", id="history-recipient")
-        yield Checkbox("Awaiting ack only", id="history-awaiting")
-
-    def on_resize(self, event: events.Resize) -> None:
-        narrow = event.size.width < self.NARROW
-        self.set_class(narrow, "-narrow")
-        for widget in self.query("Input, Select, Checkbox").results(Input | Select | Checkbox):
-            widget.compact = narrow
+        yield Select[str]([], prompt="Any recipient", id="history-recipient", compact=True)
+        yield MarkedCheckbox("Awaiting ack", id="history-awaiting", compact=True)
 
     def filters(self) -> HistoryFilter:
         status = self.query_one("#history-status", Select)

@@ -17,9 +17,8 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, ReceiptState
@@ -28,13 +27,14 @@ from pushover_tui.tui.app import PushoverApp, pushover_app
 from pushover_tui.tui.history.detail import HistoryDetail
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.table import HistoryTable, RowSource
-from pushover_tui.tui.history.wording import masked_key
+from pushover_tui.tui.history.wording import masked_key, nothing_to_cancel
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import FilterHistory
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
+from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
-EMPTY_TEXT = "No messages yet — send one from Compose (F3)."
+EMPTY_TEXT = "No messages yet — send one from Compose ({compose})."
 EMPTY_HINT = (
     "Everything you send from here or from the command line shows up in this list, "
     "with live receipts for emergencies."
@@ -80,16 +80,18 @@ class HistoryScreen(Screen[None]):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        key = self.pushover.key_label
         yield StatusBar()
         yield FilterBar()
         with Horizontal(id="history-body"):
             with Vertical(id="history-list"):
                 yield HistoryTable(id="history-table")
                 yield Static("", id="history-count", markup=False)
-            yield HistoryDetail(id="history-detail")
-        empty = Content.assemble((EMPTY_TEXT, "bold $text"), "\n\n", EMPTY_HINT)
+            yield HistoryDetail(key, id="history-detail")
+        empty_text = EMPTY_TEXT.format(compose=key("mode.compose"))
+        empty = Content.assemble((empty_text, "bold $text"), "\n\n", EMPTY_HINT)
         yield Static(empty, id="history-empty")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.pushover.history_changed.subscribe(self, self._history_changed)
@@ -105,6 +107,9 @@ class HistoryScreen(Screen[None]):
         self.query_one(HistoryDetail).set_names(names)
         options = [(f"{name} ({masked_key(masked)})", masked) for masked, name in names.items()]
         self.query_one(FilterBar).set_recipients(options)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
 
     def on_screen_resume(self) -> None:
         if self._stale:
@@ -260,37 +265,16 @@ class HistoryScreen(Screen[None]):
     # -- row actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action not in self._LIST_ACTIONS:
-            return True
-        if not isinstance(self.focused, HistoryTable) or self.has_class("-empty"):
-            return False  # letters belong to the search field then; nothing to act on
-        table = self.query_one(HistoryTable)
-        row = table.selected
-        if action == "clear_history":
-            return True if table.total else None
-        if action == "cancel_tag":
-            return True
-        if row is None:
-            return None
-        if action == "cancel_retries":
-            return True if row.receipt_state is ReceiptState.AWAITING else None
+        # Row actions while the list has focus (else their letters are typed into the search);
+        # one that does not apply to the row says why when pressed.
+        if action in self._LIST_ACTIONS:
+            return isinstance(self.focused, HistoryTable) and not self.has_class("-empty")
         return True
 
     def _update_bindings(self) -> None:
         """Refresh the footer only when what check_action answers changes: every refresh
         rebuilds the footer's widgets, far too slow to do on each cursor move."""
-        try:
-            table = self.query_one(HistoryTable)
-        except NoMatches:
-            return
-        row = table.selected
-        state = (
-            isinstance(self.focused, HistoryTable),
-            self.has_class("-empty"),
-            row is not None,
-            row is not None and row.receipt_state is ReceiptState.AWAITING,
-            table.total > 0,
-        )
+        state = (isinstance(self.focused, HistoryTable), self.has_class("-empty"))
         if state != self._bindings_state:
             self._bindings_state = state
             self.refresh_bindings()
@@ -302,6 +286,7 @@ class HistoryScreen(Screen[None]):
         self._update_bindings()
 
     def _selected(self) -> HistoryRow | None:
+        """The row under the cursor, or a warning that there is none."""
         row = self.query_one(HistoryTable).selected
         if row is None:
             self.notify("Select a message first.", severity="warning")
@@ -326,10 +311,7 @@ class HistoryScreen(Screen[None]):
         if row is None:
             return
         if row.receipt is None or row.receipt_state is not ReceiptState.AWAITING:
-            self.notify(
-                "Only an emergency awaiting acknowledgement has retries to cancel.",
-                severity="warning",
-            )
+            self.notify(nothing_to_cancel(row), title="Nothing to cancel", severity="warning")
             return
         self._cancel_receipt(row.receipt)
 

@@ -34,9 +34,20 @@ def now() -> float:
     return clock()
 
 
+def local_time(timestamp: float) -> datetime | None:
+    """`timestamp` as local time; None for one no calendar can show (a receipt or a stored row
+    from elsewhere may hold any number)."""
+    try:
+        return datetime.fromtimestamp(timestamp)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def short_time(timestamp: float, *, reference: float | None = None) -> str:
     """Compact for a table cell: 14:03:22 today, 01-05 14:03 this year, else 2024-01-05."""
-    when = datetime.fromtimestamp(timestamp)
+    when = local_time(timestamp)
+    if when is None:
+        return "?"
     today = datetime.fromtimestamp(now() if reference is None else reference)
     if when.date() == today.date():
         return when.strftime("%H:%M:%S")
@@ -46,13 +57,14 @@ def short_time(timestamp: float, *, reference: float | None = None) -> str:
 
 
 def full_time(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+    when = local_time(timestamp)
+    return "?" if when is None else when.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def clock_time(timestamp: float) -> str:
     """A receipt moment: just the time when it is today, else date and time."""
-    when = datetime.fromtimestamp(timestamp)
-    if when.date() == datetime.fromtimestamp(now()).date():
+    when = local_time(timestamp)
+    if when is not None and when.date() == datetime.fromtimestamp(now()).date():
         return when.strftime("%H:%M:%S")
     return full_time(timestamp)
 
@@ -95,3 +107,19 @@ def expires_at(row: HistoryRow) -> float | None:
     if row.receipt and expire not in (None, ""):
         return row.created_at + int(expire)
     return None
+
+
+def nothing_to_cancel(row: HistoryRow) -> str:
+    """Why the selected message has no retries to cancel."""
+    state, info = row.receipt_state, row.receipt_info
+    if row.receipt is None:
+        return f"Message #{row.id} is not an emergency: it does not repeat."
+    if state is ReceiptState.ACKNOWLEDGED:
+        device = (
+            f" on {info.acknowledged_by_device}" if info and info.acknowledged_by_device else ""
+        )
+        when = f" at {clock_time(info.acknowledged_at)}" if info and info.acknowledged_at else ""
+        return f"Message #{row.id} was acknowledged{device}{when}: it no longer repeats."
+    if state is ReceiptState.EXPIRED:
+        return f"Message #{row.id} expired: Pushover stopped repeating it."
+    return f"Message #{row.id}'s retries were already cancelled."

@@ -27,10 +27,18 @@ def priority_hint(priority: int) -> str:
     return f"{meaning[0].upper()}{meaning[1:]}."
 
 
+def sound_label(name: str, description: str) -> str:
+    """The name (what the config and the command line take) with the description when it says
+    more: "pushover — Pushover (default)", "cashregister — Cash Register", "bike"."""
+    if not description or description.lower() == name.lower():
+        return name
+    return f"{name} — {description}"
+
+
 def sound_options(sounds: Mapping[str, str], current: str = "") -> list[tuple[str, str]]:
     """(label, name) per sound, and the current choice even when the list lacks it. The blank
     choice (the user's default sound) is the Select's prompt."""
-    options = [(description or name, name) for name, description in sounds.items()]
+    options = [(sound_label(name, description), name) for name, description in sounds.items()]
     if current and current not in sounds:
         options.append((f"{current} (not in the app's list)", current))
     return options
@@ -60,6 +68,8 @@ def emergency_summary(retry: int | None, expire: int | None) -> str:
     """What an emergency with these settings does, or what the two settings mean."""
     if retry is not None and expire is not None and retry >= RETRY_MIN and 0 < expire <= EXPIRE_MAX:
         repeats = emergency_repeats(retry, expire)
+        if repeats == 0:
+            return f"Sent once, no repeat: expire ({duration(expire)}) ends before the first retry."
         return (
             f"Repeats every {duration(retry)} for up to {duration(expire)} until "
             f"acknowledged: {repeats} time{'s' if repeats != 1 else ''} at most "

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from pushover_tui.tui.keys import binding
 
@@ -38,6 +38,7 @@ class Dialog(ModalScreen[Result], Generic[Result]):
         & #dialog-problem.-error { color: $error; }
         & #dialog-buttons { height: auto; align-horizontal: right; margin-top: 1; }
         & #dialog-buttons Button { margin-left: 2; min-width: 10; }
+        & #dialog-list { height: auto; max-height: 12; }
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -147,3 +148,25 @@ class TextDialog(Dialog[str | None]):
 
     def result(self, choice: str) -> str | None:
         return self.query_one("#dialog-input", Input).value.strip() if choice == "ok" else None
+
+
+class ChecklistDialog(Dialog[list[str] | None]):
+    """Tick any of `items`; dismisses with the ticked ones (an empty list: none), None on cancel."""
+
+    def __init__(
+        self, title: str, text: str, items: Sequence[str], ticked: Sequence[str] = ()
+    ) -> None:
+        choices: list[Choice] = [("ok", "Use these", "primary"), ("cancel", "Cancel", "default")]
+        super().__init__(title, text, choices, focus="dialog-list")
+        self.items = items
+        self.ticked = set(ticked)
+
+    def body(self) -> ComposeResult:
+        yield SelectionList[str](
+            *((item, item, item in self.ticked) for item in self.items), id="dialog-list"
+        )
+
+    def result(self, choice: str) -> list[str] | None:
+        if choice != "ok":
+            return None
+        return list(self.query_one("#dialog-list", SelectionList).selected)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 SEVERITIES = ("hint", "ok", "warning", "error")
 
@@ -37,6 +37,8 @@ class FieldRow(Horizontal):
         & .note.-ok { color: $success; }
         & .note.-warning { color: $warning; }
         & .note.-error { color: $error; }
+        /* The focused field's label is reversed: obvious with or without colour. */
+        &.-focused .field-label { text-style: reverse; }
         &.-stacked { layout: vertical; }
         &.-stacked > .label-col { width: 100%; height: 1; }
         &.-stacked .field-label { width: 1fr; }
@@ -80,6 +82,13 @@ class FieldRow(Horizontal):
                     yield counter
             yield Static("", id=f"{self.field}-note", classes="note -empty", markup=False)
 
+    # A class rather than :focus-within, which Textual does not re-apply to the label.
+    def on_descendant_focus(self) -> None:
+        self.add_class("-focused")
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("-focused")
+
     def set_note(self, text: str, severity: str = "hint") -> None:
         """Show `text` under the control (nothing when blank); an error marks the control."""
         note = self.query_one(f"#{self.field}-note", Static)
@@ -110,3 +119,11 @@ class FieldRow(Horizontal):
         source.update(text)
         for name in ("environment", "edited"):
             source.set_class(kind == name, f"-{name}")
+
+
+def set_compact(root: Widget, compact: bool) -> None:
+    """Inputs, selects and buttons under `root` one line high (no borders) when `compact`: how
+    a form fits a short terminal."""
+    for widget in root.query("Input, Select, Button"):
+        if isinstance(widget, Input | Select | Button):
+            widget.compact = compact

@@ -1,29 +1,70 @@
-"""The line at the top of every screen: DEMO marker, profile, key status, quota, awaiting."""
+"""The line at the top of every screen: DEMO marker, profile, key status, API host, quota,
+emergencies awaiting. Each part has a long and a short wording: the line uses the long ones when
+they fit, else the short ones, so it is never cut (a number least of all)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from textual import events
 from textual.widgets import Static
+
+from pushover_tui.tui.app import pushover_app
 
 if TYPE_CHECKING:
     from pushover_tui.tui.app import PushoverApp
 
+DEFAULT_HOST = "api.pushover.net"
+# (long, short) wording of one part of the line.
+Part = tuple[str, str]
 
-def status_text(app: PushoverApp) -> str:
-    parts = [f"profile {app.active.profile.name}"]
+
+def api_host(api_url: str) -> str:
+    parts = urlsplit(api_url)
+    return parts.netloc or api_url
+
+
+def status_parts(app: PushoverApp) -> list[Part]:
+    host = api_host(app.active.api_url)
+    parts: list[Part] = []
+    if app.demo:
+        parts.append(("DEMO (simulator, example keys)", "DEMO"))
+    name = app.active.profile.name
+    parts.append((f"profile {name}", name))
     if not app.active.has_keys:
-        parts.append("no keys")
+        parts.append(("no keys", "no keys"))
+    elif app.keys_edited:
+        parts.append(("keys edited, not verified", "keys edited"))
+    elif app.reachable is False:
+        parts.append((f"cannot reach {host}", f"{host} unreachable"))
     elif app.verified is None:
-        parts.append("keys not verified")
+        parts.append(("keys not verified", "keys ?"))
     else:
-        parts.append("keys verified ✓" if app.verified else "keys invalid ✗")
-    if app.quota is not None and app.quota.remaining is not None:
-        parts.append(f"quota {app.quota.remaining:,} left")
+        parts.append(
+            ("keys verified ✓", "keys ✓") if app.verified else ("keys invalid ✗", "keys ✗")
+        )
+    if host != DEFAULT_HOST and not app.demo:
+        parts.append((f"API {host}", host))
+    quota = app.quota
+    if quota is not None and quota.remaining is not None:
+        if quota.remaining == 0 and quota.reset:
+            reset = f"{datetime.fromtimestamp(quota.reset):%Y-%m-%d}"
+            parts.append((f"quota used up until {reset}", "0 left"))
+        else:
+            parts.append((f"quota {quota.remaining:,} left", f"{quota.remaining:,} left"))
     if app.awaiting:
-        parts.append(f"{app.awaiting} emergenc{'y' if app.awaiting == 1 else 'ies'} awaiting")
-    text = "  ·  ".join(parts)
-    return "DEMO (simulator, example keys)  ·  " + text if app.demo else text
+        noun = "emergency" if app.awaiting == 1 else "emergencies"
+        parts.append((f"{app.awaiting} {noun} awaiting", f"{app.awaiting} awaiting"))
+    return parts
+
+
+def status_text(app: PushoverApp, width: int = 200) -> str:
+    """The long wording when it fits in `width` cells, else the short one."""
+    parts = status_parts(app)
+    long = "  ·  ".join(text for text, _ in parts)
+    return long if len(long) <= width else " · ".join(short for _, short in parts)
 
 
 class StatusBar(Static):
@@ -35,10 +76,15 @@ class StatusBar(Static):
     """
 
     def on_mount(self) -> None:
-        from pushover_tui.tui.app import pushover_app
-
         app = pushover_app(self)
         self.set_class(app.demo, "demo")
-        for attribute in ("verified", "quota", "awaiting"):
-            self.watch(app, attribute, lambda _: self.update(status_text(app)))
-        app.profile_changed.subscribe(self, lambda _: self.update(status_text(app)))
+        for attribute in ("verified", "quota", "awaiting", "reachable", "keys_edited"):
+            self.watch(app, attribute, lambda _: self._show(), init=False)
+        app.profile_changed.subscribe(self, lambda _: self._show())
+        self._show()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        self.update(status_text(pushover_app(self), max(self.size.width - 2, 20)))
