@@ -7,8 +7,10 @@ outcome -> hand a receipt to the tracker. Neither face re-implements any of thes
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -25,13 +27,15 @@ from pushover_tui.api.errors import (
     QuotaExceededError,
 )
 from pushover_tui.api.models import Message, Quota, SendResult
-from pushover_tui.store.history import History
+from pushover_tui.store.history import History, HistoryError
 from pushover_tui.tracker import ReceiptTracker
 
 if TYPE_CHECKING:
-    from pushover_tui.api.client import PushoverClient, Sleep
+    from pushover_tui.api.client import Progress, PushoverClient, Sleep
     from pushover_tui.api.secret import Secret
     from pushover_tui.store.config import ActiveProfile, Profile
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class Outbox:
         origin: str,
         retries: int | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
         timeout: float | None = None,
     ) -> None:
         self.active = active
@@ -110,7 +115,7 @@ class Outbox:
             self._client_options["timeout"] = timeout
         self._client_instance: PushoverClient | None = None
         self._default_recipient: Secret | None = None
-        self.tracker = ReceiptTracker(self.client, history, sleep=sleep)
+        self.tracker = ReceiptTracker(self.client, history, sleep=sleep, clock=clock)
 
     @classmethod
     def open(
@@ -182,10 +187,14 @@ class Outbox:
         *,
         meta: Mapping[str, Any] | None = None,
         to: Secret | None = None,
+        progress: Progress | None = None,
     ) -> Sent:
         """Send one message through the pipeline, to `recipient(to)`. Raises FieldProblemsError
         or GroupNameError (nothing sent or recorded) or the client's error after recording the
-        row as failed."""
+        row as failed. `progress` hears each attempt and each wait before a retry.
+
+        Cancelling the task (Esc in the dashboard, Ctrl-C) once the row is recorded makes it
+        `interrupted` (the request may have been delivered), then the cancellation goes on."""
         client = await self.client()
         problems = self.check(message)
         if blocking := errors(problems):
@@ -200,7 +209,10 @@ class Outbox:
         )
         self.tracker.notify(row_id)
         try:
-            result = await client.send(recipient, message)
+            result = await client.send(recipient, message, progress=progress)
+        except asyncio.CancelledError:
+            self._stopped(row_id)
+            raise
         except APIError as error:
             quota = (
                 Quota(remaining=0, reset=error.reset)
@@ -221,5 +233,11 @@ class Outbox:
         warnings = tuple(problem for problem in problems if not problem.is_error)
         return Sent(row_id, result, warnings)
 
-    async def send_test(self) -> Sent:
-        return await self.send(build_test_message(self.active.profile))
+    async def send_test(self, *, progress: Progress | None = None) -> Sent:
+        return await self.send(build_test_message(self.active.profile), progress=progress)
+
+    def _stopped(self, row_id: int) -> None:
+        try:
+            self.history.record_interrupted(row_id)
+        except HistoryError as error:  # the cancellation must go on; the next start marks it
+            log.warning("could not record the stopped send: %s", error)

@@ -67,7 +67,9 @@ def active_for(sim: Simulator, *, user: str = DEMO_USER, **profile_options):
 
 @pytest.fixture
 async def outbox(sim, clock, tmp_path):
-    async with Outbox.open(active_for(sim), tmp_path, origin="cli", sleep=clock.sleep) as box:
+    async with Outbox.open(
+        active_for(sim), tmp_path, origin="cli", sleep=clock.sleep, clock=clock
+    ) as box:
         yield box
     box.history.close()
 
@@ -102,7 +104,7 @@ async def test_warnings_do_not_block(outbox):
 
 async def test_rejected_is_recorded_failed(sim, clock, tmp_path):
     active = active_for(sim, user="u" * 30)
-    async with Outbox.open(active, tmp_path, origin="tui", sleep=clock.sleep) as box:
+    async with Outbox.open(active, tmp_path, origin="tui", sleep=clock.sleep, clock=clock) as box:
         with pytest.raises(RejectedError) as caught:
             await box.send(Message("x"))
         [row] = box.history.page()
@@ -211,12 +213,12 @@ async def test_cancel_and_cancel_by_tag(outbox, sim):
 
 async def test_open_receipts_resumed_by_next_run(sim, clock, tmp_path):
     active = active_for(sim)
-    async with Outbox.open(active, tmp_path, origin="cli", sleep=clock.sleep) as box:
+    async with Outbox.open(active, tmp_path, origin="cli", sleep=clock.sleep, clock=clock) as box:
         sent = await box.send(emergency())
         await box.tracker.aclose()  # the process ends before it is acknowledged
         box.history.close()
     sim.ack(sent.result.receipt, device="iphone")
-    async with Outbox.open(active, tmp_path, origin="tui", sleep=clock.sleep) as box:
+    async with Outbox.open(active, tmp_path, origin="tui", sleep=clock.sleep, clock=clock) as box:
         assert box.tracker.resume("p") == 1
         row = await asyncio.wait_for(box.tracker.wait(sent.row_id), 5)
         box.history.close()
@@ -260,8 +262,9 @@ def test_killed_sender_becomes_interrupted(demo_config, isolated_env, simulator)
     assert "Check your device" in row.error
 
 
-async def test_wait_returns_even_when_recording_fails(outbox, monkeypatch):
-    """A store failure while following a receipt must not leave `--wait` hanging."""
+async def test_wait_returns_even_when_recording_fails(outbox, sim, monkeypatch):
+    """A store failure while following a receipt must not leave `--wait` hanging: the waiter
+    learns what Pushover said, though the store could not record it (and is asked again)."""
     from pushover_tui.store.history import HistoryError
 
     def broken(*args, **kwargs):
@@ -269,8 +272,12 @@ async def test_wait_returns_even_when_recording_fails(outbox, monkeypatch):
 
     sent = await outbox.send(emergency())
     monkeypatch.setattr(outbox.history, "record_receipt", broken)
+    sim.ack(sent.result.receipt, device="pixel")
     row = await asyncio.wait_for(outbox.tracker.wait(sent.row_id), 5)
-    assert row.receipt_state is ReceiptState.AWAITING  # nothing recorded, but nobody hangs
+    assert row.receipt_state is ReceiptState.ACKNOWLEDGED
+    assert row.receipt_info.acknowledged_by_device == "pixel"
+    assert outbox.history.get(sent.row_id).receipt_state is ReceiptState.AWAITING
+    assert outbox.tracker.tracked == 1  # still following, to record it once the store works
 
 
 async def test_a_broken_listener_stops_nothing(outbox):

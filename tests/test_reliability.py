@@ -564,6 +564,10 @@ async def test_never_more_than_two_connections(simulator, tmp_path):
     sleep = FakeSleep()
     async with Outbox.open(active_for(simulator), tmp_path, origin="cli", sleep=sleep) as outbox:
         client = await outbox.client()
+
+        def validate():
+            return client.validate_user(DEMO_USER)
+
         sends = [outbox.send(Message(f"burst {index}")) for index in range(40)]
         emergencies = [
             outbox.send(Message(f"e{index}", priority=Priority.EMERGENCY, retry=30, expire=60))
@@ -572,7 +576,8 @@ async def test_never_more_than_two_connections(simulator, tmp_path):
         results = await asyncio.gather(*sends, *emergencies)
         receipts = [sent.result.receipt for sent in results if sent.result.receipt]
         polls = [client.receipt(receipt) for receipt in receipts * 6]
-        checks = [client.validate_user(DEMO_USER), client.sounds(), client.limits()] * 5
+        # Fresh coroutines each time: gather() runs a repeated awaitable once.
+        checks = [call() for _ in range(5) for call in (validate, client.sounds, client.limits)]
         await asyncio.gather(*polls, *checks)
         for _ in range(20):  # let the tracker's polls run too
             await asyncio.sleep(0.01)

@@ -51,6 +51,7 @@ from pushover_tui.api.models import (
     Message,
     Quota,
     Receipt,
+    SendProgress,
     SendResult,
     UserCheck,
     find_group,
@@ -85,6 +86,8 @@ if not any(isinstance(f, _RedactQueryFilter) for f in logging.getLogger("httpx")
     logging.getLogger("httpx").addFilter(_RedactQueryFilter())
 
 Sleep = Callable[[float], Awaitable[None]]
+Progress = Callable[[SendProgress], None]
+log = logging.getLogger(__name__)
 
 
 def check_base_url(url: str) -> str:
@@ -182,8 +185,11 @@ class PushoverClient:
 
     # -- endpoints -------------------------------------------------------------------------
 
-    async def send(self, user: Secret | str, message: Message) -> SendResult:
-        """POST messages.json; multipart when the message has an attachment."""
+    async def send(
+        self, user: Secret | str, message: Message, *, progress: Progress | None = None
+    ) -> SendResult:
+        """POST messages.json; multipart when the message has an attachment. `progress` hears
+        each attempt as it starts, and each wait before a retry as it begins."""
         files = None
         if message.attachment is not None:
             try:
@@ -197,7 +203,12 @@ class PushoverClient:
             kind = image_type(content[:HEAD_SIZE])
             files = {"attachment": (message.attachment.filename, content, kind)}
         body, headers = await self._call(
-            "POST", "/messages.json", form=message.form(), user=Secret(user), files=files
+            "POST",
+            "/messages.json",
+            form=message.form(),
+            user=Secret(user),
+            files=files,
+            progress=progress,
         )
         receipt = body.get("receipt")
         return SendResult(
@@ -235,8 +246,11 @@ class PushoverClient:
             reset=int_or_none(body.get("reset")),
         )
 
-    async def receipt(self, receipt: str) -> Receipt:
-        body, _ = await self._call("GET", f"/receipts/{_receipt_path(receipt)}.json")
+    async def receipt(self, receipt: str, *, retries: int | None = None) -> Receipt:
+        """GET receipts/{receipt}.json; `retries` overrides the client's (the receipt tracker
+        asks for none: it schedules its own polls, and a retry here would dodge that schedule)."""
+        path = f"/receipts/{_receipt_path(receipt)}.json"
+        body, _ = await self._call("GET", path, retries=retries)
         return Receipt(
             receipt=receipt,
             acknowledged=bool(int_or_none(body.get("acknowledged"))),
@@ -387,17 +401,21 @@ class PushoverClient:
         user: Secret | None = None,
         files: dict[str, Any] | None = None,
         secrets: Mapping[str, Secret] | None = None,
+        retries: int | None = None,
+        progress: Progress | None = None,
     ) -> tuple[dict[str, Any], httpx.Headers]:
         """One API call with the retry policy: only temporary failures are retried, 5 s apart.
 
         `user` and `secrets` are merged in only as the request is built (a secret named in the
         path as `{name}` goes there, the others into the form), and redacted from every error."""
         keys = {**(secrets or {}), **({} if user is None else {"user": user})}
-        attempts = self.retries + 1
+        attempts = (self.retries if retries is None else max(0, retries)) + 1
         failure = ""
         for attempt in range(1, attempts + 1):
             if attempt > 1:
+                _report(progress, SendProgress(attempt, attempts, RETRY_GAP, failure))
                 await self._sleep(RETRY_GAP)
+            _report(progress, SendProgress(attempt, attempts, 0.0, failure))
             try:
                 # Built and sent in one expression: no local variable holds the bare token.
                 response = await self._http.send(self._build(method, path, form, keys, files))
@@ -518,6 +536,15 @@ class PushoverClient:
             reset = quota_from_headers(response.headers).reset
             raise QuotaExceededError("Monthly message quota used up", reset=reset, **details)
         raise RejectedError("Pushover rejected the request", **details)  # type: ignore[arg-type]
+
+
+def _report(progress: Progress | None, event: SendProgress) -> None:
+    """Tell `progress` (a display, usually): a broken one must not stop the request."""
+    if progress is not None:
+        try:
+            progress(event)
+        except Exception:
+            log.exception("send progress callback failed")
 
 
 def _describe(error: httpx.RequestError, *secrets: Secret | None) -> str:

@@ -265,6 +265,17 @@ class SendResult:
     quota: Quota = Quota()
 
 
+@dataclass(frozen=True)
+class SendProgress:
+    """Where a request stands in the retry policy: attempt `attempt` of `attempts` starts in
+    `starts_in` seconds (0: starting now); `failure` says why the previous attempt failed."""
+
+    attempt: int
+    attempts: int
+    starts_in: float = 0.0
+    failure: str = ""
+
+
 class ReceiptState(StrEnum):
     AWAITING = "awaiting"
     ACKNOWLEDGED = "acknowledged"

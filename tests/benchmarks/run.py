@@ -39,6 +39,7 @@ FIGURES = (
     "start",
     "history-open",
     "history-jump",
+    "history-overview",
     "cli-send",
     "client",
     "tracker",
@@ -303,13 +304,7 @@ class Bench:
             records = sim.requests()
         finally:
             sim.stop()
-        polls: dict[str, list[float]] = defaultdict(list)
-        for record in records:
-            path = str(record["path"])
-            if record["method"] == "GET" and "/receipts/" in path:
-                polls[path].append(float(record["time"]))  # type: ignore[arg-type]
-        gaps = [b - a for times in polls.values() for a, b in pairwise(sorted(times))]
-        min_gap = min(gaps) if gaps else float("nan")
+        polls, gaps, min_gap = _receipt_polls(records)
         connections = len({record["connection_id"] for record in records})
         cpu = 100.0 * result["cpu_s"] / result["wall_s"]
         label = f"6. Tracker, {receipts} open receipts, {seconds:g} s"
@@ -342,6 +337,55 @@ class Bench:
                 "-",
                 "<= 3 %",
                 "pass" if cpu <= 3.0 else "FAIL",
+            )
+        )
+        self.fig_tracker_two_processes(seconds, receipts)
+
+    def fig_tracker_two_processes(self, seconds: float, receipts: int) -> None:
+        """The sender (as `send --wait`) and a second process (as the dashboard, which finds
+        the receipts through the store) follow the same receipts: still one poll per 5 s."""
+        sim = SimulatorProcess(self.folder, ack_after=0)
+        try:
+            env = write_config(self.folder / "tracker-two", sim.base_url)
+            script = str(HERE / "_tracker_run.py")
+            follower = subprocess.Popen(
+                [PYTHON, script, str(seconds + 5), str(receipts), "--follow"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            sender = subprocess.run(
+                [PYTHON, script, str(seconds), str(receipts)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=seconds + 120,
+            )
+            out, err = follower.communicate(timeout=seconds + 120)
+            for name, code, text in (
+                ("sender", sender.returncode, sender.stderr),
+                ("follower", follower.returncode, err),
+            ):
+                if code != 0:
+                    raise RuntimeError(f"tracker {name} failed: {text.strip()[-1500:]}")
+            followed = json.loads(out.strip().splitlines()[-1])["followed"]
+            records = sim.requests()
+        finally:
+            sim.stop()
+        polls, gaps, min_gap = _receipt_polls(records)
+        count = sum(map(len, polls.values()))
+        self.rows.append(
+            Row(
+                f"6d. Tracker, the same {receipts} receipts followed by two processes, "
+                f"{seconds:g} s: shortest gap between polls of one receipt",
+                f"{min_gap:.3f} s ({count} polls; the second process followed {followed})",
+                "Pushover's rule",
+                "-",
+                ">= 5 s",
+                "pass"
+                if gaps and min_gap >= 5.0 and len(polls) == receipts == followed
+                else "FAIL",
             )
         )
 
@@ -451,12 +495,47 @@ class Bench:
             )
         )
 
+    # -- 9. History overview ---------------------------------------------------------------
+
+    def fig_overview(self) -> None:
+        """One overview (per day, by status and origin, median acknowledgement, quota) on an
+        open history; each sample the mean of `calls` in a row, as a screen refresh reads it."""
+        from pushover_tui.store.history import History
+        from pushover_tui.store.overview import overview
+
+        figure = (
+            "9. History overview (per day, status, origin, median ack, quota), 100,000 rows vs 100"
+        )
+        calls = 500
+        opened = {}
+        for name, rows in (("small", 100), ("big", 100_000)):
+            folder = self.folder / f"overview-{name}" / "data"
+            fill_history(folder, rows)
+            opened[name] = History.open(folder)
+
+        def once(history: History) -> Callable[[], float]:
+            def run() -> float:
+                start = time.perf_counter()
+                for _ in range(calls):
+                    overview(history)
+                return (time.perf_counter() - start) / calls
+
+            return run
+
+        try:
+            mine, theirs = self.alternate(once(opened["big"]), once(opened["small"]))
+        finally:
+            for history in opened.values():
+                history.close()
+        self.add_ratio(figure, mine, theirs, 1.5, unit="ms.3")
+
     # -- all -------------------------------------------------------------------------------
 
     def run(self, wanted: set[str]) -> None:
         steps: list[tuple[str, Callable[[], None], str]] = [
             ("start", self.fig_start, "1. TUI start"),
             ("history", lambda: self.fig_history(wanted), "2-3. History screen"),
+            ("history-overview", self.fig_overview, "9. History overview"),
             ("cli-send", self.fig_cli_send, "4. pushover-tui send"),
             ("client", self.fig_client, "5. Client sends"),
             ("tracker", self.fig_tracker, "6. Receipt tracker"),
@@ -478,6 +557,20 @@ class Bench:
                 self.rows.append(Row(label, "-", "-", "-", "-", f"error: {first[:150]}"))
 
 
+def _receipt_polls(
+    records: list[dict[str, object]],
+) -> tuple[dict[str, list[float]], list[float], float]:
+    """The simulator's receipt polls by receipt, the gaps between polls of one receipt, and
+    the shortest gap (nan when none)."""
+    polls: dict[str, list[float]] = defaultdict(list)
+    for record in records:
+        path = str(record["path"])
+        if record["method"] == "GET" and "/receipts/" in path:
+            polls[path].append(float(record["time"]))  # type: ignore[arg-type]
+    gaps = [b - a for times in polls.values() for a, b in pairwise(sorted(times))]
+    return polls, gaps, min(gaps) if gaps else float("nan")
+
+
 def _pick(results: list[dict[str, float]], key: str) -> list[float]:
     return [result[key] for result in results]
 
@@ -486,6 +579,8 @@ def _fmt(value: float, unit: str, samples: list[float]) -> str:
     spread = max(samples) - min(samples)
     if unit == "ms":
         return f"{value * 1000:.0f} ms (±{spread * 500:.0f})"
+    if unit == "ms.3":  # well under a millisecond
+        return f"{value * 1000:.3f} ms (±{spread * 500:.3f})"
     return f"{value:.3f} s (±{spread / 2:.3f})"
 
 
