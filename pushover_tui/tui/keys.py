@@ -35,6 +35,7 @@ KEYS: Mapping[str, KeySpec] = {
     "mode.config": KeySpec("f2", "Config", "open Config: keys, defaults, verification", "app"),
     "mode.compose": KeySpec("f3", "Compose", "open Compose: write and send", "app"),
     "mode.history": KeySpec("f4", "History", "open History: every message sent", "app"),
+    "mode.groups": KeySpec("f5", "Groups", "open Groups: delivery groups and on-call", "app"),
     "help": KeySpec("f1,question_mark", "Help", "show this help: every key", "app"),
     "quit": KeySpec(
         "ctrl+q", "Quit", "quit (asks first when something would be lost)", "app", priority=True
@@ -75,6 +76,19 @@ KEYS: Mapping[str, KeySpec] = {
     "history.page_down": KeySpec("pagedown", "Page down", "a page down", "history", show=False),
     "history.newest": KeySpec("home", "Newest", "the newest message", "history", show=False),
     "history.oldest": KeySpec("end", "Oldest", "the oldest message", "history", show=False),
+    # Groups: letters act while a list (groups or members) has focus.
+    "groups.oncall": KeySpec(
+        "o", "On call", "put the member on call: enable them, disable the others", "groups"
+    ),
+    "groups.enable": KeySpec("e", "Enable", "resume group messages to the member", "groups"),
+    "groups.disable": KeySpec("d", "Disable", "stop group messages to the member", "groups"),
+    "groups.add": KeySpec("a", "Add", "add a member to the group", "groups"),
+    "groups.remove": KeySpec("x,delete", "Remove", "remove the member from the group", "groups"),
+    "groups.rename": KeySpec("r", "Rename", "rename the group", "groups"),
+    "groups.create": KeySpec("n", "New group", "create a delivery group", "groups"),
+    "groups.reload": KeySpec(
+        "ctrl+r", "Reload", "load the groups again from Pushover", "groups", show=False
+    ),
     # Dialogs
     "dialog.cancel": KeySpec("escape", "Cancel", "close a dialog without doing anything", "dialog"),
 }
