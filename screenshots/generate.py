@@ -89,6 +89,22 @@ async def history_acknowledged(app: PushoverApp, sim: Simulator) -> None:
     await asyncio.sleep(0.8)
 
 
+async def groups_oncall(app: PushoverApp, sim: Simulator) -> None:
+    """Groups (F5): the demo group, Carol selected, the on-call confirmation's before/after."""
+    from pushover_tui.tui.groups.tables import MemberTable
+
+    app.switch_mode("groups")
+    await wait_until(lambda: bool(app.screen.query(MemberTable)))
+    table = app.screen.query_one(MemberTable)
+    await wait_until(lambda: len(table.members) == 3 and not app.screen.busy)  # type: ignore[attr-defined]
+    table.focus()
+    table.move_cursor(row=2)
+    await asyncio.sleep(0.2)
+    await app.run_action("screen.oncall")
+    await wait_until(lambda: len(app.screen_stack) > 1)
+    await asyncio.sleep(0.3)
+
+
 async def compose_small(app: PushoverApp, sim: Simulator) -> None:
     app.screen.post_message(PrefillDraft(EMERGENCY))
     await asyncio.sleep(0.5)
@@ -117,6 +133,7 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "compose-field-problems": (compose_problems, ROOMY),
     "compose-80x24": (compose_small, SMALL),
     "help-80x24": (help_screen, SMALL),
+    "groups-oncall": (groups_oncall, ROOMY),
     "inbox-emergency": (inbox_emergency, ROOMY),
 }
 

@@ -77,7 +77,7 @@ async def test_every_binding_has_an_id(make_app, demo_config, simulator):
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        for mode in ("config", "compose", "history"):
+        for mode in ("config", "compose", "history", "groups"):
             app.switch_mode(mode)
             await pilot.pause()
             for owner in (PushoverApp, type(app.screen)):
@@ -216,6 +216,6 @@ async def test_deferred_components_are_built_just_after_the_first_frame(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.pause()
-        assert at_first_frame == {"deferred": 4, "message": False}
+        assert at_first_frame == {"deferred": 5, "message": False}
         assert not app.screen.query(Deferred)
         assert app.screen.query("#message") and app.screen.query("#priority")

@@ -1,4 +1,5 @@
-"""The Textual app: four modes (config, compose, history, inbox) over the shared send pipeline.
+"""The Textual app: five modes (config, compose, history, groups, inbox) over the shared send
+pipeline.
 
 Screens hold no protocol or SQL: they call the app's methods below (a typed facade), which call
 the outbox, the tracker and the store. httpx is imported only when the first request is made.
@@ -11,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -24,6 +26,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
+from pushover_tui.api.checks import is_key
 from pushover_tui.api.errors import (
     APIError,
     PushoverError,
@@ -31,8 +34,8 @@ from pushover_tui.api.errors import (
     TemporaryError,
     UnexpectedResponseError,
 )
-from pushover_tui.api.models import Message, Quota, ReceiptState, UserCheck
-from pushover_tui.api.secret import redact
+from pushover_tui.api.models import Group, GroupMember, Message, Quota, ReceiptState, UserCheck
+from pushover_tui.api.secret import Secret, redact
 from pushover_tui.outbox import Outbox, Sent, timeout_from_env
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.config import (
@@ -45,6 +48,7 @@ from pushover_tui.store.config import (
     save_config,
 )
 from pushover_tui.store.history import HistoryFilter, Status
+from pushover_tui.tui.history.wording import masked_key
 from pushover_tui.tui.keys import KEYS, binding, check_keymap
 from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
 from pushover_tui.tui.startup import FastStartApp
@@ -54,9 +58,13 @@ if TYPE_CHECKING:
 
     from pushover_tui.api.client import Progress
     from pushover_tui.api.inbox import InboxSession
+    from pushover_tui.oncall import OnCallPlan
     from pushover_tui.simulator import Simulator
     from pushover_tui.store.history import History, HistoryRow
     from pushover_tui.tui.inbox.link import InboxLink
+
+
+GROUPS_LOADING = "Loading your groups…"
 
 
 def _lazy_screen(path: str) -> Callable[[], Screen]:
@@ -86,6 +94,7 @@ class PushoverApp(FastStartApp):
         "config": _lazy_screen("pushover_tui.tui.config.screen.ConfigScreen"),
         "compose": _lazy_screen("pushover_tui.tui.compose.screen.ComposeScreen"),
         "history": _lazy_screen("pushover_tui.tui.history.screen.HistoryScreen"),
+        "groups": _lazy_screen("pushover_tui.tui.groups.screen.GroupsScreen"),
         "inbox": _lazy_screen("pushover_tui.tui.inbox.screen.InboxScreen"),
     }
     # F-keys and ctrl combinations work while a text field has focus; letters would be typed.
@@ -93,6 +102,7 @@ class PushoverApp(FastStartApp):
         binding("mode.config", "switch_mode('config')"),
         binding("mode.compose", "switch_mode('compose')"),
         binding("mode.history", "switch_mode('history')"),
+        binding("mode.groups", "switch_mode('groups')"),
         binding("mode.inbox", "switch_mode('inbox')"),
         binding("help", "help"),
         binding("quit", "quit"),
@@ -106,6 +116,10 @@ class PushoverApp(FastStartApp):
     awaiting: reactive[int] = reactive(0)
     # Seconds from the last Send test to its arrival in this inbox (None: not seen arriving).
     test_arrival: reactive[float | None] = reactive(None)
+    # The account's delivery groups (keys and names) for Compose's recipient and History's
+    # names: None until loaded; `groups_note` says why they are not (loading, or the failure).
+    known_groups: reactive[tuple[Group, ...] | None] = reactive(None)
+    groups_note: reactive[str] = reactive("")
 
     def __init__(
         self,
@@ -195,6 +209,7 @@ class PushoverApp(FastStartApp):
             self._background_started = True
             self.outbox.tracker.resume(self.active.profile.name)
             self.check_keys_in_background()
+            self.load_groups_in_background()
         # Receiving imports httpx and websockets and opens a socket: never before the first frame.
         self.inbox.start()
 
@@ -232,10 +247,13 @@ class PushoverApp(FastStartApp):
 
     # -- what screens call -----------------------------------------------------------------
 
-    async def send_message(self, message: Message, progress: Progress | None = None) -> Sent:
-        """Send through the shared pipeline; raises the pipeline's errors for the screen.
-        `progress` hears each attempt and the wait before a retry."""
-        return await self._sending(self.outbox.send(message, progress=progress))
+    async def send_message(
+        self, message: Message, to: Secret | None = None, progress: Progress | None = None
+    ) -> Sent:
+        """Send through the shared pipeline, to `to` (a group key) or the profile's recipient;
+        raises the pipeline's errors for the screen. `progress` hears each attempt and the wait
+        before a retry."""
+        return await self._sending(self.outbox.send(message, to=to or None, progress=progress))
 
     async def send_test(self, progress: Progress | None = None) -> Sent:
         sent = await self._sending(self.outbox.send_test(progress=progress))
@@ -325,12 +343,84 @@ class PushoverApp(FastStartApp):
         self.reachable = None
         self.devices = None
         self.quota = None
+        self.known_groups = None
         if self.active.has_keys:
             self.outbox.tracker.resume(self.active.profile.name)
             if self._background_started:  # else the start-up check will
                 self.check_keys_in_background()
+                self.load_groups_in_background()
         self.awaiting = self._count_awaiting()
         self.profile_changed.publish(self.active)
+
+    # -- delivery groups (the Groups mode; Compose and History read `known_groups`) ---------
+
+    async def load_groups(self) -> tuple[Group, ...]:
+        """The account's groups (keys and names), kept in `known_groups`."""
+        self.groups_note = GROUPS_LOADING
+        try:
+            groups = await (await self.outbox.client()).list_groups()
+        except PushoverError as error:
+            self.groups_note = f"Your groups could not be loaded: {error}"
+            raise
+        self.known_groups = groups
+        self.groups_note = ""
+        return groups
+
+    @work(exclusive=True, group="groups-list", exit_on_error=False)
+    async def load_groups_in_background(self) -> None:
+        with suppress(PushoverError):  # `groups_note` says why; Compose keeps the default
+            await self.load_groups()
+
+    def default_recipient(self) -> str:
+        """Who a message goes to when no group is chosen, for people (keys masked): the
+        profile's `to` (a group's name, or a key) or else its user key."""
+        profile = self.active.profile
+        if not profile.to:
+            return f"you ({masked_key(profile.user.masked())})"
+        group = next((g for g in self.known_groups or () if g.key == profile.to), None)
+        if group is not None:
+            return group.name
+        to = profile.to.reveal()
+        return masked_key(profile.to.masked()) if is_key(to) else to
+
+    def recipient_names(self) -> dict[str, str]:
+        """Names for the masked recipients History stores: the profile's user and each group."""
+        names = {self.active.profile.user.masked(): "you"}
+        names.update((group.key.masked(), group.name) for group in self.known_groups or ())
+        return names
+
+    def group_for(self, recipient: str) -> Secret | None:
+        """The key of the one known group whose masked key is `recipient` (as History stores
+        it); None when there is none, or several."""
+        found = [g.key for g in self.known_groups or () if g.key.masked() == recipient]
+        return found[0] if len(found) == 1 else None
+
+    async def show_group(self, key: Secret) -> Group:
+        return await (await self.outbox.client()).show_group(key)
+
+    async def create_group(self, name: str) -> Group:
+        return await (await self.outbox.client()).create_group(name)
+
+    async def rename_group(self, key: Secret, name: str) -> None:
+        await (await self.outbox.client()).rename_group(key, name)
+
+    async def add_group_member(self, key: Secret, member: GroupMember) -> None:
+        client = await self.outbox.client()
+        await client.add_group_user(key, member.user, device=member.device, memo=member.memo)
+
+    async def remove_group_member(self, key: Secret, member: GroupMember) -> None:
+        await (await self.outbox.client()).remove_group_user(key, member.user, device=member.device)
+
+    async def enable_group_member(self, key: Secret, member: GroupMember, enable: bool) -> None:
+        client = await self.outbox.client()
+        call = client.enable_group_user if enable else client.disable_group_user
+        await call(key, member.user, device=member.device)
+
+    async def make_oncall(self, plan: OnCallPlan) -> None:
+        """All or nothing (oncall.make_oncall): OnCallError says what was undone."""
+        from pushover_tui.oncall import make_oncall
+
+        await make_oncall(await self.outbox.client(), plan)
 
     def open_mode(self, mode: str, request: TextualMessage | None = None) -> None:
         """Switch to `mode` and hand its screen `request` (it arrives after the screen mounts)."""
@@ -414,9 +504,9 @@ class PushoverApp(FastStartApp):
     def open_history(self, filters: HistoryFilter) -> None:
         self.open_mode("history", FilterHistory(filters))
 
-    def resend(self, message: Message) -> None:
-        """Open Compose with `message` as the draft."""
-        self.open_mode("compose", PrefillDraft(message))
+    def resend(self, message: Message, to: Secret | None = None) -> None:
+        """Open Compose with `message` as the draft, to `to` (a group key; None: the default)."""
+        self.open_mode("compose", PrefillDraft(message, to))
 
     def deliver_screenshot(
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None

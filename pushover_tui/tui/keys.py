@@ -35,6 +35,7 @@ KEYS: Mapping[str, KeySpec] = {
     "mode.config": KeySpec("f2", "Config", "open Config: keys, defaults, verification", "app"),
     "mode.compose": KeySpec("f3", "Compose", "open Compose: write and send", "app"),
     "mode.history": KeySpec("f4", "History", "open History: every message sent", "app"),
+    "mode.groups": KeySpec("f5", "Groups", "open Groups: delivery groups and on-call", "app"),
     # Priority: Textual's TextArea (Compose's message box) binds f6 to "select line" itself.
     # Not in the footer: with it, "f1 Help" no longer fits 80 columns (help and palette name it).
     "mode.inbox": KeySpec(
@@ -86,6 +87,19 @@ KEYS: Mapping[str, KeySpec] = {
         "l", "Log in", "log in to receive here (email, password, two-factor code)", "inbox"
     ),
     "inbox.back": KeySpec("escape", "Back", "from the login form back to the messages", "inbox"),
+    # Groups: letters act while a list (groups or members) has focus.
+    "groups.oncall": KeySpec(
+        "o", "On call", "put the member on call: enable them, disable the others", "groups"
+    ),
+    "groups.enable": KeySpec("e", "Enable", "resume group messages to the member", "groups"),
+    "groups.disable": KeySpec("d", "Disable", "stop group messages to the member", "groups"),
+    "groups.add": KeySpec("a", "Add", "add a member to the group", "groups"),
+    "groups.remove": KeySpec("x,delete", "Remove", "remove the member from the group", "groups"),
+    "groups.rename": KeySpec("r", "Rename", "rename the group", "groups"),
+    "groups.create": KeySpec("n", "New group", "create a delivery group", "groups"),
+    "groups.reload": KeySpec(
+        "ctrl+r", "Reload", "load the groups again from Pushover", "groups", show=False
+    ),
     # Dialogs
     "dialog.cancel": KeySpec("escape", "Cancel", "close a dialog without doing anything", "dialog"),
 }

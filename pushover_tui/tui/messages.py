@@ -5,15 +5,18 @@ from __future__ import annotations
 from textual.message import Message
 
 from pushover_tui.api.models import Message as PushoverMessage
+from pushover_tui.api.secret import Secret
 from pushover_tui.store.history import HistoryFilter
 
 
 class PrefillDraft(Message):
-    """Compose: replace the draft with this message (History's Resend)."""
+    """Compose: replace the draft with this message (History's Resend), to `to` (a group
+    key; None: the profile's default recipient)."""
 
-    def __init__(self, message: PushoverMessage) -> None:
+    def __init__(self, message: PushoverMessage, to: Secret | None = None) -> None:
         super().__init__()
         self.message = message
+        self.to = to
 
 
 class SendTest(Message):

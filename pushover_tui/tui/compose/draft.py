@@ -8,11 +8,12 @@ so what the user typed is kept exactly, mistakes included.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from pushover_tui.api.checks import Problem
 from pushover_tui.api.models import Attachment, Message, Priority
+from pushover_tui.api.secret import Secret
 from pushover_tui.outbox import apply_defaults, check_outgoing
 from pushover_tui.store.config import ActiveProfile, Profile
 from pushover_tui.tui.widgets.choices import known_priority, parse_seconds
@@ -38,6 +39,9 @@ class Draft:
     expire: str = ""
     tags: str = ""  # comma-separated
     callback: str = ""
+    # Who it goes to: a group's key, or blank for the profile's default (its `to`, else its
+    # user). A Secret: the key is never shown in full, nor held bare where a traceback looks.
+    to: Secret = field(default_factory=Secret)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -202,13 +202,17 @@ def receipt_line(row: HistoryRow) -> Content | None:
     return None
 
 
-def sent_text(sent: Sent, key: KeyLabel, *, test: bool, row: HistoryRow | None = None) -> Content:
-    """What was sent, and (`row`: its history row now) how its receipt stands."""
+def sent_text(
+    sent: Sent, key: KeyLabel, *, test: bool, row: HistoryRow | None = None, to: str = ""
+) -> Content:
+    """What was sent, and (`row`: its history row now) how its receipt stands; `to`: the group
+    it went to ("" for the profile's default recipient)."""
     result = sent.result
     lines = [
         Content.from_markup(
             "[b $success]✓ $what[/]  request [b]$request[/b]",
             what=("Test message sent" if test else "Sent")
+            + (f" to {to}" if to else "")
             + (": emergency awaiting acknowledgement" if result.receipt else ""),
             request=result.request or "(none given)",
         )

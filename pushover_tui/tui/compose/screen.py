@@ -42,6 +42,7 @@ from pushover_tui.api.errors import (
     PushoverError,
 )
 from pushover_tui.api.models import BUILTIN_SOUNDS, Message, SendProgress
+from pushover_tui.api.secret import Secret
 from pushover_tui.outbox import Sent
 from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.app import PushoverApp, pushover_app
@@ -69,6 +70,7 @@ from pushover_tui.tui.compose.outcome import (
     server_notes,
     stopped_text,
 )
+from pushover_tui.tui.compose.recipient import RecipientField, group_label
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import PrefillDraft, SendTest
 from pushover_tui.tui.startup import Deferred
@@ -137,12 +139,13 @@ class ComposeScreen(Screen[None]):
         self._sounds_profile: str | None = None
         self._dirty = False  # edited since the last send or new message
         self._confirm_new_until = 0.0
-        self._last_sent: tuple[Sent, bool] | None = None  # (sent, test): its receipt is followed
         self._send_worker: Worker[None] | None = None
         self._sending_what = ""
         self._progress: SendProgress | None = None
         self._retry_at = 0.0  # monotonic time the next attempt starts
         self._countdown: Timer | None = None
+        # (sent, test, the group it went to): its receipt is followed
+        self._last_sent: tuple[Sent, bool, str] | None = None
 
     @property
     def pushover(self) -> PushoverApp:
@@ -156,6 +159,7 @@ class ComposeScreen(Screen[None]):
         self.draft = Draft.for_profile(self.pushover.active.profile)
         with VerticalScroll(id="compose-body"):
             with Vertical(id="compose-left", classes="column"):
+                yield Deferred(lambda: RecipientField(self.draft, id="recipient"))
                 yield Deferred(lambda: MessageBox(self.draft, id="message-box"))
                 yield Deferred(lambda: DetailFields(self.draft))
             with Vertical(id="compose-right", classes="column"):
@@ -240,6 +244,7 @@ class ComposeScreen(Screen[None]):
     def _profile_changed(self, _active: object) -> None:
         keep = frozenset(self._touched & PROFILE_FIELDS)
         self.draft = self.draft.with_profile_defaults(self.pushover.active.profile, keep=keep)
+        self.draft = replace(self.draft, to=Secret())  # groups belong to an account
         self._show_draft()
         self._fetch_sounds_once()
 
@@ -334,7 +339,8 @@ class ComposeScreen(Screen[None]):
         shown = set(NOTE_FIELDS) if self._show_all else self._touched
         notes = field_notes(self.draft, problems, shown=shown, server=self._server)
         for row in self.query(FieldRow).results(FieldRow):
-            row.set_note(*notes.get(row.field, ("", "hint")))
+            if row.field in notes:  # the recipient's note is its own (the groups loading)
+                row.set_note(*notes[row.field])
         text = keys_note(problems, self._server, self.pushover.active, self.pushover.key_label)
         banner = self.query_one("#keys-note", Static)
         banner.update(text)
@@ -395,17 +401,20 @@ class ComposeScreen(Screen[None]):
             self._show_outcome("failed", blocked_text(blocking, self.pushover.key_label))
             self._focus_field(blocking[0].field)
             return
-        self._start_sending(message, "the emergency" if message.is_emergency else "the message")
+        to = self.draft.to
+        to_text = f" for {group_label(to, self.pushover.known_groups)}" if to else ""
+        what = "the emergency" if message.is_emergency else "the message"
+        self._start_sending(message, what + to_text, to)
 
     def action_send_test(self) -> None:
         if not self.sending:
             self._start_sending(None, "a test message")
 
-    def _start_sending(self, message: Message | None, what: str) -> None:
+    def _start_sending(self, message: Message | None, what: str, to: Secret | None = None) -> None:
         self.sending = True
         self._sending_what, self._progress = what, None
         self._show_outcome("sending", sending_text(what, self.pushover.key_label))
-        self._send_worker = self._send(message)
+        self._send_worker = self._send(message, to)
 
     def _show_progress(self, progress: SendProgress) -> None:
         """An attempt starts, or a wait before the next one: the outcome counts down."""
@@ -425,16 +434,17 @@ class ComposeScreen(Screen[None]):
         self.action_send_test()
 
     @work(group="compose-send", exit_on_error=False)
-    async def _send(self, message: Message | None) -> None:
-        """Send `message` (None: the labelled test message). Never exclusive: cancelling a
-        send in flight would leave the user wondering whether it went out."""
+    async def _send(self, message: Message | None, to: Secret | None = None) -> None:
+        """Send `message` (None: the labelled test message) to `to` (a group key; blank: the
+        profile's default). Never exclusive: cancelling a send in flight would leave the user
+        wondering whether it went out."""
         test = message is None
         key = self.pushover.key_label
         try:
             if message is None:
                 sent = await self.pushover.send_test(self._show_progress)
             else:
-                sent = await self.pushover.send_message(message, self._show_progress)
+                sent = await self.pushover.send_message(message, to, self._show_progress)
         except asyncio.CancelledError:
             self._show_outcome("failed", stopped_text(key))
             raise
@@ -449,6 +459,8 @@ class ComposeScreen(Screen[None]):
                 self._focus_field(error.problems[0].field)
         except APIError as error:
             notes = server_notes(error, key)
+            if to and "user" in error.fields:
+                notes.pop("keys", None)  # the "user" sent was the group's key, not the profile's
             self._server.update(notes)
             if notes:
                 self._refresh()
@@ -461,8 +473,9 @@ class ComposeScreen(Screen[None]):
             self._dirty = False
             self._server.clear()  # what Pushover said before no longer stands
             self._refresh()
-            self._last_sent = (sent, test)
-            self._show_outcome("ok", sent_text(sent, key, test=test))
+            to_text = group_label(to, self.pushover.known_groups) if to else ""
+            self._last_sent = (sent, test, to_text)
+            self._show_outcome("ok", sent_text(sent, key, test=test, to=to_text))
         finally:
             if self._countdown is not None:
                 self._countdown.stop()
@@ -473,10 +486,10 @@ class ComposeScreen(Screen[None]):
         """The last emergency sent from here: its outcome follows the receipt."""
         if self._last_sent is None or row is None:
             return
-        sent, test = self._last_sent
+        sent, test, to = self._last_sent
         if row.id == sent.row_id and row.receipt_state is not None:
             key = self.pushover.key_label
-            self._show_outcome("ok", sent_text(sent, key, test=test, row=row))
+            self._show_outcome("ok", sent_text(sent, key, test=test, row=row, to=to))
 
     def _show_outcome(self, state: str, content: Content) -> None:
         self.query_one(OutcomePanel).show(state, content)
@@ -517,9 +530,10 @@ class ComposeScreen(Screen[None]):
         self._last_sent = None
         self._show_outcome("idle", idle_text(self.pushover.key_label))
 
-    def prefill(self, message: Message) -> None:
-        """Fill every field from `message` (History's Resend)."""
+    def prefill(self, message: Message, to: Secret | None = None) -> None:
+        """Fill every field from `message` (History's Resend), to `to` (None: the default)."""
         draft = Draft.from_message(message, self.pushover.active.profile)
+        draft = replace(draft, to=to or Secret())
         self._replace_draft(draft, show_all=True)
         self._dirty = True
         self._last_sent = None
@@ -530,12 +544,12 @@ class ComposeScreen(Screen[None]):
         event.stop()
         self._take_edits(self._components())
         if not (self._dirty and self.draft.has_text):
-            self.prefill(event.message)
+            self.prefill(event.message, event.to)
             return
 
         def answered(choice: str) -> None:
             if choice == "replace":
-                self.prefill(event.message)
+                self.prefill(event.message, event.to)
 
         dialog = ChoiceDialog(
             "Replace the unsent draft?",

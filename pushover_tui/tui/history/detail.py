@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from pushover_tui.api.models import ReceiptState
+from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.history import HistoryRow, Status
 from pushover_tui.tui.history import wording as fmt
 
@@ -55,10 +56,22 @@ LABEL_WIDTH = 11  # the label column and the gap after it
 Row = tuple[str, Content | str]
 
 
+def recipient_text(recipient: str, names: Mapping[str, str]) -> str:
+    """Who a row was sent to: a name the app knows for the masked key ("ops", "you"),
+    and the key's short mask."""
+    short = fmt.masked_key(recipient)
+    name = names.get(recipient)
+    return f"{escape_controls(name)} ({short})" if name else short
+
+
 def detail_content(
-    row: HistoryRow | None, width: int, key: Callable[[str], str] = lambda binding: binding
+    row: HistoryRow | None,
+    width: int,
+    key: Callable[[str], str] = lambda binding: binding,
+    names: Mapping[str, str] | None = None,
 ) -> Content:
-    """`row` in `width` cells; `key(binding id)` names the key that does an action now."""
+    """`row` in `width` cells; `key(binding id)` names the key that does an action now;
+    `names`: what to call a masked recipient (see `recipient_text`)."""
     if row is None:
         return Content.styled("Select a message to see its details.", "italic $foreground-muted")
     parts: list[Content] = [
@@ -74,10 +87,10 @@ def detail_content(
     ]
     if row.updated_at != row.created_at:
         general.append(("Updated", fmt.full_time(row.updated_at)))
-    general += [
-        ("Origin", f"{row.origin} · profile {row.profile}"),
-        ("Request", row.request_id or "—"),
-    ]
+    general.append(("Origin", f"{row.origin} · profile {row.profile}"))
+    if row.recipient:  # blank in rows recorded before recipients were
+        general.append(("To", recipient_text(row.recipient, names or {})))
+    general.append(("Request", row.request_id or "—"))
     if row.quota.remaining is not None:
         general.append(("Quota", f"{row.quota.remaining:,} left after it"))
     general += [(str(key), _value(value)) for key, value in sorted(row.meta.items())]
@@ -188,6 +201,7 @@ class HistoryDetail(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.row: HistoryRow | None = None
         self.key_label = key_label
+        self.names: Mapping[str, str] = {}  # masked recipient -> name (see recipient_text)
 
     def compose(self) -> ComposeResult:
         yield Static(id="history-detail-body")
@@ -201,6 +215,10 @@ class HistoryDetail(VerticalScroll, can_focus=True):
         if changed_row:
             self.scroll_home(animate=False)
 
+    def set_names(self, names: Mapping[str, str]) -> None:
+        self.names = names
+        self._render_row()
+
     def tick(self) -> None:
         """Redraw only when something in the panel depends on the clock."""
         row = self.row
@@ -212,5 +230,5 @@ class HistoryDetail(VerticalScroll, can_focus=True):
 
     def _render_row(self) -> None:
         width = self.scrollable_content_region.width or 40
-        content = detail_content(self.row, width, self.key_label)
+        content = detail_content(self.row, width, self.key_label, self.names)
         self.query_one("#history-detail-body", Static).update(content)

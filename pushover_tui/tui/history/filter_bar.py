@@ -1,4 +1,4 @@
-"""History's filter bar: text search, status, origin and "awaiting acknowledgement"."""
+"""History's filter bar: text search, status, origin, recipient and "awaiting acknowledgement"."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Input, Select
 from pushover_tui.api.models import ReceiptState
 from pushover_tui.store.history import HistoryFilter, Status
 from pushover_tui.tui.app import pushover_app
+from pushover_tui.tui.history.wording import masked_key
 from pushover_tui.tui.widgets.toggles import MarkedCheckbox
 
 ORIGIN_OPTIONS = [
@@ -29,7 +30,8 @@ FILTER_CHANGES = (Input.Changed, Select.Changed, Checkbox.Changed)
 
 
 class FilterBar(Horizontal):
-    """Posts `FilterBar.Changed` with the filters its widgets describe (typing: after a pause)."""
+    """Posts `FilterBar.Changed` with the filters its widgets describe (typing: after a pause).
+    On a narrow screen the search takes a line of its own (history.tcss)."""
 
     SEARCH_DELAY = 0.3  # typing pause before the search runs
 
@@ -42,6 +44,7 @@ class FilterBar(Horizontal):
     def __init__(self) -> None:
         super().__init__(id="history-filters")
         self._search_timer: Timer | None = None
+        self._recipients: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         # One line of compact controls: the list keeps the rows of a short terminal.
@@ -53,26 +56,46 @@ class FilterBar(Horizontal):
         )
         yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status", compact=True)
         yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin", compact=True)
+        # Options (masked recipients the app can name) come from the screen: set_recipients.
+        yield Select[str]([], prompt="Any recipient", id="history-recipient", compact=True)
         yield MarkedCheckbox("Awaiting ack", id="history-awaiting", compact=True)
 
     def filters(self) -> HistoryFilter:
         status = self.query_one("#history-status", Select)
         origin = self.query_one("#history-origin", Select)
+        recipient = self.query_one("#history-recipient", Select)
         awaiting = self.query_one("#history-awaiting", Checkbox).value
         return HistoryFilter(
             status=None if status.is_blank() else Status(str(status.value)),
             search=self.query_one("#history-search", Input).value,
             origin=None if origin.is_blank() else str(origin.value),
             receipt_state=ReceiptState.AWAITING if awaiting else None,
+            recipient=None if recipient.is_blank() else str(recipient.value),
         )
+
+    def set_recipients(self, options: list[tuple[str, str]], current: str | None = None) -> None:
+        """The recipients to choose from: (label, masked key as History stores it). `current`
+        (else the choice now) stays chosen, even when it is not among them."""
+        self._recipients = options
+        select = self.query_one("#history-recipient", Select)
+        if current is None and not select.is_blank():
+            current = str(select.value)
+        if current is not None and current not in [value for _, value in options]:
+            options = [*options, (masked_key(current), current)]
+        with self.prevent(*FILTER_CHANGES):
+            select.set_options(options)
+            if current is not None:
+                select.value = current
 
     def show(self, filters: HistoryFilter) -> None:
         """Set the widgets to `filters` without posting anything."""
         with self.prevent(*FILTER_CHANGES):
             self.query_one("#history-search", Input).value = filters.search
+            self.set_recipients(self._recipients, filters.recipient)
             for select_id, value in (
                 ("#history-status", filters.status),
                 ("#history-origin", filters.origin),
+                ("#history-recipient", filters.recipient),
             ):
                 select = self.query_one(select_id, Select)
                 if value is None:

@@ -30,7 +30,7 @@ from pushover_tui.tui.history.detail import HistoryDetail
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.overview import OverviewPanel
 from pushover_tui.tui.history.table import HistoryTable, RowSource
-from pushover_tui.tui.history.wording import nothing_to_cancel
+from pushover_tui.tui.history.wording import masked_key, nothing_to_cancel
 from pushover_tui.tui.history.wording import now as history_clock
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import FilterHistory
@@ -102,7 +102,16 @@ class HistoryScreen(Screen[None]):
         self.pushover.history_changed.subscribe(self, self._history_changed)
         self.set_interval(self.DATA_POLL_SECONDS, self._poll_data_version)
         self.set_interval(self.COUNTDOWN_SECONDS, self._tick)
+        # Recipients by name once the app knows the groups (loaded after start-up).
+        self.watch(self.pushover, "known_groups", lambda _: self._show_recipients())
+        self.pushover.profile_changed.subscribe(self, lambda _: self._show_recipients())
         self.apply_filter(self.filters)
+
+    def _show_recipients(self) -> None:
+        names = self.pushover.recipient_names()
+        self.query_one(HistoryDetail).set_names(names)
+        options = [(f"{name} ({masked_key(masked)})", masked) for masked, name in names.items()]
+        self.query_one(FilterBar).set_recipients(options)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
@@ -225,6 +234,9 @@ class HistoryScreen(Screen[None]):
                 parts.append("awaiting acknowledgement")
             elif filters.receipt_state is not None:
                 parts.append(f"receipt {filters.receipt_state}")
+            if filters.recipient is not None:
+                name = self.pushover.recipient_names().get(filters.recipient)
+                parts.append(f"to {name or masked_key(filters.recipient)}")
             if filters.search.strip():
                 parts.append(f"“{filters.search.strip()}”")
             text += "  ·  filtered: " + ", ".join(parts)
@@ -300,7 +312,8 @@ class HistoryScreen(Screen[None]):
         row = self._selected()
         if row is None:
             return
-        self.pushover.resend(Message.from_params(dict(row.params)))
+        message = Message.from_params(dict(row.params))
+        self.pushover.resend(message, self.pushover.group_for(row.recipient))
 
     def action_copy_json(self) -> None:
         row = self._selected()

@@ -214,6 +214,8 @@ class InboxScreen(Screen[None]):
             return False  # letters belong to the login form's fields then
         if action == "log_in":
             return self._needs_login()
+        if self._needs_login():
+            return False  # acknowledging needs a session Pushover accepts: `l` comes first
         return True if self.query_one(InboxTable).total else None
 
     def _needs_login(self) -> bool:

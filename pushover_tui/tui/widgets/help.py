@@ -20,6 +20,7 @@ SCOPES = {
     "compose": "Compose",
     "config": "Config",
     "history": "History (letters act while the list has focus)",
+    "groups": "Groups (letters act while a list has focus)",
     "inbox": "Inbox (letters act while the list has focus)",
     "dialog": "Dialogs",
 }
@@ -35,9 +36,7 @@ def help_text(key: KeyLabel, width: int = 86) -> Content:
     how_to = [
         Content.from_markup(
             "[b]Keys:[/b] $keys switch screens; ctrl+p opens the command palette.",
-            keys=" ".join(
-                key(id_) for id_ in ("mode.config", "mode.compose", "mode.history", "mode.inbox")
-            ),
+            keys=" ".join(key(id_) for id_ in KEYS if id_.startswith("mode.")),
         ),
         Content.from_markup(
             "[b]Compose:[/b] write, then $send to send or $test for a test; problems show under "

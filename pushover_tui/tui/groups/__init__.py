@@ -1,0 +1,1 @@
+"""The Groups mode: delivery groups, their members, on call."""
