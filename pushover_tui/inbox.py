@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LICENSE_NOTE = (  # said by every face when a device is registered
+    "An open client counts as a desktop device: Pushover needs a Pushover for Desktop license "
+    "for it within 30 days of its registration."
+)
 SYNC_RETRY = 30.0  # seconds before a download that failed (temporarily) is tried again
 WEBSOCKET_URL_VARIABLE = "PUSHOVER_WEBSOCKET_URL"
 
@@ -80,6 +84,10 @@ class Acknowledged:
 class StatusChanged:
     state: InboxState
     text: str = ""  # one sentence for people, e.g. why and for how long it waits
+    # RECONNECTING: the seconds until the next attempt and why the link was lost, for a screen
+    # that counts down (the text says the same once, for a log).
+    delay: float = 0.0
+    reason: str = ""
 
 
 InboxEvent = Arrived | Acknowledged | StatusChanged
@@ -305,6 +313,8 @@ class Inbox:
             self._set(
                 InboxState.RECONNECTING,
                 f"Connection lost{reason}; trying again in {status.delay:.0f} s.",
+                delay=status.delay,
+                reason=status.reason,
             )
 
     async def _sync_when_asked(self, keep: bool) -> NoReturn:
@@ -336,9 +346,11 @@ class Inbox:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _set(self, state: InboxState, text: str = "") -> None:
+    def _set(
+        self, state: InboxState, text: str = "", *, delay: float = 0.0, reason: str = ""
+    ) -> None:
         self.state = state
-        self._emit(StatusChanged(state, text))
+        self._emit(StatusChanged(state, text, delay, reason))
 
     def _emit(self, event: InboxEvent) -> None:
         for listener in self._listeners:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from pushover_tui.api.models import Message, Priority, ReceiptState
+from pushover_tui.inbox import InboxState
 from pushover_tui.simulator import Simulator
 from pushover_tui.tui.app import PushoverApp, build_app
 from pushover_tui.tui.messages import PrefillDraft, VerifyKeys
@@ -114,6 +115,16 @@ async def help_screen(app: PushoverApp, sim: Simulator) -> None:
     await asyncio.sleep(0.3)
 
 
+async def inbox_emergency(app: PushoverApp, sim: Simulator) -> None:
+    await wait_until(lambda: app.inbox.state is InboxState.CONNECTED)  # the demo's own device
+    await app.send_message(Message("Nightly backup of nas01 finished in 42 min.", title="nas01"))
+    await app.send_message(Message("Certificate for shop.example.com renews in 7 days."))
+    await app.send_message(EMERGENCY)
+    await wait_until(lambda: app.inbox.count() == 3)
+    app.switch_mode("inbox")  # the newest, the emergency, selected
+    await asyncio.sleep(0.5)
+
+
 # name -> (what to do before the picture, terminal size)
 SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "config-verified": (config_verified, ROOMY),
@@ -123,6 +134,7 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "compose-80x24": (compose_small, SMALL),
     "help-80x24": (help_screen, SMALL),
     "groups-oncall": (groups_oncall, ROOMY),
+    "inbox-emergency": (inbox_emergency, ROOMY),
 }
 
 

@@ -386,6 +386,7 @@ def test_corrupt_file_untouched_with_path_and_line(path: Path) -> None:
         ("[keymap]\nsend = 1\n", "keymap.send", 2),
         ('keymap = "ctrl+s"\n', "keymap", 1),
         ("bridge = 1\n", "bridge", 1),
+        ('theme = "x"\nbell = "yes"\n', "bell", 2),
         ("profiles.work.priority = 1.0\n", "profiles.work.priority", 1),
     ],
 )
@@ -473,6 +474,7 @@ def test_set_value_top_level(path: Path) -> None:
         ("api_url", "ftp://127.0.0.1"),
         ("theme", " "),
         ("default_profile", ""),
+        ("bell", "loud"),
         ("colour", "red"),
     ],
 )
@@ -573,3 +575,14 @@ def test_profile_to_round_trips_and_is_written_only_when_set(path: Path) -> None
 )
 def test_profile_to_is_a_key_or_a_group_name(to: str, problems: list[str]) -> None:
     assert [p.field for p in check_profile(Profile("p", to=to))] == problems
+
+
+def test_bell_round_trips_and_is_written_only_when_set(path: Path) -> None:
+    assert load_config(path, env={}).bell is False
+    save_config(Config(path=path))
+    assert "bell" not in tomllib.loads(path.read_text())  # files without it stay as they were
+    config = set_value(Config(path=path), "ignored", "bell", "true")
+    save_config(config)
+    assert tomllib.loads(path.read_text())["bell"] is True
+    assert load_config(path, env={}).bell is True
+    assert set_value(config, "ignored", "bell", "False").bell is False

@@ -231,7 +231,7 @@ async def tui_session(env: dict[str, str], shots: Path, sim: Simulator) -> list[
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        for mode in ("config", "compose", "history"):
+        for mode in ("config", "compose", "history", "inbox"):
             try:
                 await app.switch_mode(mode)
             except ImportError:

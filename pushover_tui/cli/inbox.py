@@ -41,11 +41,6 @@ if TYPE_CHECKING:
     from pushover_tui.api.inbox import ReceivedMessage
     from pushover_tui.inbox import Inbox, InboxEvent
 
-LICENSE_NOTE = (
-    "An open client counts as a desktop device: Pushover needs a Pushover for Desktop license "
-    "for it within 30 days of its registration."
-)
-
 
 def register(command: CommandMaker) -> dict[str, Handler]:
     inbox = command(
@@ -135,7 +130,7 @@ def _prompt(ctx: Context, label: str, *, hidden: bool = False) -> str:
 def _login(ctx: Context) -> int:
     from pushover_tui.api.checks import check_device_name
     from pushover_tui.api.secret import Secret
-    from pushover_tui.inbox import log_in, remember
+    from pushover_tui.inbox import LICENSE_NOTE, log_in, remember
     from pushover_tui.outbox import timeout_from_env
     from pushover_tui.store.config import save_config
 

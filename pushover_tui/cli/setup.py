@@ -35,7 +35,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     set_ = config_commands.add_parser(
         "set",
         help="set KEY to VALUE: token, user, priority, retry, expire, sound, device, to "
-        "(in the profile), theme, api_url, default_profile, or bridge.client_secret, "
+        "(in the profile), theme, api_url, default_profile, bell, or bridge.client_secret, "
         "bridge.shared_secret. For a key or secret, VALUE - reads it from standard input, and "
         "with VALUE left out a terminal asks for it without echo",
     )

@@ -100,7 +100,7 @@ _PROFILE_DEFAULTS = Profile("")
 PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name not in ("name", "inbox"))
 _INT_KEYS = frozenset({"priority", "retry", "expire"})
 _SECRET_KEYS = frozenset({"token", "user", "to"})
-TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile")
+TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile", "bell")
 
 
 def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -118,6 +118,7 @@ class Config:
     profiles: tuple[Profile, ...] = ()
     theme: str = "textual-dark"
     api_url: str = ""  # "" = the real API
+    bell: bool = False  # ring the terminal bell on news: a new inbox message, a receipt change
     keymap: Mapping[str, str] = field(
         default_factory=lambda: _EMPTY
     )  # binding id -> keys, e.g. {"send": "ctrl+s"}
@@ -297,6 +298,12 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
             raise fail(key, "a string in quotes")
         return value
 
+    def boolean(table: Mapping[str, Any], key: tuple[str, ...], default: bool) -> bool:
+        value = table.get(key[-1], default)
+        if not isinstance(value, bool):
+            raise fail(key, "true or false")
+        return value
+
     def integer(table: Mapping[str, Any], key: tuple[str, ...], default: int) -> int:
         value = table.get(key[-1], default)
         # bool is an int subclass in Python, but `priority = true` is a mistake.
@@ -324,6 +331,7 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
     default_profile = string(data, ("default_profile",), "default")
     theme = string(data, ("theme",), "textual-dark")
     api_url = string(data, ("api_url",), "")
+    bell = boolean(data, ("bell",), False)
     profiles = []
     for name, body in table(data, ("profiles",)).items():
         if not isinstance(body, dict):
@@ -353,6 +361,7 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
         profiles=tuple(profiles),
         theme=theme,
         api_url=api_url,
+        bell=bell,
         keymap=keymap,
         bridge=table(data, ("bridge",)),
     )
@@ -436,6 +445,7 @@ def _update(document: TOMLDocument, config: Config) -> None:
     _set(document, "default_profile", config.default_profile, "default", fresh)
     _set(document, "theme", config.theme, "textual-dark", fresh)
     _set(document, "api_url", config.api_url, "", fresh=False)
+    _set(document, "bell", config.bell, False, fresh=False)  # only once set
     if config.profiles and "profiles" not in document:
         document["profiles"] = tomlkit.table(is_super_table=True)
     if "profiles" in document:
@@ -699,6 +709,12 @@ def set_value(config: Config, profile: str, key: str, value: str) -> Config:
         if problems := check_api_url(value):
             raise FieldProblemsError(problems)
         return replace(config, api_url=value.rstrip("/"))
+    if key == "bell":
+        if value.lower() not in ("true", "false"):
+            raise FieldProblemsError(
+                [Problem(key, f"bell must be true or false ({value[:30]!r} given).")]
+            )
+        return replace(config, bell=value.lower() == "true")
     if key in ("theme", "default_profile"):
         if not value:
             raise FieldProblemsError([Problem(key, f"{key} cannot be blank.")])

@@ -1,4 +1,5 @@
-"""The Textual app: four modes (config, compose, history, groups) over the shared send pipeline.
+"""The Textual app: five modes (config, compose, history, groups, inbox) over the shared send
+pipeline.
 
 Screens hold no protocol or SQL: they call the app's methods below (a typed facade), which call
 the outbox, the tracker and the store. httpx is imported only when the first request is made.
@@ -56,9 +57,11 @@ if TYPE_CHECKING:
     from textual.message import Message as TextualMessage
 
     from pushover_tui.api.client import Progress
+    from pushover_tui.api.inbox import InboxSession
     from pushover_tui.oncall import OnCallPlan
     from pushover_tui.simulator import Simulator
     from pushover_tui.store.history import History, HistoryRow
+    from pushover_tui.tui.inbox.link import InboxLink
 
 
 GROUPS_LOADING = "Loading your groups…"
@@ -92,6 +95,7 @@ class PushoverApp(FastStartApp):
         "compose": _lazy_screen("pushover_tui.tui.compose.screen.ComposeScreen"),
         "history": _lazy_screen("pushover_tui.tui.history.screen.HistoryScreen"),
         "groups": _lazy_screen("pushover_tui.tui.groups.screen.GroupsScreen"),
+        "inbox": _lazy_screen("pushover_tui.tui.inbox.screen.InboxScreen"),
     }
     # F-keys and ctrl combinations work while a text field has focus; letters would be typed.
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -99,6 +103,7 @@ class PushoverApp(FastStartApp):
         binding("mode.compose", "switch_mode('compose')"),
         binding("mode.history", "switch_mode('history')"),
         binding("mode.groups", "switch_mode('groups')"),
+        binding("mode.inbox", "switch_mode('inbox')"),
         binding("help", "help"),
         binding("quit", "quit"),
     ]
@@ -109,6 +114,8 @@ class PushoverApp(FastStartApp):
     devices: reactive[tuple[str, ...] | None] = reactive(None)  # the in-use keys' devices
     quota: reactive[Quota | None] = reactive(None)
     awaiting: reactive[int] = reactive(0)
+    # Seconds from the last Send test to its arrival in this inbox (None: not seen arriving).
+    test_arrival: reactive[float | None] = reactive(None)
     # The account's delivery groups (keys and names) for Compose's recipient and History's
     # names: None until loaded; `groups_note` says why they are not (loading, or the failure).
     known_groups: reactive[tuple[Group, ...] | None] = reactive(None)
@@ -143,6 +150,7 @@ class PushoverApp(FastStartApp):
         self.history_changed: Signal[HistoryRow | None] = Signal(self, "history-changed")
         self.profile_changed: Signal[ActiveProfile] = Signal(self, "profile-changed")
         self._background_started = False
+        self._inbox: InboxLink | None = None
         if config.theme in self.available_themes:
             self.theme = config.theme
         # A keymap entry that cannot work is refused, with a sentence once the app is up.
@@ -155,6 +163,15 @@ class PushoverApp(FastStartApp):
     @property
     def history(self) -> History:
         return self.outbox.history
+
+    @property
+    def inbox(self) -> InboxLink:
+        """The active profile's inbox, followed from just after the first frame (started())."""
+        if self._inbox is None:
+            from pushover_tui.tui.inbox.link import InboxLink
+
+            self._inbox = InboxLink(self)
+        return self._inbox
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -193,6 +210,8 @@ class PushoverApp(FastStartApp):
             self.outbox.tracker.resume(self.active.profile.name)
             self.check_keys_in_background()
             self.load_groups_in_background()
+        # Receiving imports httpx and websockets and opens a socket: never before the first frame.
+        self.inbox.start()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Headless (tests, screenshots): a steady cursor, so every capture is the same.
@@ -203,6 +222,8 @@ class PushoverApp(FastStartApp):
                 event.widget.cursor_blink = False
 
     async def on_unmount(self) -> None:
+        if self._inbox is not None:
+            await self._inbox.aclose()  # before the history it writes to closes
         await self.outbox.aclose()
         self.history.close()
         if self.simulator is not None:
@@ -235,7 +256,10 @@ class PushoverApp(FastStartApp):
         return await self._sending(self.outbox.send(message, to=to or None, progress=progress))
 
     async def send_test(self, progress: Progress | None = None) -> Sent:
-        return await self._sending(self.outbox.send_test(progress=progress))
+        sent = await self._sending(self.outbox.send_test(progress=progress))
+        if self._inbox is not None:
+            self._inbox.time_arrival(sent)
+        return sent
 
     async def _sending(self, send: Awaitable[Sent]) -> Sent:
         try:
@@ -289,6 +313,23 @@ class PushoverApp(FastStartApp):
         save_config(config)
         self.config = config
         self.switch_profile(self.active.profile.name if config.profiles else None)
+
+    def remember_inbox(self, session: InboxSession | None) -> None:
+        """Save the active profile's inbox session (None: forget it) in the config file. Only
+        that changes: the keys, their verification and the outbox stay as they are."""
+        from pushover_tui.inbox import remember
+
+        name = self.active.profile.name
+        config = remember(self.config, name, session)
+        save_config(config)
+        self.config = config
+        self.active = replace(self.active, profile=replace(self.active.profile, inbox=session))
+
+    def ring_bell(self) -> None:
+        """The terminal bell, when the config says `bell = true`: the one switch for every
+        piece of news that rings (a new inbox message, a receipt that changed)."""
+        if self.config.bell:
+            self.bell()
 
     def switch_profile(self, name: str | None) -> None:
         """Make `name` active: a new outbox (client and tracker) for its keys."""
@@ -430,6 +471,11 @@ class PushoverApp(FastStartApp):
             "Verify keys",
             "Check the keys against the API",
             lambda: self.open_mode("config", VerifyKeys()),
+        )
+        yield SystemCommand(
+            "Inbox",
+            f"Messages received here, live ({self.key_label('mode.inbox')})",
+            lambda: self.switch_mode("inbox"),
         )
         yield SystemCommand(
             "Cancel an emergency",

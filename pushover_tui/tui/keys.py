@@ -36,6 +36,11 @@ KEYS: Mapping[str, KeySpec] = {
     "mode.compose": KeySpec("f3", "Compose", "open Compose: write and send", "app"),
     "mode.history": KeySpec("f4", "History", "open History: every message sent", "app"),
     "mode.groups": KeySpec("f5", "Groups", "open Groups: delivery groups and on-call", "app"),
+    # Priority: Textual's TextArea (Compose's message box) binds f6 to "select line" itself.
+    # Not in the footer: with it, "f1 Help" no longer fits 80 columns (help and palette name it).
+    "mode.inbox": KeySpec(
+        "f6", "Inbox", "open Inbox: messages received here", "app", show=False, priority=True
+    ),
     "help": KeySpec("f1,question_mark", "Help", "show this help: every key", "app"),
     "quit": KeySpec(
         "ctrl+q", "Quit", "quit (asks first when something would be lost)", "app", priority=True
@@ -76,6 +81,12 @@ KEYS: Mapping[str, KeySpec] = {
     "history.page_down": KeySpec("pagedown", "Page down", "a page down", "history", show=False),
     "history.newest": KeySpec("home", "Newest", "the newest message", "history", show=False),
     "history.oldest": KeySpec("end", "Oldest", "the oldest message", "history", show=False),
+    # Inbox: letters act while the list has focus.
+    "inbox.ack": KeySpec("a", "Ack", "acknowledge the selected emergency", "inbox"),
+    "inbox.login": KeySpec(
+        "l", "Log in", "log in to receive here (email, password, two-factor code)", "inbox"
+    ),
+    "inbox.back": KeySpec("escape", "Back", "from the login form back to the messages", "inbox"),
     # Groups: letters act while a list (groups or members) has focus.
     "groups.oncall": KeySpec(
         "o", "On call", "put the member on call: enable them, disable the others", "groups"

@@ -87,7 +87,11 @@ EDGE = 1
 
 
 class HistoryTable(ScrollView, can_focus=True):
-    """Newest first; line 0 is a fixed header, the cursor row is highlighted."""
+    """Newest first; line 0 is a fixed header, the cursor row is highlighted.
+
+    A list of other rows (the Inbox) subclasses it with its own COLUMNS and `_cells`."""
+
+    COLUMNS: ClassVar[tuple[tuple[str, int], ...]] = COLUMNS
 
     DEFAULT_CSS = """
     HistoryTable {
@@ -306,16 +310,16 @@ class HistoryTable(ScrollView, can_focus=True):
     # -- rendering ---------------------------------------------------------------------------
 
     def _widths(self, width: int) -> list[int]:
-        fixed = sum(w for _, w in COLUMNS) + GAP * (len(COLUMNS) - 1) + 2 * EDGE
+        fixed = sum(w for _, w in self.COLUMNS) + GAP * (len(self.COLUMNS) - 1) + 2 * EDGE
         rest = max(8, width - fixed)
-        return [w or rest for _, w in COLUMNS]
+        return [w or rest for _, w in self.COLUMNS]
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         base = self.rich_style
         if y == 0:
             header = self.get_component_rich_style("history-table--header")
-            cells = [(title, None) for title, _ in COLUMNS]
+            cells = [(title, None) for title, _ in self.COLUMNS]
             return self._strip(cells, width, base + header)
         index = int(self.scroll_y) + y - 1
         if self.total == 0:

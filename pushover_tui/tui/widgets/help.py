@@ -21,6 +21,7 @@ SCOPES = {
     "config": "Config",
     "history": "History (letters act while the list has focus)",
     "groups": "Groups (letters act while a list has focus)",
+    "inbox": "Inbox (letters act while the list has focus)",
     "dialog": "Dialogs",
 }
 

@@ -1,6 +1,7 @@
 """The line at the top of every screen: DEMO marker, profile, key status, API host, quota,
-emergencies awaiting. Each part has a long and a short wording: the line uses the long ones when
-they fit, else the short ones, so it is never cut (a number least of all)."""
+emergencies awaiting, and how long the last Send test took to arrive in this inbox. Each part has
+a long and a short wording: the line uses the long ones when they fit, else the short ones, so it
+is never cut (a number least of all)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ def status_parts(app: PushoverApp) -> list[Part]:
     if app.awaiting:
         noun = "emergency" if app.awaiting == 1 else "emergencies"
         parts.append((f"{app.awaiting} {noun} awaiting", f"{app.awaiting} awaiting"))
+    if app.test_arrival is not None:
+        took = arrival_text(app.test_arrival)
+        parts.append((f"test arrived here in {took}", f"test {took}"))
     return parts
 
 
@@ -65,6 +69,11 @@ def status_text(app: PushoverApp, width: int = 200) -> str:
     parts = status_parts(app)
     long = "  ·  ".join(text for text, _ in parts)
     return long if len(long) <= width else " · ".join(short for _, short in parts)
+
+
+def arrival_text(seconds: float) -> str:
+    """Milliseconds under a second, else seconds with one decimal."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 class StatusBar(Static):
@@ -78,7 +87,8 @@ class StatusBar(Static):
     def on_mount(self) -> None:
         app = pushover_app(self)
         self.set_class(app.demo, "demo")
-        for attribute in ("verified", "quota", "awaiting", "reachable", "keys_edited"):
+        attributes = ("verified", "quota", "awaiting", "reachable", "keys_edited", "test_arrival")
+        for attribute in attributes:
             self.watch(app, attribute, lambda _: self._show(), init=False)
         app.profile_changed.subscribe(self, lambda _: self._show())
         self._show()
