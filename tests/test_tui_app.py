@@ -216,6 +216,7 @@ async def test_deferred_components_are_built_just_after_the_first_frame(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.pause()
-        assert at_first_frame == {"deferred": 5, "message": False}
+        # message box, recipient, details, options, actions and the footer
+        assert at_first_frame == {"deferred": 6, "message": False}
         assert not app.screen.query(Deferred)
         assert app.screen.query("#message") and app.screen.query("#priority")

@@ -381,25 +381,25 @@ async def test_an_emergency_sent_elsewhere_is_followed_and_its_ack_is_a_toast(ap
 
 async def test_sending_shows_the_attempt_and_the_countdown(make_app, demo_config, simulator):
     app = make_app(api_url=simulator.base_url)
-    waits: list[float] = []
+    released = asyncio.Event()
 
-    async def slow_wait(seconds: float) -> None:
-        waits.append(seconds)
-        await asyncio.sleep(0.3)
+    async def held_wait(_seconds: float) -> None:
+        await released.wait()  # the retry waits until the test has seen the countdown
 
-    app.outbox._client_options["sleep"] = slow_wait
+    app.outbox._client_options["sleep"] = held_wait
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
         simulator.inject_fault("503", count=1)
         app.screen.query_one("#message", TextArea).load_text("retry me")
         await pilot.press("ctrl+s")
         seen = ""
-        for _ in range(40):
+        for _ in range(100):
             await pilot.pause(0.05)
             seen = outcome(app)
             if "attempt 2 of 3" in seen:
                 break
-        assert "attempt 2 of 3" in seen and "503" in seen
+        released.set()
+        assert "attempt 2 of 3, in" in seen and "503" in seen
         await settle(pilot)
         assert "✓ Sent" in outcome(app)
 

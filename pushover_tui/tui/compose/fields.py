@@ -13,7 +13,7 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Button, Input, Label, RadioSet, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 
 from pushover_tui.api.checks import (
     EXPIRE_MAX,
@@ -35,7 +35,6 @@ from pushover_tui.tui.widgets.choices import (
 from pushover_tui.tui.widgets.field_row import FieldRow
 from pushover_tui.tui.widgets.toggles import MarkedRadioButton
 
-MESSAGE_HINT = "What should the notification say? (required)"
 # Character limits with a live counter: field -> limit.
 LIMITS: Mapping[str, int] = {
     "message": MESSAGE_MAX,
@@ -44,7 +43,8 @@ LIMITS: Mapping[str, int] = {
     "url_title": URL_TITLE_MAX,
 }
 FORMAT_LABELS = (("plain", "Plain"), ("html", "HTML"), ("monospace", "Monospace"))
-QUIET_CHANGES = (Input.Changed, TextArea.Changed, Select.Changed, RadioSet.Changed)
+# What a component's programmatic changes post; the message box adds TextArea.Changed.
+QUIET_CHANGES = (Input.Changed, Select.Changed, RadioSet.Changed)
 
 
 class DraftComponent(Vertical):
@@ -73,24 +73,6 @@ class DraftComponent(Vertical):
     def to_draft(self, draft: Draft) -> Draft:
         values = {field: self.query_one(f"#{field}", Input).value for field in self.FIELDS}
         return replace(draft, **values)
-
-
-class MessageBox(DraftComponent):
-    """The message itself, with its counter."""
-
-    def compose(self) -> ComposeResult:
-        area = TextArea(self.initial.message, id="message", soft_wrap=True, tab_behavior="focus")
-        area.placeholder = MESSAGE_HINT
-        yield FieldRow("message", "Message", area, counter=True, stacked=True, classes="-gap")
-
-    def load(self, draft: Draft) -> None:
-        area = self.query_one("#message", TextArea)
-        if area.text != draft.message:
-            with self.prevent(*QUIET_CHANGES):
-                area.load_text(draft.message)
-
-    def to_draft(self, draft: Draft) -> Draft:
-        return replace(draft, message=self.query_one("#message", TextArea).text)
 
 
 class DetailFields(DraftComponent):

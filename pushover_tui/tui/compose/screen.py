@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,7 +30,6 @@ from textual.widgets import (
     RadioSet,
     Select,
     Static,
-    TextArea,
 )
 from textual.worker import Worker
 
@@ -52,7 +51,6 @@ from pushover_tui.tui.compose.fields import (
     DetailFields,
     DraftComponent,
     EmergencyBox,
-    MessageBox,
     OptionFields,
 )
 from pushover_tui.tui.compose.outcome import (
@@ -73,11 +71,14 @@ from pushover_tui.tui.compose.outcome import (
 from pushover_tui.tui.compose.recipient import RecipientField, group_label
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import PrefillDraft, SendTest
-from pushover_tui.tui.startup import Deferred
+from pushover_tui.tui.startup import Deferred, imported
 from pushover_tui.tui.widgets.dialogs import ChecklistDialog, ChoiceDialog
 from pushover_tui.tui.widgets.field_row import FieldRow
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from textual.widgets import TextArea
 
 CHECK_DELAY = 0.2  # seconds of quiet typing before the field checks run
 NEW_CONFIRM_SECONDS = 4.0
@@ -160,13 +161,14 @@ class ComposeScreen(Screen[None]):
         with VerticalScroll(id="compose-body"):
             with Vertical(id="compose-left", classes="column"):
                 yield Deferred(lambda: RecipientField(self.draft, id="recipient"))
-                yield Deferred(lambda: MessageBox(self.draft, id="message-box"))
+                message_box = imported("pushover_tui.tui.compose.message_box:MessageBox")
+                yield Deferred(lambda: message_box(self.draft, id="message-box"))
                 yield Deferred(lambda: DetailFields(self.draft))
             with Vertical(id="compose-right", classes="column"):
                 yield Deferred(self._option_fields)
         yield OutcomePanel(id="outcome")
         yield Deferred(lambda: ActionBar(id="compose-actions"))
-        yield AppFooter()
+        yield Deferred(AppFooter)
 
     def _option_fields(self) -> OptionFields:
         return OptionFields(self.draft, sounds=self._sounds, profile=self.pushover.active.profile)
@@ -187,7 +189,7 @@ class ComposeScreen(Screen[None]):
     def _component_built(self, event: Deferred.Built) -> None:
         self._show_devices()
         self._refresh()
-        if isinstance(event.widget, MessageBox) and self.focused is None:
+        if event.widget.id == "message-box" and self.focused is None:
             self.query_one("#message").focus()
 
     def _components(self) -> list[DraftComponent]:
@@ -277,13 +279,17 @@ class ComposeScreen(Screen[None]):
 
     # -- edits and live checks -------------------------------------------------------------
 
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._edited(event)
+
     @on(Input.Changed)
     @on(Select.Changed)
-    @on(TextArea.Changed)
     @on(RadioSet.Changed)
     def _edited(
         self, event: Input.Changed | Select.Changed | TextArea.Changed | RadioSet.Changed
     ) -> None:
+        """An edit in any component (the message box's TextArea.Changed comes by
+        on_text_area_changed: its class is imported only when the box is built)."""
         ancestors = event.control.ancestors_with_self
         component = next((n for n in ancestors if isinstance(n, DraftComponent)), None)
         if component is None or not self._take_edits([component]):

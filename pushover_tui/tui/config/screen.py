@@ -129,7 +129,7 @@ class ConfigScreen(Screen[None]):
                 welcome.border_title = "Getting started"
                 yield welcome
                 yield Deferred(lambda: VerifyPanel(self.pushover.key_label, id="result"))
-        yield AppFooter()
+        yield Deferred(AppFooter)
 
     def _key_fields(self) -> KeyFields:
         active = self.pushover.active

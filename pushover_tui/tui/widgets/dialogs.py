@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, SelectionList, Static
+from textual.widgets import Button, Input, Label, Static
 
 from pushover_tui.tui.keys import binding
 
@@ -162,6 +162,8 @@ class ChecklistDialog(Dialog[list[str] | None]):
         self.ticked = set(ticked)
 
     def body(self) -> ComposeResult:
+        from textual.widgets import SelectionList  # only when a checklist opens: ~5 ms at start
+
         yield SelectionList[str](
             *((item, item, item in self.ticked) for item in self.items), id="dialog-list"
         )
@@ -169,4 +171,6 @@ class ChecklistDialog(Dialog[list[str] | None]):
     def result(self, choice: str) -> list[str] | None:
         if choice != "ok":
             return None
+        from textual.widgets import SelectionList
+
         return list(self.query_one("#dialog-list", SelectionList).selected)

@@ -1,0 +1,34 @@
+"""The message box: the message itself, with its counter. A module of its own because TextArea
+and its document model cost ~7 ms to import: the screen builds it through startup.Deferred's
+import path, just after the first frame."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.widgets import TextArea
+
+from pushover_tui.tui.compose.draft import Draft
+from pushover_tui.tui.compose.fields import QUIET_CHANGES, DraftComponent
+from pushover_tui.tui.widgets.field_row import FieldRow
+
+MESSAGE_HINT = "What should the notification say? (required)"
+
+
+class MessageBox(DraftComponent):
+    """The message itself, with its counter."""
+
+    def compose(self) -> ComposeResult:
+        area = TextArea(self.initial.message, id="message", soft_wrap=True, tab_behavior="focus")
+        area.placeholder = MESSAGE_HINT
+        yield FieldRow("message", "Message", area, counter=True, stacked=True, classes="-gap")
+
+    def load(self, draft: Draft) -> None:
+        area = self.query_one("#message", TextArea)
+        if area.text != draft.message:
+            with self.prevent(*QUIET_CHANGES, TextArea.Changed):
+                area.load_text(draft.message)
+
+    def to_draft(self, draft: Draft) -> Draft:
+        return replace(draft, message=self.query_one("#message", TextArea).text)
