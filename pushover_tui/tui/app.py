@@ -99,13 +99,14 @@ class PushoverApp(FastStartApp):
     }
     # F-keys and ctrl combinations work while a text field has focus; letters would be typed.
     BINDINGS: ClassVar[list[BindingType]] = [
+        binding("quit", "quit"),
+        binding("help", "help"),
+        # Last: the footer shows these together, after every other key.
         binding("mode.config", "switch_mode('config')"),
         binding("mode.compose", "switch_mode('compose')"),
         binding("mode.history", "switch_mode('history')"),
         binding("mode.groups", "switch_mode('groups')"),
         binding("mode.inbox", "switch_mode('inbox')"),
-        binding("help", "help"),
-        binding("quit", "quit"),
     ]
 
     verified: reactive[bool | None] = reactive(None)  # the active profile's keys, as in use
@@ -423,10 +424,19 @@ class PushoverApp(FastStartApp):
         await make_oncall(await self.outbox.client(), plan)
 
     def open_mode(self, mode: str, request: TextualMessage | None = None) -> None:
-        """Switch to `mode` and hand its screen `request` (it arrives after the screen mounts)."""
-        self.switch_mode(mode)
-        if request is not None:
-            self.screen.post_message(request)
+        """Switch to `mode` and hand its screen `request` (it arrives after the screen mounts).
+        A screen with unsaved work (Config) asks first, through its `confirm_leave(proceed)`."""
+
+        def go() -> None:
+            self.switch_mode(mode)
+            if request is not None:
+                self.screen.post_message(request)
+
+        confirm_leave = getattr(self.screen, "confirm_leave", None)
+        if mode != self.current_mode and callable(confirm_leave):
+            confirm_leave(go)
+        else:
+            go()
 
     # -- status --------------------------------------------------------------------------
 
@@ -437,6 +447,7 @@ class PushoverApp(FastStartApp):
     def _receipt_closed(self, row: HistoryRow) -> None:
         """An emergency was acknowledged, expired or was cancelled: say so, once."""
         self.notify(receipt_news(row), title="Emergency", timeout=10, markup=False)
+        self.ring_bell()
 
     def _row_changed(self, row: HistoryRow) -> None:
         """Every change the pipeline or the tracker records: screens refresh, counts follow."""
@@ -523,11 +534,16 @@ class PushoverApp(FastStartApp):
         self.notify(f"Saved to {saved}", title="Screenshot", markup=False)
         return saved
 
+    async def action_switch_mode(self, mode: str) -> None:
+        self.open_mode(mode)
+
     async def action_quit(self) -> None:
-        """Quit; a screen with unsaved work asks first via its `confirm_leave(proceed)`."""
-        confirm_leave = getattr(self.screen, "confirm_leave", None)
-        if callable(confirm_leave):
-            confirm_leave(self.exit)
+        """Quit; a screen with unsaved work or a send on its way asks first, through its
+        `confirm_quit(proceed)` (or `confirm_leave`)."""
+        screen = self.screen
+        confirm = getattr(screen, "confirm_quit", None) or getattr(screen, "confirm_leave", None)
+        if callable(confirm):
+            confirm(self.exit)
         else:
             self.exit()
 

@@ -28,18 +28,28 @@ class KeySpec:
     scope: str  # where it acts: "app" (everywhere) or a screen ("compose", "history", ...)
     show: bool = True  # shown in the footer
     priority: bool = False  # fires even while a text field has focus
+    group: str = ""  # the footer shows a group's keys together under this one word
 
 
 KEYS: Mapping[str, KeySpec] = {
     # Everywhere: F-keys and ctrl combinations work while a text field has focus.
-    "mode.config": KeySpec("f2", "Config", "open Config: keys, defaults, verification", "app"),
-    "mode.compose": KeySpec("f3", "Compose", "open Compose: write and send", "app"),
-    "mode.history": KeySpec("f4", "History", "open History: every message sent", "app"),
-    "mode.groups": KeySpec("f5", "Groups", "open Groups: delivery groups and on-call", "app"),
+    # The screens' keys share one place in the footer ("f2 f4 f5 f6 screens"): named one by
+    # one, six screens' keys would push "f1 Help" out of an 80-column footer.
+    "mode.config": KeySpec(
+        "f2", "Config", "open Config: keys, defaults, verification", "app", group="screens"
+    ),
+    "mode.compose": KeySpec(
+        "f3", "Compose", "open Compose: write and send", "app", group="screens"
+    ),
+    "mode.history": KeySpec(
+        "f4", "History", "open History: every message sent", "app", group="screens"
+    ),
+    "mode.groups": KeySpec(
+        "f5", "Groups", "open Groups: delivery groups and on-call", "app", group="screens"
+    ),
     # Priority: Textual's TextArea (Compose's message box) binds f6 to "select line" itself.
-    # Not in the footer: with it, "f1 Help" no longer fits 80 columns (help and palette name it).
     "mode.inbox": KeySpec(
-        "f6", "Inbox", "open Inbox: messages received here", "app", show=False, priority=True
+        "f6", "Inbox", "open Inbox: messages received here", "app", priority=True, group="screens"
     ),
     "help": KeySpec("f1,question_mark", "Help", "show this help: every key", "app"),
     "quit": KeySpec(
@@ -114,9 +124,13 @@ def binding(binding_id: str, action: str) -> Binding:
         spec.description,
         show=spec.show,
         priority=spec.priority,
-        tooltip=spec.help,
+        tooltip=f"{spec.description}: {spec.help}" if spec.group else spec.help,
         id=binding_id,
+        group=_GROUPS.get(spec.group),
     )
+
+
+_GROUPS = {"screens": Binding.Group("screens")}
 
 
 def is_key_name(key: str) -> bool:

@@ -5,8 +5,10 @@ import path, just after the first frame."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import TextArea
 
 from pushover_tui.tui.compose.draft import Draft
@@ -16,11 +18,20 @@ from pushover_tui.tui.widgets.field_row import FieldRow
 MESSAGE_HINT = "What should the notification say? (required)"
 
 
+class MessageArea(TextArea, inherit_bindings=False):
+    """TextArea's keys but f6 (select line): f6 opens Inbox everywhere, and a key of the
+    focused widget would also split the footer's group of screen keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        b for b in TextArea.BINDINGS if not (isinstance(b, Binding) and b.key == "f6")
+    ]
+
+
 class MessageBox(DraftComponent):
     """The message itself, with its counter."""
 
     def compose(self) -> ComposeResult:
-        area = TextArea(self.initial.message, id="message", soft_wrap=True, tab_behavior="focus")
+        area = MessageArea(self.initial.message, id="message", soft_wrap=True, tab_behavior="focus")
         area.placeholder = MESSAGE_HINT
         yield FieldRow("message", "Message", area, counter=True, stacked=True, classes="-gap")
 

@@ -564,7 +564,7 @@ class ComposeScreen(Screen[None]):
         )
         self.app.push_screen(dialog, answered)
 
-    def confirm_leave(self, proceed: Callable[[], object]) -> None:
+    def confirm_quit(self, proceed: Callable[[], object]) -> None:
         """Quitting: asks first while a send is on its way (the app calls this)."""
         if not self.sending:
             proceed()

@@ -85,10 +85,6 @@ class ConfigScreen(Screen[None]):
         # priority: an Input's own ctrl+v (paste from the app clipboard) would win otherwise.
         binding("config.verify", "verify"),
         binding("config.reveal", "reveal"),
-        # The app's mode bindings (same ids, so a keymap moves both), asking about unsaved
-        # changes before leaving.
-        binding("mode.compose", "leave('compose')"),
-        binding("mode.history", "leave('history')"),
     ]
     # No auto-focus ("*" would pick the scrolling form): the first key still to fill in gets
     # the focus on mount, else the profile selector once it is built.
@@ -458,19 +454,17 @@ class ConfigScreen(Screen[None]):
 
     # -- leaving -----------------------------------------------------------------------------
 
-    def action_leave(self, mode: str) -> None:
-        self.confirm_leave(lambda: self.app.switch_mode(mode), question="Leave the settings?")
-
     def confirm_leave(
         self,
         proceed: Callable[[], object],
         *,
         on_cancel: Callable[[], object] | None = None,
-        question: str = "Quit pushover-tui?",
+        question: str = "Leave the settings?",
     ) -> None:
         """Run `proceed` now, or after asking Save / Discard / Cancel when there are edits.
 
-        The app calls this before quitting (see PushoverApp.action_quit).
+        The app calls this before switching screens or quitting (PushoverApp.action_switch_mode,
+        action_quit).
         """
         if not self.is_dirty:
             proceed()

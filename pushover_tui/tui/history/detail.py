@@ -18,6 +18,7 @@ from pushover_tui.api.models import ReceiptState
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.history import HistoryRow, Status
 from pushover_tui.tui.history import wording as fmt
+from pushover_tui.tui.widgets.detail_grid import Row, grid, section
 
 # Parameters in the order a person reads them; anything else follows alphabetically.
 PARAM_ORDER = (
@@ -50,10 +51,6 @@ RECEIPT_STYLES: Mapping[ReceiptState, str] = {
     ReceiptState.EXPIRED: "$error",
     ReceiptState.CANCELLED: "$foreground-muted",
 }
-LABEL_WIDTH = 11  # the label column and the gap after it
-
-# A grid row: label and value ("" label: the value alone, under the values).
-Row = tuple[str, Content | str]
 
 
 def recipient_text(recipient: str, names: Mapping[str, str]) -> str:
@@ -94,11 +91,11 @@ def detail_content(
     if row.quota.remaining is not None:
         general.append(("Quota", f"{row.quota.remaining:,} left after it"))
     general += [(str(key), _value(value)) for key, value in sorted(row.meta.items())]
-    parts.append(_grid(general, width))
+    parts.append(grid(general, width))
     if row.error:
-        parts += [_section("Error"), Content.styled(row.error, "$error")]
+        parts += [section("Error"), Content.styled(row.error, "$error")]
     if row.receipt:
-        parts += [_section("Receipt"), _grid(_receipt_rows(row), width)]
+        parts += [section("Receipt"), grid(_receipt_rows(row), width)]
         if row.receipt_state is ReceiptState.AWAITING:
             parts.append(
                 Content.styled(
@@ -109,7 +106,7 @@ def detail_content(
             )
     keys = [k for k in PARAM_ORDER if k in row.params]
     keys += sorted(k for k in row.params if k not in PARAM_ORDER)
-    parts += [_section("Parameters"), _grid([(k, _value(row.params[k])) for k in keys], width)]
+    parts += [section("Parameters"), grid([(k, _value(row.params[k])) for k in keys], width)]
     hint = (
         f"{key('history.delete')} delete · {key('history.clear')} clear all · "
         f"{key('history.cancel_tag')} cancel by tag · {key('history.search')} search · "
@@ -160,23 +157,6 @@ def _receipt_rows(row: HistoryRow) -> list[Row]:
         waiting = "waiting for the first receipt poll…"
         rows.append(("", Content.styled(waiting, "italic $foreground-muted")))
     return rows
-
-
-def _grid(rows: list[Row], width: int) -> Content:
-    """Labels in a column of their own; each value wrapped to the rest of the width."""
-    lines: list[Content] = []
-    indent = " " * LABEL_WIDTH
-    for label, value in rows:
-        text = value if isinstance(value, Content) else Content(value)
-        wrapped = text.wrap(max(8, width - LABEL_WIDTH)) or [Content("")]
-        head = Content.styled(label[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH), "$foreground-muted")
-        lines.append(head + wrapped[0])
-        lines += [indent + line for line in wrapped[1:]]
-    return Content("\n").join(lines)
-
-
-def _section(title: str) -> Content:
-    return Content("\n").join([Content(""), Content.styled(title, "bold underline")])
 
 
 def _value(value: object) -> str:

@@ -15,7 +15,7 @@ from textual.widgets import Static
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.inbox import InboxRow
 from pushover_tui.tui.history import wording as fmt
-from pushover_tui.tui.history.detail import Row, _grid, _section
+from pushover_tui.tui.widgets.detail_grid import Row, grid, section
 
 
 def detail_content(row: InboxRow | None, width: int, *, ack_key: str) -> Content:
@@ -43,7 +43,7 @@ def detail_content(row: InboxRow | None, width: int, *, ack_key: str) -> Content
         rows.append(("Sound", escape_controls(message.sound)))
     if message.html:
         rows.append(("Format", "HTML (shown as sent)"))
-    parts += [_section("Details"), _grid(rows, width)]
+    parts += [section("Details"), grid(rows, width)]
     if row.awaits_ack:
         hint = f"{ack_key} acknowledges it: its repeats stop and the sender's receipt names "
         hint += f"device {escape_controls(row.device)}."
