@@ -21,10 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pushover_tui.api.checks import DEVICE_MAX, check_device_name
+from pushover_tui.api.closing import AsyncClosing
 from pushover_tui.api.errors import (
     FieldProblemsError,
     NoCredentialsError,
@@ -152,7 +152,7 @@ async def log_in(
     return InboxSession(login.secret, device_id, name)
 
 
-class Inbox:
+class Inbox(AsyncClosing):
     """Downloads, stores, deletes and acknowledges for one profile's inbox session.
 
     Options other than these go to OpenClient (backoff, dead_after, rand, transport)."""
@@ -358,17 +358,6 @@ class Inbox:
                 listener(event)
             except Exception:  # one broken listener must not stop the others or the inbox
                 log.exception("inbox listener failed")
-
-    async def __aenter__(self) -> Inbox:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self.stop()

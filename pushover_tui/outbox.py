@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from pushover_tui.api.checks import Problem, check_message, check_token, check_users, errors
+from pushover_tui.api.closing import AsyncClosing
 from pushover_tui.api.errors import (
     APIError,
     ConfigurationError,
@@ -91,7 +91,7 @@ def check_outgoing(active: ActiveProfile, message: Message) -> list[Problem]:
     return credential_problems(active) + check_message(message)
 
 
-class Outbox:
+class Outbox(AsyncClosing):
     """Sends through one shared client, records every message, follows emergency receipts."""
 
     def __init__(
@@ -145,17 +145,6 @@ class Outbox:
         from pushover_tui.api.client import PushoverClient
 
         return PushoverClient(token, base_url=self.active.api_url, **self._client_options)
-
-    async def __aenter__(self) -> Outbox:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self.tracker.aclose()

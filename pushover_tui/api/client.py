@@ -7,7 +7,6 @@ import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -36,6 +35,7 @@ from pushover_tui.api.checks import (
     check_memo,
     is_key,
 )
+from pushover_tui.api.closing import AsyncClosing
 from pushover_tui.api.errors import (
     ConfigurationError,
     FieldProblemsError,
@@ -138,7 +138,7 @@ def _receipt_path(receipt: str) -> str:
     return receipt
 
 
-class PushoverClient:
+class PushoverClient(AsyncClosing):
     """Talks to the Pushover API. Use as `async with PushoverClient(token) as client:`.
 
     `token=None` makes a client without an application token, for the Open Client's calls, which
@@ -168,17 +168,6 @@ class PushoverClient:
             headers={"User-Agent": f"pushover-tui/{__version__}"},
             transport=transport,
         )
-
-    async def __aenter__(self) -> PushoverClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -20,7 +20,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from types import TracebackType
 from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
@@ -37,6 +36,7 @@ from pushover_tui.api.client import (  # the one transport, its log filter and r
     _receipt_path,
     _RedactQueryFilter,
 )
+from pushover_tui.api.closing import AsyncClosing
 from pushover_tui.api.errors import (
     ConfigurationError,
     FieldProblemsError,
@@ -152,7 +152,7 @@ def _session_error(error: RejectedError) -> SessionInvalidError:
     )
 
 
-class OpenClient:
+class OpenClient(AsyncClosing):
     """Use as `async with OpenClient(base_url=...) as client:`."""
 
     def __init__(
@@ -187,17 +187,6 @@ class OpenClient:
         self.backoff = backoff
         self._sleep = sleep
         self._rand = rand
-
-    async def __aenter__(self) -> OpenClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._api.aclose()
