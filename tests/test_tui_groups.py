@@ -599,9 +599,11 @@ def test_snapshot_oncall_confirmation(snap_compare, app_on_sim, size):
 def test_snapshot_add_member_problems(snap_compare, app_on_sim, size):
     async def add(pilot, screen) -> None:
         await pilot.press("a")
-        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
         pilot.app.screen.query_one("#user", Input).value = "uQiRzpo4DXghDmr9"
         pilot.app.screen.query_one("#device", Input).value = "my phone"
         await dialog_choose(pilot, "ok")
+        await settle(pilot)
 
     assert _groups_snapshot(snap_compare, app_on_sim, size, add)

@@ -26,7 +26,6 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
-from pushover_tui.api.checks import is_key
 from pushover_tui.api.errors import (
     APIError,
     PushoverError,
@@ -34,7 +33,7 @@ from pushover_tui.api.errors import (
     TemporaryError,
     UnexpectedResponseError,
 )
-from pushover_tui.api.models import Group, GroupMember, Message, Quota, ReceiptState, UserCheck
+from pushover_tui.api.models import Group, Message, Quota, ReceiptState, UserCheck
 from pushover_tui.api.secret import Secret, redact
 from pushover_tui.outbox import Outbox, Sent, timeout_from_env
 from pushover_tui.safe_text import escape_controls
@@ -48,7 +47,7 @@ from pushover_tui.store.config import (
     save_config,
 )
 from pushover_tui.store.history import HistoryFilter, Status
-from pushover_tui.tui.history.wording import masked_key
+from pushover_tui.tui.groups.account import GroupsAccount
 from pushover_tui.tui.keys import KEYS, binding, check_keymap
 from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
 from pushover_tui.tui.startup import FastStartApp
@@ -58,13 +57,9 @@ if TYPE_CHECKING:
 
     from pushover_tui.api.client import Progress
     from pushover_tui.api.inbox import InboxSession
-    from pushover_tui.oncall import OnCallPlan
     from pushover_tui.simulator import Simulator
     from pushover_tui.store.history import History, HistoryRow
     from pushover_tui.tui.inbox.link import InboxLink
-
-
-GROUPS_LOADING = "Loading your groups…"
 
 
 def _lazy_screen(path: str) -> Callable[[], Screen]:
@@ -146,6 +141,7 @@ class PushoverApp(FastStartApp):
         self.active = active
         self._outbox_options = {"timeout": timeout_from_env(env)}
         self.outbox = Outbox.open(self.active, data_folder, origin="tui", **self._outbox_options)
+        self.groups = GroupsAccount(self)
         self._follow(self.outbox)
         # Published with the changed row (or None when many rows changed).
         self.history_changed: Signal[HistoryRow | None] = Signal(self, "history-changed")
@@ -353,75 +349,10 @@ class PushoverApp(FastStartApp):
         self.awaiting = self._count_awaiting()
         self.profile_changed.publish(self.active)
 
-    # -- delivery groups (the Groups mode; Compose and History read `known_groups`) ---------
-
-    async def load_groups(self) -> tuple[Group, ...]:
-        """The account's groups (keys and names), kept in `known_groups`."""
-        self.groups_note = GROUPS_LOADING
-        try:
-            groups = await (await self.outbox.client()).list_groups()
-        except PushoverError as error:
-            self.groups_note = f"Your groups could not be loaded: {error}"
-            raise
-        self.known_groups = groups
-        self.groups_note = ""
-        return groups
-
     @work(exclusive=True, group="groups-list", exit_on_error=False)
     async def load_groups_in_background(self) -> None:
         with suppress(PushoverError):  # `groups_note` says why; Compose keeps the default
-            await self.load_groups()
-
-    def default_recipient(self) -> str:
-        """Who a message goes to when no group is chosen, for people (keys masked): the
-        profile's `to` (a group's name, or a key) or else its user key."""
-        profile = self.active.profile
-        if not profile.to:
-            return f"you ({masked_key(profile.user.masked())})"
-        group = next((g for g in self.known_groups or () if g.key == profile.to), None)
-        if group is not None:
-            return group.name
-        to = profile.to.reveal()
-        return masked_key(profile.to.masked()) if is_key(to) else to
-
-    def recipient_names(self) -> dict[str, str]:
-        """Names for the masked recipients History stores: the profile's user and each group."""
-        names = {self.active.profile.user.masked(): "you"}
-        names.update((group.key.masked(), group.name) for group in self.known_groups or ())
-        return names
-
-    def group_for(self, recipient: str) -> Secret | None:
-        """The key of the one known group whose masked key is `recipient` (as History stores
-        it); None when there is none, or several."""
-        found = [g.key for g in self.known_groups or () if g.key.masked() == recipient]
-        return found[0] if len(found) == 1 else None
-
-    async def show_group(self, key: Secret) -> Group:
-        return await (await self.outbox.client()).show_group(key)
-
-    async def create_group(self, name: str) -> Group:
-        return await (await self.outbox.client()).create_group(name)
-
-    async def rename_group(self, key: Secret, name: str) -> None:
-        await (await self.outbox.client()).rename_group(key, name)
-
-    async def add_group_member(self, key: Secret, member: GroupMember) -> None:
-        client = await self.outbox.client()
-        await client.add_group_user(key, member.user, device=member.device, memo=member.memo)
-
-    async def remove_group_member(self, key: Secret, member: GroupMember) -> None:
-        await (await self.outbox.client()).remove_group_user(key, member.user, device=member.device)
-
-    async def enable_group_member(self, key: Secret, member: GroupMember, enable: bool) -> None:
-        client = await self.outbox.client()
-        call = client.enable_group_user if enable else client.disable_group_user
-        await call(key, member.user, device=member.device)
-
-    async def make_oncall(self, plan: OnCallPlan) -> None:
-        """All or nothing (oncall.make_oncall): OnCallError says what was undone."""
-        from pushover_tui.oncall import make_oncall
-
-        await make_oncall(await self.outbox.client(), plan)
+            await self.groups.load()
 
     def open_mode(self, mode: str, request: TextualMessage | None = None) -> None:
         """Switch to `mode` and hand its screen `request` (it arrives after the screen mounts).

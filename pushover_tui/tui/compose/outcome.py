@@ -3,11 +3,13 @@ word the outcome and place each problem on the field it concerns."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Static
 
 from pushover_tui.api.checks import Problem, errors
@@ -16,6 +18,7 @@ from pushover_tui.api.models import ReceiptState, SendProgress
 from pushover_tui.outbox import Sent
 from pushover_tui.store.config import ActiveProfile
 from pushover_tui.store.history import HistoryRow
+from pushover_tui.tui.app import pushover_app
 from pushover_tui.tui.compose.draft import Draft
 from pushover_tui.tui.compose.fields import field_hint
 from pushover_tui.tui.history.wording import clock_time, local_time
@@ -272,13 +275,42 @@ def failure_text(error: PushoverError | str, key: KeyLabel, *, keys: bool = Fals
 
 
 class OutcomePanel(Vertical):
-    """The outcome of the last send: idle, sending, ok or failed (its border says which)."""
+    """The outcome of the last send: idle, sending, ok or failed (its border says which).
+    While sending it tells the attempt, and counts down to a retry each second."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._sending_what = ""
+        self._progress: SendProgress | None = None
+        self._retry_at = 0.0  # monotonic time the next attempt starts
+        self._countdown: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="outcome-text")
 
+    def show_sending(self, what: str) -> None:
+        """A send of `what` ("the message", "a test message") starts."""
+        self._sending_what, self._progress = what, None
+        self._show_sending()
+
+    def show_progress(self, progress: SendProgress) -> None:
+        """An attempt starts, or a wait before the next one (the send pipeline calls this)."""
+        self._progress = progress
+        self._retry_at = time.monotonic() + progress.starts_in
+        if self._countdown is None:
+            self._countdown = self.set_interval(1.0, self._show_sending)
+        self._show_sending()
+
+    def _show_sending(self) -> None:
+        left = self._retry_at - time.monotonic()
+        key = pushover_app(self).key_label
+        self.show("sending", sending_text(self._sending_what, key, self._progress, left))
+
     def show(self, state: str, content: Content) -> None:
         """`state`: "idle" (one quiet line, no box), "sending", "ok" or "failed"."""
+        if state != "sending" and self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
         for name in (*TITLES, "idle"):
             self.set_class(state == name, f"-{name}")
         self.border_title = TITLES.get(state, "")

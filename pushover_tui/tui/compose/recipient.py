@@ -17,9 +17,10 @@ from textual.widgets import Select
 from pushover_tui.api.models import Group
 from pushover_tui.api.secret import Secret
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.tui.app import GROUPS_LOADING, pushover_app
+from pushover_tui.tui.app import pushover_app
 from pushover_tui.tui.compose.draft import Draft
 from pushover_tui.tui.compose.fields import QUIET_CHANGES, DraftComponent
+from pushover_tui.tui.groups.account import GROUPS_LOADING
 from pushover_tui.tui.history.wording import masked_key
 from pushover_tui.tui.widgets.field_row import FieldRow
 
@@ -65,7 +66,7 @@ class RecipientField(DraftComponent):
 
     def _options(self, current: Secret) -> list[tuple[Content, Secret]]:
         app = pushover_app(self)
-        return recipient_options(app.default_recipient(), app.known_groups, current)
+        return recipient_options(app.groups.default_recipient(), app.known_groups, current)
 
     def _show_choices(self) -> None:
         """The app's groups (and default) now, the current choice kept."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -26,7 +26,6 @@ from textual.timer import Timer
 from textual.widgets import (
     Button,
     Input,
-    LoadingIndicator,
     RadioSet,
     Select,
     Static,
@@ -40,11 +39,12 @@ from pushover_tui.api.errors import (
     NoCredentialsError,
     PushoverError,
 )
-from pushover_tui.api.models import BUILTIN_SOUNDS, Message, SendProgress
+from pushover_tui.api.models import BUILTIN_SOUNDS, Message
 from pushover_tui.api.secret import Secret
 from pushover_tui.outbox import Sent
 from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.compose.actions import ActionBar
 from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft, split_devices
 from pushover_tui.tui.compose.fields import (
     LIMITS,
@@ -63,7 +63,6 @@ from pushover_tui.tui.compose.outcome import (
     keys_note,
     note_target,
     prefilled_text,
-    sending_text,
     sent_text,
     server_notes,
     stopped_text,
@@ -83,34 +82,6 @@ if TYPE_CHECKING:
 CHECK_DELAY = 0.2  # seconds of quiet typing before the field checks run
 NEW_CONFIRM_SECONDS = 4.0
 PROFILE_FIELDS = frozenset({"priority", "retry", "expire"})
-
-
-class ActionBar(Horizontal):
-    """Send, Send test, New message, a spinner while sending and a hint."""
-
-    def compose(self) -> ComposeResult:
-        key = pushover_app(self).key_label
-        yield Button("Send", id="send", variant="primary", tooltip=key("compose.send"))
-        yield Button("Send test", id="send-test", tooltip=key("compose.send_test"))
-        yield Button("New message", id="new-message", tooltip=key("compose.new"))
-        yield LoadingIndicator(id="send-spinner")
-        yield Static("", id="actions-hint")
-
-    def show(self, *, sending: bool, emergency: bool) -> None:
-        for button in self.query(Button).results(Button):
-            button.disabled = sending
-        self.query_one("#send", Button).label = "Send emergency" if emergency else "Send"
-        if sending:
-            hint = "Sending… the buttons are back when Pushover has answered."
-        elif emergency:
-            hint = "Repeats until acknowledged."
-        else:
-            hint = ""
-        self.query_one("#actions-hint", Static).update(hint)
-
-    def set_compact(self, compact: bool) -> None:
-        for button in self.query(Button).results(Button):
-            button.compact = compact
 
 
 class ComposeScreen(Screen[None]):
@@ -141,10 +112,6 @@ class ComposeScreen(Screen[None]):
         self._dirty = False  # edited since the last send or new message
         self._confirm_new_until = 0.0
         self._send_worker: Worker[None] | None = None
-        self._sending_what = ""
-        self._progress: SendProgress | None = None
-        self._retry_at = 0.0  # monotonic time the next attempt starts
-        self._countdown: Timer | None = None
         # (sent, test, the group it went to): its receipt is followed
         self._last_sent: tuple[Sent, bool, str] | None = None
 
@@ -165,13 +132,14 @@ class ComposeScreen(Screen[None]):
                 yield Deferred(lambda: message_box(self.draft, id="message-box"))
                 yield Deferred(lambda: DetailFields(self.draft))
             with Vertical(id="compose-right", classes="column"):
-                yield Deferred(self._option_fields)
+                yield Deferred(
+                    lambda: OptionFields(
+                        self.draft, sounds=self._sounds, profile=self.pushover.active.profile
+                    )
+                )
         yield OutcomePanel(id="outcome")
         yield Deferred(lambda: ActionBar(id="compose-actions"))
         yield Deferred(AppFooter)
-
-    def _option_fields(self) -> OptionFields:
-        return OptionFields(self.draft, sounds=self._sounds, profile=self.pushover.active.profile)
 
     def on_mount(self) -> None:
         self._show_outcome("idle", idle_text(self.pushover.key_label))
@@ -296,7 +264,7 @@ class ComposeScreen(Screen[None]):
             return
         if self._check_timer is not None:
             self._check_timer.stop()
-        self._check_timer = self.set_timer(CHECK_DELAY, self._run_checks)
+        self._check_timer = self.set_timer(CHECK_DELAY, self._refresh)
 
     def _take_edits(self, found: list[DraftComponent]) -> bool:
         """Take the values of these components into the draft. An edit is a field whose value
@@ -321,10 +289,6 @@ class ComposeScreen(Screen[None]):
         self._confirm_new_until = 0.0
         self._refresh(checks=False)
         return True
-
-    def _run_checks(self) -> None:
-        self._check_timer = None
-        self._refresh()
 
     def _refresh(self, *, checks: bool = True) -> None:
         """Counters, the priority's effects and (with `checks`) every field's note."""
@@ -378,18 +342,6 @@ class ComposeScreen(Screen[None]):
         if self._send_worker is not None and self.sending:
             self._send_worker.cancel()
 
-    @on(Button.Pressed, "#send")
-    def _send_pressed(self) -> None:
-        self.action_send()
-
-    @on(Button.Pressed, "#send-test")
-    def _send_test_pressed(self) -> None:
-        self.action_send_test()
-
-    @on(Button.Pressed, "#new-message")
-    def _new_pressed(self) -> None:
-        self.action_new_message()
-
     def action_send(self) -> None:
         if self.sending:
             return
@@ -418,22 +370,8 @@ class ComposeScreen(Screen[None]):
 
     def _start_sending(self, message: Message | None, what: str, to: Secret | None = None) -> None:
         self.sending = True
-        self._sending_what, self._progress = what, None
-        self._show_outcome("sending", sending_text(what, self.pushover.key_label))
+        self.query_one(OutcomePanel).show_sending(what)
         self._send_worker = self._send(message, to)
-
-    def _show_progress(self, progress: SendProgress) -> None:
-        """An attempt starts, or a wait before the next one: the outcome counts down."""
-        self._progress = progress
-        self._retry_at = time.monotonic() + progress.starts_in
-        if self._countdown is None:
-            self._countdown = self.set_interval(1.0, self._tick)
-        self._tick()
-
-    def _tick(self) -> None:
-        left = self._retry_at - time.monotonic()
-        text = sending_text(self._sending_what, self.pushover.key_label, self._progress, left)
-        self._show_outcome("sending", text)
 
     def on_send_test(self, event: SendTest) -> None:
         event.stop()
@@ -446,11 +384,12 @@ class ComposeScreen(Screen[None]):
         wondering whether it went out."""
         test = message is None
         key = self.pushover.key_label
+        progress = self.query_one(OutcomePanel).show_progress
         try:
             if message is None:
-                sent = await self.pushover.send_test(self._show_progress)
+                sent = await self.pushover.send_test(progress)
             else:
-                sent = await self.pushover.send_message(message, to, self._show_progress)
+                sent = await self.pushover.send_message(message, to, progress)
         except asyncio.CancelledError:
             self._show_outcome("failed", stopped_text(key))
             raise
@@ -483,9 +422,6 @@ class ComposeScreen(Screen[None]):
             self._last_sent = (sent, test, to_text)
             self._show_outcome("ok", sent_text(sent, key, test=test, to=to_text))
         finally:
-            if self._countdown is not None:
-                self._countdown.stop()
-                self._countdown = None
             self.sending = False
 
     def _history_changed(self, row: HistoryRow | None) -> None:

@@ -186,13 +186,13 @@ class GroupsScreen(Screen[None]):
         keep = self.members_table.selected
         try:
             with self._doing("Loading your groups"):
-                groups = await self.pushover.load_groups()
+                groups = await self.pushover.groups.load()
                 self.groups_table.show(groups, select=select)
                 # Set before the table's Highlighted arrives, so that it loads nothing more.
                 self.group = self.groups_table.selected
                 self._show_header()
                 if self.group is not None:
-                    self.group = await self.pushover.show_group(self.group.key)
+                    self.group = await self.pushover.groups.show(self.group.key)
         except PushoverError as error:
             failed = (wording.failure_text("load your groups", error, self.key), "$error")
             self.say(*(said if said and said[1] == "$error" else failed))
@@ -216,7 +216,7 @@ class GroupsScreen(Screen[None]):
         self._show_group()
         try:
             with self._doing(f"Loading the members of {wording.group_name(chosen)}"):
-                group = await self.pushover.show_group(chosen.key)
+                group = await self.pushover.groups.show(chosen.key)
         except PushoverError as error:
             self.say(wording.failure_text("load the members", error, self.key), "$error")
             return
@@ -311,7 +311,7 @@ class GroupsScreen(Screen[None]):
         verb = "enable" if enable else "disable"
         self._change(
             f"{verb} {wording.who(member)}",
-            lambda: self.pushover.enable_group_member(group.key, member, enable),
+            lambda: self.pushover.groups.enable_member(group.key, member, enable),
             f"{verb.title()}d {wording.who(member)} in {wording.group_name(group)}.",
         )
 
@@ -325,7 +325,7 @@ class GroupsScreen(Screen[None]):
             if yes:
                 self._change(
                     f"remove {who}",
-                    lambda: self.pushover.remove_group_member(group.key, member),
+                    lambda: self.pushover.groups.remove_member(group.key, member),
                     f"Removed {who} from {name}.",
                 )
 
@@ -352,7 +352,7 @@ class GroupsScreen(Screen[None]):
                 member = GroupMember(member.user, member.device, known.memo if known else "")
             self._change(
                 f"add {wording.who(member)}",
-                lambda: self.pushover.add_group_member(group.key, member),
+                lambda: self.pushover.groups.add_member(group.key, member),
                 f"Added {wording.who(member)} to {wording.group_name(group)}.",
             )
 
@@ -368,7 +368,7 @@ class GroupsScreen(Screen[None]):
             if name and name != group.name:
                 self._change(
                     f"rename {old}",
-                    lambda: self.pushover.rename_group(group.key, name),
+                    lambda: self.pushover.groups.rename(group.key, name),
                     f"Renamed {old} to {escape_controls(name)}; its key stays the same.",
                 )
 
@@ -403,7 +403,7 @@ class GroupsScreen(Screen[None]):
     async def _create(self, name: str) -> None:
         try:
             with self._doing(f"Creating {escape_controls(name)}"):
-                group = await self.pushover.create_group(name)
+                group = await self.pushover.groups.create(name)
         except PushoverError as error:
             self.say(wording.failure_text("create the group", error, self.key), "$error")
             return
@@ -423,7 +423,7 @@ class GroupsScreen(Screen[None]):
         """Read the group afresh (who is on call now), then ask with the before and after."""
         try:
             with self._doing(f"Checking who is on call in {wording.group_name(group)}"):
-                group = await self.pushover.show_group(group.key)
+                group = await self.pushover.groups.show(group.key)
         except PushoverError as error:
             self.say(wording.failure_text("check who is on call", error, self.key), "$error")
             return
@@ -438,7 +438,7 @@ class GroupsScreen(Screen[None]):
             if yes:
                 self._change(
                     f"put {who} on call",
-                    lambda: self.pushover.make_oncall(plan),
+                    lambda: self.pushover.groups.make_oncall(plan),
                     f"On call in {name}: {wording.people(plan.now)} "
                     f"(before: {wording.people(plan.before)}).",
                 )

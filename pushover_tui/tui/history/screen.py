@@ -108,7 +108,7 @@ class HistoryScreen(Screen[None]):
         self.apply_filter(self.filters)
 
     def _show_recipients(self) -> None:
-        names = self.pushover.recipient_names()
+        names = self.pushover.groups.recipient_names()
         self.query_one(HistoryDetail).set_names(names)
         options = [(f"{name} ({masked_key(masked)})", masked) for masked, name in names.items()]
         self.query_one(FilterBar).set_recipients(options)
@@ -235,7 +235,7 @@ class HistoryScreen(Screen[None]):
             elif filters.receipt_state is not None:
                 parts.append(f"receipt {filters.receipt_state}")
             if filters.recipient is not None:
-                name = self.pushover.recipient_names().get(filters.recipient)
+                name = self.pushover.groups.recipient_names().get(filters.recipient)
                 parts.append(f"to {name or masked_key(filters.recipient)}")
             if filters.search.strip():
                 parts.append(f"“{filters.search.strip()}”")
@@ -313,7 +313,7 @@ class HistoryScreen(Screen[None]):
         if row is None:
             return
         message = Message.from_params(dict(row.params))
-        self.pushover.resend(message, self.pushover.group_for(row.recipient))
+        self.pushover.resend(message, self.pushover.groups.group_for(row.recipient))
 
     def action_copy_json(self) -> None:
         row = self._selected()
