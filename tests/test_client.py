@@ -334,6 +334,19 @@ async def test_send_unreadable_attachment_sends_nothing(
     assert_no_secret(info.value)
 
 
+async def test_send_refuses_an_attachment_that_grew_past_the_limit(
+    client: PushoverClient, api: respx.Router, tmp_path: Path
+) -> None:
+    picture = tmp_path / "chart.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n")
+    message = Message("see chart", attachment=Attachment.from_path(picture))
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(5_242_880))  # after the checks
+    route = api.post(MESSAGES).respond(200, json=OK)
+    with pytest.raises(FieldProblemsError, match="Pushover takes at most 5,242,880"):
+        await client.send(USER, message)
+    assert not route.called
+
+
 # -- other endpoints -----------------------------------------------------------------------
 
 

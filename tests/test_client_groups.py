@@ -148,6 +148,22 @@ def test_find_group_name_matching_none_or_several_lists_candidates() -> None:
         find_group((), "ops")
 
 
+@pytest.mark.parametrize("text", [GROUP[:-1], f"{GROUP},{OTHER}", GROUP + "x"])
+def test_a_mistyped_key_or_a_key_list_is_never_repeated(text: str) -> None:
+    with pytest.raises(GroupNameError) as caught:
+        find_group((Group(Secret(OTHER), "ops"),), text)
+    assert "not one group key" in str(caught.value) and "'ops'" in str(caught.value)
+    assert GROUP[:20] not in str(caught.value) and OTHER[:20] not in str(caught.value)
+
+
+async def test_find_group_forgives_spaces_around_a_key(
+    client: PushoverClient, api: respx.Router
+) -> None:
+    route = api.get(GROUPS).respond(200, json={**OK, "groups": []})
+    assert (await client.find_group(f" {GROUP} ")).key == Secret(GROUP)
+    assert not route.called
+
+
 async def test_create_group(client: PushoverClient, api: respx.Router) -> None:
     route = api.post(GROUPS).respond(200, json={**OK, "group": GROUP})
     group = await client.create_group("On-Call")

@@ -190,6 +190,8 @@ BAD_FIELDS = [
     ({"ttl": 0}, "ttl", "must be a positive integer", "ttl is invalid"),
     ({"ttl": "soon"}, "ttl", "must be a positive integer", "ttl is invalid"),
     ({"timestamp": "yesterday"}, "timestamp", "must be a Unix timestamp", "timestamp is invalid"),
+    # More digits than int() converts: a field error, never a 500.
+    ({"timestamp": "9" * 5000}, "timestamp", "must be a Unix timestamp", "timestamp is invalid"),
     (
         {"priority": 2, "retry": 29, "expire": 60},
         "retry",

@@ -248,6 +248,7 @@ def test_download_and_delete_errors(client):
     foreign = client.get("/messages.json", params={"secret": secret, "device_id": other_device})
     assert foreign.status_code == 400 and foreign.json()["status"] == 0
     assert delete(client, secret, device_id, "12ab").json()["message"] == "invalid"
+    assert delete(client, secret, device_id, "9" * 5000).json()["message"] == "invalid"
     assert delete(client, secret, other_device, 1).status_code == 400
     assert delete(client, "nope", device_id, 1).status_code == 403
 
@@ -416,3 +417,23 @@ def test_the_request_log_hides_device_ids(sim, client):
     paths = [record.path for record in sim.requests]
     assert "/1/devices/***/update_highest_message.json" in paths
     assert not any(device_id in path for path in paths)
+
+
+def test_thousands_of_fragments_in_one_read_are_one_message() -> None:
+    from pushover_tui.simulator.websocket import OP_CONTINUATION, OP_TEXT, FrameReader
+
+    def masked(opcode: int, payload: bytes, *, final: bool) -> bytes:
+        mask = b"\x01\x02\x03\x04"
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        return bytes([(0x80 if final else 0) | opcode, 0x80 | len(payload)]) + mask + body
+
+    stream = masked(OP_TEXT, b"l", final=False)
+    stream += masked(OP_CONTINUATION, b"", final=False) * 5000  # past the recursion limit
+    stream += masked(OP_CONTINUATION, b"ogin", final=True)
+    assert FrameReader().feed(stream) == [(OP_TEXT, b"login")]
+
+
+@pytest.mark.parametrize("seconds", [0, -1])
+def test_keepalive_must_be_above_zero(sim, seconds):
+    with pytest.raises(ValueError, match="keepalive must be above 0"):
+        sim.keepalive = seconds

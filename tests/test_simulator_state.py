@@ -153,6 +153,23 @@ def test_bad_state_names_section_and_field(state: dict, expected: str) -> None:
     assert str(caught.value) == expected
 
 
+def test_an_account_cannot_log_in_as_a_group() -> None:
+    group = "gSeededGroupKey000000000000000"
+    state = {
+        "groups": [{"key": group, "name": "ops", "owner": DEMO_TOKEN, "members": []}],
+        "accounts": [{"email": "a@example.com", "password": "p", "user": group}],
+    }
+    with pytest.raises(StateError, match=r"accounts\[0\].user: is a group's key"):
+        Simulator(state=state)
+
+
+def test_state_nested_too_deeply_is_a_state_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(StateError, match="nests too deeply"):
+        Simulator(state=path)
+
+
 def test_a_bad_key_is_named_but_never_echoed() -> None:
     almost = "uAliceSeededUserKey0000000000!"
     with pytest.raises(StateError) as caught:

@@ -116,29 +116,20 @@ def check_memo(memo: str) -> list[Problem]:
 
 def check_group_device(device: str) -> list[Problem]:
     """One device of a group member (blank = all the member's devices); no comma lists here."""
-    if not device or _DEVICE.fullmatch(device):
-        return []
-    return [
-        Problem(
-            "device",
-            f"Device name {device[:30]!r} must be 1 to {DEVICE_MAX} letters, digits, '_' or '-' "
-            "(one device).",
-        )
-    ]
+    return _device_name_problems("device", [device] if device else [], " (one device)")
 
 
 def check_devices(device: str) -> list[Problem]:
-    if not device:
-        return []
-    for name in device.split(","):
+    names = device.split(",") if device else []
+    return _device_name_problems("device", names, " (separate several with commas)")
+
+
+def _device_name_problems(field: str, names: list[str], advice: str = "") -> list[Problem]:
+    """The first of `names` that is not a device name Pushover allows, worded for `field`."""
+    for name in names:
         if not _DEVICE.fullmatch(name):
-            return [
-                Problem(
-                    "device",
-                    f"Device name {name[:30]!r} must be 1 to {DEVICE_MAX} letters, digits, "
-                    "'_' or '-' (separate several with commas).",
-                )
-            ]
+            rule = f"must be 1 to {DEVICE_MAX} letters, digits, '_' or '-'"
+            return [Problem(field, f"Device name {name[:30]!r} {rule}{advice}.")]
     return []
 
 
@@ -243,15 +234,14 @@ def check_attachment(message: Message) -> list[Problem]:
         size = attachment.size()
     except OSError as error:
         return [Problem("attachment", f"Cannot read the attachment: {error.strerror or error}.")]
-    if size > ATTACHMENT_MAX:
-        return [
-            Problem(
-                "attachment",
-                f"The attachment is {size:,} bytes; Pushover takes at most "
-                f"{ATTACHMENT_MAX:,} (5 MiB).",
-            )
-        ]
-    return check_image(attachment.filename, head)
+    return check_attachment_size(size) or check_image(attachment.filename, head)
+
+
+def check_attachment_size(size: int) -> list[Problem]:
+    if size <= ATTACHMENT_MAX:
+        return []
+    text = f"The attachment is {size:,} bytes; Pushover takes at most {ATTACHMENT_MAX:,} (5 MiB)."
+    return [Problem("attachment", text)]
 
 
 def check_image(filename: str, head: bytes) -> list[Problem]:
@@ -429,11 +419,4 @@ def is_loopback(host: str) -> bool:
 
 def check_device_name(name: str) -> list[Problem]:
     """A name for a new receiving device (the inbox): one name, as Pushover allows them."""
-    if _DEVICE.fullmatch(name):
-        return []
-    return [
-        Problem(
-            "device_name",
-            f"Device name {name[:30]!r} must be 1 to {DEVICE_MAX} letters, digits, '_' or '-'.",
-        )
-    ]
+    return _device_name_problems("device_name", [name])

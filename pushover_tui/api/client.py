@@ -27,6 +27,7 @@ from pushover_tui import __version__
 from pushover_tui.api.checks import (
     Problem,
     check_api_url,
+    check_attachment_size,
     check_group_device,
     check_group_key,
     check_group_name,
@@ -65,7 +66,6 @@ RETRY_GAP = 5.0  # Pushover: never retry sooner than 5 seconds after the previou
 DEFAULT_RETRIES = 2
 MAX_CONNECTIONS = 2  # Pushover: at most 2 concurrent connections
 
-_RECEIPT = re.compile(r"[A-Za-z0-9]{30}")
 _PATH_KEY = re.compile(r"\{(\w+)\}")
 
 
@@ -186,10 +186,12 @@ class PushoverClient(AsyncClosing):
             except OSError as error:
                 problem = f"Cannot read the attachment: {error.strerror or error}."
                 raise FieldProblemsError([Problem("attachment", problem)]) from None
-            # The bytes actually sent decide the type (the file may have changed since the check).
-            if problems := check_image(message.attachment.filename, content[:HEAD_SIZE]):
+            # The bytes actually sent decide (the file may have changed since the check).
+            head = content[:HEAD_SIZE]
+            filename = message.attachment.filename
+            if problems := check_attachment_size(len(content)) or check_image(filename, head):
                 raise FieldProblemsError(problems)
-            kind = image_type(content[:HEAD_SIZE])
+            kind = image_type(head)
             files = {"attachment": (message.attachment.filename, content, kind)}
         body, headers = await self._call(
             "POST",
@@ -289,10 +291,10 @@ class PushoverClient(AsyncClosing):
         """A group from its key or its name. 30 letters and digits are taken as a key, with no
         request (any app may send to any group key); anything else is looked up by name among
         the account's groups (GroupNameError when none or several match)."""
-        text = Secret(group)
-        if is_key(text.reveal()):
-            return Group(text)
-        return find_group(await self.list_groups(), text.reveal())
+        text = Secret(group).reveal().strip()
+        if is_key(text):
+            return Group(Secret(text))
+        return find_group(await self.list_groups(), text)
 
     async def create_group(self, name: str) -> Group:
         """POST groups.json; the new group's key."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from typing import Any
 from pushover_tui.api.errors import GroupNameError
 from pushover_tui.api.images import HEAD_SIZE, image_type
 from pushover_tui.api.secret import Secret
+
+_KEY_LIKE = re.compile(r"[A-Za-z0-9]{20,}")  # a long run like a key's 30: a key, mistyped
 
 # The last second of 32-bit Unix time (2038-01-19): the bound of every timestamp we send or
 # accept from a server, so each one fits SQLite and every platform's datetime.
@@ -388,6 +391,13 @@ def find_group(groups: Sequence[Group], text: str) -> Group:
                 candidates=tuple(matches),
             )
     names = ", ".join(repr(group.name) for group in groups) or "none yet"
+    if any(_KEY_LIKE.fullmatch(part.strip()) for part in text.split(",")):
+        # Most likely a mistyped key or a list of keys: never repeat it (it may be a secret).
+        raise GroupNameError(
+            f"No group has that name, and it is not one group key (30 letters and digits); "
+            f"your groups: {names}.",
+            candidates=tuple(groups),
+        )
     raise GroupNameError(
         f"No group named {text!r}; your groups: {names}.", candidates=tuple(groups)
     )

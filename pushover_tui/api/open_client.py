@@ -168,6 +168,8 @@ class OpenClient(AsyncClosing):
         backoff: Backoff = Backoff(),
         rand: Callable[[], float] = random.random,
     ) -> None:
+        # Checked before the HTTP client exists: a bad URL must not leave one open.
+        checked_websocket_url = check_websocket_url(websocket_url) if websocket_url else None
         # No application token: these calls authenticate with the session secret.
         self._api = PushoverClient(
             None,
@@ -178,11 +180,7 @@ class OpenClient(AsyncClosing):
             transport=transport,
         )
         self.base_url = self._api.base_url
-        self.websocket_url = (
-            check_websocket_url(websocket_url)
-            if websocket_url
-            else websocket_url_for(self.base_url)
-        )
+        self.websocket_url = checked_websocket_url or websocket_url_for(self.base_url)
         self.dead_after = dead_after
         self.backoff = backoff
         self._sleep = sleep

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
-import string
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,6 +21,7 @@ from pushover_tui.simulator.validation import (
     check_token,
     check_validate,
     is_key,
+    random_text,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +63,6 @@ QUOTA_SENTENCE = (
 RECEIPT_NOT_FOUND = FieldError(
     "receipt", "not found", "receipt not found; may be invalid or expired"
 )
-_ALPHANUMERIC = string.ascii_letters + string.digits
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ def request_id() -> str:
 
 
 def new_key() -> str:
-    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(30))
+    return random_text(30)
 
 
 def error_reply(errors: Sequence[FieldError], status: int = 400, headers=()) -> Reply:

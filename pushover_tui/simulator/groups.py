@@ -11,8 +11,6 @@ Written from shared/pushover-groups.md. Invariants:
 from __future__ import annotations
 
 import re
-import secrets
-import string
 from collections.abc import Callable, Container, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -23,6 +21,7 @@ from pushover_tui.simulator.validation import (
     check_token,
     is_key,
     optional,
+    random_text,
     split_list,
 )
 
@@ -40,7 +39,6 @@ MEMO_TOO_LONG = FieldError(
     "memo", f"is too long, must be {MAX_MEMO} characters or fewer", "memo is too long"
 )
 
-_ALPHANUMERIC = string.ascii_letters + string.digits
 
 # An endpoint's answer: the success fields, or what was wrong.
 Answer = dict[str, object] | list[FieldError]
@@ -240,6 +238,6 @@ class Groups:
     def _new_key(self) -> str:
         while True:
             # Documented example group keys start with "g" (a habit, not a rule).
-            key = "g" + "".join(secrets.choice(_ALPHANUMERIC) for _ in range(29))
+            key = "g" + random_text(29)
             if key not in self.users and key not in self.apps:
                 return key

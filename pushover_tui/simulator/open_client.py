@@ -16,8 +16,6 @@ logged in on the websocket with.
 from __future__ import annotations
 
 import re
-import secrets
-import string
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,7 +23,7 @@ from dataclasses import dataclass, replace
 from pushover_tui.simulator.engine import RECEIPT_NOT_FOUND, Reply, error_reply, ok, request_id
 from pushover_tui.simulator.models import UserInfo
 from pushover_tui.simulator.parsing import Fields
-from pushover_tui.simulator.validation import DEVICE_RE, FieldError, parse_int
+from pushover_tui.simulator.validation import DEVICE_RE, FieldError, parse_int, random_text
 
 # Demo accounts, one without and one with two-factor authentication (documentation-style values).
 DEMO_EMAIL = "demo@example.com"
@@ -41,8 +39,7 @@ APP_NAME = "Pushover Simulator"
 APP_ICON = "pushover"
 SECRET_LENGTH = 60  # as in the documentation's example
 DEVICE_ID_LENGTH = 40  # as in the clients' examples (not guaranteed by Pushover)
-_ALPHANUMERIC = string.ascii_letters + string.digits
-_DIGITS = re.compile(r"[0-9]+")
+_DIGITS = re.compile(r"[0-9]{1,40}")  # int() refuses over 4,300 digits
 _OPTIONAL_TEXT = ("sound", "url", "url_title")
 
 BAD_LOGIN = FieldError(None, "", "invalid email and/or password")
@@ -76,10 +73,6 @@ class Queued:
     umid: int
     body: Mapping[str, object]  # the message object, ids and `acked` aside
     receipt: str | None
-
-
-def _random(length: int) -> str:
-    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(length))
 
 
 def _field_errors(errors: Mapping[str, list[str]]) -> Reply:
@@ -223,7 +216,7 @@ class OpenClients:
                     else "two-factor authentication code required"
                 )
                 return error_reply([FieldError(None, "", sentence)], 412)
-        secret = _random(SECRET_LENGTH)
+        secret = random_text(SECRET_LENGTH)
         self.sessions[secret] = account.user
         return ok(id=account.user, secret=secret)
 
@@ -243,7 +236,7 @@ class OpenClients:
             errors["os"] = ["is invalid"]
         if errors:
             return _field_errors(errors)
-        device = Device(_random(DEVICE_ID_LENGTH), user, name)
+        device = Device(random_text(DEVICE_ID_LENGTH), user, name)
         self.devices[device.id] = device
         self.queues[device.id] = []
         info = self.users[user]

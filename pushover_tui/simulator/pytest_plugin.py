@@ -9,7 +9,8 @@ Installed with pushover-tui (entry point `pytest11`), so `pip install pushover-t
 The fixture yields a started `Simulator` on a free loopback port (`base_url`, `requests` the
 request log, `messages`, `ack`, `inject_fault`, ...), stopped after the test. Override the
 `pushover_simulator_options` fixture (or parametrize it) to pass `Simulator` keyword arguments,
-such as `state` (a JSON/TOML file or a table of apps, users, sounds and quota) or `ack_after`.
+such as `state` (a JSON/TOML file or a table: quota, apps, users, sounds, groups, accounts)
+or `ack_after`.
 """
 
 from __future__ import annotations

@@ -232,8 +232,9 @@ class Simulator:
         state: StateSource | None = None,
         keepalive: float = KEEPALIVE,
     ) -> None:
-        """`state`: a JSON or TOML file (or its parsed table) seeding apps, users, sounds and
-        quota on top of the demo keys (simulator/state.py); StateError if it is unusable."""
+        """`state`: a JSON or TOML file (or its parsed table) seeding quota, apps, users, sounds,
+        groups and accounts on top of the demo keys (simulator/state.py); StateError if it is
+        unusable."""
         self.host = host
         self._port = port
         self._clock = clock
@@ -781,7 +782,7 @@ def run_standalone(
             show(f"seeded from {state}")
         show(
             "control: POST /_sim/ack/<receipt>, /_sim/fault, /_sim/release, /_sim/push; "
-            "GET /_sim/requests"
+            "GET /_sim/requests, /_sim/messages"
         )
         threading.Event().wait()
     except KeyboardInterrupt:

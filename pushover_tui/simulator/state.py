@@ -212,6 +212,8 @@ def _accounts(engine: Engine, value: object) -> None:
         twofa = _text(f"{where}.twofa", table["twofa"]) if "twofa" in table else None
         if "@" not in email:
             raise StateError(f"{where}.email: {email!r} is not an email address")
+        if user in engine.groups.groups:
+            raise StateError(f"{where}.user: is a group's key; an account logs in as a user")
         engine.open_clients.add_account(email, password, user, twofa)
 
 
@@ -246,6 +248,8 @@ def read_state_file(path: Path) -> dict[str, object]:
         raise StateError(
             f"is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
+    except RecursionError:
+        raise StateError("nests too deeply to be a state file") from None
     return _table("the file", parsed)
 
 

@@ -9,15 +9,26 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import secrets
+import string
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 from pushover_tui.simulator.models import Upload, UserInfo
 
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+def random_text(length: int) -> str:
+    """Letters and digits, for new keys, secrets and device ids."""
+    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(length))
+
+
 # Documented limits.
 KEY_RE = re.compile(r"[A-Za-z0-9]{30}")
 DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{1,25}")
-INT_RE = re.compile(r"[+-]?[0-9]+")  # explicit ASCII digits: str.isdigit accepts "²"
+# Explicit ASCII digits (str.isdigit accepts "²"), and few enough for int() (it refuses over 4,300).
+INT_RE = re.compile(r"[+-]?[0-9]{1,40}")
 MAX_USERS = 50
 MAX_MESSAGE = 1024  # Unicode code points, not bytes
 MAX_TITLE = 250

@@ -85,6 +85,26 @@ class FrameReader:
         return frames
 
     def _next(self) -> tuple[int, bytes] | None:
+        """The next whole message or control frame; None until the buffer holds one. A loop,
+        not recursion: a client may send thousands of fragments at once."""
+        while (frame := self._frame()) is not None:
+            final, opcode, payload = frame
+            if opcode >= OP_CLOSE:  # control frames are never fragmented
+                return opcode, payload
+            if opcode != OP_CONTINUATION:
+                self._message_op, self._message = opcode, bytearray()
+            elif self._message_op is None:
+                raise ProtocolError("continuation without a first frame")
+            self._message += payload
+            if len(self._message) > MAX_PAYLOAD:
+                raise ProtocolError("message too large")
+            if final:
+                opcode, self._message_op = self._message_op, None
+                return opcode, bytes(self._message)
+        return None
+
+    def _frame(self) -> tuple[bool, int, bytes] | None:
+        """One frame (final flag, opcode, unmasked payload) taken off the buffer, or None."""
         buffer = self._buffer
         if len(buffer) < 2:
             return None
@@ -104,19 +124,7 @@ class FrameReader:
         mask = buffer[start : start + 4]
         payload = bytes(b ^ mask[i % 4] for i, b in enumerate(buffer[start + 4 : start + 4 + size]))
         del buffer[: start + 4 + size]
-        if opcode >= OP_CLOSE:  # control frames are never fragmented
-            return opcode, payload
-        if opcode != OP_CONTINUATION:
-            self._message_op, self._message = opcode, bytearray()
-        elif self._message_op is None:
-            raise ProtocolError("continuation without a first frame")
-        self._message += payload
-        if len(self._message) > MAX_PAYLOAD:
-            raise ProtocolError("message too large")
-        if not final:
-            return self._next()
-        opcode, self._message_op = self._message_op, None
-        return opcode, bytes(self._message)
+        return final, opcode, payload
 
 
 def buffered_bytes(rfile: io.BufferedIOBase, sock: socket.socket) -> bytes:
@@ -214,11 +222,22 @@ class Hub:
 
     def __init__(self, authenticate: Authenticate, keepalive: float) -> None:
         self._authenticate = authenticate
+        self._keepalive = 0.0
         self.keepalive = keepalive
         self._lock = threading.Lock()
         self._sockets: set[ClientSocket] = set()
         self._by_device: dict[str, ClientSocket] = {}
         self.logins = 0  # login frames accepted so far
+
+    @property
+    def keepalive(self) -> float:
+        return self._keepalive
+
+    @keepalive.setter
+    def keepalive(self, seconds: float) -> None:
+        if not seconds > 0:  # 0 would send `#` frames without pause
+            raise ValueError(f"keepalive must be above 0 seconds ({seconds} given)")
+        self._keepalive = seconds
 
     def serve(self, sock: socket.socket, pending: bytes) -> None:
         """Run one upgraded socket in the calling (handler) thread until it closes."""
