@@ -307,6 +307,21 @@ async def test_api_rejection_of_a_field_lands_under_it(fast_app, simulator):
         assert screen.problem_text("sound") == ""
 
 
+async def test_an_apps_sound_named_like_markup_is_shown_as_typed(fast_app, simulator):
+    """The app's own sounds are named by whoever uploaded them: shown as text, never parsed."""
+    simulator.add_sound("mine", "[b]Mine[/] [/]")
+    app = fast_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = compose(app)
+        sound = screen.query_one("#sound", Select)
+        sound.value = "mine"
+        await pilot.pause()
+        sound.expanded = True
+        await pilot.pause()
+        assert "mine — [b]Mine[/] [/]" in app.export_screenshot().replace("&#160;", " ")
+
+
 async def test_temporary_failure_is_clear_and_the_app_keeps_running(fast_app, simulator):
     app = fast_app()
     async with app.run_test(size=SIZE) as pilot:

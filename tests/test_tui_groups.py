@@ -114,7 +114,7 @@ async def test_groups_and_members_with_state_keys_masked(app_on_sim, simulator):
         assert [g.name for g in groups.groups] == ["ops"]
         assert screen.focused is groups
         members = screen.query_one(MemberTable)
-        rows = [members.get_row_at(i) for i in range(members.row_count)]
+        rows = [[str(cell) for cell in members.get_row_at(i)] for i in range(members.row_count)]
         assert rows == [
             ["enabled", "Alice", "iphone", "uQiR••••"],
             ["enabled", "Bob", "all devices", "uBob••••"],
@@ -127,6 +127,24 @@ async def test_groups_and_members_with_state_keys_masked(app_on_sim, simulator):
         assert no_member_key(shot)
         # Compose and History learn the group's name from the same read.
         assert app.known_groups is not None and app.known_groups[0].name == "ops"
+
+
+async def test_names_and_memos_are_shown_as_typed_never_as_markup(app_on_sim, simulator):
+    """A name or memo with square brackets is text: no MarkupError, nothing styled or lost."""
+    async with PushoverClient(DEMO_TOKEN, base_url=simulator.base_url) as client:
+        await client.rename_group(Secret(DEMO_GROUP), "ops [/]")
+        await client.remove_group_user(Secret(DEMO_GROUP), Secret(DEMO_BOB))
+        await client.add_group_user(Secret(DEMO_GROUP), Secret(DEMO_BOB), memo="[b]x")
+    app = app_on_sim()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_groups(pilot)
+        groups = screen.query_one(GroupTable)
+        assert [str(cell) for cell in groups.get_row_at(0)] == ["ops [/]"]
+        members = screen.query_one(MemberTable)
+        memos = [str(members.get_row_at(i)[1]) for i in range(members.row_count)]
+        assert "[b]x" in memos
+        drawn = "".join(segment.text for segment in groups.render_line(1))
+        assert "ops [/]" in drawn
 
 
 async def test_member_actions_only_while_the_member_list_has_focus(app_on_sim, simulator):

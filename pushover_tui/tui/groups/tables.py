@@ -3,11 +3,14 @@
 Both are DataTables of a few rows (an account has a handful of groups, a group a few dozen
 members), redrawn whole when their data or width changes: columns are fitted to the width, so
 the memo takes what the state, device and masked key leave, and nothing runs off the side.
+Every cell is a `Text`, never a string: DataTable parses strings as markup, and a group named
+`ops [/]` or a memo `[b]x` is the user's text, shown as typed.
 """
 
 from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
+from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
@@ -24,7 +27,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, max(0, width - 1)) + "…"
 
 
-class _FittedTable(DataTable[str]):
+class _FittedTable(DataTable[Text]):
     """A row-cursor table whose `_fill()` lays out columns for the current width."""
 
     DEFAULT_CSS = "_FittedTable { height: 1fr; }"
@@ -49,7 +52,10 @@ class _FittedTable(DataTable[str]):
         for label, width in columns:
             self.add_column(label, width=width)
         for index, cells in enumerate(rows):
-            fitted = [fit(cell, width) for cell, (_, width) in zip(cells, columns, strict=True)]
+            fitted = [
+                Text(fit(cell, width), no_wrap=True, end="")
+                for cell, (_, width) in zip(cells, columns, strict=True)
+            ]
             self.add_row(*fitted, key=str(index))
         if rows:
             self.move_cursor(row=max(0, min(cursor, len(rows) - 1)), animate=False)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from textual.content import Content
+
 from pushover_tui.api.checks import EXPIRE_MAX, MAX_REPEATS, RETRY_MIN, Problem, emergency_repeats
 from pushover_tui.api.models import Priority
+from pushover_tui.safe_text import escape_controls
 
 DEFAULT_SOUND = "Device default (the user's choice)"
 
@@ -35,13 +38,14 @@ def sound_label(name: str, description: str) -> str:
     return f"{name} — {description}"
 
 
-def sound_options(sounds: Mapping[str, str], current: str = "") -> list[tuple[str, str]]:
+def sound_options(sounds: Mapping[str, str], current: str = "") -> list[tuple[Content, str]]:
     """(label, name) per sound, and the current choice even when the list lacks it. The blank
-    choice (the user's default sound) is the Select's prompt."""
-    options = [(sound_label(name, description), name) for name, description in sounds.items()]
+    choice (the user's default sound) is the Select's prompt. Labels are Content, not strings a
+    Select would parse as markup: an app's own sounds are named by whoever uploaded them."""
+    labels = [(sound_label(name, description), name) for name, description in sounds.items()]
     if current and current not in sounds:
-        options.append((f"{current} (not in the app's list)", current))
-    return options
+        labels.append((f"{current} (not in the app's list)", current))
+    return [(Content(escape_controls(label)), name) for label, name in labels]
 
 
 def parse_seconds(field: str, text: str, label: str) -> tuple[int | None, list[Problem]]:
