@@ -18,6 +18,7 @@ from pushover_tui.store.config import load_config
 from pushover_tui.tui.config.screen import ConfigScreen
 from pushover_tui.tui.messages import VerifyKeys
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, TextDialog
+from pushover_tui.tui.widgets.help import HelpScreen
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 SIZE = (110, 36)
@@ -305,6 +306,34 @@ async def test_leaving_with_changes_asks(demo_config, simulator, make_app):
         await pilot.click("#choice-save")
         await pilot.pause()
     assert load_config(demo_config.path).profile("personal").device == "iphone"
+
+
+async def test_leaving_from_a_dialog_over_edits_asks_too(demo_config, simulator, make_app):
+    """With help (or any dialog) open over the edited form, the keys that act there (priority:
+    F6, ctrl+q) and the palette's Inbox still ask first."""
+    app = config_app(make_app, api_url=simulator.base_url)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_config(app, pilot)
+        await set_value(pilot, screen, "device", "pixel")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.current_mode == "config" and isinstance(app.screen, ChoiceDialog)
+        await pilot.click("#choice-cancel")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and screen.is_dirty
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.click("#choice-cancel")
+        await pilot.pause()
+        assert app.is_running and screen.is_dirty
+        inbox = next(c for c in app.get_system_commands(app.screen) if c.title == "Inbox")
+        inbox.callback()
+        await pilot.pause()
+        assert app.current_mode == "config" and isinstance(app.screen, ChoiceDialog)
 
 
 # -- profiles ---------------------------------------------------------------------------------

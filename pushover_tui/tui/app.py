@@ -354,6 +354,12 @@ class PushoverApp(FastStartApp):
         with suppress(PushoverError):  # `groups_note` says why; Compose keeps the default
             await self.groups.load()
 
+    @property
+    def mode_screen(self) -> Screen:
+        """The current mode's own screen, under any dialog (or help) open on top of it: the one
+        whose unsaved work leaving or quitting must ask about."""
+        return self.screen_stack[0]
+
     def open_mode(self, mode: str, request: TextualMessage | None = None) -> None:
         """Switch to `mode` and hand its screen `request` (it arrives after the screen mounts).
         A screen with unsaved work (Config) asks first, through its `confirm_leave(proceed)`."""
@@ -361,9 +367,9 @@ class PushoverApp(FastStartApp):
         def go() -> None:
             self.switch_mode(mode)
             if request is not None:
-                self.screen.post_message(request)
+                self.mode_screen.post_message(request)
 
-        confirm_leave = getattr(self.screen, "confirm_leave", None)
+        confirm_leave = getattr(self.mode_screen, "confirm_leave", None)
         if mode != self.current_mode and callable(confirm_leave):
             confirm_leave(go)
         else:
@@ -417,7 +423,7 @@ class PushoverApp(FastStartApp):
         yield SystemCommand(
             "Inbox",
             f"Messages received here, live ({self.key_label('mode.inbox')})",
-            lambda: self.switch_mode("inbox"),
+            lambda: self.open_mode("inbox"),
         )
         yield SystemCommand(
             "Cancel an emergency",
@@ -471,7 +477,7 @@ class PushoverApp(FastStartApp):
     async def action_quit(self) -> None:
         """Quit; a screen with unsaved work or a send on its way asks first, through its
         `confirm_quit(proceed)` (or `confirm_leave`)."""
-        screen = self.screen
+        screen = self.mode_screen
         confirm = getattr(screen, "confirm_quit", None) or getattr(screen, "confirm_leave", None)
         if callable(confirm):
             confirm(self.exit)
