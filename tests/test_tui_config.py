@@ -419,6 +419,23 @@ async def test_switching_profile_with_changes_asks(demo_config, simulator, make_
         assert config.profile("work").device == ""  # the discarded edit
 
 
+async def test_make_default_keeps_unsaved_edits(demo_config, simulator, make_app):
+    app = config_app(make_app, api_url=simulator.base_url)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_config(app, pilot)
+        await pilot.click("#profile-new")
+        await pilot.pause()
+        await answer_name(pilot, app, "work")
+        await set_value(pilot, screen, "device", "pixel")
+        await pilot.click("#profile-default")
+        await pilot.pause()
+        assert app.screen is screen
+        assert load_config(demo_config.path).default_profile == "work"
+        assert screen.query_one("#device", Input).value == "pixel" and screen.is_dirty
+        assert screen.query_one("#profile-default", Button).disabled  # it is the default now
+        assert load_config(demo_config.path).profile("work").device == ""  # not saved yet
+
+
 # -- first run --------------------------------------------------------------------------------
 
 

@@ -307,9 +307,15 @@ class PushoverApp(FastStartApp):
 
     def save_config(self, config: Config) -> None:
         """Write the config file (never environment values) and re-resolve the active profile."""
+        self.write_config(config)
+        self.switch_profile(self.active.profile.name if config.profiles else None)
+
+    def write_config(self, config: Config) -> None:
+        """Write the config file when what changed is not the profile in use (which profile is
+        the default, an inbox session, the theme): its keys, outbox and verification, and the
+        edits Config holds for it, stay as they are."""
         save_config(config)
         self.config = config
-        self.switch_profile(self.active.profile.name if config.profiles else None)
 
     def remember_inbox(self, session: InboxSession | None) -> None:
         """Save the active profile's inbox session (None: forget it) in the config file. Only
@@ -317,9 +323,7 @@ class PushoverApp(FastStartApp):
         from pushover_tui.inbox import remember
 
         name = self.active.profile.name
-        config = remember(self.config, name, session)
-        save_config(config)
-        self.config = config
+        self.write_config(remember(self.config, name, session))
         self.active = replace(self.active, profile=replace(self.active.profile, inbox=session))
 
     def ring_bell(self) -> None:
@@ -400,9 +404,8 @@ class PushoverApp(FastStartApp):
 
     def _theme_changed(self, _: object) -> None:
         if self.theme != self.config.theme and not self.demo:
-            self.config = replace(self.config, theme=self.theme)
             try:
-                save_config(self.config)
+                self.write_config(replace(self.config, theme=self.theme))
             except PushoverError as error:
                 self.notify(f"Could not save the theme: {error}", severity="warning", markup=False)
 

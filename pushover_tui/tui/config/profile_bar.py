@@ -103,10 +103,14 @@ class ProfileBar(Horizontal):
             not in_file or config.default_profile == name
         )
 
-    def write(self, config: Config) -> bool:
-        """Save a config through the app; a toast (never a traceback) when that fails."""
+    def write(self, config: Config, *, same_profile: bool = False) -> bool:
+        """Save a config through the app; a toast (never a traceback) when that fails.
+        `same_profile`: the profile in use is unchanged, and so is the form (its edits too)."""
         try:
-            self.pushover.save_config(config)
+            if same_profile:
+                self.pushover.write_config(config)
+            else:
+                self.pushover.save_config(config)
         except PushoverError as error:
             self.notify(str(error), title="Not saved", severity="error", markup=False)
             return False
@@ -208,5 +212,7 @@ class ProfileBar(Horizontal):
     def _make_default(self, event: Button.Pressed) -> None:
         event.stop()
         name = self.editing
-        if self.write(replace(self.pushover.config, default_profile=name)):
+        # Only the default marker changes: unsaved edits of the form stay.
+        if self.write(replace(self.pushover.config, default_profile=name), same_profile=True):
+            self.show_profiles()
             self.notify(f"{name!r} is now the profile used at start-up.", markup=False)
