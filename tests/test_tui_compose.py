@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, RadioButton, Select, Static, TextArea
 
@@ -398,6 +400,27 @@ async def test_draft_survives_switching_screens_until_new_message(fast_app, hist
         assert screen.query_one("#message", TextArea).text == ""
         assert screen.query_one("#priority", Select).value == 0  # the profile's default
         assert screen.problem_text("message") == ""  # a fresh draft is not scolded
+
+
+async def test_new_message_and_resend_before_the_message_box_is_built(fast_app, monkeypatch):
+    """ctrl+n or a Resend arriving before the message box exists: no crash, and the draft is in
+    the box once it is built."""
+    held: list[tuple[MessagePump, Callable[[], object]]] = []  # what waits for the first frame
+    monkeypatch.setattr(PushoverApp, "call_after_start", lambda _app, *call: held.append(call))
+    app = fast_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = compose(app)
+        assert not screen.query("#message")
+        await pilot.press("ctrl+n")
+        screen.post_message(PrefillDraft(Message(message="again", title="early")))
+        await pilot.pause()
+        for node, build in held:
+            node.call_later(build)
+        await settle(pilot)
+        assert screen.query_one("#message", TextArea).text == "again"
+        assert screen.query_one("#title", Input).value == "early"
+        assert screen.focused is screen.query_one("#message", TextArea)
 
 
 async def test_prefill_from_history_fills_every_field(fast_app, simulator):

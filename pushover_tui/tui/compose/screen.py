@@ -525,4 +525,7 @@ class ComposeScreen(Screen[None]):
         self._server.clear()
         self._confirm_new_until = 0.0
         self._show_draft()
-        self.query_one("#message").focus()
+        # The message box may not be built yet (ctrl+n or a Resend right at start-up): it loads
+        # the draft when it is, and takes the focus then (_component_built).
+        for box in self.query("#message"):
+            box.focus()
