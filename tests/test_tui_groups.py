@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import replace
 
 import pytest
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Footer, Input, Select, Static, TextArea
 
 from pushover_tui.api.client import PushoverClient
 from pushover_tui.api.errors import RejectedError
@@ -31,6 +31,7 @@ from pushover_tui.tui.groups.screen import GroupsScreen
 from pushover_tui.tui.groups.tables import GroupTable, MemberTable
 from pushover_tui.tui.history.screen import HistoryScreen
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
+from pushover_tui.tui.widgets.footer import AppFooter
 
 SIZE = (110, 36)
 # Every state pictured at the reference terminal (80x24) and a roomy one, the simulator's port
@@ -147,6 +148,21 @@ async def test_names_and_memos_are_shown_as_typed_never_as_markup(app_on_sim, si
         assert "ops [/]" in drawn
 
 
+async def test_footer_fits_the_reference_terminal(app_on_sim):
+    """The app's footer, compact at 80 columns: every key of the member list is on screen, help
+    and the screen keys included, none under the palette's."""
+    app = app_on_sim()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_groups(pilot)
+        await select_member(pilot, screen, "Bob")
+        footer = screen.query_one(Footer)
+        assert isinstance(footer, AppFooter) and footer.compact
+        keys = {key.key: key.region for key in footer.query("FooterKey")}  # type: ignore[attr-defined]
+        assert {"o", "d", "x", "f1", "f2", "f6"} <= set(keys)
+        palette = keys.pop("ctrl+p")
+        assert all(region.width and region.right <= palette.x for region in keys.values()), keys
+
+
 async def test_member_actions_only_while_the_member_list_has_focus(app_on_sim, simulator):
     app = app_on_sim()
     async with app.run_test(size=SIZE) as pilot:
@@ -199,7 +215,7 @@ async def test_disable_then_enable_a_member(app_on_sim, simulator):
         assert state(simulator)[1] == ("Bob", None, True)
         assert activity(screen) == "Disabled Bob (all devices) in ops."
         table = screen.query_one(MemberTable)
-        assert table.get_row_at(1)[0] == "disabled"
+        assert str(table.get_row_at(1)[0]) == "disabled"
         assert table.selected is not None and table.selected.memo == "Bob"  # cursor stays
         await pilot.press("e")
         await settle(pilot)
@@ -245,7 +261,8 @@ async def test_add_member_checks_the_fields_then_adds(app_on_sim, simulator):
         assert app.screen is screen
         assert state(simulator)[-1] == ("Dave", "ipad", False)
         assert activity(screen) == "Added Dave (ipad) to ops."
-        assert screen.query_one(MemberTable).get_row_at(3)[:3] == ["enabled", "Dave", "ipad"]
+        row = screen.query_one(MemberTable).get_row_at(3)
+        assert [str(cell) for cell in row[:3]] == ["enabled", "Dave", "ipad"]
 
 
 async def test_adding_another_device_keeps_the_memo(app_on_sim, simulator):
@@ -379,7 +396,7 @@ async def test_oncall_failure_undoes_and_says_what(app_on_sim, simulator, monkey
         text = activity(screen)
         assert text.startswith("Could not put Carol (all devices) on call: Monthly message quota")
         assert "undone: disable Carol (all devices)." in text
-        assert screen.query_one(MemberTable).get_row_at(2)[0] == "disabled"
+        assert str(screen.query_one(MemberTable).get_row_at(2)[0]) == "disabled"
 
 
 # -- progress and errors ------------------------------------------------------------------------
@@ -399,7 +416,7 @@ async def test_progress_while_a_request_runs(app_on_sim, simulator):
         assert activity(screen) == "Disable Bob (all devices)…"
         assert screen.has_class("-busy")  # the spinner shows
         assert screen.check_action("disable", ()) is None  # greyed while it runs
-        assert screen.check_action("create", ()) is None
+        assert screen.check_action("remove", ()) is None
         simulator.release()
         await settle(pilot)
         assert not screen.busy and state(simulator)[1] == ("Bob", None, True)
@@ -459,7 +476,7 @@ async def test_back_from_another_mode_reads_the_groups_again(app_on_sim, simulat
         await settle(pilot)
         await pilot.press("f5")
         await settle(pilot)
-        assert screen.query_one(MemberTable).get_row_at(2)[0] == "enabled"
+        assert str(screen.query_one(MemberTable).get_row_at(2)[0]) == "enabled"
 
 
 # -- the recipient in Compose and History -------------------------------------------------------
@@ -616,6 +633,7 @@ def test_snapshot_oncall_confirmation(snap_compare, app_on_sim, size):
 @pytest.mark.usefixtures("steady_api_host")
 def test_snapshot_add_member_problems(snap_compare, app_on_sim, size):
     async def add(pilot, screen) -> None:
+        screen.query_one(GroupTable).focus()  # a is the group list's key
         await pilot.press("a")
         await pilot.wait_for_scheduled_animations()
         await settle(pilot)

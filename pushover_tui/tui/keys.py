@@ -97,7 +97,7 @@ KEYS: Mapping[str, KeySpec] = {
         "l", "Log in", "log in to receive here (email, password, two-factor code)", "inbox"
     ),
     "inbox.back": KeySpec("escape", "Back", "from the login form back to the messages", "inbox"),
-    # Groups: letters act while a list (groups or members) has focus.
+    # Groups: letters act while the list they concern (groups or members) has focus.
     "groups.oncall": KeySpec(
         "o", "On call", "put the member on call: enable them, disable the others", "groups"
     ),

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, LoadingIndicator, Static
+from textual.widgets import DataTable, LoadingIndicator, Static
 
 from pushover_tui.api.checks import check_group_name
 from pushover_tui.api.errors import PushoverError
@@ -34,10 +34,12 @@ from pushover_tui.tui.groups.member_dialog import MemberDialog
 from pushover_tui.tui.groups.tables import GroupTable, MemberTable
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
+from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
-MEMBER_ACTIONS = frozenset({"oncall", "enable", "disable", "remove"})
-GROUP_ACTIONS = frozenset({"add", "rename"})
+# Each list's own keys: with both lists' keys, the member list's footer ran past 80 columns.
+MEMBER_ACTIONS = frozenset({"oncall", "enable", "disable", "remove"})  # the member list's
+GROUP_ACTIONS = frozenset({"add", "rename"})  # the group list's, for the selected group
 
 
 class GroupsScreen(Screen[None]):
@@ -45,7 +47,7 @@ class GroupsScreen(Screen[None]):
 
     CSS_PATH = "groups.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Letters act while a list has focus (the footer shows those that apply).
+        # Letters act while the list they concern has focus (the footer shows those that apply).
         binding("groups.oncall", "oncall"),
         binding("groups.enable", "enable"),
         binding("groups.disable", "disable"),
@@ -82,7 +84,7 @@ class GroupsScreen(Screen[None]):
         with Horizontal(id="groups-activity"):
             yield LoadingIndicator(id="groups-spinner")
             yield Static("", id="groups-activity-text")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.pushover.profile_changed.subscribe(self, lambda _: self._load(None))
@@ -240,10 +242,9 @@ class GroupsScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action not in MEMBER_ACTIONS | GROUP_ACTIONS | {"create", "reload"}:
             return True
-        in_members = self.focused is self.members_table
-        in_a_list = in_members or self.focused is self.groups_table
         member = self.members_table.selected
-        if (action in MEMBER_ACTIONS and not in_members) or (action != "reload" and not in_a_list):
+        where = self.members_table if action in MEMBER_ACTIONS else self.groups_table
+        if action != "reload" and self.focused is not where:
             return False  # the footer shows only what acts where the focus is
         if action == "enable" and member is not None and not member.disabled:
             return False  # the member's state says which of the two is shown

@@ -20,7 +20,7 @@ SCOPES = {
     "compose": "Compose",
     "config": "Config",
     "history": "History (letters act while the list has focus)",
-    "groups": "Groups (letters act while a list has focus)",
+    "groups": "Groups (letters act while the list they concern has focus)",
     "inbox": "Inbox (letters act while the list has focus)",
     "dialog": "Dialogs",
 }
