@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from pushover_tui.store.config import save_config
@@ -83,5 +84,19 @@ async def test_help_lists_every_binding_with_its_current_key(make_app, demo_conf
             assert binding_id in text, binding_id
         assert "f8" in text and "write, then f8 to send" in text
         await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_names_the_key_that_closes_it(make_app, demo_config, simulator):
+    save_config(replace(demo_config, keymap={"dialog.cancel": "ctrl+w"}))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.query_one(VerticalScroll).border_subtitle == "^w closes"
+        await pilot.press("ctrl+w")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

@@ -100,7 +100,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "Help"
-            scroll.border_subtitle = "Esc closes"
+            scroll.border_subtitle = f"{self.key_label('dialog.cancel')} closes"
             yield Static(id="help-text")
 
     def on_resize(self, event: events.Resize) -> None:
