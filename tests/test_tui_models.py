@@ -171,6 +171,13 @@ def test_profile_form_loads_saves_and_never_writes_an_environment_key() -> None:
     assert profile.token.reveal() == TOKEN and profile.device == "pixel" and profile.priority == 1
 
 
+def test_profile_form_repr_never_shows_the_keys() -> None:
+    form = ProfileForm(token=TOKEN, user=USER, device="pixel")
+    text = repr(form) + str(form)
+    assert TOKEN not in text and USER not in text and "pixel" in text
+    assert form != ProfileForm(token=TOKEN, user="", device="pixel")  # still compared
+
+
 def test_profile_form_checks_keys_and_emergency_defaults() -> None:
     form = ProfileForm(token="short", user=USER, priority=2, retry="10", expire="")
     problems = form.problems(active(), emergency_rows=True)

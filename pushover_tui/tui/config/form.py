@@ -7,6 +7,7 @@ loaded and never loses a value whose row is not built yet.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -43,8 +44,10 @@ SOURCE_TEXT = {
 
 @dataclass(frozen=True)
 class ProfileForm:
-    token: str = ""
-    user: str = ""
+    # The keys as typed, in clear (the fields show them); never in a repr, so a traceback or a
+    # log line that prints the form shows no key.
+    token: str = dataclasses.field(default="", repr=False)
+    user: str = dataclasses.field(default="", repr=False)
     priority: int = int(Priority.NORMAL)
     retry: str = ""
     expire: str = ""
