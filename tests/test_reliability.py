@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from textual.widgets import Static, TextArea
 
 from pushover_tui import cli
 from pushover_tui.api import client as client_module
@@ -47,6 +48,7 @@ from pushover_tui.outbox import Outbox
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
 from pushover_tui.store.config import Config, Profile, resolve
 from pushover_tui.store.history import History, Status
+from pushover_tui.tui.compose.screen import ComposeScreen
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -224,14 +226,6 @@ def test_cli_json_failure_still_exits_with_the_code(
 # -- 1. faults: the TUI --------------------------------------------------------------------------
 
 
-def _compose_screen_available() -> bool:
-    try:
-        import pushover_tui.tui.compose_screen  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 async def settle(pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
@@ -239,17 +233,9 @@ async def settle(pilot) -> None:
 
 
 async def tui_send(app, pilot, text: str, *, press: bool = False) -> tuple[bool, str]:
-    """Send from the compose screen (or app.send_message before the screen lands):
-    (succeeded, what the user sees)."""
-    if not _compose_screen_available():
-        try:
-            await app.send_message(Message(text))
-        except PushoverError as error:
-            return False, str(error)
-        return True, "Sent"
-    from textual.widgets import Static, TextArea
-
+    """Send from the Compose screen: (succeeded, what the user sees)."""
     screen = app.screen
+    assert isinstance(screen, ComposeScreen)
     screen.query_one("#message", TextArea).load_text(text)
     if press:
         await pilot.press("ctrl+s")
