@@ -11,10 +11,11 @@ from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, RadioButton, Select, Static, TextArea
 
-from pushover_tui.api.models import BUILTIN_SOUNDS, Message, Priority
+from pushover_tui.api.models import BUILTIN_SOUNDS, Message, Priority, SendProgress
 from pushover_tui.simulator import DEMO_TOKEN
 from pushover_tui.tui.app import PushoverApp
 from pushover_tui.tui.compose import screen as compose_screen
+from pushover_tui.tui.compose.outcome import OutcomePanel
 from pushover_tui.tui.compose.screen import ComposeScreen
 from pushover_tui.tui.messages import PrefillDraft, SendTest
 
@@ -349,6 +350,31 @@ async def test_temporary_failure_is_clear_and_the_app_keeps_running(fast_app, si
         await settle(pilot)
         assert len(simulator.messages) == 1
         assert "quota" in outcome(screen).lower() and "resets on" in outcome(screen)
+
+
+async def test_an_unexpected_error_while_sending_ends_sending(fast_app, monkeypatch):
+    """Not one of the pipeline's errors: the panel says it stopped (no countdown left running,
+    nothing secret), the app says what it was, and the next send can start."""
+    app = fast_app()
+
+    async def broken(message, to=None, progress=None):
+        progress(SendProgress(attempt=2, attempts=3, starts_in=5.0, failure="503"))
+        raise RuntimeError(f"broken with {DEMO_TOKEN}")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(app, "send_message", broken)
+        screen = compose(app)
+        fill(screen, message="hello")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        panel = screen.query_one(OutcomePanel)
+        assert panel.has_class("-failed") and panel._countdown is None
+        assert outcome(screen).startswith("✗ Not sent: something unexpected went wrong")
+        assert not screen.sending and app.is_running
+        toasts = [n.message for n in app._notifications]
+        assert any("RuntimeError" in text for text in toasts)
+        assert not any(DEMO_TOKEN in text for text in [*toasts, outcome(screen)])
 
 
 async def test_no_double_send_while_in_flight(fast_app, simulator):

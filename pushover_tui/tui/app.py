@@ -81,6 +81,18 @@ def pushover_app(node: DOMNode) -> PushoverApp:
     return app
 
 
+class ModeScreen(Screen[None]):
+    """A mode's screen: the app typed (`pushover`), and its workers' unexpected errors sent to
+    the app's one handler (Worker.StateChanged does not bubble: they would end silently)."""
+
+    @property
+    def pushover(self) -> PushoverApp:
+        return pushover_app(self)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.pushover.on_worker_state_changed(event)
+
+
 class PushoverApp(FastStartApp):
     TITLE = "pushover-tui"
     # Textual takes a string here only as the name of an installed screen, not an import path:
@@ -490,12 +502,14 @@ class PushoverApp(FastStartApp):
     # -- errors ----------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place unexpected worker errors end up: a toast, never a traceback."""
+        """The one place unexpected worker errors end up (the app's own, and every mode
+        screen's through ModeScreen): a toast, never a traceback."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            self.notify(describe_error(event.worker.error), severity="error", markup=False)
+            self.notify(self.describe_crash(event.worker.error), severity="error", markup=False)
 
     def describe_crash(self, error: BaseException | None) -> str:
-        return describe_error(error)
+        profile = self.active.profile
+        return describe_error(error, profile.token, profile.user)
 
 
 def receipt_news(row: HistoryRow) -> str:
@@ -517,12 +531,13 @@ def screenshot_folder() -> Path:
     return downloads if downloads.is_dir() else Path.cwd()
 
 
-def describe_error(error: BaseException | None) -> str:
-    """One sentence for the user; the API's own words for our errors, never a secret."""
+def describe_error(error: BaseException | None, *secrets: Secret) -> str:
+    """One sentence for the user; the API's own words for our errors, never a secret (`secrets`:
+    the keys in use, masked wherever an unexpected error's text holds them)."""
     if isinstance(error, PushoverError):
         return str(error)
     name = type(error).__name__ if error is not None else "Error"
-    return redact(f"unexpected {name}: {error}. Please report it.")
+    return redact(f"unexpected {name}: {error}. Please report it.", *secrets)
 
 
 def run(

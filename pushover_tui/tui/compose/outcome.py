@@ -171,6 +171,15 @@ def stopped_text(key: KeyLabel) -> Content:
     )
 
 
+def unexpected_text(key: KeyLabel) -> Content:
+    """A send stopped by an error that is none of the pipeline's (the app's notice names it)."""
+    return Content.from_markup(
+        "[b $error]✗ Not sent: something unexpected went wrong[/] (the notice says what). "
+        "History ($history) shows whether it went out: check it before sending again.",
+        history=key("mode.history"),
+    )
+
+
 def blocked_text(problems: list[Problem], key: KeyLabel) -> Content:
     """Nothing was sent: which fields to fix, or the keys to set up."""
     keys = [p for p in problems if note_target(p.field) == "keys"]

@@ -21,7 +21,6 @@ from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
     Button,
@@ -43,7 +42,7 @@ from pushover_tui.api.models import BUILTIN_SOUNDS, Message
 from pushover_tui.api.secret import Secret
 from pushover_tui.outbox import Sent
 from pushover_tui.store.history import HistoryRow
-from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.app import ModeScreen
 from pushover_tui.tui.compose.actions import ActionBar
 from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft, split_devices
 from pushover_tui.tui.compose.fields import (
@@ -66,6 +65,7 @@ from pushover_tui.tui.compose.outcome import (
     sent_text,
     server_notes,
     stopped_text,
+    unexpected_text,
 )
 from pushover_tui.tui.compose.recipient import RecipientField, group_label
 from pushover_tui.tui.keys import binding
@@ -84,7 +84,7 @@ NEW_CONFIRM_SECONDS = 4.0
 PROFILE_FIELDS = frozenset({"priority", "retry", "expire"})
 
 
-class ComposeScreen(Screen[None]):
+class ComposeScreen(ModeScreen):
     """Write and send a notification; F3."""
 
     CSS_PATH = "compose.tcss"
@@ -114,10 +114,6 @@ class ComposeScreen(Screen[None]):
         self._send_worker: Worker[None] | None = None
         # (sent, test, the group it went to): its receipt is followed
         self._last_sent: tuple[Sent, bool, str] | None = None
-
-    @property
-    def pushover(self) -> PushoverApp:
-        return pushover_app(self)
 
     # -- layout and life cycle -----------------------------------------------------------------
 
@@ -414,6 +410,11 @@ class ComposeScreen(Screen[None]):
         except PushoverError as error:
             keys = isinstance(error, NoCredentialsError)
             self._show_outcome("failed", failure_text(error, key, keys=keys))
+        except Exception:
+            # None of the pipeline's errors: the panel stops saying "Sending…" (and counting
+            # down); the app's worker handler names the error, secrets masked.
+            self._show_outcome("failed", unexpected_text(key))
+            raise
         else:
             self._dirty = False
             self._server.clear()  # what Pushover said before no longer stands

@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static
@@ -30,7 +29,7 @@ from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import BUILTIN_SOUNDS, UserCheck
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.config import Profile
-from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.app import ModeScreen
 from pushover_tui.tui.config.fields import DefaultsFields, KeyFields
 from pushover_tui.tui.config.form import (
     FIELDS,
@@ -76,7 +75,7 @@ def welcome_text(key: Callable[[str], str]) -> Content:
     )
 
 
-class ConfigScreen(Screen[None]):
+class ConfigScreen(ModeScreen):
     """Keys, defaults and profiles, with live checks and a Verify panel."""
 
     CSS_PATH = "config.tcss"
@@ -103,10 +102,6 @@ class ConfigScreen(Screen[None]):
         self._rejected_keys: tuple[Secret, Secret] | None = None  # Pushover refused them
         self._verify_serial = 0
         self._force_emergency_rows = False
-
-    @property
-    def pushover(self) -> PushoverApp:
-        return pushover_app(self)
 
     # -- layout and life cycle -----------------------------------------------------------------
 

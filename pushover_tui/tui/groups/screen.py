@@ -20,7 +20,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, LoadingIndicator, Static
 
 from pushover_tui.api.checks import check_group_name
@@ -28,7 +28,7 @@ from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Group, GroupMember
 from pushover_tui.oncall import plan_oncall
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.app import ModeScreen
 from pushover_tui.tui.groups import wording
 from pushover_tui.tui.groups.member_dialog import MemberDialog
 from pushover_tui.tui.groups.tables import GroupTable, MemberTable
@@ -42,7 +42,7 @@ MEMBER_ACTIONS = frozenset({"oncall", "enable", "disable", "remove"})  # the mem
 GROUP_ACTIONS = frozenset({"add", "rename"})  # the group list's, for the selected group
 
 
-class GroupsScreen(Screen[None]):
+class GroupsScreen(ModeScreen):
     """Delivery groups and on-call; F5."""
 
     CSS_PATH = "groups.tcss"
@@ -67,10 +67,6 @@ class GroupsScreen(Screen[None]):
         self._activities: dict[object, str] = {}  # requests in progress, oldest first
         self._covered = False  # under a dialog (not left for another mode)
         self._bindings_state: tuple[object, ...] = ()
-
-    @property
-    def pushover(self) -> PushoverApp:
-        return pushover_app(self)
 
     # -- layout ------------------------------------------------------------------------------
 

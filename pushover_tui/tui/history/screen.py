@@ -18,14 +18,13 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, ReceiptState
 from pushover_tui.store.history import HistoryFilter, HistoryRow
 from pushover_tui.store.overview import overview
-from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.app import ModeScreen
 from pushover_tui.tui.history.detail import HistoryDetail
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.overview import OverviewPanel
@@ -45,7 +44,7 @@ EMPTY_HINT = (
 )
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(ModeScreen):
     """The history mode (F4)."""
 
     DATA_POLL_SECONDS = 2.0  # how often rows written by other processes are looked for
@@ -76,10 +75,6 @@ class HistoryScreen(Screen[None]):
         self._stale = False
         self._reload_pending = False
         self._bindings_state: tuple[bool, ...] = ()
-
-    @property
-    def pushover(self) -> PushoverApp:
-        return pushover_app(self)
 
     # -- layout ------------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 from pushover_tui.api.errors import FieldProblemsError, PushoverError, TwoFactorRequiredError
@@ -31,7 +30,7 @@ from pushover_tui.inbox import (
 )
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.config import ActiveProfile
-from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.app import ModeScreen
 from pushover_tui.tui.history.table import HistoryTable
 from pushover_tui.tui.inbox.detail import InboxDetail
 from pushover_tui.tui.inbox.link import InboxLink
@@ -45,7 +44,7 @@ from pushover_tui.tui.widgets.status_bar import StatusBar
 NARROW = 100  # columns below which the detail panel goes under the list
 
 
-class InboxScreen(Screen[None]):
+class InboxScreen(ModeScreen):
     """The inbox mode (F6)."""
 
     DATA_POLL_SECONDS = 2.0  # how often rows written by other processes are looked for
@@ -63,10 +62,6 @@ class InboxScreen(Screen[None]):
         self._logging_in = False  # the form was asked for although a session exists
         self._seen_version: int | None = None
         self._reload_pending = False
-
-    @property
-    def pushover(self) -> PushoverApp:
-        return pushover_app(self)
 
     @property
     def link(self) -> InboxLink:
