@@ -22,10 +22,11 @@ from pushover_tui.simulator import (
     DEMO_USER,
     Simulator,
 )
-from pushover_tui.store.config import save_config
+from pushover_tui.store.config import Profile, save_config
 from pushover_tui.store.history import HistoryFilter
 from pushover_tui.tui.app import PushoverApp
 from pushover_tui.tui.compose.screen import ComposeScreen
+from pushover_tui.tui.groups.account import GROUPS_LOADING
 from pushover_tui.tui.groups.member_dialog import MemberDialog
 from pushover_tui.tui.groups.screen import GroupsScreen
 from pushover_tui.tui.groups.tables import GroupTable, MemberTable
@@ -161,6 +162,39 @@ async def test_footer_fits_the_reference_terminal(app_on_sim):
         assert {"o", "d", "x", "f1", "f2", "f6"} <= set(keys)
         palette = keys.pop("ctrl+p")
         assert all(region.width and region.right <= palette.x for region in keys.values()), keys
+
+
+async def test_a_profile_switch_reads_the_groups_once(app_on_sim, demo_config, simulator):
+    """The app (for Compose and History) and the open Groups screen share one read."""
+    profile = demo_config.profiles[0]
+    save_config(replace(demo_config, profiles=(profile, replace(profile, name="work"))))
+    app = app_on_sim()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_groups(pilot)
+        before = len(simulator.requests)
+        app.switch_profile("work")
+        await settle(pilot)
+        reads = [r for r in simulator.requests[before:] if r.path == "/1/groups.json"]
+        assert len(reads) == 1
+        assert [g.name for g in screen.query_one(GroupTable).groups] == ["ops"]
+        assert app.known_groups is not None and app.groups_note == ""
+
+
+async def test_a_profile_switch_drops_the_old_profiles_groups(app_on_sim, demo_config, simulator):
+    """A read still on its way for the old profile is stopped: its groups and its "Loading"
+    note never show for the new one."""
+    save_config(replace(demo_config, profiles=(*demo_config.profiles, Profile(name="empty"))))
+    app = app_on_sim()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        simulator.inject_fault("hang", seconds=10)
+        app.load_groups_in_background()
+        await pilot.pause()
+        assert app.groups_note == GROUPS_LOADING
+        app.switch_profile("empty")
+        simulator.release()
+        await settle(pilot)
+        assert app.groups_note == "" and app.known_groups is None
 
 
 async def test_member_actions_only_while_the_member_list_has_focus(app_on_sim, simulator):

@@ -356,7 +356,7 @@ class PushoverApp(FastStartApp):
         self.reachable = None
         self.devices = None
         self.quota = None
-        self.known_groups = None
+        self.groups.forget()
         if self.active.has_keys:
             self.outbox.tracker.resume(self.active.profile.name)
             if self._background_started:  # else the start-up check will

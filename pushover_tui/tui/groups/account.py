@@ -7,6 +7,7 @@ The groups themselves live on the app (`known_groups`, `groups_note`: reactives 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from pushover_tui.api.checks import is_key
@@ -25,9 +26,25 @@ GROUPS_LOADING = "Loading your groups…"
 class GroupsAccount:
     def __init__(self, app: PushoverApp) -> None:
         self._app = app
+        self._reading: asyncio.Task[tuple[Group, ...]] | None = None
 
     async def load(self) -> tuple[Group, ...]:
-        """The account's groups (keys and names), kept in the app's `known_groups`."""
+        """The account's groups (keys and names), kept in the app's `known_groups`. One read at
+        a time: whoever asks while one is on its way gets its answer (after a profile switch the
+        app and the Groups screen ask together). Cancelling a caller leaves the read to others."""
+        if self._reading is None or self._reading.done():
+            self._reading = asyncio.ensure_future(self._read())
+        return await asyncio.shield(self._reading)
+
+    def forget(self) -> None:
+        """The profile changed: no groups, no note, and the old profile's read stopped."""
+        if self._reading is not None:
+            self._reading.cancel()
+            self._reading = None
+        self._app.known_groups = None
+        self._app.groups_note = ""
+
+    async def _read(self) -> tuple[Group, ...]:
         app = self._app
         app.groups_note = GROUPS_LOADING
         try:
