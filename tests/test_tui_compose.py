@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from textual.widgets import Button, Input, Label, RadioButton, Select, Static, T
 
 from pushover_tui.api.models import BUILTIN_SOUNDS, Message, Priority, SendProgress
 from pushover_tui.simulator import DEMO_TOKEN
+from pushover_tui.store.config import Profile, save_config
 from pushover_tui.tui.app import PushoverApp
 from pushover_tui.tui.compose import screen as compose_screen
 from pushover_tui.tui.compose.outcome import OutcomePanel
@@ -323,6 +325,28 @@ async def test_an_apps_sound_named_like_markup_is_shown_as_typed(fast_app, simul
         sound.expanded = True
         await pilot.pause()
         assert "mine — [b]Mine[/] [/]" in app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_a_profile_switch_drops_the_old_apps_sounds(fast_app, simulator, demo_config):
+    """Custom sounds belong to the old profile's app: a profile without keys offers the
+    built-in list; back on the first profile, its app's list is read again."""
+    simulator.add_sound("mine", "Mine")
+    save_config(replace(demo_config, profiles=(*demo_config.profiles, Profile(name="empty"))))
+    app = fast_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = compose(app)
+
+        def sounds() -> set[str]:
+            return {value for _, value in screen.query_one("#sound", Select)._options}
+
+        assert "mine" in sounds()
+        app.switch_profile("empty")
+        await settle(pilot)
+        assert "mine" not in sounds() and "bike" in sounds()
+        app.switch_profile("personal")
+        await settle(pilot)
+        assert "mine" in sounds()
 
 
 async def test_temporary_failure_is_clear_and_the_app_keeps_running(fast_app, simulator):

@@ -211,6 +211,9 @@ class ComposeScreen(ModeScreen):
         keep = frozenset(self._touched & PROFILE_FIELDS)
         self.draft = self.draft.with_profile_defaults(self.pushover.active.profile, keep=keep)
         self.draft = replace(self.draft, to=Secret())  # groups belong to an account
+        # Sounds belong to an app token: the built-in list until this profile's app says more.
+        self._sounds = dict(BUILTIN_SOUNDS)
+        self._sounds_profile = None
         self._show_draft()
         self._fetch_sounds_once()
 
@@ -228,11 +231,12 @@ class ComposeScreen(ModeScreen):
 
     @work(exclusive=True, group="compose-sounds", exit_on_error=False)
     async def _load_sounds(self) -> None:
+        profile = self.pushover.active.profile
         try:
-            sounds = await self.pushover.sounds(self.pushover.active.profile)
+            sounds = await self.pushover.sounds(profile)
         except PushoverError:
             return  # the built-in list stays; sending will say what is wrong with the keys
-        if sounds:
+        if sounds and self.pushover.active.profile == profile:  # not another profile's by now
             self.set_sounds(sounds)
 
     def set_sounds(self, sounds: dict[str, str]) -> None:
