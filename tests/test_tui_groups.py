@@ -124,9 +124,9 @@ async def test_groups_and_members_with_state_keys_masked(app_on_sim, simulator):
         ]
         header = str(screen.query_one("#group-header", Static).visual)
         assert "ops  ·  3 members, 2 enabled" in header
-        assert DEMO_GROUP in header  # the group's own key in full: what the list is for
+        assert "key gzne••••  (k shows it)" in header and DEMO_GROUP not in header
         shot = app.export_screenshot()
-        assert no_member_key(shot)
+        assert no_member_key(shot) and DEMO_GROUP not in shot
         # Compose and History learn the group's name from the same read.
         assert app.known_groups is not None and app.known_groups[0].name == "ops"
 
@@ -195,6 +195,28 @@ async def test_a_profile_switch_drops_the_old_profiles_groups(app_on_sim, demo_c
         simulator.release()
         await settle(pilot)
         assert app.groups_note == "" and app.known_groups is None
+
+
+async def test_a_groups_key_in_full_only_when_asked(app_on_sim, simulator):
+    """k shows the selected group's key in full on a line of its own (to copy), k again or
+    leaving the screen masks it."""
+    app = app_on_sim()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_groups(pilot)
+
+        def key_line() -> str:
+            return str(screen.query_one("#group-header", Static).visual).splitlines()[1]
+
+        assert key_line() == "key gzne••••  (k shows it)"
+        await pilot.press("k")
+        assert key_line() == f"key {DEMO_GROUP}  (k hides it)"
+        await pilot.press("k")
+        assert DEMO_GROUP not in key_line()
+        await pilot.press("k", "f3")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert DEMO_GROUP not in key_line()
 
 
 async def test_member_actions_only_while_the_member_list_has_focus(app_on_sim, simulator):
@@ -355,8 +377,10 @@ async def test_rename_and_create_groups(app_on_sim, simulator):
         await pilot.press("enter")
         await settle(pilot)
         created = next(k for k, g in simulator.groups.items() if g.name == "night shift")
-        # `group create` shows the new key in full: finding it is why one creates a group.
-        assert activity(screen) == f"Created night shift: key {created}."
+        # Masked here too: only `group create` on the command line prints it in full.
+        assert (
+            activity(screen) == f"Created night shift: key {created[:4]}••••; k shows it in full."
+        )
         table = screen.query_one(GroupTable)
         assert [g.name for g in table.groups] == ["platform", "night shift"]
         assert table.selected is not None and table.selected.name == "night shift"

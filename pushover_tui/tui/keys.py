@@ -110,6 +110,9 @@ KEYS: Mapping[str, KeySpec] = {
     "groups.reload": KeySpec(
         "ctrl+r", "Reload", "load the groups again from Pushover", "groups", show=False
     ),
+    "groups.reveal": KeySpec(
+        "k", "Show key", "show or hide the selected group's key in full", "groups", show=False
+    ),
     # Dialogs
     "dialog.cancel": KeySpec("escape", "Cancel", "close a dialog without doing anything", "dialog"),
 }

@@ -56,6 +56,7 @@ class GroupsScreen(ModeScreen):
         binding("groups.rename", "rename"),
         binding("groups.create", "create"),
         binding("groups.reload", "reload"),
+        binding("groups.reveal", "reveal_key"),
     ]
 
     busy: reactive[str] = reactive("", init=False)  # what is being done now ("" = nothing)
@@ -66,6 +67,7 @@ class GroupsScreen(ModeScreen):
         self.group: Group | None = None
         self._activities: dict[object, str] = {}  # requests in progress, oldest first
         self._covered = False  # under a dialog (not left for another mode)
+        self._key_shown = False  # the selected group's key in full (groups.reveal)
         self._bindings_state: tuple[object, ...] = ()
 
     # -- layout ------------------------------------------------------------------------------
@@ -88,6 +90,8 @@ class GroupsScreen(ModeScreen):
 
     def on_screen_suspend(self) -> None:
         self._covered = isinstance(self.app.screen, ModalScreen)  # a dialog, or another mode
+        if not self._covered and self._key_shown:
+            self.action_reveal_key()  # masked again when the screen is left
 
     def on_screen_resume(self) -> None:
         # Opened, or back from another mode: groups may have changed elsewhere meanwhile.
@@ -142,15 +146,25 @@ class GroupsScreen(ModeScreen):
                     )
                 )
             return
+        shown = self._key_shown
         header.update(
             Content.assemble(
                 (wording.group_name(group), "bold"),
                 ("  ·  " + wording.summary(group), "$foreground-muted"),
                 "\n",
                 ("key ", "$foreground-muted"),
-                group.key.reveal(),  # a group's key in full: what the list is there to find
+                wording.group_key(group, full=shown),
+                (
+                    f"  ({self.key('groups.reveal')} {'hides' if shown else 'shows'} it)",
+                    "$foreground-muted",
+                ),
             )
         )
+
+    def action_reveal_key(self) -> None:
+        """The selected group's key in full, or masked again."""
+        self._key_shown = not self._key_shown
+        self._show_header()
 
     @contextmanager
     def _doing(self, text: str) -> Iterator[None]:
@@ -404,8 +418,11 @@ class GroupsScreen(ModeScreen):
         except PushoverError as error:
             self.say(wording.failure_text("create the group", error, self.key), "$error")
             return
-        # Its key in full, as `group create` prints it: finding the key is why one creates it.
-        said = f"Created {wording.group_name(group)}: key {group.key.reveal()}."
+        # Masked like every key here (`group create` prints it in full); the header shows it.
+        said = (
+            f"Created {wording.group_name(group)}: key {wording.group_key(group)}; "
+            f"{self.key('groups.reveal')} shows it in full."
+        )
         self._load(group, (said, "$success"))
         self.groups_table.focus()
 

@@ -1,8 +1,9 @@
 """How the Groups mode words things: pure functions, no widgets.
 
 Every text Pushover gave (group names, memos, devices) passes `escape_controls` here, once.
-Member keys are shown masked (`uQiR••••`); a group's own key is shown in full by the screen's
-header only (finding a key is what the list of groups is for, as with `group list`).
+Keys are shown masked (`uQiR••••`), a group's own key too: only `group list` and `group create`
+on the command line print it in full (issue 16). The screen's header shows the selected group's
+key in full only while asked to (groups.reveal), on a line of its own, to copy.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ ALL_DEVICES = "all devices"
 
 def group_name(group: Group) -> str:
     """A group for people: its name, else its masked key."""
-    return escape_controls(group.name) or masked_key(group.key.masked())
+    return escape_controls(group.name) or group_key(group)
+
+
+def group_key(group: Group, *, full: bool = False) -> str:
+    """A group's key: masked, or (`full`) as Pushover gave it."""
+    return group.key.reveal() if full else masked_key(group.key.masked())
 
 
 def who(member: GroupMember) -> str:
