@@ -34,7 +34,7 @@ class KeySpec:
 KEYS: Mapping[str, KeySpec] = {
     # Everywhere: F-keys and ctrl combinations work while a text field has focus.
     # The screens' keys share one place in the footer ("f2 f4 f5 f6 screens"): named one by
-    # one, six screens' keys would push "f1 Help" out of an 80-column footer.
+    # one, the five modes' keys would push "f1 Help" out of an 80-column footer.
     "mode.config": KeySpec(
         "f2", "Config", "open Config: keys, defaults, verification", "app", group="screens"
     ),

@@ -18,7 +18,6 @@ from pushover_tui.outbox import apply_defaults, check_outgoing
 from pushover_tui.store.config import ActiveProfile, Profile
 from pushover_tui.tui.widgets.choices import known_priority, parse_seconds
 
-FORMATS = ("plain", "html", "monospace")
 EMERGENCY_FIELDS = ("retry", "expire", "tags", "callback")
 
 
@@ -32,7 +31,7 @@ class Draft:
     priority: int = int(Priority.NORMAL)
     sound: str = ""  # "" = the default sound
     device: str = ""
-    format: str = "plain"  # one of FORMATS
+    format: str = "plain"  # "plain", "html" or "monospace" (compose/fields.py FORMAT_LABELS)
     ttl: str = ""
     timestamp: str = ""  # Unix time or a local date and time
     retry: str = ""

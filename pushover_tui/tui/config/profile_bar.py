@@ -52,7 +52,7 @@ def profile_name_dialog(title: str, taken: Collection[str], current: str = "") -
         "",
         value=current,
         placeholder="e.g. work, alerts, family",
-        hint="Letters, digits, spaces, '_' or '-'.",
+        hint="Letters, digits, spaces, '_', '-' or '.'.",
         problem=lambda name: profile_name_problem(name, taken, current),
     )
 

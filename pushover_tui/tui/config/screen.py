@@ -254,7 +254,6 @@ class ConfigScreen(ModeScreen):
         self.query_one("#welcome").display = not active.has_keys
         edited_keys = (form.token, form.user) != (self.loaded.token, self.loaded.user)
         self.pushover.keys_edited = edited_keys
-        devices = self._devices.get(self._profile_name)
         for pick in self.query("#device-pick").results(Button):
             pick.display = bool(devices)
         checked = self._verified_keys or self._rejected_keys

@@ -21,8 +21,6 @@ from pushover_tui.api.errors import (
 )
 from pushover_tui.api.models import UserCheck
 
-STATES = ("idle", "loading", "ok", "failed")
-
 
 def idle_report(verified: bool | None) -> Content:
     if verified:
@@ -158,11 +156,8 @@ class VerifyPanel(Vertical):
         yield Static("", id="result-text")
         yield Button(f"Verify  {self.key_label('config.verify')}", id="verify", variant="primary")
 
-    @property
-    def state(self) -> str:
-        return next((state for state in STATES if self.has_class(f"-{state}")), "idle")
-
     def show(self, state: str, report: Content) -> None:
+        """`state`: "idle", "loading", "ok" or "failed" (the class the CSS styles)."""
         self.set_classes(f"-{state}")
         self.query_one("#result-text", Static).update(report)
         self.query_one("#verify", Button).disabled = state == "loading"

@@ -74,7 +74,7 @@ class RowSource:
         ]
 
 
-# (header, width or 0 for "the rest", minimum width)
+# (header, width; 0: the rest of the line)
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("Time", 11),
     ("Status", 11),
