@@ -3,17 +3,22 @@ the shared choices. Pure functions: no app, no terminal."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pushover_tui.api.errors import QuotaExceededError
 from pushover_tui.api.models import Attachment, Message, Priority
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.config import ActiveProfile, Profile, Source
 from pushover_tui.tui.compose.draft import Draft, parse_timestamp
+from pushover_tui.tui.compose.outcome import failure_text as compose_failure_text
 from pushover_tui.tui.compose.outcome import field_notes, keys_note, note_target
 from pushover_tui.tui.config.form import ProfileForm
+from pushover_tui.tui.config.verify_panel import failure_report
+from pushover_tui.tui.groups.wording import failure_text as groups_failure_text
 from pushover_tui.tui.widgets.choices import (
     duration,
     emergency_summary,
@@ -184,3 +189,17 @@ def test_profile_form_checks_keys_and_emergency_defaults() -> None:
     assert set(problems) == {"token", "retry", "expire"}
     _, blocking = form.to_profile(PROFILE, active())
     assert {p.field for p in blocking} >= {"token", "expire"}
+
+
+def test_a_used_up_quota_says_when_it_resets_the_same_way_everywhere() -> None:
+    """Compose, Config's Verify and Groups: the reset Pushover gave, else the rule."""
+    reset = int(datetime(2030, 1, 1, 0, 0).timestamp())
+    error = QuotaExceededError("quota used up", status_code=429, reset=reset)
+    said = [
+        str(compose_failure_text(error, str)),
+        str(failure_report(error, "")[0]),
+        groups_failure_text("add the member", error, str),
+    ]
+    assert all("It resets on 2030-01-01 at 00:00." in text for text in said), said
+    unknown = QuotaExceededError("quota used up", status_code=429)
+    assert "It resets on the 1st of the month" in str(failure_report(unknown, "")[0])

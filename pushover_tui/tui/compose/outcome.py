@@ -21,7 +21,7 @@ from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.app import pushover_app
 from pushover_tui.tui.compose.draft import Draft
 from pushover_tui.tui.compose.fields import field_hint
-from pushover_tui.tui.history.wording import clock_time, local_time
+from pushover_tui.tui.history.wording import clock_time, quota_reset
 
 # Every field with a note line under it.
 NOTE_FIELDS = (
@@ -261,13 +261,7 @@ def sent_text(
 def failure_text(error: PushoverError | str, key: KeyLabel, *, keys: bool = False) -> Content:
     """Not sent: the reason, where to fix the keys, and what else helps."""
     if isinstance(error, QuotaExceededError):
-        when = local_time(error.reset) if error.reset else None
-        reset = (
-            f" It resets on {when:%Y-%m-%d at %H:%M}."
-            if when is not None
-            else " It resets on the 1st of the month (00:00 US Central time)."
-        )
-        text = f"the monthly message quota is used up.{reset}"
+        text = f"the monthly message quota is used up. {quota_reset(error.reset)}"
         return Content.from_markup("[b $error]✗ Not sent:[/] $text", text=text)
     lines = [Content.from_markup("[b $error]✗ Not sent:[/] $text", text=str(error))]
     if keys:

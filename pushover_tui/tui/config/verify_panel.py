@@ -20,6 +20,7 @@ from pushover_tui.api.errors import (
     UnexpectedResponseError,
 )
 from pushover_tui.api.models import UserCheck
+from pushover_tui.tui.history.wording import quota_reset
 
 
 def idle_report(verified: bool | None) -> Content:
@@ -82,7 +83,7 @@ def failure_report(error: PushoverError, device: str) -> tuple[Content, dict[str
         if isinstance(error, QuotaExceededError):
             parts.append(_part("Monthly quota used up"))
             parts.append(said)
-            parts.append(Content("The quota resets on the 1st of the month; wait or upgrade."))
+            parts.append(Content(f"{quota_reset(error.reset)} Wait until then, or upgrade."))
             return Content("\n\n").join(parts), field_problems
         if "no active devices" in " ".join(error.errors).lower():
             parts.append(

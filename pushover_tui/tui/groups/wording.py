@@ -9,7 +9,6 @@ key in full only while asked to (groups.reveal), on a line of its own, to copy.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from pushover_tui.api.checks import Problem, check_group_device, check_key, check_memo
 from pushover_tui.api.errors import (
@@ -23,7 +22,7 @@ from pushover_tui.api.models import Group, GroupMember
 from pushover_tui.api.secret import Secret
 from pushover_tui.oncall import OnCallError, OnCallPlan
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.tui.history.wording import masked_key
+from pushover_tui.tui.history.wording import masked_key, quota_reset
 
 ALL_DEVICES = "all devices"
 
@@ -116,9 +115,7 @@ def _reason(error: PushoverError) -> str:
 
 def _advice(error: PushoverError, key: Callable[[str], str]) -> str:
     if isinstance(error, QuotaExceededError):
-        if error.reset:
-            return f"Try again after {datetime.fromtimestamp(error.reset):%Y-%m-%d %H:%M}."
-        return "Try again when the quota resets."
+        return f"{quota_reset(error.reset)} Try again then."
     if isinstance(error, APIError) and "token" in error.fields:
         return f"Check the application token in Config ({key('mode.config')})."
     if isinstance(error, APIError):

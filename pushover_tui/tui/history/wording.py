@@ -43,6 +43,15 @@ def local_time(timestamp: float) -> datetime | None:
         return None
 
 
+def quota_reset(reset: int | None) -> str:
+    """When a used-up monthly quota comes back, in one sentence: the time Pushover gave (a 429's
+    reset), else the rule (Compose, Config's Verify and Groups all say it this way)."""
+    when = local_time(reset) if reset else None
+    if when is None:
+        return "It resets on the 1st of the month (00:00 US Central time)."
+    return f"It resets on {when:%Y-%m-%d at %H:%M}."
+
+
 def short_time(timestamp: float, *, reference: float | None = None) -> str:
     """Compact for a table cell: 14:03:22 today, 01-05 14:03 this year, else 2024-01-05."""
     when = local_time(timestamp)
