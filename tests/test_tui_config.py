@@ -110,6 +110,16 @@ async def test_verify_good_keys_shows_devices(demo_config, simulator, make_app):
         # The sounds list now comes from the application.
         simulator_sounds = screen.query_one("#sound", Select)
         assert "pushover" in [value for _, value in simulator_sounds._options]
+        # Pick… offers the devices just listed, those typed ticked (Compose's picker).
+        await set_value(pilot, screen, "device", "pixel, ")
+        await pilot.click("#device-pick")
+        await pilot.pause()
+        picker = app.screen.query_one("#dialog-list")
+        assert picker.selected == ["pixel"]  # type: ignore[attr-defined]
+        picker.select("iphone")  # type: ignore[attr-defined]
+        await pilot.click("#choice-ok")
+        await pilot.pause()
+        assert screen.query_one("#device", Input).value == "pixel,iphone"
 
 
 async def test_verify_failures_say_what_to_do(demo_config, simulator, make_app, monkeypatch):

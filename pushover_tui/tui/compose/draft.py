@@ -16,7 +16,7 @@ from pushover_tui.api.models import Attachment, Message, Priority
 from pushover_tui.api.secret import Secret
 from pushover_tui.outbox import apply_defaults, check_outgoing
 from pushover_tui.store.config import ActiveProfile, Profile
-from pushover_tui.tui.widgets.choices import known_priority, parse_seconds
+from pushover_tui.tui.widgets.choices import known_priority, parse_seconds, split_devices
 
 EMERGENCY_FIELDS = ("retry", "expire", "tags", "callback")
 
@@ -156,10 +156,6 @@ class Draft:
                 )
             )
         return problems
-
-
-def split_devices(text: str) -> list[str]:
-    return [name for name in text.replace(" ", "").split(",") if name]
 
 
 def parse_timestamp(text: str) -> tuple[int | None, list[Problem]]:

@@ -44,7 +44,7 @@ from pushover_tui.outbox import Sent
 from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.app import ModeScreen
 from pushover_tui.tui.compose.actions import ActionBar
-from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft, split_devices
+from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft
 from pushover_tui.tui.compose.fields import (
     LIMITS,
     DetailFields,
@@ -71,7 +71,7 @@ from pushover_tui.tui.compose.recipient import RecipientField, group_label
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import PrefillDraft, SendTest
 from pushover_tui.tui.startup import Deferred, imported
-from pushover_tui.tui.widgets.dialogs import ChecklistDialog, ChoiceDialog
+from pushover_tui.tui.widgets.dialogs import ChoiceDialog, device_picker
 from pushover_tui.tui.widgets.field_row import FieldRow
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.status_bar import StatusBar
@@ -181,16 +181,13 @@ class ComposeScreen(ModeScreen):
     @on(Button.Pressed, "#device-pick")
     def _pick_devices(self, event: Button.Pressed) -> None:
         event.stop()
-        devices = self.pushover.devices or ()
-        chosen = split_devices(self.draft.device)
 
         def picked(names: list[str] | None) -> None:
             if names is not None:
                 self._replace_fields(device=",".join(names))
 
-        dialog = ChecklistDialog(
-            "Send to which devices?", "None ticked: all of the user's devices.", devices, chosen
-        )
+        devices = self.pushover.devices or ()
+        dialog = device_picker("Send to which devices?", devices, self.draft.device)
         self.app.push_screen(dialog, picked)
 
     def _replace_fields(self, **values: str) -> None:

@@ -53,7 +53,7 @@ from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import VerifyKeys
 from pushover_tui.tui.startup import Deferred
 from pushover_tui.tui.widgets.choices import sound_options
-from pushover_tui.tui.widgets.dialogs import ChecklistDialog, ChoiceDialog
+from pushover_tui.tui.widgets.dialogs import ChoiceDialog, device_picker
 from pushover_tui.tui.widgets.field_row import FieldRow, set_compact
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.status_bar import StatusBar
@@ -265,15 +265,13 @@ class ConfigScreen(ModeScreen):
     @on(Button.Pressed, "#device-pick")
     def _pick_devices(self, event: Button.Pressed) -> None:
         event.stop()
-        devices = self._devices.get(self._profile_name, ())
-        chosen = [name for name in self.form.device.replace(" ", "").split(",") if name]
 
         def picked(names: list[str] | None) -> None:
             if names is not None:
                 self.query_one("#device", Input).value = ",".join(names)
 
-        text = "None ticked: all of the user's devices."
-        self.app.push_screen(ChecklistDialog("Default devices", text, devices, chosen), picked)
+        devices = self._devices.get(self._profile_name, ())
+        self.app.push_screen(device_picker("Default devices", devices, self.form.device), picked)
 
     # -- reveal ------------------------------------------------------------------------------
 

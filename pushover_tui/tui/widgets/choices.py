@@ -48,6 +48,11 @@ def sound_options(sounds: Mapping[str, str], current: str = "") -> list[tuple[Co
     return [(Content(escape_controls(label)), name) for label, name in labels]
 
 
+def split_devices(text: str) -> list[str]:
+    """The device names of a device field as typed ("iphone, pixel"): commas, no blanks."""
+    return [name for name in text.replace(" ", "").split(",") if name]
+
+
 def parse_seconds(field: str, text: str, label: str) -> tuple[int | None, list[Problem]]:
     """A whole number of seconds typed into `field`; None when blank."""
     text = text.strip()

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from pushover_tui.tui.keys import binding
+from pushover_tui.tui.widgets.choices import split_devices
 
 Result = TypeVar("Result")
 Variant = Literal["default", "primary", "success", "warning", "error"]
@@ -174,3 +175,10 @@ class ChecklistDialog(Dialog[list[str] | None]):
         from textual.widgets import SelectionList
 
         return list(self.query_one("#dialog-list", SelectionList).selected)
+
+
+def device_picker(title: str, devices: Sequence[str], current: str) -> ChecklistDialog:
+    """Compose's and Config's device choice: the devices the keys' verification listed, those in
+    `current` (the field as typed) ticked; none ticked means all the user's devices."""
+    text = "None ticked: all of the user's devices."
+    return ChecklistDialog(title, text, devices, split_devices(current))
