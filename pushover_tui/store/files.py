@@ -137,6 +137,29 @@ class HeldLock:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
 
+    def __enter__(self) -> HeldLock:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+def wait_for_lock(path: Path) -> HeldLock:
+    """Take an exclusive lock on `path` (a private file in an existing folder, made if missing),
+    waiting while another process holds it: for a short read-modify-write of a shared file.
+    OSError if the file cannot be made. Where there is no flock (not POSIX), no lock is taken."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - POSIX only
+        return HeldLock(path, fd)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return HeldLock(path, fd)
+
 
 def hold_lock(path: Path, holder: str) -> HeldLock:
     """Take an exclusive lock on `path` (a private file, made if missing) and write `holder` in
