@@ -265,10 +265,22 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
     if text is None:
         config = Config(path=path)
     else:
-        tighten(path.parent, FOLDER_MODE)
+        _private_folder(path.parent, env)
         tighten(path, FILE_MODE)
         config = _parse(path, text, _load_toml(path, text))
     return replace(config, as_loaded=config)
+
+
+def _private_folder(folder: Path, env: Mapping[str, str]) -> None:
+    """The default config folder is ours: made 0700, or tightened to it. A folder the user named
+    (`--config`, PUSHOVER_TUI_CONFIG) may be their home or documents folder: made 0700 when
+    missing, never changed when it exists, only a warning (with the chmod) when others can read
+    it. The file itself is always tightened."""
+    default = folder.name == APP_NAME and folder == _platform_dir("config", env)
+    if default or not folder.exists():
+        make_private_dirs(folder)
+    else:
+        tighten(folder, FOLDER_MODE, change=False)
 
 
 def _read_text(path: Path) -> str | None:
@@ -576,7 +588,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def save_config(config: Config) -> None:
+def save_config(config: Config, env: Mapping[str, str] = os.environ) -> None:
     """Write what changed since `config` was loaded onto the file as it is now, atomically (temp
     file, fsync, rename) with mode 0600 in a 0700 folder, editing the file's own document in place
     (comments, order and unknown tables kept). A lock file beside the config makes the read,
@@ -585,10 +597,10 @@ def save_config(config: Config) -> None:
     A Config not loaded from a file (`as_loaded` None) is written whole: the file then says
     exactly what it says. Afterwards `config` counts as loaded as saved, so the next save of it
     (or of a Config made from it) writes only what changes after this one: a profile added and
-    saved, then removed, is removed from the file."""
+    saved, then removed, is removed from the file. `env` says which folder is the default."""
     path = config.path
     try:
-        make_private_dirs(path.parent)
+        _private_folder(path.parent, env)
         lock = wait_for_lock(path.with_name(f".{path.name}.lock"))
     except OSError as error:
         raise ConfigFileError(

@@ -23,12 +23,13 @@ from pushover_tui.safe_text import escape_controls
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
-_warned: set[Path] = set()  # paths whose chmod failed: one warning per process is enough
+_warned: set[Path] = set()  # paths left loose: one warning per process is enough
 
 
-def tighten(path: Path, mode: int) -> None:
+def tighten(path: Path, mode: int, *, change: bool = True) -> None:
     """Take from an existing `path` every permission bit beyond `mode` (FOLDER_MODE or
-    FILE_MODE), saying so in one line on stderr. Missing paths and shared folders are left."""
+    FILE_MODE), saying so in one line on stderr. Missing paths and shared folders are left.
+    `change=False` (a folder the user chose, maybe shared): only warn, naming the chmod."""
     try:
         info = os.stat(path)
     except OSError:
@@ -42,13 +43,18 @@ def tighten(path: Path, mode: int) -> None:
         return  # shared by design; the files inside are what must stay private
     wanted = current & mode
     shown = escape_controls(str(path))
+    fix = f"run chmod {wanted:o} {shlex.quote(shown)}"
+    if not change:
+        _warned.add(path)
+        _notice(f"warning: {shown} can be read by others ({current:04o}): {fix}")
+        return
     try:
         os.chmod(path, wanted)
     except OSError as error:
         _warned.add(path)
         _notice(
             f"warning: {shown} can be read by others ({current:04o}) and could not be changed "
-            f"({error.strerror or error}): run chmod {wanted:o} {shlex.quote(shown)}"
+            f"({error.strerror or error}): {fix}"
         )
         return
     _notice(f"tightened {shown} from {current:04o} to {wanted:04o}: only you can read it now.")
