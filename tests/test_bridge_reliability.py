@@ -453,6 +453,22 @@ def test_a_locked_queue_gets_503_in_time_and_health_still_answers(tmp_path, simu
     assert "Traceback" not in caplog.text
 
 
+def test_health_is_ok_again_once_the_lock_is_gone_without_another_webhook(tmp_path, simulator):
+    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
+    schedule = dataclasses.replace(FAST, recheck_queue=0.05)
+    with (
+        served(bridge.app(schedule=schedule)) as (url, _),
+        httpx.Client(base_url=url, timeout=5) as http,
+    ):
+        with locked_by_another_program(bridge.data / "bridge.sqlite3"):
+            assert bridge.post(http, "event_alert", event(1)).status_code == 503
+            health = http.get("/health")
+            assert health.status_code == 503 and health.json()["queue_writable"] is False
+        # No webhook since: the worker tries the queue itself.
+        wait_for(lambda: http.get("/health").status_code == 200)
+        assert http.get("/health").json()["queue_writable"] is True
+
+
 def test_history_file_locked_by_another_program_does_not_hold_up_webhooks(tmp_path, simulator):
     """The pipeline's history waits up to 10 s for another program's lock: on the worker's own
     thread, so webhooks and /health still answer meanwhile."""

@@ -191,15 +191,22 @@ class BridgeService:
                 f"The bridge's queue {queue.path} did not take the alert within "
                 f"{self.store_within:g} s (another program holds it locked?)."
             )
-            self.board.error(str(error), store=True)
+            self._refused(error)
             raise error from None
         except AlertQueueError as error:
-            self.board.error(str(error), store=True)
+            self._refused(error)
             raise
         self.board.stored()
         if alert_id is not None:
             self.worker.wake()
         return alert_id
+
+    def _refused(self, error: AlertQueueError) -> None:
+        """/health says so until the queue takes writes again, which the worker, woken to
+        watch for it, finds out even if no other webhook comes."""
+        assert self.worker is not None
+        self.board.error(str(error), store=True)
+        self.worker.wake()
 
     # -- watching ------------------------------------------------------------------------------
 

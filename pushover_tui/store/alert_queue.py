@@ -268,6 +268,12 @@ class AlertQueue:
                 (int(attempt), now + delay, error, now, alert_id),
             )
 
+    def check_writable(self) -> None:
+        """Take the write lock and let it go (nothing written); AlertQueueError if it cannot
+        be had: whether a write would succeed now."""
+        with self._write():
+            pass
+
     def prune(self, older_than: float = KEEP_DONE_FOR) -> int:
         """Forget finished alerts older than `older_than` seconds; pending ones are kept."""
         with self._write() as db:
