@@ -123,7 +123,11 @@ class Outbox(AsyncClosing):
     ) -> Outbox:
         """Open the history in `data_folder`; rows a dead process left `sending` are interrupted."""
         history = History.open(data_folder)
-        history.mark_interrupted()
+        try:
+            history.mark_interrupted()
+        except BaseException:
+            history.close()
+            raise
         return cls(active, history, origin=origin, **options)
 
     async def client(self) -> PushoverClient:

@@ -59,6 +59,7 @@ from pushover_tui.store.alert_queue import (
     AlertQueue,
     AlertQueueError,
 )
+from pushover_tui.store.history import HistoryError
 
 FAST = Schedule(retry_delays=(0.2, 30.0), backoff_first=0.05, backoff_max=0.2)
 LEVELS_TABLE: dict[str, Any] = {**BASE_TABLE, "levels": {"fatal": 2}, "retry": 30, "expire": 600}
@@ -565,6 +566,39 @@ def test_start_up_failures_are_one_sentence_and_exit_8(bridge_env, broken):
     assert "Traceback" not in err
     assert (str(data / broken) if broken != "port" else f"127.0.0.1:{port}") in err
     assert not (data / LOCK_FILE).exists() or _lock_is_free(data / LOCK_FILE)
+
+
+def test_a_queue_that_cannot_be_read_at_start_up_is_exit_8(bridge_env, monkeypatch):
+    def unreadable(self: AlertQueue) -> int:
+        raise AlertQueueError(f"Cannot read the bridge's queue {self.path}: disk I/O error.")
+
+    monkeypatch.setattr(AlertQueue, "pending", unreadable)
+    code, _, err = _cli_bridge(bridge_env, "--port", "0")
+    assert code == cli.EXIT_BRIDGE_DOWN, err
+    assert err.count("\n") == 1 and "disk I/O error" in err and "Traceback" not in err
+    assert _lock_is_free(Path(bridge_env["PUSHOVER_TUI_DATA"]) / LOCK_FILE)
+
+
+def test_a_history_that_cannot_be_opened_leaves_no_queue_open(tmp_path, simulator, monkeypatch):
+    opened: list[AlertQueue] = []
+    real_init = AlertQueue.__init__
+
+    def recorded(self: AlertQueue, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        opened.append(self)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise HistoryError("Cannot open the history: it is damaged.")
+
+    monkeypatch.setattr(AlertQueue, "__init__", recorded)
+    monkeypatch.setattr("pushover_tui.bridge.service.Outbox.open", broken)
+    service = Bridge(tmp_path, simulator, BASE_TABLE).service()
+    with pytest.raises(BridgeDownError, match="damaged"):
+        service.open()
+    assert len(opened) == 2
+    for queue in opened:
+        with pytest.raises(AlertQueueError, match="is closed"):
+            queue.pending()
 
 
 def _lock_is_free(path: Path) -> bool:

@@ -106,7 +106,11 @@ class BridgeService:
         try:
             self.queue = AlertQueue.open(folder)
             worker_queue = AlertQueue.open(folder)
-            outbox = Outbox.open(self.active, folder, origin=ORIGIN, **self._outbox_options)
+            try:
+                outbox = Outbox.open(self.active, folder, origin=ORIGIN, **self._outbox_options)
+            except BaseException:
+                worker_queue.close()  # not the worker's yet, so close() would miss it
+                raise
         except (AlertQueueError, HistoryError) as error:
             self.close()
             raise BridgeDownError(str(error)) from None
@@ -124,7 +128,11 @@ class BridgeService:
         except AlertQueueError as error:  # housekeeping only: start anyway, /health tells
             self.board.error(str(error), store=True)
             log.warning("%s", error)
-        pending = worker_queue.pending()
+        try:
+            pending = worker_queue.pending()
+        except AlertQueueError as error:  # a queue it cannot read: a start-up failure
+            self.close()
+            raise BridgeDownError(str(error)) from None
         if pending:
             log.info("resuming %d accepted alert(s) not sent before the last stop", pending)
 
