@@ -719,6 +719,25 @@ def test_bridge_check_prints_health_and_exits_0_or_8(tmp_path, simulator, bridge
     assert err.count("\n") == 1 and f"127.0.0.1:{port}/health" in err
 
 
+def test_bridge_check_on_a_port_that_answers_garbage_is_one_sentence_and_exit_8(bridge_env):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def answer_garbage() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(4096)
+                connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n\x1b[2J garbage\r\n\r\n")
+
+        thread = threading.Thread(target=answer_garbage)
+        thread.start()
+        code, out, err = _cli_bridge(bridge_env, "--check", "--port", str(port))
+        thread.join(5)
+    assert code == cli.EXIT_BRIDGE_DOWN and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"127.0.0.1:{port}/health" in err and "not in HTTP" in err
+
+
 # -- notify_resolved -----------------------------------------------------------------------------
 
 
