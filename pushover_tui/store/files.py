@@ -17,7 +17,10 @@ import shlex
 import sqlite3
 import stat
 import sys
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from pushover_tui.safe_text import escape_controls
 
@@ -119,6 +122,70 @@ def open_sqlite(
         connection.close()
         raise
     return connection
+
+
+def sqlite_trouble(error: sqlite3.Error) -> str:
+    """What a SQLite error means for the person reading about it: "read-only" (the folder or
+    file cannot be written), "full" (the disk), "damaged" (not a database), "locked" (another
+    program holds it past the busy timeout), or "" (anything else: say the error itself)."""
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return "read-only"
+    if "full" in text:
+        return "full"
+    if "not a database" in text or "malformed" in text:
+        return "damaged"
+    if "locked" in text or "busy" in text:
+        return "locked"
+    return ""
+
+
+class SQLiteStore:
+    """One connection behind a lock, each call one short transaction: the plumbing the history
+    and the bridge's queue share. A subclass sets `path`, `_lock` and `_connection` and says
+    its own sentences: `_error` for a sqlite3 error, `_closed` for use after close()."""
+
+    path: Path
+    _lock: AbstractContextManager[Any]
+    _connection: sqlite3.Connection | None
+
+    def _error(self, error: sqlite3.Error, action: str) -> Exception:
+        raise NotImplementedError
+
+    def _closed(self) -> Exception:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._connection is None:
+                raise self._closed()
+            try:
+                yield self._connection
+            except sqlite3.Error as error:
+                raise self._error(error, "read") from None
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE takes the write lock up front (waiting up to
+        the busy timeout), so it never fails half-way on a lock upgrade."""
+        with self._lock:
+            connection = self._connection
+            if connection is None:
+                raise self._closed()
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                if connection.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
+                raise self._error(error, "write") from None
 
 
 class LockHeldError(Exception):
