@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import threading
@@ -213,6 +214,21 @@ def test_level_override_makes_an_emergency_tagged_with_the_issue(
     assert message["priority"] == "2"
     assert message["retry"] == "30" and message["expire"] == "600"
     assert message["tags"] == "sentry-issue-1170820242"
+
+
+def test_profile_defaults_are_applied_once_when_sending(tmp_path, simulator) -> None:
+    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
+    bridge.active = dataclasses.replace(
+        bridge.active, profile=dataclasses.replace(bridge.active.profile, sound="siren")
+    )
+    with TestClient(bridge.app()) as client:
+        assert bridge.post(client, "event_alert", fixture("event_alert")).is_success
+        (message,) = wait_for(lambda: simulator.messages)
+        idle(client)
+    assert message["sound"] == "siren"
+    with bridge.queue() as queue:
+        (alert,) = queue.all()
+    assert "sound" not in alert.params  # queued as Sentry's webhook made it
 
 
 # -- verification ----------------------------------------------------------------------------

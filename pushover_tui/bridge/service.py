@@ -31,7 +31,7 @@ from pushover_tui.bridge.worker import (
     Worker,
     log,
 )
-from pushover_tui.outbox import Outbox, apply_defaults
+from pushover_tui.outbox import Outbox
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.alert_queue import AlertQueue, AlertQueueError
 from pushover_tui.store.files import HeldLock, LockHeldError, hold_lock
@@ -170,9 +170,9 @@ class BridgeService:
         AlertQueueError when it could not be stored within `store_within` seconds."""
         assert self.queue is not None and self.worker is not None and self._executor is not None
         queue = self.queue
-        params: dict[str, Any] = {}
-        if job.message is not None:
-            params = apply_defaults(job.message, self.active.profile).params()
+        # The message as Sentry's webhook made it: the worker fills in the profile's defaults
+        # when it sends (for resolved notices too), so they are applied once.
+        params: dict[str, Any] = {} if job.message is None else job.message.params()
         deadline = time.monotonic() + self.store_within
 
         def add() -> int | None:
