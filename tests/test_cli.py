@@ -396,3 +396,12 @@ def test_library_warnings_are_one_escaped_line_on_stderr(env, monkeypatch):
     assert code == cli.EXIT_OK and out == ""
     assert err == "pushover-tui: receipt poll failed: \\x1b]0;PWNED\\x07 x\\x0aforged\n"
     assert logging.getLogger().handlers == handlers
+
+
+def test_simulator_state_help_names_every_section_the_file_accepts(capsys):
+    from pushover_tui.simulator.state import SECTIONS
+
+    assert cli.main(["simulator", "--help"]) == cli.EXIT_OK
+    text = " ".join(capsys.readouterr().out.split())
+    state_help = text[text.index("--state FILE") :]
+    assert all(name in state_help for name in SECTIONS), state_help
