@@ -27,7 +27,7 @@ from pushover_tui.api.errors import (
     QuotaExceededError,
 )
 from pushover_tui.api.models import Message, Quota, SendResult
-from pushover_tui.store.history import History, HistoryError
+from pushover_tui.store.history import STOPPED_TEXT, History, HistoryError
 from pushover_tui.tracker import ReceiptTracker
 
 if TYPE_CHECKING:
@@ -104,10 +104,12 @@ class Outbox(AsyncClosing):
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         timeout: float | None = None,
+        stopped_text: str = STOPPED_TEXT,
     ) -> None:
         self.active = active
         self.history = history
         self.origin = origin
+        self.stopped_text = stopped_text  # the history's error for a send stopped half-way
         self._client_options: dict[str, Any] = {"sleep": sleep}
         if retries is not None:
             self._client_options["retries"] = retries
@@ -231,6 +233,6 @@ class Outbox(AsyncClosing):
 
     def _stopped(self, row_id: int) -> None:
         try:
-            self.history.record_interrupted(row_id)
+            self.history.record_interrupted(row_id, self.stopped_text)
         except HistoryError as error:  # the cancellation must go on; the next start marks it
             log.warning("could not record the stopped send: %s", error)

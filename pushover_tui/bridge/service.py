@@ -25,6 +25,7 @@ from pushover_tui.bridge.settings import BridgeSettings
 from pushover_tui.bridge.worker import (
     DEFAULT_SCHEDULE,
     ORIGIN,
+    STOPPED_TEXT,
     Health,
     HealthBoard,
     Schedule,
@@ -107,7 +108,13 @@ class BridgeService:
             self.queue = AlertQueue.open(folder)
             worker_queue = AlertQueue.open(folder)
             try:
-                outbox = Outbox.open(self.active, folder, origin=ORIGIN, **self._outbox_options)
+                outbox = Outbox.open(
+                    self.active,
+                    folder,
+                    origin=ORIGIN,
+                    stopped_text=STOPPED_TEXT,
+                    **self._outbox_options,
+                )
             except BaseException:
                 worker_queue.close()  # not the worker's yet, so close() would miss it
                 raise

@@ -42,6 +42,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("pushover_tui.bridge")
 
 ORIGIN = "sentry"
+# The history's error for a send the bridge's shutdown cut off (not the dashboard's "Stopped by
+# you"): the alert stays pending, so the next start sends it again.
+STOPPED_TEXT = (
+    "The Sentry bridge stopped during the send; it may have been delivered. The alert stays "
+    "queued and is sent again when the bridge starts."
+)
 MAX_SENDING = 2  # the client's connection limit: more would only queue inside httpx
 RETRY = "retry"
 STALE_AFTER = 300.0  # /health: a pending alert older than this means alerts are not getting out
