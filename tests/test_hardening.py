@@ -396,6 +396,7 @@ def test_a_folder_named_with_config_is_never_chmodded_only_warned_about(env, tmp
     # `--config ~/Documents/pushover.toml`: the folder may be shared; the file is ours.
     documents = tmp_path / "Documents"
     documents.mkdir()
+    (documents / "letter.odt").write_text("the user's own")
     os.chmod(documents, 0o755)
     path = documents / "pushover.toml"
     path.write_text(Path(env["PUSHOVER_TUI_CONFIG"]).read_text())
@@ -414,6 +415,15 @@ def test_a_folder_named_with_config_is_never_chmodded_only_warned_about(env, tmp
     fresh = tmp_path / "new" / "pushover.toml"
     assert run(env, "--config", str(fresh), "config", "set", "sound", "bike")[0] == cli.EXIT_OK
     assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
+    # A named folder that holds only the config is the config's: tightened like the default.
+    own = tmp_path / "pushover"
+    own.mkdir()
+    os.chmod(own, 0o755)
+    (own / "config.toml").write_text(path.read_text())
+    capsys.readouterr()
+    assert run(env, "--config", str(own / "config.toml"), "config", "show")[0] == cli.EXIT_OK
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    assert f"tightened {own} from 0755 to 0700" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")

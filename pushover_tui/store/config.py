@@ -272,15 +272,27 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
 
 
 def _private_folder(folder: Path, env: Mapping[str, str]) -> None:
-    """The default config folder is ours: made 0700, or tightened to it. A folder the user named
-    (`--config`, PUSHOVER_TUI_CONFIG) may be their home or documents folder: made 0700 when
-    missing, never changed when it exists, only a warning (with the chmod) when others can read
-    it. The file itself is always tightened."""
+    """A folder that holds only the config (the default folder, one we make, or one named with
+    `--config` / PUSHOVER_TUI_CONFIG that holds nothing else) is ours: made 0700, or tightened to
+    it. A named folder holding other things may be the user's documents: never changed, only a
+    warning (with the chmod) when others can read it. The file itself is always tightened."""
     default = folder.name == APP_NAME and folder == _platform_dir("config", env)
-    if default or not folder.exists():
+    if default or _holds_only_config(folder):
         make_private_dirs(folder)
     else:
         tighten(folder, FOLDER_MODE, change=False)
+
+
+def _holds_only_config(folder: Path) -> bool:
+    """True for a missing folder, or one whose only files are a config and its lock and
+    temporary files (`x.toml`, `.x.toml.lock`, `.x.toml.*.tmp`)."""
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return all(name.endswith((".toml", ".lock", ".tmp")) for name in names)
 
 
 def _read_text(path: Path) -> str | None:
