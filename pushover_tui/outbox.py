@@ -27,7 +27,7 @@ from pushover_tui.api.errors import (
     QuotaExceededError,
 )
 from pushover_tui.api.models import Message, Quota, SendResult
-from pushover_tui.store.history import History, HistoryError
+from pushover_tui.store.history import STOPPED_TEXT, History, HistoryError
 from pushover_tui.tracker import ReceiptTracker
 
 if TYPE_CHECKING:
@@ -104,10 +104,12 @@ class Outbox(AsyncClosing):
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         timeout: float | None = None,
+        stopped_text: str = STOPPED_TEXT,
     ) -> None:
         self.active = active
         self.history = history
         self.origin = origin
+        self.stopped_text = stopped_text  # the history's error for a send stopped half-way
         self._client_options: dict[str, Any] = {"sleep": sleep}
         if retries is not None:
             self._client_options["retries"] = retries
@@ -123,7 +125,11 @@ class Outbox(AsyncClosing):
     ) -> Outbox:
         """Open the history in `data_folder`; rows a dead process left `sending` are interrupted."""
         history = History.open(data_folder)
-        history.mark_interrupted()
+        try:
+            history.mark_interrupted()
+        except BaseException:
+            history.close()
+            raise
         return cls(active, history, origin=origin, **options)
 
     async def client(self) -> PushoverClient:
@@ -227,6 +233,6 @@ class Outbox(AsyncClosing):
 
     def _stopped(self, row_id: int) -> None:
         try:
-            self.history.record_interrupted(row_id)
+            self.history.record_interrupted(row_id, self.stopped_text)
         except HistoryError as error:  # the cancellation must go on; the next start marks it
             log.warning("could not record the stopped send: %s", error)

@@ -32,12 +32,18 @@ class EscapeControlsFilter(logging.Filter):
     """A logging filter that makes every record one safe line: its message (arguments filled
     in) and any traceback go through `escape_controls`, so received text can neither drive the
     terminal nor forge another line. On a logger it covers that logger's own records; on a
-    handler, everything the handler prints."""
+    handler, everything the handler prints. `tracebacks=False` drops a traceback instead (the
+    command line's warnings are one sentence each)."""
+
+    def __init__(self, *, tracebacks: bool = True) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
         if record.exc_info:
-            text += "\n" + logging.Formatter().formatException(record.exc_info)
+            if self.tracebacks:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
             record.exc_text = None
         record.msg = escape_controls(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import threading
@@ -34,7 +35,7 @@ from pushover_tui.bridge.sentry import (
 )
 from pushover_tui.bridge.service import BridgeService
 from pushover_tui.bridge.settings import BridgeSettings
-from pushover_tui.bridge.worker import Worker
+from pushover_tui.bridge.worker import STOPPED_TEXT, Worker
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
 from pushover_tui.store.alert_queue import DONE, PENDING, AlertQueue
 from pushover_tui.store.config import Config, Profile, resolve
@@ -213,6 +214,21 @@ def test_level_override_makes_an_emergency_tagged_with_the_issue(
     assert message["priority"] == "2"
     assert message["retry"] == "30" and message["expire"] == "600"
     assert message["tags"] == "sentry-issue-1170820242"
+
+
+def test_profile_defaults_are_applied_once_when_sending(tmp_path, simulator) -> None:
+    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
+    bridge.active = dataclasses.replace(
+        bridge.active, profile=dataclasses.replace(bridge.active.profile, sound="siren")
+    )
+    with TestClient(bridge.app()) as client:
+        assert bridge.post(client, "event_alert", fixture("event_alert")).is_success
+        (message,) = wait_for(lambda: simulator.messages)
+        idle(client)
+    assert message["sound"] == "siren"
+    with bridge.queue() as queue:
+        (alert,) = queue.all()
+    assert "sound" not in alert.params  # queued as Sentry's webhook made it
 
 
 # -- verification ----------------------------------------------------------------------------
@@ -428,6 +444,23 @@ def test_a_temporary_failure_is_kept_for_a_later_attempt(bridge, client, simulat
     with bridge.history() as history:
         (row,) = history.page(HistoryFilter(origin="sentry"))
     assert row.status == "failed"  # the pipeline recorded the attempt
+
+
+def test_a_send_the_bridge_stops_half_way_says_the_bridge_stopped(bridge, simulator) -> None:
+    simulator.inject_fault("hang", seconds=10)
+    try:
+        with TestClient(bridge.app()) as client:  # stopped at the end of the block
+            assert bridge.post(client, "event_alert", fixture("event_alert")).status_code == 202
+            with bridge.history() as history:
+                wait_for(lambda: history.page(HistoryFilter(origin="sentry")))
+    finally:
+        simulator.release()
+    with bridge.history() as history:
+        (row,) = history.page(HistoryFilter(origin="sentry"))
+    assert row.status == "interrupted" and row.error == STOPPED_TEXT
+    assert "Stopped by you" not in row.error
+    with bridge.queue() as queue:
+        assert [a.status for a in queue.all()] == [PENDING]  # sent again at the next start
 
 
 def test_replies_within_a_second_while_pushover_hangs(bridge, simulator) -> None:

@@ -59,6 +59,7 @@ from pushover_tui.store.alert_queue import (
     AlertQueue,
     AlertQueueError,
 )
+from pushover_tui.store.history import HistoryError
 
 FAST = Schedule(retry_delays=(0.2, 30.0), backoff_first=0.05, backoff_max=0.2)
 LEVELS_TABLE: dict[str, Any] = {**BASE_TABLE, "levels": {"fatal": 2}, "retry": 30, "expire": 600}
@@ -453,6 +454,22 @@ def test_a_locked_queue_gets_503_in_time_and_health_still_answers(tmp_path, simu
     assert "Traceback" not in caplog.text
 
 
+def test_health_is_ok_again_once_the_lock_is_gone_without_another_webhook(tmp_path, simulator):
+    bridge = Bridge(tmp_path, simulator, BASE_TABLE)
+    schedule = dataclasses.replace(FAST, recheck_queue=0.05)
+    with (
+        served(bridge.app(schedule=schedule)) as (url, _),
+        httpx.Client(base_url=url, timeout=5) as http,
+    ):
+        with locked_by_another_program(bridge.data / "bridge.sqlite3"):
+            assert bridge.post(http, "event_alert", event(1)).status_code == 503
+            health = http.get("/health")
+            assert health.status_code == 503 and health.json()["queue_writable"] is False
+        # No webhook since: the worker tries the queue itself.
+        wait_for(lambda: http.get("/health").status_code == 200)
+        assert http.get("/health").json()["queue_writable"] is True
+
+
 def test_history_file_locked_by_another_program_does_not_hold_up_webhooks(tmp_path, simulator):
     """The pipeline's history waits up to 10 s for another program's lock: on the worker's own
     thread, so webhooks and /health still answer meanwhile."""
@@ -549,6 +566,39 @@ def test_start_up_failures_are_one_sentence_and_exit_8(bridge_env, broken):
     assert "Traceback" not in err
     assert (str(data / broken) if broken != "port" else f"127.0.0.1:{port}") in err
     assert not (data / LOCK_FILE).exists() or _lock_is_free(data / LOCK_FILE)
+
+
+def test_a_queue_that_cannot_be_read_at_start_up_is_exit_8(bridge_env, monkeypatch):
+    def unreadable(self: AlertQueue) -> int:
+        raise AlertQueueError(f"Cannot read the bridge's queue {self.path}: disk I/O error.")
+
+    monkeypatch.setattr(AlertQueue, "pending", unreadable)
+    code, _, err = _cli_bridge(bridge_env, "--port", "0")
+    assert code == cli.EXIT_BRIDGE_DOWN, err
+    assert err.count("\n") == 1 and "disk I/O error" in err and "Traceback" not in err
+    assert _lock_is_free(Path(bridge_env["PUSHOVER_TUI_DATA"]) / LOCK_FILE)
+
+
+def test_a_history_that_cannot_be_opened_leaves_no_queue_open(tmp_path, simulator, monkeypatch):
+    opened: list[AlertQueue] = []
+    real_init = AlertQueue.__init__
+
+    def recorded(self: AlertQueue, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        opened.append(self)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise HistoryError("Cannot open the history: it is damaged.")
+
+    monkeypatch.setattr(AlertQueue, "__init__", recorded)
+    monkeypatch.setattr("pushover_tui.bridge.service.Outbox.open", broken)
+    service = Bridge(tmp_path, simulator, BASE_TABLE).service()
+    with pytest.raises(BridgeDownError, match="damaged"):
+        service.open()
+    assert len(opened) == 2
+    for queue in opened:
+        with pytest.raises(AlertQueueError, match="is closed"):
+            queue.pending()
 
 
 def _lock_is_free(path: Path) -> bool:
@@ -667,6 +717,25 @@ def test_bridge_check_prints_health_and_exits_0_or_8(tmp_path, simulator, bridge
     code, out, err = _cli_bridge(bridge_env, "--check", "--port", port)
     assert code == 8 and out == ""
     assert err.count("\n") == 1 and f"127.0.0.1:{port}/health" in err
+
+
+def test_bridge_check_on_a_port_that_answers_garbage_is_one_sentence_and_exit_8(bridge_env):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def answer_garbage() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(4096)
+                connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n\x1b[2J garbage\r\n\r\n")
+
+        thread = threading.Thread(target=answer_garbage)
+        thread.start()
+        code, out, err = _cli_bridge(bridge_env, "--check", "--port", str(port))
+        thread.join(5)
+    assert code == cli.EXIT_BRIDGE_DOWN and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"127.0.0.1:{port}/health" in err and "not in HTTP" in err
 
 
 # -- notify_resolved -----------------------------------------------------------------------------

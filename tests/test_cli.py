@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -373,3 +374,36 @@ def test_validate_checks_the_device_name_first(env, simulator):
 def test_wait_on_a_normal_message_warns_and_returns(env, simulator):
     code, _, err = run(env, "send", "x", "--wait")
     assert code == 0 and "emergencies" in err
+
+
+def test_library_warnings_are_one_escaped_line_on_stderr(env, monkeypatch):
+    """A warning the pipeline logs (say a receipt poll that failed) reaches the command's own
+    stderr as one line, control characters escaped, no traceback; nothing stays behind."""
+    from pushover_tui.cli import setup
+
+    def noisy(ctx) -> int:
+        log = logging.getLogger("pushover_tui.tracker")
+        try:
+            raise ValueError("inside")
+        except ValueError:
+            log.warning("receipt poll failed: %s", "\x1b]0;PWNED\x07 x\nforged", exc_info=True)
+        log.info("not a warning: not shown")
+        return cli.EXIT_OK
+
+    monkeypatch.setattr(setup, "cmd_locate", noisy)
+    # As in a command-line process: no other handler on the root logger (pytest's own carry
+    # filters that earlier in-process bridge runs added).
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    code, out, err = run(env, "locate", "config")
+    assert code == cli.EXIT_OK and out == ""
+    assert err == "pushover-tui: receipt poll failed: \\x1b]0;PWNED\\x07 x\\x0aforged\n"
+    assert logging.getLogger().handlers == []
+
+
+def test_simulator_state_help_names_every_section_the_file_accepts(capsys):
+    from pushover_tui.simulator.state import SECTIONS
+
+    assert cli.main(["simulator", "--help"]) == cli.EXIT_OK
+    text = " ".join(capsys.readouterr().out.split())
+    state_help = text[text.index("--state FILE") :]
+    assert all(name in state_help for name in SECTIONS), state_help

@@ -139,6 +139,24 @@ def test_control_characters_in_names_and_memos_are_escaped(env, simulator: Simul
     assert "\x1b" not in out and "memo\\x1b[2J" in out
 
 
+def test_received_group_keys_and_request_ids_are_escaped(env, monkeypatch) -> None:
+    from pushover_tui.api.client import PushoverClient
+    from pushover_tui.api.models import Group
+
+    async def listed(self) -> tuple[Group, ...]:
+        return (Group(Secret("k\x1b[2J"), "ops"),)
+
+    async def renamed(self, group, name) -> str:
+        return "req\x1b]0;PWNED\x07"
+
+    monkeypatch.setattr(PushoverClient, "list_groups", listed)
+    monkeypatch.setattr(PushoverClient, "rename_group", renamed)
+    _, out, _ = run(env, "group", "list")
+    assert "\x1b" not in out and "k\\x1b[2J  ops" in out
+    _, out, _ = run(env, "group", "rename", DEMO_GROUP, "night shift")
+    assert "\x1b" not in out and "request req\\x1b]0;PWNED\\x07" in out
+
+
 def test_a_name_that_matches_no_group_lists_them(env, simulator: Simulator) -> None:
     code, out, err = run(env, "group", "show", "prod")
     assert code == cli.EXIT_USAGE and out == ""

@@ -96,6 +96,9 @@ async def test_list_groups(client: PushoverClient, api: respx.Router) -> None:
             {"group": GROUP, "name": "On-Call"},
             {"group": OTHER, "name": None},
             {"name": "no key"},  # skipped: nothing to act on
+            {"group": "\x1b[2J" + GROUP[4:], "name": "not a key"},  # skipped, never printed
+            {"group": GROUP[:29], "name": "too short"},
+            {"group": 123456789012345678901234567890, "name": "a number"},
             "junk",
         ],
     }

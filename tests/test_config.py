@@ -7,6 +7,7 @@ import stat
 import sys
 import tomllib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pushover_tui.api.errors import FieldProblemsError
+from pushover_tui.api.inbox import InboxSession
 from pushover_tui.api.secret import Secret
 from pushover_tui.store import config as config_module
 from pushover_tui.store.config import (
@@ -326,7 +328,8 @@ def test_failed_write_keeps_old_file(path: Path, monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ConfigFileError, match="No space left"):
         save_config(Config(path=path, theme="changed"))
     assert path.read_bytes() == before
-    assert os.listdir(path.parent) == ["config.toml"]  # no temp file left behind
+    # No temp file left behind (the lock file saves share stays).
+    assert sorted(os.listdir(path.parent)) == [".config.toml.lock", "config.toml"]
 
 
 def test_interrupted_write_keeps_old_file(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -340,7 +343,72 @@ def test_interrupted_write_keeps_old_file(path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(KeyboardInterrupt):
         save_config(Config(path=path, theme="changed"))
     assert path.read_bytes() == before
-    assert os.listdir(path.parent) == ["config.toml"]
+    assert sorted(os.listdir(path.parent)) == [".config.toml.lock", "config.toml"]
+
+
+def test_a_save_keeps_what_another_process_saved_meanwhile(path: Path) -> None:
+    save_config(full_config(path))
+    dashboard = load_config(path, env={})  # loaded first, saved last
+    # Meanwhile, from other terminals: `config set theme` and `inbox login` (each loads anew).
+    save_config(set_value(load_config(path, env={}), "work", "theme", "gruvbox"))
+    other = load_config(path, env={})
+    session = InboxSession(secret=Secret("s" * 30), device_id=Secret("d" * 25), device_name="tui")
+    save_config(other.with_profile(replace(other.profile("personal"), inbox=session)))
+    save_config(set_value(load_config(path, env={}), "work", "sound", "bike"))
+    # The dashboard saves its own edits: a priority, a new profile, a keymap entry gone.
+    edited = set_value(dashboard, "personal", "priority", "1").with_profile(Profile("new"))
+    save_config(replace(edited, keymap={"send": "ctrl+s"}))
+    saved = load_config(path, env={})
+    assert saved.theme == "gruvbox"
+    assert saved.profile("personal").inbox == session
+    assert saved.profile("work").sound == "bike"
+    assert saved.profile("personal").priority == 1
+    assert saved.has_profile("new") and dict(saved.keymap) == {"send": "ctrl+s"}
+
+
+def test_a_save_after_another_process_removed_a_profile_does_not_bring_it_back(path: Path) -> None:
+    save_config(full_config(path))
+    dashboard = load_config(path, env={})
+    save_config(load_config(path, env={}).without_profile("with spaces & ünïcode"))
+    save_config(set_value(dashboard, "personal", "retry", "90"))
+    saved = load_config(path, env={})
+    assert saved.profile_names == ("personal", "work")
+    assert saved.profile("personal").retry == 90
+
+
+def test_a_saved_config_counts_as_loaded_for_its_next_save(path: Path) -> None:
+    config = load_config(path, env={})
+    added = config.with_profile(Profile("extra", priority=1))
+    save_config(added)
+    save_config(added.without_profile("extra"))  # the dashboard keeps the Config it saved
+    assert not load_config(path, env={}).has_profile("extra")
+
+
+def test_the_file_is_read_and_written_under_the_lock(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    save_config(full_config(path))
+    lock_file = path.with_name(".config.toml.lock")
+    read = config_module._document
+    held: list[bool] = []
+
+    def checked(target: Path):
+        fd = os.open(lock_file, os.O_RDWR)  # another open file: refused while the save holds it
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.append(True)
+        else:
+            held.append(False)
+        finally:
+            os.close(fd)
+        return read(target)
+
+    monkeypatch.setattr(config_module, "_document", checked)
+    save_config(set_value(load_config(path, env={}), "work", "sound", "bike"))
+    assert held == [True]
 
 
 def test_unwritable_folder_is_a_config_error(tmp_path: Path) -> None:

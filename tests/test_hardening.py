@@ -371,7 +371,11 @@ def test_a_broken_file_is_never_overwritten_on_save(readme_file):
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 def test_a_loose_config_folder_and_file_are_tightened_with_a_notice(env, capsys):
-    path = Path(env["PUSHOVER_TUI_CONFIG"])
+    # The default folder (no --config, no PUSHOVER_TUI_CONFIG) is ours to tighten.
+    text = Path(env.pop("PUSHOVER_TUI_CONFIG")).read_text()
+    path = Path(env["XDG_CONFIG_HOME"]) / "pushover-tui" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
     os.chmod(path.parent, 0o755)
     os.chmod(path, 0o644)
     capsys.readouterr()
@@ -385,6 +389,41 @@ def test_a_loose_config_folder_and_file_are_tightened_with_a_notice(env, capsys)
     ]
     assert run(env, "config", "show")[0] == cli.EXIT_OK
     assert capsys.readouterr().err == ""  # once tight, nothing more to say
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_folder_named_with_config_is_never_chmodded_only_warned_about(env, tmp_path, capsys):
+    # `--config ~/Documents/pushover.toml`: the folder may be shared; the file is ours.
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    (documents / "letter.odt").write_text("the user's own")
+    os.chmod(documents, 0o755)
+    path = documents / "pushover.toml"
+    path.write_text(Path(env["PUSHOVER_TUI_CONFIG"]).read_text())
+    os.chmod(path, 0o644)
+    capsys.readouterr()
+    code, _, err = run(env, "--config", str(path), "config", "set", "sound", "bike")
+    assert code == cli.EXIT_OK, err
+    assert stat.S_IMODE(documents.stat().st_mode) == 0o755
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert capsys.readouterr().err.splitlines() == [
+        f"pushover-tui: warning: {documents} can be read by others (0755): "
+        f"run chmod 700 {documents}",
+        f"pushover-tui: tightened {path} from 0644 to 0600: only you can read it now.",
+    ]
+    # A folder --config names that is missing is made, private.
+    fresh = tmp_path / "new" / "pushover.toml"
+    assert run(env, "--config", str(fresh), "config", "set", "sound", "bike")[0] == cli.EXIT_OK
+    assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
+    # A named folder that holds only the config is the config's: tightened like the default.
+    own = tmp_path / "pushover"
+    own.mkdir()
+    os.chmod(own, 0o755)
+    (own / "config.toml").write_text(path.read_text())
+    capsys.readouterr()
+    assert run(env, "--config", str(own / "config.toml"), "config", "show")[0] == cli.EXIT_OK
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    assert f"tightened {own} from 0755 to 0700" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")

@@ -82,6 +82,24 @@ def test_new_file_is_migrated_and_private(tmp_path: Path) -> None:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_opening_looks_at_the_folder_once(tmp_path: Path, monkeypatch) -> None:
+    from pushover_tui.store import files
+
+    folder = tmp_path / "data"
+    seen: list[Path] = []
+    real = files.tighten
+
+    def counted(path: Path, mode: int, **options: bool) -> None:
+        seen.append(Path(path))
+        real(path, mode, **options)
+
+    monkeypatch.setattr(files, "tighten", counted)
+    for _ in range(2):  # made, then found
+        History.open(folder).close()
+        assert seen.count(folder) == 1
+        seen.clear()
+
+
 def test_empty_file_migrates_from_version_0(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     path.touch()

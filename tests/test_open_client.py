@@ -174,6 +174,7 @@ async def test_name_taken_is_read_from_the_object_shaped_errors(client, api):
         await client.register_device(Secret(SECRET), "tui-laptop")
     text = str(caught.value)
     assert "'tui-laptop'" in text and "has already been taken" in text and "another" in text
+    assert "remove the device of that name" in text
     assert "{" not in text  # not a dict's repr
     assert not isinstance(caught.value, SessionInvalidError)
 

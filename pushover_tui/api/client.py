@@ -274,7 +274,8 @@ class PushoverClient(AsyncClosing):
     # -- delivery groups (only the owning account's app tokens may use these) --------------
 
     async def list_groups(self) -> tuple[Group, ...]:
-        """GET groups.json: the account's groups, keys and names (members: `show_group`)."""
+        """GET groups.json: the account's groups, keys and names (members: `show_group`).
+        An entry whose key is not 30 letters and digits is left out: nothing could use it."""
         body, _ = await self._call("GET", "/groups.json")
         groups = body.get("groups")
         if not isinstance(groups, list):
@@ -282,9 +283,11 @@ class PushoverClient(AsyncClosing):
                 "groups.json answered without a group list", status_code=200
             )
         return tuple(
-            Group(Secret(str(item.get("group", ""))), str(item.get("name") or ""))
+            Group(Secret(item["group"]), str(item.get("name") or ""))
             for item in groups
-            if isinstance(item, dict) and item.get("group")
+            if isinstance(item, dict)
+            and isinstance(item.get("group"), str)
+            and is_key(item["group"])
         )
 
     async def find_group(self, group: Secret | str) -> Group:

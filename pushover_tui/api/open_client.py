@@ -235,7 +235,8 @@ class OpenClient(AsyncClosing):
             if "name" in error.fields:
                 raise RejectedError(
                     f"Pushover refused the device name {name!r} ({error.fields['name']}): "
-                    "choose another name",
+                    "choose another name, or remove the device of that name from your "
+                    "Pushover account to use it again",
                     status_code=error.status_code,
                     request_id=error.request_id,
                 ) from None

@@ -11,6 +11,7 @@ code, never a traceback.
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import json
 import logging
@@ -179,6 +180,11 @@ def check_bridge(
         reason = getattr(error, "reason", error)
         raise BridgeDownError(
             f"No Sentry bridge answers on {url}: {getattr(reason, 'strerror', None) or reason}."
+        ) from None
+    except http.client.HTTPException as error:  # something else on the port (BadStatusLine...)
+        raise BridgeDownError(
+            f"Something on {url} answered, but not in HTTP ({type(error).__name__}): is "
+            "another program using the port? Ask the bridge's own with --port."
         ) from None
     try:
         health = json.loads(body)

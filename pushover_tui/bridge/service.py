@@ -25,13 +25,14 @@ from pushover_tui.bridge.settings import BridgeSettings
 from pushover_tui.bridge.worker import (
     DEFAULT_SCHEDULE,
     ORIGIN,
+    STOPPED_TEXT,
     Health,
     HealthBoard,
     Schedule,
     Worker,
     log,
 )
-from pushover_tui.outbox import Outbox, apply_defaults
+from pushover_tui.outbox import Outbox
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.alert_queue import AlertQueue, AlertQueueError
 from pushover_tui.store.files import HeldLock, LockHeldError, hold_lock
@@ -106,7 +107,17 @@ class BridgeService:
         try:
             self.queue = AlertQueue.open(folder)
             worker_queue = AlertQueue.open(folder)
-            outbox = Outbox.open(self.active, folder, origin=ORIGIN, **self._outbox_options)
+            try:
+                outbox = Outbox.open(
+                    self.active,
+                    folder,
+                    origin=ORIGIN,
+                    stopped_text=STOPPED_TEXT,
+                    **self._outbox_options,
+                )
+            except BaseException:
+                worker_queue.close()  # not the worker's yet, so close() would miss it
+                raise
         except (AlertQueueError, HistoryError) as error:
             self.close()
             raise BridgeDownError(str(error)) from None
@@ -124,7 +135,11 @@ class BridgeService:
         except AlertQueueError as error:  # housekeeping only: start anyway, /health tells
             self.board.error(str(error), store=True)
             log.warning("%s", error)
-        pending = worker_queue.pending()
+        try:
+            pending = worker_queue.pending()
+        except AlertQueueError as error:  # a queue it cannot read: a start-up failure
+            self.close()
+            raise BridgeDownError(str(error)) from None
         if pending:
             log.info("resuming %d accepted alert(s) not sent before the last stop", pending)
 
@@ -162,9 +177,9 @@ class BridgeService:
         AlertQueueError when it could not be stored within `store_within` seconds."""
         assert self.queue is not None and self.worker is not None and self._executor is not None
         queue = self.queue
-        params: dict[str, Any] = {}
-        if job.message is not None:
-            params = apply_defaults(job.message, self.active.profile).params()
+        # The message as Sentry's webhook made it: the worker fills in the profile's defaults
+        # when it sends (for resolved notices too), so they are applied once.
+        params: dict[str, Any] = {} if job.message is None else job.message.params()
         deadline = time.monotonic() + self.store_within
 
         def add() -> int | None:
@@ -191,15 +206,22 @@ class BridgeService:
                 f"The bridge's queue {queue.path} did not take the alert within "
                 f"{self.store_within:g} s (another program holds it locked?)."
             )
-            self.board.error(str(error), store=True)
+            self._refused(error)
             raise error from None
         except AlertQueueError as error:
-            self.board.error(str(error), store=True)
+            self._refused(error)
             raise
         self.board.stored()
         if alert_id is not None:
             self.worker.wake()
         return alert_id
+
+    def _refused(self, error: AlertQueueError) -> None:
+        """/health says so until the queue takes writes again, which the worker, woken to
+        watch for it, finds out even if no other webhook comes."""
+        assert self.worker is not None
+        self.board.error(str(error), store=True)
+        self.worker.wake()
 
     # -- watching ------------------------------------------------------------------------------
 

@@ -9,6 +9,9 @@
   issue's alerts keep Sentry's order (the queue's `due`): a resolve never overtakes its alert.
 - An outcome that cannot be written yet (a full disk) is kept in memory and written when the
   queue takes writes again; until then its alert is not sent again.
+- After any failed queue write (a webhook refused, an outcome kept), the worker tries the queue's
+  write lock every `Schedule.recheck_queue` seconds, so `/health` turns healthy again once the
+  queue takes writes, whether or not another webhook arrives.
 """
 
 from __future__ import annotations
@@ -39,6 +42,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("pushover_tui.bridge")
 
 ORIGIN = "sentry"
+# The history's error for a send the bridge's shutdown cut off (not the dashboard's "Stopped by
+# you"): the alert stays pending, so the next start sends it again.
+STOPPED_TEXT = (
+    "The Sentry bridge stopped during the send; it may have been delivered. The alert stays "
+    "queued and is sent again when the bridge starts."
+)
 MAX_SENDING = 2  # the client's connection limit: more would only queue inside httpx
 RETRY = "retry"
 STALE_AFTER = 300.0  # /health: a pending alert older than this means alerts are not getting out
@@ -54,6 +63,7 @@ class Schedule:
     give_up_after: float = 24 * 3600.0
     backoff_first: float = 1.0  # the worker after an error, or an alert held by a local fault
     backoff_max: float = 30.0
+    recheck_queue: float = 5.0  # while the queue cannot be written: how often to try again
 
     def delay(self, attempts: int) -> float:
         """The wait after the `attempts`-th failed attempt (1 = the first)."""
@@ -132,6 +142,11 @@ class HealthBoard:
     def stored(self) -> None:
         with self._lock:
             self._writable = True
+
+    @property
+    def writable(self) -> bool:
+        with self._lock:
+            return self._writable
 
     def error(self, text: str, *, store: bool = False) -> None:
         """A failure, as logged; `store=True`: the queue could not be written."""
@@ -297,11 +312,15 @@ class Worker:
         while True:
             self._wake.clear()
             self._write_outcomes()
+            self._recheck_queue()
             next_at = self._start_due()
             stats = self.queue.stats()
             self.board.queue(stats.pending, stats.oldest_pending_at)
             self._progress = True
             timeout = None if next_at is None else max(0.0, next_at - time.time())
+            if not self.board.writable:  # come back to try the queue again
+                recheck = self.schedule.recheck_queue
+                timeout = recheck if timeout is None else min(timeout, recheck)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -342,6 +361,14 @@ class Worker:
             del self._unwritten[alert_id]
             self._busy -= 1
             self.board.stored()
+
+    def _recheck_queue(self) -> None:
+        """After a failed write, whoever made it: clear /health's flag once the queue takes the
+        write lock again (a webhook refused while another program held it may be the last)."""
+        if not self.board.writable:
+            with contextlib.suppress(AlertQueueError):
+                self.queue.check_writable()
+                self.board.stored()
 
     def _failure(self, text: str, *, store: bool = False) -> None:
         log.error("%s", text)

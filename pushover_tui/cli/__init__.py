@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -36,6 +37,7 @@ from pushover_tui.cli.base import (
     exit_code,
     global_options,
 )
+from pushover_tui.safe_text import EscapeControlsFilter
 
 __all__ = [
     "EXIT_BRIDGE_DOWN",
@@ -111,6 +113,8 @@ def main(
         return int(exit_.code or 0)
     ctx = Context(args, env, out, stdin)
     handler = services.cmd_tui if args.command is None else handlers[args.command]
+    # The dashboard draws on the terminal, and the bridge sets up its own log lines.
+    warnings = None if args.command in (None, "bridge") else _log_warnings(stderr)
     try:
         return int(handler(ctx))
     except KeyboardInterrupt:
@@ -124,3 +128,18 @@ def main(
     except Exception as error:  # every failure becomes one sentence and a documented code
         out.error(describe(error))
         return exit_code(error)
+    finally:
+        if warnings is not None:
+            logging.getLogger().removeHandler(warnings)
+
+
+def _log_warnings(stderr: TextIO) -> logging.Handler:
+    """Warnings the send pipeline logs (a receipt poll that failed, an inbox download tried
+    again) as one line each on stderr, like the errors: without a handler Python's last resort
+    would print them with their control characters raw."""
+    handler = logging.StreamHandler(stderr)
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(EscapeControlsFilter(tracebacks=False))
+    handler.setFormatter(logging.Formatter("pushover-tui: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    return handler

@@ -165,7 +165,8 @@ def _print_list(ctx: Context, groups: Sequence[Group]) -> int:
     else:
         ctx.out.line(f"{'key':<30}  name")
         for group in groups:
-            ctx.out.line(f"{group.key.reveal()}  {escape_controls(group.name)}")
+            key = escape_controls(group.key.reveal())  # received, like the name
+            ctx.out.line(f"{key}  {escape_controls(group.name)}")
     return EXIT_OK
 
 
@@ -208,7 +209,7 @@ def _done(ctx: Context, text: str, request: str, group: Group, **fields: Any) ->
         ctx.out.json({"status": 1, "group": group.key.masked(), **fields, "request": request})
     else:
         ctx.out.line(text)
-        ctx.out.line(f"  request {request}")
+        ctx.out.line(f"  request {escape_controls(request)}")
     return EXIT_OK
 
 

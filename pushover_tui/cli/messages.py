@@ -342,9 +342,8 @@ async def _masked_recipient(ctx: Context, to: str) -> str:
 
 
 def cmd_history(ctx: Context) -> int:
-    from pushover_tui.safe_text import escape_controls
     from pushover_tui.store.config import data_dir
-    from pushover_tui.store.history import History, HistoryFilter, Status
+    from pushover_tui.store.history import History, HistoryFilter
 
     args = ctx.args
     filters = HistoryFilter(

@@ -41,7 +41,8 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         "--state",
         metavar="FILE",
         type=Path,
-        help="seed apps, users with devices, sounds and quota from a JSON or TOML file",
+        help="seed it from a JSON or TOML file with any of the sections quota, apps, users "
+        "(with their devices), sounds, groups (delivery groups) and accounts (inbox logins)",
     )
 
     bridge = command(

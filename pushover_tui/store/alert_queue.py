@@ -18,14 +18,13 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pushover_tui.api.errors import PushoverError
-from pushover_tui.store.files import open_sqlite
+from pushover_tui.store.files import SQLiteStore, open_sqlite, sqlite_trouble
 
 FILE_NAME = "bridge.sqlite3"
 BUSY_TIMEOUT = 0.5  # seconds: well inside Sentry's 1-second timeout
@@ -98,16 +97,16 @@ class QueueStats:
     oldest_pending_at: float | None  # Unix time the oldest pending alert was accepted
 
 
-class AlertQueue:
+class AlertQueue(SQLiteStore):
     """Thread-safe: one connection behind a lock; each call is one short transaction."""
 
     def __init__(self, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
+        self._connection: sqlite3.Connection | None = None
         try:
             # synchronous=FULL: a 202 promises the alert is on disk.
-            self._db = open_sqlite(self.path, busy_timeout=busy_timeout, synchronous="FULL")
+            self._connection = open_sqlite(self.path, busy_timeout=busy_timeout, synchronous="FULL")
             self._migrate()
         except OSError as error:
             self.close()
@@ -128,9 +127,9 @@ class AlertQueue:
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     def __enter__(self) -> AlertQueue:
         return self
@@ -141,57 +140,25 @@ class AlertQueue:
     # -- plumbing ------------------------------------------------------------------------------
 
     def _error(self, error: sqlite3.Error, action: str) -> AlertQueueError:
-        text = str(error).lower()
-        where = f"the bridge's queue {self.path}"
-        if "full" in text:
-            cause = "the disk is full; free some space"
-        elif "locked" in text or "busy" in text:
-            cause = "another program holds it locked"
-        elif "not a database" in text or "malformed" in text:
+        trouble = sqlite_trouble(error)
+        if trouble == "damaged":
             return AlertQueueError(
                 f"{self.path} is not a bridge queue (or it is damaged): move it away and start "
                 "again (alerts it accepted and had not sent yet are in it)."
             )
-        elif "readonly" in text or "read-only" in text or "unable to open" in text:
-            cause = f"the folder {self.path.parent} is not writable"
-        else:
-            cause = str(error)
-        return AlertQueueError(f"Cannot {action} {where}: {cause}.")
+        cause = {
+            "full": "the disk is full; free some space",
+            "locked": "another program holds it locked",
+            "read-only": f"the folder {self.path.parent} is not writable",
+        }.get(trouble, str(error))
+        return AlertQueueError(f"Cannot {action} the bridge's queue {self.path}: {cause}.")
 
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._db is None:
-                raise AlertQueueError(f"The bridge's queue {self.path} is closed.")
-            try:
-                yield self._db
-            except sqlite3.Error as error:
-                raise self._error(error, "read") from None
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; BEGIN IMMEDIATE takes the write lock up front."""
-        with self._lock:
-            db = self._db
-            if db is None:
-                raise AlertQueueError(f"The bridge's queue {self.path} is closed.")
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            except sqlite3.Error as error:
-                if db.in_transaction:
-                    with suppress(sqlite3.Error):
-                        db.execute("ROLLBACK")
-                raise self._error(error, "write") from None
+    def _closed(self) -> AlertQueueError:
+        return AlertQueueError(f"The bridge's queue {self.path} is closed.")
 
     def _migrate(self) -> None:
-        assert self._db is not None
-        if self._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        assert self._connection is not None
+        if self._connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
             return
         with self._write() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -267,6 +234,12 @@ class AlertQueue:
                 " updated_at = ? WHERE id = ?",
                 (int(attempt), now + delay, error, now, alert_id),
             )
+
+    def check_writable(self) -> None:
+        """Take the write lock and let it go (nothing written); AlertQueueError if it cannot
+        be had: whether a write would succeed now."""
+        with self._write():
+            pass
 
     def prune(self, older_than: float = KEEP_DONE_FOR) -> int:
         """Forget finished alerts older than `older_than` seconds; pending ones are kept."""

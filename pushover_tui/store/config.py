@@ -6,6 +6,9 @@ is never written back to the file.
 
 Saving edits the file's own document in place (tomlkit): only the values that changed are
 rewritten, so the user's comments, key order, unknown keys and tables survive every save.
+"Changed" means changed since this process loaded the file (`Config.as_loaded`): a save writes
+that difference onto the file as it is now, under a lock, so what another process saved meanwhile
+(an `inbox login`, a `config set` in another terminal) survives.
 
 Imported on start-up by every face: no Textual, no httpx here.
 """
@@ -41,7 +44,13 @@ from pushover_tui.api.checks import (
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
 from pushover_tui.api.inbox import InboxSession
 from pushover_tui.api.secret import Secret
-from pushover_tui.store.files import FILE_MODE, FOLDER_MODE, make_private_dirs, tighten
+from pushover_tui.store.files import (
+    FILE_MODE,
+    FOLDER_MODE,
+    make_private_dirs,
+    tighten,
+    wait_for_lock,
+)
 
 if TYPE_CHECKING:  # tomlkit is imported when saving only: reading needs tomllib alone
     from tomlkit import TOMLDocument
@@ -125,6 +134,8 @@ class Config:
     bridge: Mapping[str, Any] = field(
         default_factory=lambda: _EMPTY
     )  # the raw [bridge] table, written back untouched (but for what `with_bridge` sets)
+    # The file as `load_config` read it (None: not loaded from a file): what a save diffs against.
+    as_loaded: Config | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Read-only views, so a frozen Config cannot be changed through a shared dict.
@@ -252,10 +263,36 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
     path = config_path(env) if path is None else Path(path)
     text = _read_text(path)
     if text is None:
-        return Config(path=path)
-    tighten(path.parent, FOLDER_MODE)
-    tighten(path, FILE_MODE)
-    return _parse(path, text, _load_toml(path, text))
+        config = Config(path=path)
+    else:
+        _private_folder(path.parent, env)
+        tighten(path, FILE_MODE)
+        config = _parse(path, text, _load_toml(path, text))
+    return replace(config, as_loaded=config)
+
+
+def _private_folder(folder: Path, env: Mapping[str, str]) -> None:
+    """A folder that holds only the config (the default folder, one we make, or one named with
+    `--config` / PUSHOVER_TUI_CONFIG that holds nothing else) is ours: made 0700, or tightened to
+    it. A named folder holding other things may be the user's documents: never changed, only a
+    warning (with the chmod) when others can read it. The file itself is always tightened."""
+    default = folder.name == APP_NAME and folder == _platform_dir("config", env)
+    if default or _holds_only_config(folder):
+        make_private_dirs(folder)
+    else:
+        tighten(folder, FOLDER_MODE, change=False)
+
+
+def _holds_only_config(folder: Path) -> bool:
+    """True for a missing folder, or one whose only files are a config and its lock and
+    temporary files (`x.toml`, `.x.toml.lock`, `.x.toml.*.tmp`)."""
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return all(name.endswith((".toml", ".lock", ".tmp")) for name in names)
 
 
 def _read_text(path: Path) -> str | None:
@@ -419,41 +456,47 @@ def _key_pattern(part: str) -> str:
 # Writing
 
 
-def _document(path: Path) -> TOMLDocument:
-    """The file as an editable document (a new one when there is no file). A file that does not
-    parse is never overwritten: ConfigFileError, as when loading."""
+def _document(path: Path) -> tuple[TOMLDocument, Config]:
+    """The file as an editable document (a new one when there is no file) and as a Config. A
+    file that does not parse is never overwritten: ConfigFileError, as when loading."""
     import tomlkit
     import tomlkit.exceptions
 
     text = _read_text(path)
     if text is None:
-        return tomlkit.document()
+        return tomlkit.document(), Config(path=path)
     # The reference parser and the same checks as loading: same errors, same lines.
-    _parse(path, text, _load_toml(path, text))
+    on_disk = _parse(path, text, _load_toml(path, text))
     try:
-        return tomlkit.parse(text)
+        return tomlkit.parse(text), on_disk
     except (tomlkit.exceptions.TOMLKitError, RecursionError) as error:
         raise ConfigFileError(path, f"cannot edit the file ({type(error).__name__})") from None
 
 
-def _update(document: TOMLDocument, config: Config) -> None:
-    """Make `document` say what `config` says, touching only what differs: every other line,
-    comment and table stays as the user wrote it."""
+def _update(document: TOMLDocument, config: Config, base: Config) -> None:
+    """Write into `document` what changed from `base` to `config`, and nothing else: every other
+    line, comment and table stays as the file has it now (another process may have changed it)."""
     import tomlkit
 
-    fresh = not document  # a new file spells out every setting
-    _set(document, "default_profile", config.default_profile, "default", fresh)
-    _set(document, "theme", config.theme, "textual-dark", fresh)
-    _set(document, "api_url", config.api_url, "", fresh=False)
-    _set(document, "bell", config.bell, False, fresh=False)  # only once set
+    fresh = not document  # a new file spells out every setting (api_url and bell once set)
+    defaults = Config(path=config.path)
+    for key in ("default_profile", "theme", "api_url", "bell"):
+        value = getattr(config, key)
+        spelled_out = fresh and key in ("default_profile", "theme")
+        if spelled_out or value != getattr(base, key):
+            _set(document, key, value, getattr(defaults, key), spelled_out)
     if config.profiles and "profiles" not in document:
         document["profiles"] = tomlkit.table(is_super_table=True)
     if "profiles" in document:
         profiles = document["profiles"]
-        for name in [name for name in profiles if not config.has_profile(name)]:
-            del profiles[name]
-        defaults = _profile_values(_PROFILE_DEFAULTS)
+        for name in [name for name in profiles if base.has_profile(name)]:
+            if not config.has_profile(name):  # deleted (or renamed) here
+                del profiles[name]
+        profile_defaults = _profile_values(_PROFILE_DEFAULTS)
         for profile in config.profiles:
+            before = base.profile(profile.name)  # a blank profile when new here
+            if profile == before and base.has_profile(profile.name):
+                continue  # unchanged here: the file's version stands, even if deleted elsewhere
             values = _profile_values(profile)
             inbox = _inbox_values(profile)
             if profile.name not in profiles:
@@ -466,14 +509,18 @@ def _update(document: TOMLDocument, config: Config) -> None:
                 profiles[profile.name] = table
                 continue
             table = profiles[profile.name]
+            old_values = _profile_values(before)
             for key, value in values.items():
-                _set(table, key, value, defaults[key], fresh=False)
+                if value != old_values[key]:
+                    _set(table, key, value, profile_defaults[key], fresh=False)
+            if inbox == _inbox_values(before):
+                continue
             if inbox:
-                _sync(table, "inbox", inbox)
+                _sync(table, "inbox", inbox, _inbox_values(before))
             elif "inbox" in table:  # `inbox logout`
                 del table["inbox"]
-    _sync(document, "keymap", config.keymap)
-    _sync(document, "bridge", config.bridge)
+    _sync(document, "keymap", config.keymap, base.keymap)
+    _sync(document, "bridge", config.bridge, base.bridge)
 
 
 def _profile_values(profile: Profile) -> dict[str, Any]:
@@ -510,25 +557,36 @@ def _set(table: Container | Table, key: str, value: Any, default: Any, fresh: bo
         table[key] = value
 
 
-def _sync(parent: Container | Table, key: str, wanted: Mapping[str, Any]) -> None:
-    """Make the table `parent[key]` hold exactly `wanted`, editing only the keys that differ."""
+def _sync(
+    parent: Container | Table, key: str, wanted: Mapping[str, Any], base: Mapping[str, Any]
+) -> None:
+    """Make the table `parent[key]` say what `wanted` says where it differs from `base` (what
+    the table held when loaded), editing only those keys."""
+    changed = {
+        name: value
+        for name, value in wanted.items()
+        if name not in base or not _same(base[name], value)
+    }
+    removed = [name for name in base if name not in wanted]
     if key not in parent or not isinstance(parent[key], Mapping):
-        if wanted:
-            parent[key] = _plain(wanted)
+        if changed:
+            parent[key] = _plain(changed)
         return
     table = parent[key]
-    for name in [name for name in table if name not in wanted]:
-        del table[name]
-    for name, value in wanted.items():
-        if isinstance(value, Mapping) and isinstance(table.get(name), Mapping):
-            _sync(table, name, value)
+    for name in removed:
+        if name in table:
+            del table[name]
+    for name, value in changed.items():
+        old = base.get(name)
+        if isinstance(value, Mapping) and isinstance(old, Mapping):
+            _sync(table, name, value, old)
         elif name not in table or not _same(table[name], value):
             table[name] = _plain(value)
 
 
 def _same(item: Any, value: Any) -> bool:
-    plain = _plain(item)
-    return type(plain) is type(value) and plain == value
+    plain, wanted = _plain(item), _plain(value)
+    return type(plain) is type(wanted) and plain == wanted
 
 
 def _plain(value: Any) -> Any:
@@ -542,15 +600,34 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def save_config(config: Config) -> None:
-    """Write the file atomically (temp file, fsync, rename) with mode 0600 in a 0700 folder,
-    editing the file's own document in place (comments, order and unknown tables kept)."""
+def save_config(config: Config, env: Mapping[str, str] = os.environ) -> None:
+    """Write what changed since `config` was loaded onto the file as it is now, atomically (temp
+    file, fsync, rename) with mode 0600 in a 0700 folder, editing the file's own document in place
+    (comments, order and unknown tables kept). A lock file beside the config makes the read,
+    merge and write one step against every other process saving the same file.
+
+    A Config not loaded from a file (`as_loaded` None) is written whole: the file then says
+    exactly what it says. Afterwards `config` counts as loaded as saved, so the next save of it
+    (or of a Config made from it) writes only what changes after this one: a profile added and
+    saved, then removed, is removed from the file. `env` says which folder is the default."""
     path = config.path
-    document = _document(path)
-    _update(document, config)
-    text = document.as_string()
     try:
-        make_private_dirs(path.parent)
+        _private_folder(path.parent, env)
+        lock = wait_for_lock(path.with_name(f".{path.name}.lock"))
+    except OSError as error:
+        raise ConfigFileError(
+            path, f"cannot write to {path.parent} ({error.strerror or error})"
+        ) from None
+    with lock:
+        document, on_disk = _document(path)
+        _update(document, config, on_disk if config.as_loaded is None else config.as_loaded)
+        _write_atomically(path, document.as_string())
+    # Bookkeeping only (not compared, not shown): the values are what the caller saved.
+    object.__setattr__(config, "as_loaded", replace(config, as_loaded=None))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
         raise ConfigFileError(

@@ -17,18 +17,22 @@ import shlex
 import sqlite3
 import stat
 import sys
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from pushover_tui.safe_text import escape_controls
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
-_warned: set[Path] = set()  # paths whose chmod failed: one warning per process is enough
+_warned: set[Path] = set()  # paths left loose: one warning per process is enough
 
 
-def tighten(path: Path, mode: int) -> None:
+def tighten(path: Path, mode: int, *, change: bool = True) -> None:
     """Take from an existing `path` every permission bit beyond `mode` (FOLDER_MODE or
-    FILE_MODE), saying so in one line on stderr. Missing paths and shared folders are left."""
+    FILE_MODE), saying so in one line on stderr. Missing paths and shared folders are left.
+    `change=False` (a folder the user chose, maybe shared): only warn, naming the chmod."""
     try:
         info = os.stat(path)
     except OSError:
@@ -42,13 +46,18 @@ def tighten(path: Path, mode: int) -> None:
         return  # shared by design; the files inside are what must stay private
     wanted = current & mode
     shown = escape_controls(str(path))
+    fix = f"run chmod {wanted:o} {shlex.quote(shown)}"
+    if not change:
+        _warned.add(path)
+        _notice(f"warning: {shown} can be read by others ({current:04o}): {fix}")
+        return
     try:
         os.chmod(path, wanted)
     except OSError as error:
         _warned.add(path)
         _notice(
             f"warning: {shown} can be read by others ({current:04o}) and could not be changed "
-            f"({error.strerror or error}): run chmod {wanted:o} {shlex.quote(shown)}"
+            f"({error.strerror or error}): {fix}"
         )
         return
     _notice(f"tightened {shown} from {current:04o} to {wanted:04o}: only you can read it now.")
@@ -115,6 +124,70 @@ def open_sqlite(
     return connection
 
 
+def sqlite_trouble(error: sqlite3.Error) -> str:
+    """What a SQLite error means for the person reading about it: "read-only" (the folder or
+    file cannot be written), "full" (the disk), "damaged" (not a database), "locked" (another
+    program holds it past the busy timeout), or "" (anything else: say the error itself)."""
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return "read-only"
+    if "full" in text:
+        return "full"
+    if "not a database" in text or "malformed" in text:
+        return "damaged"
+    if "locked" in text or "busy" in text:
+        return "locked"
+    return ""
+
+
+class SQLiteStore:
+    """One connection behind a lock, each call one short transaction: the plumbing the history
+    and the bridge's queue share. A subclass sets `path`, `_lock` and `_connection` and says
+    its own sentences: `_error` for a sqlite3 error, `_closed` for use after close()."""
+
+    path: Path
+    _lock: AbstractContextManager[Any]
+    _connection: sqlite3.Connection | None
+
+    def _error(self, error: sqlite3.Error, action: str) -> Exception:
+        raise NotImplementedError
+
+    def _closed(self) -> Exception:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._connection is None:
+                raise self._closed()
+            try:
+                yield self._connection
+            except sqlite3.Error as error:
+                raise self._error(error, "read") from None
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE takes the write lock up front (waiting up to
+        the busy timeout), so it never fails half-way on a lock upgrade."""
+        with self._lock:
+            connection = self._connection
+            if connection is None:
+                raise self._closed()
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                if connection.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
+                raise self._error(error, "write") from None
+
+
 class LockHeldError(Exception):
     """Another process holds the lock; `holder` is what it wrote there (may be blank)."""
 
@@ -136,6 +209,29 @@ class HeldLock:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
+
+    def __enter__(self) -> HeldLock:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+def wait_for_lock(path: Path) -> HeldLock:
+    """Take an exclusive lock on `path` (a private file in an existing folder, made if missing),
+    waiting while another process holds it: for a short read-modify-write of a shared file.
+    OSError if the file cannot be made. Where there is no flock (not POSIX), no lock is taken."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - POSIX only
+        return HeldLock(path, fd)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return HeldLock(path, fd)
 
 
 def hold_lock(path: Path, holder: str) -> HeldLock:

@@ -17,8 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -29,7 +28,7 @@ from typing import Any
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret
-from pushover_tui.store.files import make_private_dirs, open_sqlite
+from pushover_tui.store.files import SQLiteStore, open_sqlite, sqlite_trouble
 
 FILE_NAME = "history.sqlite3"
 INTERRUPTED_TEXT = (
@@ -361,7 +360,7 @@ def _pid_alive(pid: int) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-class History:
+class History(SQLiteStore):
     """The history database. Thread-safe: one connection guarded by a lock."""
 
     def __init__(self, path: Path) -> None:
@@ -370,14 +369,13 @@ class History:
         self._host = socket.gethostname()
         self._connection: sqlite3.Connection | None = None
         try:
-            make_private_dirs(self.path.parent)
+            self._connection = open_sqlite(self.path)  # makes the folder too
         except OSError as error:
-            raise HistoryError(
-                f"Cannot create the history folder {self.path.parent}: {error.strerror or error}."
-            ) from None
-        try:
-            self._connection = open_sqlite(self.path)
-        except OSError as error:
+            if not self.path.parent.is_dir():
+                raise HistoryError(
+                    f"Cannot create the history folder {self.path.parent}: "
+                    f"{error.strerror or error}."
+                ) from None
             raise HistoryError(
                 f"Cannot open the history file {self.path}: {error.strerror or error} "
                 "(check the folder's permissions, or set PUSHOVER_TUI_DATA to another folder)."
@@ -417,65 +415,36 @@ class History:
     # -- plumbing ------------------------------------------------------------------------------
 
     def _error(self, error: sqlite3.Error, action: str) -> HistoryError:
-        text = str(error).lower()
-        if "readonly" in text or "read-only" in text or "unable to open" in text:
+        trouble = sqlite_trouble(error)
+        if trouble == "read-only":
             folder = self.path.parent
             return HistoryError(
                 f"Cannot {action} the history file {self.path}: the folder {folder} is not "
                 "writable (check its permissions, or set PUSHOVER_TUI_DATA to another folder)."
             )
-        if "full" in text:
+        if trouble == "full":
             return HistoryError(
                 f"Cannot {action} the history file {self.path}: the disk is full. "
                 "Free some space and try again."
             )
-        if "not a database" in text or "malformed" in text:
+        if trouble == "damaged":
             return HistoryError(
                 f"{self.path} is not a pushover-tui history database (or it is damaged): "
                 "move it away and start again."
             )
-        if "locked" in text or "busy" in text:
+        if trouble == "locked":
             return HistoryError(
                 f"The history file {self.path} stayed locked by another program for 10 "
                 "seconds: try again."
             )
         return HistoryError(f"Cannot {action} the history file {self.path}: {error}.")
 
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._connection is None:
-                raise HistoryError(f"The history file {self.path} is closed.")
-            try:
-                yield self._connection
-            except sqlite3.Error as error:
-                raise self._error(error, "read") from None
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: BEGIN IMMEDIATE takes the write lock up front (waiting up to
-        the busy timeout), so it never fails half-way on a lock upgrade."""
-        with self._lock:
-            connection = self._connection
-            if connection is None:
-                raise HistoryError(f"The history file {self.path} is closed.")
-            try:
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield connection
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-            except sqlite3.Error as error:
-                if connection.in_transaction:
-                    with suppress(sqlite3.Error):
-                        connection.execute("ROLLBACK")
-                raise self._error(error, "write") from None
+    def _closed(self) -> HistoryError:
+        return HistoryError(f"The history file {self.path} is closed.")
 
     # Other tables of this database (store/inbox.py) share the connection, lock and error texts.
-    reading = _read
-    writing = _write
+    reading = SQLiteStore._read
+    writing = SQLiteStore._write
 
     def _migrate(self) -> None:
         assert self._connection is not None
