@@ -378,9 +378,8 @@ def test_a_save_after_another_process_removed_a_profile_does_not_bring_it_back(p
 
 def test_a_saved_config_counts_as_loaded_for_its_next_save(path: Path) -> None:
     config = load_config(path, env={})
-    added = config.with_profile(Profile("extra", priority=1))
-    save_config(added)
-    save_config(added.without_profile("extra"))  # the dashboard keeps the Config it saved
+    saved = save_config(config.with_profile(Profile("extra", priority=1)))
+    save_config(saved.without_profile("extra"))  # the dashboard keeps the Config it saved
     assert not load_config(path, env={}).has_profile("extra")
 
 

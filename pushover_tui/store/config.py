@@ -600,16 +600,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def save_config(config: Config, env: Mapping[str, str] = os.environ) -> None:
+def save_config(config: Config, env: Mapping[str, str] = os.environ) -> Config:
     """Write what changed since `config` was loaded onto the file as it is now, atomically (temp
     file, fsync, rename) with mode 0600 in a 0700 folder, editing the file's own document in place
     (comments, order and unknown tables kept). A lock file beside the config makes the read,
     merge and write one step against every other process saving the same file.
 
     A Config not loaded from a file (`as_loaded` None) is written whole: the file then says
-    exactly what it says. Afterwards `config` counts as loaded as saved, so the next save of it
-    (or of a Config made from it) writes only what changes after this one: a profile added and
-    saved, then removed, is removed from the file. `env` says which folder is the default."""
+    exactly what it says. Returns `config` as saved: keep it (and make later Configs from it), so
+    the next save writes only what changes after this one (a profile added and saved, then
+    removed, is removed from the file). `env` says which folder is the default."""
     path = config.path
     try:
         _private_folder(path.parent, env)
@@ -622,8 +622,7 @@ def save_config(config: Config, env: Mapping[str, str] = os.environ) -> None:
         document, on_disk = _document(path)
         _update(document, config, on_disk if config.as_loaded is None else config.as_loaded)
         _write_atomically(path, document.as_string())
-    # Bookkeeping only (not compared, not shown): the values are what the caller saved.
-    object.__setattr__(config, "as_loaded", replace(config, as_loaded=None))
+    return replace(config, as_loaded=replace(config, as_loaded=None))
 
 
 def _write_atomically(path: Path, text: str) -> None:

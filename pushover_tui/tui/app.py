@@ -326,8 +326,7 @@ class PushoverApp(FastStartApp):
         """Write the config file when what changed is not the profile in use (which profile is
         the default, an inbox session, the theme): its keys, outbox and verification, and the
         edits Config holds for it, stay as they are."""
-        save_config(config)
-        self.config = config
+        self.config = save_config(config)
 
     def remember_inbox(self, session: InboxSession | None) -> None:
         """Save the active profile's inbox session (None: forget it) in the config file. Only
