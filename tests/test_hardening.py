@@ -335,7 +335,7 @@ def test_profiles_added_and_removed_leave_everything_else(readme_file):
     config = load_config(readme_file, env={})
     before = readme_file.read_text()
     added = config.with_profile(replace(config.profile("personal"), name="work"))
-    save_config(added)
+    added = save_config(added)  # as saved: the next save writes only what changes after it
     text = readme_file.read_text()
     assert text.startswith(before.split("[keymap]")[0]) and "[profiles.work]" in text
     assert "[custom_section]   # kept for my own scripts" in text and "# trailing comment" in text
@@ -351,7 +351,7 @@ def test_inbox_login_and_logout_touch_only_the_inbox_table(readme_file):
     before = readme_file.read_text()
     session = InboxSession(secret=Secret("s" * 30), device_id=Secret("d" * 25), device_name="tui")
     logged_in = config.with_profile(replace(config.profile("personal"), inbox=session))
-    save_config(logged_in)
+    logged_in = save_config(logged_in)
     assert load_config(readme_file, env={}).profile("personal").inbox == session
     assert "[profiles.personal.inbox]" in readme_file.read_text()
     save_config(logged_in.with_profile(replace(logged_in.profile("personal"), inbox=None)))
