@@ -24,6 +24,7 @@ from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.screen import EMPTY_TEXT, HistoryScreen
 from pushover_tui.tui.history.table import HistoryTable
 from pushover_tui.tui.messages import FilterHistory
+from pushover_tui.tui.widgets.reloader import Reloader
 
 SIZE = (110, 36)
 # Every screen is pictured at the reference terminal (80x24) and a roomy one.
@@ -78,7 +79,7 @@ def frozen(monkeypatch, utc) -> FakeTime:
 
 @pytest.fixture
 def fast_poll(monkeypatch):
-    monkeypatch.setattr(HistoryScreen, "DATA_POLL_SECONDS", 0.2)
+    monkeypatch.setattr(Reloader, "POLL_SECONDS", 0.2)
     monkeypatch.setattr(FilterBar, "SEARCH_DELAY", 0.05)
 
 

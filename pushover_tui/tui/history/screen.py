@@ -35,6 +35,7 @@ from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import FilterHistory
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
+from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 EMPTY_TEXT = "No messages yet — send one from Compose ({compose})."
@@ -47,7 +48,6 @@ EMPTY_HINT = (
 class HistoryScreen(ModeScreen):
     """The history mode (F4)."""
 
-    DATA_POLL_SECONDS = 2.0  # how often rows written by other processes are looked for
     COUNTDOWN_SECONDS = 1.0
 
     CSS_PATH = "history.tcss"
@@ -71,9 +71,8 @@ class HistoryScreen(ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.filters = HistoryFilter()
-        self._seen_version: int | None = None
+        self._reloader = Reloader(self, lambda: self.pushover.history, self._reload_if_shown)
         self._stale = False
-        self._reload_pending = False
         self._bindings_state: tuple[bool, ...] = ()
 
     # -- layout ------------------------------------------------------------------------------
@@ -95,7 +94,7 @@ class HistoryScreen(ModeScreen):
 
     def on_mount(self) -> None:
         self.pushover.history_changed.subscribe(self, self._history_changed)
-        self.set_interval(self.DATA_POLL_SECONDS, self._poll_data_version)
+        self._reloader.start()
         self.set_interval(self.COUNTDOWN_SECONDS, self._tick)
         # Recipients by name once the app knows the groups (loaded after start-up).
         self.watch(self.pushover, "known_groups", lambda _: self._show_recipients())
@@ -142,7 +141,7 @@ class HistoryScreen(ModeScreen):
         version = history.data_version()
         source = RowSource(history, filters)
         empty = source.total == 0 and (not source.filtered or history.count() == 0)
-        self._seen_version = version
+        self._reloader.seen_version = version
         return source, empty
 
     def _show(self, source: RowSource, empty: bool, *, keep: bool) -> None:
@@ -169,30 +168,15 @@ class HistoryScreen(ModeScreen):
         if filters == self.filters:  # else a newer one runs
             self._show(source, empty, keep=False)
 
-    def _schedule_reload(self) -> None:
-        """Coalesce bursts of changes into one reload after the current messages."""
-        if not self.is_current:
+    def _reload_if_shown(self) -> None:
+        """A hidden History reloads when it is shown again (on_screen_resume)."""
+        if self.is_current:
+            self.reload()
+        else:
             self._stale = True
-            return
-        if not self._reload_pending:
-            self._reload_pending = True
-            self.call_later(self._run_scheduled_reload)
-
-    def _run_scheduled_reload(self) -> None:
-        self._reload_pending = False
-        self.reload()
 
     def _history_changed(self, _row: HistoryRow | None) -> None:
-        self._schedule_reload()
-
-    def _poll_data_version(self) -> None:
-        """Rows written by another process (the CLI) bump the file's data_version."""
-        try:
-            version = self.pushover.history.data_version()
-        except PushoverError:
-            return  # closing, or the file is gone: the next reload reports it
-        if version != self._seen_version:
-            self._schedule_reload()
+        self._reloader.schedule()
 
     def _tick(self) -> None:
         if self.is_current:

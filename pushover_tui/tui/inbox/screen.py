@@ -11,7 +11,6 @@ database's `data_version()`, as History does.
 from __future__ import annotations
 
 import time
-from contextlib import suppress
 from typing import ClassVar
 
 from textual import on, work
@@ -39,6 +38,7 @@ from pushover_tui.tui.inbox.table import InboxSource, InboxTable
 from pushover_tui.tui.inbox.wording import login_intro, state_content
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.widgets.footer import AppFooter
+from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 NARROW = 100  # columns below which the detail panel goes under the list
@@ -47,7 +47,6 @@ NARROW = 100  # columns below which the detail panel goes under the list
 class InboxScreen(ModeScreen):
     """The inbox mode (F6)."""
 
-    DATA_POLL_SECONDS = 2.0  # how often rows written by other processes are looked for
     CSS_PATH = "inbox.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -60,8 +59,8 @@ class InboxScreen(ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self._logging_in = False  # the form was asked for although a session exists
-        self._seen_version: int | None = None
-        self._reload_pending = False
+        # A hidden Inbox reloads too: a count, the rows are read when shown.
+        self._reloader = Reloader(self, lambda: self.pushover.history, self.reload)
 
     @property
     def link(self) -> InboxLink:
@@ -89,7 +88,7 @@ class InboxScreen(ModeScreen):
     def on_mount(self) -> None:
         self.link.changed.subscribe(self, self._inbox_event)
         self.pushover.profile_changed.subscribe(self, self._profile_changed)
-        self.set_interval(self.DATA_POLL_SECONDS, self._poll_data_version)
+        self._reloader.start()
         self.set_interval(1.0, self._tick)
         self._show_state()
         self._show_page()
@@ -141,7 +140,7 @@ class InboxScreen(ModeScreen):
             self._show_state()
             self._show_page()
         else:  # Arrived, Acknowledged
-            self._schedule_reload()
+            self._reloader.schedule()
 
     def _profile_changed(self, _active: ActiveProfile) -> None:
         self._logging_in = False
@@ -157,29 +156,13 @@ class InboxScreen(ModeScreen):
         """Count and show the profile's messages; only the windows on screen are read."""
         link = self.link
         try:
-            self._seen_version = self.pushover.history.data_version()
+            self._reloader.seen_version = self.pushover.history.data_version()
             source = InboxSource(link.store, link.profile)
         except PushoverError as error:
             self.notify(str(error), title="Inbox", severity="error", markup=False)
             return
         self.query_one(InboxTable).load(source, keep=keep)
         self.refresh_bindings()
-
-    def _schedule_reload(self) -> None:
-        """One reload after the current messages for a burst of arrivals (a hidden screen
-        reloads too: a count, the rows are read when shown)."""
-        if not self._reload_pending:
-            self._reload_pending = True
-            self.call_later(self._reload_once)
-
-    def _reload_once(self) -> None:
-        self._reload_pending = False
-        self.reload()
-
-    def _poll_data_version(self) -> None:
-        with suppress(PushoverError):  # closing, or the file is gone: a reload would say so
-            if self.pushover.history.data_version() != self._seen_version:
-                self._schedule_reload()
 
     @on(HistoryTable.Highlighted)
     def _highlighted(self) -> None:
