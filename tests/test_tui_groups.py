@@ -701,3 +701,23 @@ def test_snapshot_add_member_problems(snap_compare, app_on_sim, size):
         await settle(pilot)
 
     assert _groups_snapshot(snap_compare, app_on_sim, size, add)
+
+
+async def test_a_key_of_the_other_list_says_where_it_acts(app_on_sim):
+    """Each list shows and runs only its own keys; the other list's key says where it acts,
+    and tab gets there."""
+    app = app_on_sim()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_groups(pilot)
+        await select_member(pilot, screen, "Bob")
+        await pilot.press("a")
+        await pilot.pause()
+        assert not isinstance(app.screen, MemberDialog)
+        notes = [n.message for n in app._notifications]
+        assert any(n.startswith("a: add a member to the group, from the group list") for n in notes)
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert screen.focused is screen.query_one(GroupTable)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, MemberDialog)

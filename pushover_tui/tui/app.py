@@ -194,11 +194,16 @@ class PushoverApp(FastStartApp):
         # The screen shown now: its own mode key is left out of the footer.
         return not (action == "switch_mode" and parameters and parameters[0] == self.current_mode)
 
+    def keys_of(self, binding_id: str) -> list[str]:
+        """The keys that do `binding_id` now (after the keymap), as Textual names them."""
+        return [
+            key.strip() for key in (self.keymap.get(binding_id) or KEYS[binding_id].key).split(",")
+        ]
+
     def key_label(self, binding_id: str, *, every: bool = False) -> str:
         """The key that does `binding_id` now (after the keymap), as the footer shows it;
         `every`: all its keys ("f1 / ?")."""
-        keys = (self.keymap.get(binding_id) or KEYS[binding_id].key).split(",")
-        shown = [self.get_key_display(Binding(key.strip(), "")) for key in keys]
+        shown = [self.get_key_display(Binding(key, "")) for key in self.keys_of(binding_id)]
         return " / ".join(shown) if every else shown[0]
 
     def action_help(self) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -32,7 +32,7 @@ from pushover_tui.tui.app import ModeScreen
 from pushover_tui.tui.groups import wording
 from pushover_tui.tui.groups.member_dialog import MemberDialog
 from pushover_tui.tui.groups.tables import GroupTable, MemberTable
-from pushover_tui.tui.keys import binding
+from pushover_tui.tui.keys import KEYS, binding
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.status_bar import StatusBar
@@ -284,6 +284,26 @@ class GroupsScreen(ModeScreen):
 
     def on_descendant_focus(self) -> None:
         self._update_bindings()
+
+    def on_key(self, event: events.Key) -> None:
+        """A list's key pressed in the other list says where it acts: the footer shows only the
+        focused list's keys, and the key would otherwise do nothing without a word."""
+        for action in sorted(MEMBER_ACTIONS | GROUP_ACTIONS | {"create"}):
+            binding_id = f"groups.{action}"
+            if event.key not in self.pushover.keys_of(binding_id):
+                continue
+            members = action in MEMBER_ACTIONS
+            where = self.members_table if members else self.groups_table
+            if self.focused is not where and self.focused in (
+                self.members_table,
+                self.groups_table,
+            ):
+                self.notify(
+                    f"{self.key(binding_id)}: {KEYS[binding_id].help}, from the "
+                    f"{'member' if members else 'group'} list (tab moves there).",
+                    title="Not in this list",
+                )
+            return
 
     @on(DataTable.RowHighlighted, "#member-table")
     def _member_highlighted(self) -> None:
