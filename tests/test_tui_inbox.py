@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.css.query import NoMatches
+from test_tui_history import wait_for as wait_until
 from textual.widgets import Input, Static
 
 from pushover_tui.api.client import PushoverClient
@@ -77,19 +77,8 @@ def utc(monkeypatch):
     time.tzset()
 
 
-async def wait_for(pilot, predicate, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not _holds(predicate):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
-
-
-def _holds(predicate) -> bool:
-    try:
-        return bool(predicate())
-    except NoMatches:  # the screen is not built yet
-        return False
+async def wait_for(pilot, predicate) -> None:
+    await wait_until(pilot, predicate, timeout=WAIT)
 
 
 def text_of(widget: Static) -> str:

@@ -293,11 +293,7 @@ class GroupsScreen(ModeScreen):
             if event.key not in self.pushover.keys_of(binding_id):
                 continue
             members = action in MEMBER_ACTIONS
-            where = self.members_table if members else self.groups_table
-            if self.focused is not where and self.focused in (
-                self.members_table,
-                self.groups_table,
-            ):
+            if self.focused is (self.groups_table if members else self.members_table):
                 self.notify(
                     f"{self.key(binding_id)}: {KEYS[binding_id].help}, from the "
                     f"{'member' if members else 'group'} list (tab moves there).",
