@@ -124,7 +124,7 @@ class InboxLink:
 
         self._set(InboxState.CONNECTING, "Registering the demo's inbox device…")
         try:
-            await self.log_in(DEMO_EMAIL, Secret(DEMO_PASSWORD), device_name=DEMO_DEVICE)
+            await self._log_in(DEMO_EMAIL, Secret(DEMO_PASSWORD), device_name=DEMO_DEVICE)
         except PushoverError as error:
             self._set(InboxState.STOPPED, f"The demo inbox could not log in: {error}")
 
@@ -184,6 +184,11 @@ class InboxLink:
         the profile has that device already, keep the session in the config and follow it.
         The password is used for this request only."""
         self._owner.refuse_if_read_only("log in to the inbox")
+        return await self._log_in(email, password, twofa=twofa, device_name=device_name)
+
+    async def _log_in(
+        self, email: str, password: Secret, *, twofa: str = "", device_name: str | None = None
+    ) -> InboxSession:
         timeout = timeout_from_env(self._owner.env)
         session = await log_in(
             self._owner.active,
