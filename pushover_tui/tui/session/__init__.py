@@ -29,7 +29,7 @@ from pushover_tui.api.errors import (
     UnexpectedResponseError,
 )
 from pushover_tui.api.models import Quota
-from pushover_tui.outbox import Outbox, Sent, timeout_from_env
+from pushover_tui.outbox import Outbox, Sent
 from pushover_tui.store.config import ActiveProfile, Config, Profile, resolve, save_config
 from pushover_tui.store.overview import latest_quota
 from pushover_tui.tui.session.groups import GroupsAccount
@@ -90,8 +90,7 @@ class Session:
         self._api_url_option = api_url
         self._run = run or _run_task
         self.active = resolve(config, profile, api_url=api_url, env=env)
-        self._outbox_options = {"timeout": timeout_from_env(env)}
-        self.outbox = Outbox.open(self.active, data_folder, origin="tui", **self._outbox_options)
+        self.outbox = Outbox.open(self.active, data_folder, origin="tui")
         self.verified: bool | None = None
         self.reachable: bool | None = None
         self.devices: tuple[str, ...] | None = None
@@ -297,7 +296,7 @@ class Session:
         """Make `name` active: a new outbox (client and tracker) for its keys."""
         old = self.outbox
         self.active = resolve(self.config, name, api_url=self._api_url_option, env=self.env)
-        self.outbox = Outbox(self.active, old.history, origin="tui", **self._outbox_options)
+        self.outbox = Outbox(self.active, old.history, origin="tui")
         self._follow(self.outbox)
         # Stop the old profile's polls and close its client (the history stays shared).
         self.run(old.aclose(), "closing", exclusive=False)

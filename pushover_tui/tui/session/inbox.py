@@ -30,7 +30,6 @@ from pushover_tui.inbox import (
     log_in,
     websocket_url_from_env,
 )
-from pushover_tui.outbox import timeout_from_env
 from pushover_tui.store.inbox import InboxRow, InboxStore
 from pushover_tui.tui.session.signals import Listeners
 
@@ -103,12 +102,10 @@ class InboxLink:
         if session is None:
             self._set(InboxState.STOPPED, "")
             return
-        env = self._owner.env
         inbox = Inbox(
             self._owner.active,
             self._owner.history,
-            websocket_url=websocket_url_from_env(env),
-            timeout=timeout_from_env(env),
+            websocket_url=websocket_url_from_env(self._owner.env),
         )
         inbox.add_listener(lambda event: self._heard(inbox, event))
         self.inbox = inbox
@@ -189,14 +186,8 @@ class InboxLink:
     async def _log_in(
         self, email: str, password: Secret, *, twofa: str = "", device_name: str | None = None
     ) -> InboxSession:
-        timeout = timeout_from_env(self._owner.env)
         session = await log_in(
-            self._owner.active,
-            email,
-            password,
-            twofa=twofa,
-            device_name=device_name,
-            **({} if timeout is None else {"timeout": timeout}),
+            self._owner.active, email, password, twofa=twofa, device_name=device_name
         )
         self._owner.remember_inbox(session)
         self._follow()
