@@ -131,6 +131,8 @@ class Config:
     keymap: Mapping[str, str] = field(
         default_factory=lambda: _EMPTY
     )  # binding id -> keys, e.g. {"send": "ctrl+s"}
+    # One sentence per [keymap] entry that could not be read (not a string): left out above.
+    keymap_problems: tuple[str, ...] = field(default=(), compare=False)
     bridge: Mapping[str, Any] = field(
         default_factory=lambda: _EMPTY
     )  # the raw [bridge] table, written back untouched (but for what `with_bridge` sets)
@@ -388,10 +390,19 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
                 inbox=inbox_session(body, (*key, "inbox")),
             )
         )
-    keymap = table(data, ("keymap",))
-    for binding, keys in keymap.items():
-        if not isinstance(keys, str):
-            raise fail(("keymap", binding), 'a string of keys, such as "ctrl+s"')
+    # A keymap entry that is not a string costs only that entry: the dashboard says so
+    # ("Key not moved") and the binding keeps its default key; the file is never rewritten.
+    keymap: dict[str, str] = {}
+    keymap_problems: list[str] = []
+    for binding, keys in table(data, ("keymap",)).items():
+        if isinstance(keys, str):
+            keymap[binding] = keys
+        else:
+            line = _find_line(text, ("keymap", binding))
+            where = f" (line {line})" if line else ""
+            keymap_problems.append(
+                f'[keymap] {binding!r}: {keys!r} is not a string of keys, such as "ctrl+s"{where}.'
+            )
     return Config(
         path=path,
         default_profile=default_profile,
@@ -400,6 +411,7 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
         api_url=api_url,
         bell=bell,
         keymap=keymap,
+        keymap_problems=tuple(keymap_problems),
         bridge=table(data, ("bridge",)),
     )
 

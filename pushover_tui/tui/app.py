@@ -36,7 +36,7 @@ from pushover_tui.api.errors import (
 from pushover_tui.api.models import Group, Message, Quota, ReceiptState, UserCheck
 from pushover_tui.api.secret import Secret, redact
 from pushover_tui.outbox import Outbox, Sent, timeout_from_env
-from pushover_tui.safe_text import escape_controls
+from pushover_tui.safe_text import escape_controls, strip_controls
 from pushover_tui.store.config import (
     ActiveProfile,
     Config,
@@ -163,7 +163,8 @@ class PushoverApp(FastStartApp):
         if config.theme in self.available_themes:
             self.theme = config.theme
         # A keymap entry that cannot work is refused, with a sentence once the app is up.
-        self.keymap, self.keymap_problems = check_keymap(config.keymap)
+        self.keymap, problems = check_keymap(config.keymap)
+        self.keymap_problems = [*config.keymap_problems, *problems]
         if self.keymap:
             self.set_keymap(self.keymap)
 
@@ -234,6 +235,18 @@ class PushoverApp(FastStartApp):
 
             if isinstance(event.widget, Input | TextArea):
                 event.widget.cursor_blink = False
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every paste, from any driver, reaches a field without control sequences or
+        # characters (a one-line field gets spaces for tabs): nothing invisible is ever sent.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            from textual.widgets import TextArea
+
+            text = strip_controls(event.text)
+            if not isinstance(self.focused, TextArea):
+                text = text.replace("\t", " ")
+            event = events.Paste(text)
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         if self._inbox is not None:

@@ -10,6 +10,8 @@ Config), and has a test in tests/test_tui_app.py.
 - `FastStartApp.run`: `gc.freeze()` before the first frame.
 - `FastStartApp.refresh_css`: the first screen is restyled without re-parsing the CSS.
 - `FastStartApp._fatal_error`: a crash prints one sentence, never a traceback with locals.
+- `FastStartApp.get_driver_class`: the terminal and web drivers read input with
+  `paste_parser.PasteCleaningParser` (pasted escape sequences stripped, the text in order).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from inspect import isawaitable
 from typing import Any
 
 from textual.app import App
+from textual.driver import Driver
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.widget import Widget
@@ -87,6 +90,17 @@ class FastStartApp(App[int]):
             self.stylesheet.update(self, animate=animate)
             return
         super().refresh_css(animate)
+
+    def get_driver_class(self) -> type[Driver]:
+        # Private API: the terminal and web drivers create Textual's XTermParser by that name
+        # in their own module; they get the one that keeps a paste whole (paste_parser.py).
+        driver_class = super().get_driver_class()
+        module = sys.modules[driver_class.__module__]
+        if hasattr(module, "XTermParser"):
+            from pushover_tui.tui.paste_parser import PasteCleaningParser
+
+            module.XTermParser = PasteCleaningParser  # type: ignore[attr-defined]
+        return driver_class
 
     def describe_crash(self, error: BaseException | None) -> str:
         """The sentence printed when the app stops on an unexpected error."""

@@ -53,6 +53,7 @@ from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import VerifyKeys
 from pushover_tui.tui.startup import Deferred
 from pushover_tui.tui.widgets.choices import sound_options
+from pushover_tui.tui.widgets.composed import composed
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, device_picker
 from pushover_tui.tui.widgets.field_row import FieldRow, set_compact
 from pushover_tui.tui.widgets.footer import AppFooter
@@ -177,7 +178,7 @@ class ConfigScreen(ModeScreen):
             self._show_report("idle", idle_report(self.pushover.verified))
         self.form = self.loaded = ProfileForm.load(self._saved_profile(), active)
         self._force_emergency_rows = False
-        for bar in self.query(ProfileBar).results(ProfileBar):
+        for bar in composed(self, ProfileBar):
             bar.show_profiles()
         self._show_form(self)
 
@@ -237,7 +238,7 @@ class ConfigScreen(ModeScreen):
         problems = {**form.problems(active, emergency_rows=emergency), **(extra or {})}
         devices = self._devices.get(self._profile_name)
         sounds = self._sounds.get(self._profile_name)
-        for row in self.query(FieldRow).results(FieldRow):
+        for row in composed(self, FieldRow):
             field = row.field
             edited = getattr(form, field) != getattr(self.loaded, field)
             row.set_source(*source_line(field, active, edited=edited))
@@ -355,7 +356,7 @@ class ConfigScreen(ModeScreen):
 
     def _show_report(self, state: str, report: Content) -> None:
         self.report = (state, report)
-        for panel in self.query(VerifyPanel).results(VerifyPanel):
+        for panel in composed(self, VerifyPanel):
             panel.show(state, report)
 
     # -- save --------------------------------------------------------------------------------
