@@ -614,7 +614,8 @@ async def test_non_json_success_is_unexpected(
     error = info.value
     assert error.status_code == status
     assert f"HTTP {status}" in str(error)
-    assert "Captive portal" in str(error)
+    assert "Captive portal" in str(error) and "web page" in str(error)
+    assert "<" not in str(error)  # the page's words, never its markup
     assert len(str(error)) < 250  # an excerpt, not the whole page
     assert route.call_count == 1 and sleep.calls == []
 

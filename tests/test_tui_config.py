@@ -175,6 +175,32 @@ async def test_verify_failures_say_what_to_do(demo_config, simulator, make_app, 
         assert screen.query_one("#verify", Button).disabled is False
 
 
+async def test_an_error_page_is_named_by_its_status_and_pushover_counts_as_reached(
+    demo_config, simulator, make_app, monkeypatch
+):
+    from pushover_tui.api import client
+
+    monkeypatch.setattr(client, "RETRY_GAP", 0.0)
+    app = config_app(make_app, api_url=simulator.base_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_config(app, pilot)
+        simulator.inject_fault("503", count=3)
+        await verify(app, pilot)
+        text = " ".join(result_text(screen).split())
+        assert "HTTP 503 Service Unavailable with a web page" in text and "<" not in text
+        assert "Press Verify again in a few minutes" in text
+        assert "could not reach" not in text.lower()
+        status = str(screen.query_one(StatusBar).visual)
+        assert "unreachable" not in status and "cannot reach" not in status
+        # Nothing answering at all: then, and only then, "cannot reach".
+        simulator.inject_fault("drop", count=3)
+        await verify(app, pilot)
+        assert app.reachable is False
+        assert "could not reach pushover" in result_text(screen).lower()
+        await verify(app, pilot)
+        assert app.reachable is True  # something answered: the status line clears
+
+
 # -- live checks and the form ------------------------------------------------------------------
 
 

@@ -270,7 +270,7 @@ class PushoverApp(FastStartApp):
 
     def _answered(self, error: PushoverError | None = None) -> None:
         """Record whether the API answered a request (any answer counts, a refusal too)."""
-        self.reachable = not isinstance(error, TemporaryError | UnexpectedResponseError)
+        self.reachable = error is None or error.answered
 
     # -- what screens call -----------------------------------------------------------------
 
