@@ -108,7 +108,7 @@ class PushoverApp(FastStartApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         binding("quit", "quit"),
         binding("help", "help"),
-        # Last: the footer shows these together, after every other key.
+        # Named on every screen's tab strip (widgets/screen_tabs.py) rather than the footer.
         binding("mode.config", "switch_mode('config')"),
         binding("mode.compose", "switch_mode('compose')"),
         binding("mode.history", "switch_mode('history')"),

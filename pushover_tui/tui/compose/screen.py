@@ -75,6 +75,7 @@ from pushover_tui.tui.widgets.composed import composed
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, device_picker
 from pushover_tui.tui.widgets.field_row import FieldRow
 from pushover_tui.tui.widgets.footer import AppFooter
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -120,6 +121,7 @@ class ComposeScreen(ModeScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
+        yield ScreenTabs("compose", self.pushover.key_label)
         yield Static("", id="keys-note", markup=False)
         self.draft = Draft.for_profile(self.pushover.active.profile)
         with VerticalScroll(id="compose-body"):

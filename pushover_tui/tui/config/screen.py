@@ -57,6 +57,7 @@ from pushover_tui.tui.widgets.composed import composed
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, device_picker
 from pushover_tui.tui.widgets.field_row import FieldRow, set_compact
 from pushover_tui.tui.widgets.footer import AppFooter
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 
@@ -109,6 +110,7 @@ class ConfigScreen(ModeScreen):
     def compose(self) -> ComposeResult:
         # The first frame shows what a first run reads first: the welcome text.
         yield StatusBar()
+        yield ScreenTabs("config", self.pushover.key_label)
         with Horizontal(id="profile-bar"):
             yield Deferred(lambda: ProfileBar(self.confirm_leave, dirty=lambda: self.is_dirty))
         # One scroll: the form, with welcome and Verification beside it (under it when narrow).

@@ -35,6 +35,7 @@ from pushover_tui.tui.groups.tables import GroupTable, MemberTable
 from pushover_tui.tui.keys import KEYS, binding
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 # Each list's own keys: with both lists' keys, the member list's footer ran past 80 columns.
@@ -74,6 +75,7 @@ class GroupsScreen(ModeScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
+        yield ScreenTabs("groups", self.pushover.key_label)
         with Horizontal(id="groups-body"):
             yield GroupTable(id="group-table")
             with Vertical(id="groups-main"):
