@@ -258,6 +258,23 @@ async def test_no_groups_yet_says_how_to_make_one(demo_config, make_app, simulat
         assert screen.check_action("add", ()) is None and screen.check_action("create", ())
 
 
+async def test_a_and_r_with_no_group_selected_say_why_nothing_happened(
+    demo_config, make_app, simulator
+):
+    other = "aOtherAppToken0000000000000000"
+    simulator.add_app(other)  # another app: it owns no group
+    save_config(replace(demo_config, profiles=(replace(demo_config.profiles[0], token=other),)))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_groups(pilot)
+        for key in ("a", "r"):
+            screen.say("")
+            await pilot.press(key)
+            await pilot.pause()
+            assert activity(screen) == "No group selected: n creates one."
+            assert app.screen is screen  # no dialog opened
+
+
 # -- changes ------------------------------------------------------------------------------------
 
 

@@ -173,3 +173,25 @@ async def test_a_keymap_value_that_is_not_a_string_is_reported_and_the_rest_work
         await pilot.press("f9")
         assert app.current_mode == "groups"
     assert '"mode.history" = 5' in demo_config.path.read_text(encoding="utf-8")
+
+
+def test_keys_some_terminals_cannot_send_are_named_last() -> None:
+    accepted, problems = check_keymap({"compose.send": "ctrl+enter,ctrl+s", "help": "f1,f10"})
+    assert problems == []
+    assert accepted == {"compose.send": "ctrl+s,ctrl+enter", "help": "f1,f10"}
+
+
+async def test_hints_name_the_key_every_terminal_can_send(make_app, demo_config, simulator):
+    save_config(replace(demo_config, keymap={"compose.send": "ctrl+enter,ctrl+s"}))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        shown = [key.key for key in app.screen.query("FooterKey")]  # type: ignore[attr-defined]
+        assert "ctrl+s" in shown and "ctrl+enter" not in shown
+        assert app.key_label("compose.send") == "^s"
+        assert app.key_label("compose.send", every=True).startswith("^s / ")
+        assert "^s sends" in str(app.screen.query_one("#outcome-text", Static).visual)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "write, then ^s to send" in str(app.screen.query_one("#help-text").render())

@@ -90,6 +90,9 @@ class Profile:
     # The default recipient instead of `user`: a group (or user) key, or a group's name.
     to: Secret = _NOT_SET
     inbox: InboxSession | None = None  # [profiles.NAME.inbox], written by `inbox login`
+    # The values the file spells out (even one equal to the default: `priority = 0` is the
+    # file's, not "default"); not part of what a profile is.
+    written: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers, but never keep one: a bare key in a frame would be
@@ -106,7 +109,7 @@ class Profile:
 
 _PROFILE_DEFAULTS = Profile("")
 # The values `config set` and the environment may change (the inbox session only `inbox login`).
-PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name not in ("name", "inbox"))
+PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name not in ("name", "inbox", "written"))
 _INT_KEYS = frozenset({"priority", "retry", "expire"})
 _SECRET_KEYS = frozenset({"token", "user", "to"})
 TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile", "bell")
@@ -388,6 +391,7 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
                 device=string(body, (*key, "device"), ""),
                 to=Secret(string(body, (*key, "to"), "")),
                 inbox=inbox_session(body, (*key, "inbox")),
+                written=frozenset(body) & frozenset(PROFILE_KEYS),
             )
         )
     # A keymap entry that is not a string costs only that entry: the dashboard says so
@@ -634,7 +638,15 @@ def save_config(config: Config, env: Mapping[str, str] = os.environ) -> Config:
         document, on_disk = _document(path)
         _update(document, config, on_disk if config.as_loaded is None else config.as_loaded)
         _write_atomically(path, document.as_string())
+    config = replace(config, profiles=tuple(_with_written(p, document) for p in config.profiles))
     return replace(config, as_loaded=replace(config, as_loaded=None))
+
+
+def _with_written(profile: Profile, document: Any) -> Profile:
+    """`profile` knowing which of its values the saved file now spells out."""
+    body = document.get("profiles", {}).get(profile.name, {})
+    keys = frozenset(body) if isinstance(body, Mapping) else frozenset()
+    return replace(profile, written=keys & frozenset(PROFILE_KEYS))
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -712,10 +724,9 @@ def resolve(
     else:
         sources["name"] = Source.DEFAULT
     for key in PROFILE_KEYS:
-        # A value equal to the built-in default is shown as "default": Profile does not record
-        # whether the file spelled it out, and the value is the same either way.
+        # "default" only for a value the file leaves out (or one set since, equal to it).
         same = getattr(base, key) == getattr(_PROFILE_DEFAULTS, key)
-        sources[key] = Source.DEFAULT if same else Source.FILE
+        sources[key] = Source.FILE if key in base.written or not same else Source.DEFAULT
 
     effective = base
     for key, variable in (("token", "PUSHOVER_TOKEN"), ("user", "PUSHOVER_USER")):

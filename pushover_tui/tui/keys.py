@@ -151,8 +151,24 @@ def _character_names() -> frozenset[str]:
 _CHARACTER_NAMES = _character_names()
 
 
+def works_everywhere(key: str) -> bool:
+    """Whether every common terminal can send `key` (without the kitty keyboard protocol, a
+    terminal sends ctrl+enter as enter, or nothing): a hint never names a key that is not, while
+    its binding has one that is."""
+    *modifiers, name = key.strip().split("+")
+    held = set(modifiers)
+    if held & {"super", "hyper", "meta"}:
+        return False
+    if name in ("enter", "backspace", "escape") and held & {"ctrl", "shift"}:
+        return False
+    if (name == "tab" and "ctrl" in held) or (name == "space" and "shift" in held):
+        return False
+    return not ({"ctrl", "shift"} <= held and len(name) == 1)  # ctrl+shift+a arrives as ctrl+a
+
+
 def check_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The entries of `keymap` that can be used, and one sentence per entry refused."""
+    """The entries of `keymap` that can be used, and one sentence per entry refused. A binding's
+    keys that every terminal can send come first: the footer and every hint name the first."""
     accepted: dict[str, str] = {}
     problems: list[str] = []
     for binding_id, keys in keymap.items():
@@ -161,7 +177,9 @@ def check_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
         elif not keys.strip() or not all(is_key_name(key) for key in keys.split(",")):
             problems.append(f"[keymap] {binding_id!r}: {keys!r} is not a key name Textual knows.")
         else:
-            accepted[binding_id] = keys
+            listed = [key.strip() for key in keys.split(",")]
+            listed.sort(key=lambda key: not works_everywhere(key))  # stable: else as written
+            accepted[binding_id] = ",".join(listed)
     # Two bindings active at once (the same screen, or one that acts everywhere) on one key.
     for binding_id in list(accepted):
         mine = _keys_of(binding_id, accepted)

@@ -301,7 +301,18 @@ class GroupsScreen(ModeScreen):
                     f"{'member' if members else 'group'} list (tab moves there).",
                     title="Not in this list",
                 )
+            elif action != "create" and not self.busy and (why := self._nothing_selected(members)):
+                self.say(why, "$warning")  # the key would do nothing without a word
             return
+
+    def _nothing_selected(self, member_action: bool) -> str:
+        """Why a list's key does nothing now ("" when it acts)."""
+        if self.group is None:
+            return f"No group selected: {self.key('groups.create')} creates one."
+        if member_action and self.members_table.selected is None:
+            name = wording.group_name(self.group)
+            return f"No member selected: {name} has none yet; {self.key('groups.add')} adds one."
+        return ""
 
     @on(DataTable.RowHighlighted, "#member-table")
     def _member_highlighted(self) -> None:
