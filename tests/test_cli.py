@@ -297,6 +297,28 @@ def test_real_process_reads_stdin_and_never_imports_textual(env, simulator):
     assert json.loads(result.stdout)["message"] == "piped text"
 
 
+def test_opening_the_dashboard_reads_its_options_without_the_commands(monkeypatch):
+    """Start-up: no command means no command's module is imported nor its parser built; the
+    options are read as the full parser reads them."""
+    opened: list[object] = []
+    monkeypatch.setattr(
+        "pushover_tui.cli.services.cmd_tui", lambda ctx: opened.append(ctx.args) or 0
+    )
+    script = (
+        "import sys; import pushover_tui.cli as cli; cli.services.cmd_tui = lambda ctx: 0;"
+        "code = cli.main(['--demo', '--profile', 'p']);"
+        "assert not [m for m in sys.modules if m.startswith('pushover_tui.cli.') and "
+        "m.split('.')[-1] in ('groups', 'inbox', 'messages', 'setup')], sorted(sys.modules);"
+        "sys.exit(code)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert run({}, "--demo", "--profile", "p", "--config", "c.toml")[0] == cli.EXIT_OK
+    args = opened[0]
+    assert (args.demo, args.profile, str(args.config), args.command) == (True, "p", "c.toml", None)
+    assert run({}, "--profile")[0] == cli.EXIT_USAGE  # wrong: the full parser says why
+
+
 def test_console_script_exit_code(env, simulator):
     result = subprocess.run(
         [sys.executable, "-m", "pushover_tui", "send", "x", "--priority", "2", "--retry", "5"],

@@ -11,7 +11,7 @@ import pytest
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, RadioButton, Select, Static, TextArea
-from tui_helpers import screen_text
+from tui_helpers import screen_text, settle
 
 from pushover_tui.api.models import BUILTIN_SOUNDS, Message, Priority, SendProgress
 from pushover_tui.simulator import DEMO_TOKEN
@@ -47,17 +47,6 @@ def compose(app: PushoverApp) -> ComposeScreen:
     screen = app.screen
     assert isinstance(screen, ComposeScreen)
     return screen
-
-
-async def settle(pilot) -> None:
-    """Wait for start-up (key check, quota, sound list) or a send to finish, including
-    workers started by others finishing (the sound list follows the key check)."""
-    await pilot.pause()
-    for _ in range(20):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(worker.is_finished for worker in pilot.app.workers):
-            break
 
 
 async def checked(pilot) -> None:

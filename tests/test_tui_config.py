@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Static
+from tui_helpers import settle
 
 from pushover_tui.api.models import Priority
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
@@ -506,9 +507,8 @@ def _snapshot_app(make_app, **options):
     return config_app(make_app, **options)
 
 
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+async def settled_without_toasts(pilot) -> None:
+    await settle(pilot)
     pilot.app.clear_notifications()
     await pilot.pause()
 
@@ -519,11 +519,11 @@ def test_snapshot_verified(size, snap_compare, make_app, simulator):
     app = _snapshot_app(make_app, api_url=simulator.base_url)
 
     async def run_before(pilot) -> None:
-        await _settle(pilot)
+        await settled_without_toasts(pilot)
         await pilot.press("f2")
         await pilot.pause()
         await pilot.press("ctrl+v")
-        await _settle(pilot)
+        await settled_without_toasts(pilot)
         pilot.app.screen.query_one("#verify").focus()
         await pilot.pause()
 
@@ -536,13 +536,13 @@ def test_snapshot_failed_verification(size, snap_compare, make_app, simulator):
     app = _snapshot_app(make_app, api_url=simulator.base_url)
 
     async def run_before(pilot) -> None:
-        await _settle(pilot)
+        await settled_without_toasts(pilot)
         await pilot.press("f2")
         await pilot.pause()
         pilot.app.screen.query_one("#user", Input).value = OTHER_USER
         await pilot.pause()
         await pilot.press("ctrl+v")
-        await _settle(pilot)
+        await settled_without_toasts(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -550,4 +550,4 @@ def test_snapshot_failed_verification(size, snap_compare, make_app, simulator):
 @SNAPSHOT_SIZES
 def test_snapshot_first_run(size, snap_compare, make_app, simulator):
     app = _snapshot_app(make_app, api_url=simulator.base_url)
-    assert snap_compare(app, terminal_size=size, run_before=_settle)
+    assert snap_compare(app, terminal_size=size, run_before=settled_without_toasts)

@@ -80,3 +80,26 @@ def test_a_broken_keymap_entry_is_reported_and_the_dashboard_runs_on(
     shown = terminal().wait_for(lambda text: "Key not moved" in text or "EXIT=" in text)
     assert "stopped on an unexpected error" not in shown
     assert "Key not moved" in shown and "'compose.send'" in shown
+
+
+def test_every_screen_names_itself_and_nothing_is_cut_at_80x24(terminal, demo_config, simulator):
+    """Each screen by its key, read off the terminal: the tab strip names all five with the
+    current one marked, and the footer ends with the palette's key, whole."""
+    shown = terminal()
+    tabs = {"config": "Config", "compose": "Compose", "history": "History", "groups": "Groups"}
+    tabs["inbox"] = "Inbox"
+    for key, mode in (("F2", "config"), ("F4", "history"), ("F5", "groups"), ("F6", "inbox")):
+        shown.wait_for(lambda text: "Inbox" in text)
+        shown.press(key)
+        screen = shown.wait_for(
+            lambda text, mode=mode: f"● {tabs[mode]}" in text and "^p palette" in text
+        )
+        lines = screen.splitlines()
+        strip = next(line for line in lines if f"● {tabs[mode]}" in line)
+        assert all(name in strip for name in tabs.values()), strip
+        assert strip.count("●") == 1
+        footer = lines[-1].rstrip()
+        assert footer.endswith("▏^p palette"), footer
+        assert "…" not in footer
+    shown.press("F3")
+    shown.wait_for(lambda text: "● Compose" in text)

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from pushover_tui import __version__
-from pushover_tui.cli import groups, inbox, messages, services, setup
+from pushover_tui.cli import services
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
     EXIT_CODES_HELP,
@@ -54,10 +54,11 @@ __all__ = [
     "main",
 ]
 
-_COMMAND_MODULES = (messages, groups, inbox, setup, services)
-
 
 def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    # The commands' modules only here: opening the dashboard needs none of them (start-up).
+    from pushover_tui.cli import groups, inbox, messages, setup
+
     parser = argparse.ArgumentParser(
         prog="pushover-tui",
         description="Send, verify and follow Pushover notifications. "
@@ -86,9 +87,28 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         return sub
 
     handlers: dict[str, Handler] = {}
-    for module in _COMMAND_MODULES:
+    for module in (messages, groups, inbox, setup, services):
         handlers.update(module.register(command))
     return parser, handlers
+
+
+def _dashboard_options(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The options when `argv` opens the dashboard (no command, no --help or --version), read
+    without building every command's parser; None otherwise, or when they are wrong (the full
+    parser then says why)."""
+    if any(arg in ("-h", "--help", "--version") for arg in argv):
+        return None
+    parser = argparse.ArgumentParser(prog="pushover-tui", add_help=False, exit_on_error=False)
+    parser.add_argument("--demo", action="store_true")
+    global_options(parser, suppress=False)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,11 +126,14 @@ def main(
     env = os.environ if env is None else env
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     out = Output(stdout, stderr, env)
-    parser, handlers = _build()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
+    args = _dashboard_options(sys.argv[1:] if argv is None else argv)
+    handlers: dict[str, Handler] = {}
+    if args is None:
+        parser, handlers = _build()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_:
+            return int(exit_.code or 0)
     ctx = Context(args, env, out, stdin)
     handler = services.cmd_tui if args.command is None else handlers[args.command]
     # The dashboard draws on the terminal, and the bridge sets up its own log lines.

@@ -50,7 +50,7 @@ from pushover_tui.store.history import HistoryFilter, Status
 from pushover_tui.tui.groups.account import GroupsAccount
 from pushover_tui.tui.keys import KEYS, binding, check_keymap
 from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
-from pushover_tui.tui.startup import FastStartApp
+from pushover_tui.tui.startup import FastStartApp, memory_folder
 
 if TYPE_CHECKING:
     from textual.message import Message as TextualMessage
@@ -589,7 +589,7 @@ def build_app(
 
     simulator = Simulator(ack_after=ack_after)
     simulator.start()
-    folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-"))
+    folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-", dir=memory_folder()))
     demo_profile = Profile(name="demo", token=Secret(DEMO_TOKEN), user=Secret(DEMO_USER))
     config = Config(path=folder / "config.toml", default_profile="demo", profiles=(demo_profile,))
     # The demo ignores PUSHOVER_* variables: it must never reach a real account.

@@ -7,6 +7,9 @@ Config), and has a test in tests/test_tui_app.py.
   off: the widget, its CSS and its layout cost nothing before the first frame. `imported(path)`
   also keeps a heavy module's import off it (figure 1: the message box's TextArea, ~7 ms). The
   footer is deferred too: its keys are a few dozen widgets (figure 1, 84 -> 51 ms to ready).
+- `memory_folder()`: `--demo`'s throwaway data folder in memory (/dev/shm) where there is one:
+  its new history database is made before the first frame, and on a disk that took 22-55 ms of
+  file syncs (in memory 1.3 ms).
 - `FastStartApp.run`: `gc.freeze()` before the first frame.
 - `FastStartApp.refresh_css`: the first screen is restyled without re-parsing the CSS.
 - `FastStartApp._fatal_error`: a crash prints one sentence, never a traceback with locals.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from inspect import isawaitable
@@ -114,6 +118,13 @@ class FastStartApp(App[int]):
             f"pushover-tui stopped on an unexpected error: {self.describe_crash(error)}"
         )
         self._close_messages_no_wait()
+
+
+def memory_folder() -> str | None:
+    """/dev/shm when it is a folder this process may write in (Linux), else None (the system's
+    temporary folder)."""
+    folder = "/dev/shm"
+    return folder if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK) else None
 
 
 def imported(path: str) -> Callable[..., Widget]:

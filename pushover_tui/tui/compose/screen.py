@@ -266,7 +266,12 @@ class ComposeScreen(ModeScreen):
             return
         if self._check_timer is not None:
             self._check_timer.stop()
-        self._check_timer = self.set_timer(CHECK_DELAY, self._refresh)
+        self._check_timer = self.set_timer(CHECK_DELAY, self._checks_due)
+
+    def _checks_due(self) -> None:
+        """The typing has paused: check the draft (no check is waiting any more)."""
+        self._check_timer = None
+        self._refresh()
 
     def _take_edits(self, found: list[DraftComponent]) -> bool:
         """Take the values of these components into the draft. An edit is a field whose value
