@@ -313,9 +313,9 @@ def test_opening_the_dashboard_reads_its_options_without_the_commands(monkeypatc
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert run({}, "--demo", "--profile", "p", "--config", "c.toml")[0] == cli.EXIT_OK
-    args = opened[0]
-    assert (args.demo, args.profile, str(args.config), args.command) == (True, "p", "c.toml", None)
+    assert run({}, "--demo", "--profile", "p", "--config", "c.toml", "--read-only")[0] == 0
+    full = cli.build_parser().parse_args(["--demo", "--profile", "p", "--config", "c.toml"])
+    assert vars(opened[0]) == {**vars(full), "read_only": True}
     assert run({}, "--profile")[0] == cli.EXIT_USAGE  # wrong: the full parser says why
 
 

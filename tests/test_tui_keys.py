@@ -136,13 +136,15 @@ async def test_a_broken_keymap_entry_never_stops_the_dashboard(
     save_config(replace(demo_config, keymap=keymap))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        for mode in ("compose", "config", "history", "groups", "inbox"):
-            await pilot.press(app.key_label(f"mode.{mode}").replace("^", "ctrl+"))
-            await pilot.pause()
-        assert app.is_running
+        await pilot.pause()
         notes = [(n.title, str(n.message)) for n in app._notifications]
         assert [title for title, _ in notes if title == "Key not moved"] == ["Key not moved"]
         assert repr(next(iter(keymap))) in notes[0][1]
+        for mode in ("compose", "config", "history", "groups", "inbox"):
+            await pilot.press(app.key_label(f"mode.{mode}").replace("^", "ctrl+"))
+            await pilot.pause()
+            assert app.current_mode == mode
+        assert app.is_running
 
 
 def test_a_keymap_value_that_is_not_a_string_costs_only_that_entry(demo_config) -> None:

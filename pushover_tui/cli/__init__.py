@@ -67,11 +67,7 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"pushover-tui {__version__}")
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="open the dashboard on the embedded simulator, example keys, throwaway history",
-    )
+    _dashboard_flags(parser)
     global_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -92,6 +88,21 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     return parser, handlers
 
 
+def _dashboard_flags(parser: argparse.ArgumentParser) -> None:
+    """The dashboard's own options (with the global ones, all it takes)."""
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the dashboard on the embedded simulator, example keys, throwaway history",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="open the dashboard to look only: nothing is sent, edited, deleted, acknowledged "
+        "or saved (with --demo too)",
+    )
+
+
 def _dashboard_options(argv: Sequence[str]) -> argparse.Namespace | None:
     """The options when `argv` opens the dashboard (no command, no --help or --version), read
     without building every command's parser; None otherwise, or when they are wrong (the full
@@ -99,7 +110,7 @@ def _dashboard_options(argv: Sequence[str]) -> argparse.Namespace | None:
     if any(arg in ("-h", "--help", "--version") for arg in argv):
         return None
     parser = argparse.ArgumentParser(prog="pushover-tui", add_help=False, exit_on_error=False)
-    parser.add_argument("--demo", action="store_true")
+    _dashboard_flags(parser)
     global_options(parser, suppress=False)
     try:
         args, rest = parser.parse_known_args(argv)
