@@ -121,9 +121,11 @@ def main(
         out.error("interrupted.")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): the command itself was done; stay quiet.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (e.g. `| head`): stay quiet, exit 0. Python's own flush of
+        # stdout at exit would fail again: point the process's stdout at /dev/null first.
+        if stdout is sys.stdout:
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # every failure becomes one sentence and a documented code
         out.error(describe(error))
