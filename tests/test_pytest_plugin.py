@@ -91,13 +91,19 @@ def test_another_projects_tests_use_the_fixture(pytester: pytest.Pytester) -> No
     run_inner(pytester).assert_outcomes(passed=3)
 
 
-def test_the_readme_examples_pass(pytester: pytest.Pytester) -> None:
+def test_the_readme_examples_pass(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # "Use the simulator in your own tests", as written, with the state file "Seeded state" shows.
     test_module, conftest = readme_blocks("Use the simulator in your own tests", "python")
     [state] = readme_blocks("The simulator", "toml")
     assert test_module.startswith("# test_alerts.py") and conftest.startswith("# conftest.py")
-    pytester.makepyfile(test_alerts=test_module)
-    pytester.makeconftest(conftest)
-    (pytester.path / "tests").mkdir()
-    (pytester.path / "tests" / "pushover-state.toml").write_text(state)
-    run_inner(pytester).assert_outcomes(passed=5)
+    tests = pytester.mkdir("tests")
+    (tests / "test_alerts.py").write_text(test_module)
+    (tests / "conftest.py").write_text(conftest)
+    (tests / "pushover-state.toml").write_text(state)  # beside the conftest, as it says
+    # Run from a folder of its own: the state file is found from the conftest's folder.
+    elsewhere = pytester.mkdir("elsewhere")
+    monkeypatch.chdir(elsewhere)
+    args = [arg for name in PLUGINS_OFF for arg in ("-p", name)]
+    pytester.runpytest(*args, "--rootdir", str(pytester.path), str(tests)).assert_outcomes(passed=5)

@@ -121,15 +121,43 @@ def _prompt(ctx: Context, label: str, *, hidden: bool = False) -> str:
     """One answer: typed at the terminal (a password without echo), else a line of stdin."""
     if ctx.stdin.isatty():
         if hidden:
-            return getpass.getpass(f"{label}: ")
+            answer = getpass.getpass(f"{label}: ")
+            if _has_undecodable(answer):
+                raise _not_utf8(label)
+            return answer
         print(f"{label}: ", end="", file=ctx.out.stderr, flush=True)
-    line = ctx.stdin.readline()
+    try:
+        line = ctx.stdin.readline()
+    except UnicodeDecodeError:  # a strict UTF-8 stdin decodes ahead: any line may be the bad one
+        raise _not_utf8(None) from None
+    if _has_undecodable(line):  # stdin decoded with surrogateescape (a C or POSIX locale)
+        raise _not_utf8(label)
     if not line:
         raise UsageError(
             f"No {label.lower()} given: type it at the prompt, or give it on its own line of "
             "standard input (email, password, then the two-factor code if asked)."
         )
     return line.rstrip("\r\n")
+
+
+def _has_undecodable(text: str) -> bool:
+    """Whether `text` holds bytes that were not UTF-8 (kept as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _not_utf8(label: str | None) -> FieldProblemsError:
+    """The answer for `label` (None: some line, the stream could not be decoded) was not UTF-8."""
+    from pushover_tui.api.checks import Problem
+
+    field = label.lower() if label else "standard input"
+    what = f"The {field} on standard input" if label else "Standard input"
+    return FieldProblemsError(
+        [Problem(field, f"{what} is not valid UTF-8 text: convert it, e.g. with iconv -t UTF-8.")]
+    )
 
 
 def _login(ctx: Context) -> int:
