@@ -21,6 +21,7 @@ from pushover_tui.cli import groups, inbox, messages, services, setup
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
     EXIT_CODES_HELP,
+    EXIT_HANGUP,
     EXIT_INTERRUPTED,
     EXIT_NO_CREDENTIALS,
     EXIT_NOT_ACKNOWLEDGED,
@@ -28,6 +29,7 @@ from pushover_tui.cli.base import (
     EXIT_QUOTA,
     EXIT_REJECTED,
     EXIT_TEMPORARY,
+    EXIT_TERMINATED,
     EXIT_UNEXPECTED,
     EXIT_USAGE,
     Context,
@@ -41,6 +43,7 @@ from pushover_tui.safe_text import EscapeControlsFilter
 
 __all__ = [
     "EXIT_BRIDGE_DOWN",
+    "EXIT_HANGUP",
     "EXIT_INTERRUPTED",
     "EXIT_NOT_ACKNOWLEDGED",
     "EXIT_NO_CREDENTIALS",
@@ -48,6 +51,7 @@ __all__ = [
     "EXIT_QUOTA",
     "EXIT_REJECTED",
     "EXIT_TEMPORARY",
+    "EXIT_TERMINATED",
     "EXIT_UNEXPECTED",
     "EXIT_USAGE",
     "build_parser",

@@ -40,6 +40,9 @@ EXIT_NO_CREDENTIALS = 6
 EXIT_NOT_ACKNOWLEDGED = 7
 EXIT_BRIDGE_DOWN = 8
 EXIT_INTERRUPTED = 130
+# 128 + the signal's number, as shells report a process a signal ended.
+EXIT_HANGUP = 129
+EXIT_TERMINATED = 143
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -54,6 +57,8 @@ exit codes:
   8  bridge: cannot start (data folder used by another bridge, damaged database,
      port in use); bridge --check: not answering or not healthy
   130  interrupted (Ctrl-C); with --wait the alert goes on
+  129, 143  group oncall: stopped by SIGHUP (a closed terminal) or SIGTERM (systemd, timeout)
+     mid-swap; what it had changed was undone, as for Ctrl-C
 """
 
 
