@@ -1,0 +1,146 @@
+"""`pushover-tui serve` in a real browser (the machine's Chromium, through Playwright): the
+access token, one dashboard process per tab and no more than --max-sessions, a message sent from
+the browser with ctrl+s, no key in the page, and no dashboard process left after SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from served import (
+    Server,
+    alive,
+    launch_options,
+    new_tab,
+    stop_processes,
+    tab_in,
+    wait_for,
+    why_no_browser,
+)
+
+from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
+
+pytestmark = pytest.mark.skipif(
+    why_no_browser() is not None, reason=f"browser tests: {why_no_browser()}"
+)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(**launch_options())
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+def serve(isolated_env) -> Iterator[object]:
+    """serve(*options) starts `pushover-tui serve` on a free port; killed after the test."""
+    servers: list[Server] = []
+
+    def start(*options: str) -> Server:
+        server = Server(options, isolated_env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        dashboards = server.dashboards()
+        server.close()
+        stop_processes(*dashboards)
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+async def test_without_the_token_403_and_no_dashboard_starts(serve, browser) -> None:
+    server = serve("--demo")
+    tab = await new_tab(browser)
+    for url in (server.base, f"{server.base}?token=wrong-{server.token}"):
+        response = await tab.page.goto(url)
+        assert response is not None and response.status == 403
+        assert "access token" in await tab.page.content()
+    # The websocket and the downloads want it too (a browser would send its cookie: none here).
+    ws = server.base.replace("http://", "ws://") + "ws"
+    for url in (server.base + "ws", server.base + "download/anything"):
+        assert status_of(url) == 403
+    socket_error = await tab.page.evaluate(
+        """url => new Promise(done => {
+            const socket = new WebSocket(url);
+            socket.onopen = () => done("opened");
+            socket.onerror = () => done("refused");
+        })""",
+        ws,
+    )
+    assert socket_error == "refused"
+    assert server.dashboards() == []
+
+
+async def test_a_message_sent_with_ctrl_s_in_the_browser_reaches_the_simulator(
+    serve, browser, demo_config, simulator
+) -> None:
+    # The global options reach every dashboard process.
+    server = serve("--config", str(demo_config.path), "--api-url", simulator.base_url)
+    tab = await new_tab(browser)
+    await tab.open(server.url)
+    assert len(server.dashboards()) == 1
+    await tab.page.mouse.click(200, 150)  # into the message box, as a user would
+    await tab.page.keyboard.type("Disk full on nas01")
+    await tab.wait_for_text("nas01")
+    await tab.page.keyboard.press("Control+s")
+    await wait_for(lambda: simulator.messages, "the simulator to receive the message")
+    assert simulator.messages[-1]["message"] == "Disk full on nas01"
+    # The Config screen (F2) shows the keys, masked; neither the page nor anything the
+    # dashboard sent holds a key, nor the serve token.
+    await tab.page.keyboard.press("F2")
+    await tab.wait_for_text("Verify")
+    page_source = await tab.page.content()
+    for secret in (DEMO_TOKEN, DEMO_USER, server.token):
+        assert secret not in page_source
+    for secret in (DEMO_TOKEN, DEMO_USER):
+        assert secret not in tab.text
+    # The first visit set the cookie: the address without the token opens it again.
+    cookies = await tab.page.context.cookies()
+    (cookie,) = cookies
+    assert (cookie["httpOnly"], cookie["sameSite"]) == (True, "Strict")
+    dashboard = server.dashboards()[0]
+    await tab.page.close()  # a closed tab ends its dashboard
+    await wait_for(lambda: server.dashboards() == [], "the dashboard to end with its tab")
+    assert dashboard not in server.dashboards()
+    again = await tab_in(tab.page.context)
+    await again.open(server.base)
+
+
+async def test_one_tab_over_max_sessions_gets_503_and_sigterm_ends_every_dashboard(
+    serve, browser, monkeypatch
+) -> None:
+    token = "wall-screen-token-0123456789"
+    monkeypatch.setenv("PUSHOVER_TUI_SERVE_TOKEN", token)
+    server = serve("--demo", "--max-sessions", "1")
+    assert token not in server.url  # printed as <PUSHOVER_TUI_SERVE_TOKEN>: the user set it
+    url = f"{server.base}?token={token}"
+    first = await new_tab(browser)
+    await first.open(url)
+    (dashboard,) = server.dashboards()
+    assert token.encode() not in Path(f"/proc/{dashboard}/environ").read_bytes()
+    second = await new_tab(browser)
+    response = await second.page.goto(url)
+    assert response is not None and response.status == 503
+    assert "at most 1 dashboard at once" in await second.page.content()
+    assert server.dashboards() == [dashboard]
+    # With the first tab still open: the server and its dashboard go within 5 s.
+    took = server.stop(signal.SIGTERM)
+    assert took < 5
+    assert server.process.returncode == 0
+    await wait_for(lambda: not alive(dashboard), "the dashboard process to be gone", 1)
