@@ -1,5 +1,10 @@
 """Compose's action bar: Send, Send test and New message (each runs the screen's action, as its
-key does), a spinner while sending and a one-line hint."""
+key does), a spinner while sending and a one-line hint.
+
+The screen tells the bar what to show at any time, even before the bar's own children exist (a
+resize or a toast can reach the screen between the bar's mount and its compose): the bar keeps
+the state and draws it once composed.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,11 @@ from pushover_tui.tui.app import pushover_app
 
 
 class ActionBar(Horizontal):
-    _state: tuple[bool, bool] = (False, False)  # sending, emergency
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._sending = False
+        self._emergency = False
+        self._compact = False
 
     def compose(self) -> ComposeResult:
         key = pushover_app(self).key_label
@@ -19,42 +28,46 @@ class ActionBar(Horizontal):
             "Send",
             id="send",
             variant="primary",
-            tooltip=key("compose.send"),
+            tooltip=key("compose.send", every=True),
             action="screen.send",
         )
         yield Button(
-            "Send test", id="send-test", tooltip=key("compose.send_test"), action="screen.send_test"
+            "Send test",
+            id="send-test",
+            tooltip=key("compose.send_test", every=True),
+            action="screen.send_test",
         )
         yield Button(
-            "New message", id="new-message", tooltip=key("compose.new"), action="screen.new_message"
+            "New message",
+            id="new-message",
+            tooltip=key("compose.new", every=True),
+            action="screen.new_message",
         )
         yield LoadingIndicator(id="send-spinner")
         yield Static("", id="actions-hint")
 
     def on_mount(self) -> None:
-        self._apply()
+        self._draw()
 
     def show(self, *, sending: bool, emergency: bool) -> None:
-        # May come before the buttons exist (in a browser the driver's first resize can arrive
-        # between this bar's mounting and its children's): kept, and applied once they are.
-        self._state = (sending, emergency)
-        self._apply()
+        self._sending, self._emergency = sending, emergency
+        self._draw()
 
-    def _apply(self) -> None:
-        sending, emergency = self._state
+    def set_compact(self, compact: bool) -> None:
+        self._compact = compact
+        self._draw()
+
+    def _draw(self) -> None:
         for button in self.query(Button).results(Button):
-            button.disabled = sending
-        for send in self.query("#send").results(Button):
-            send.label = "Send emergency" if emergency else "Send"
-        if sending:
-            hint = "Sending… the buttons are back when Pushover has answered."
-        elif emergency:
+            button.disabled = self._sending
+            button.compact = self._compact
+            if button.id == "send":
+                button.label = "Send emergency" if self._emergency else "Send"
+        if self._sending:
+            hint = "Sending… the buttons come back when Pushover answers."
+        elif self._emergency:
             hint = "Repeats until acknowledged."
         else:
             hint = ""
-        for shown in self.query("#actions-hint").results(Static):
-            shown.update(hint)
-
-    def set_compact(self, compact: bool) -> None:
-        for button in self.query(Button).results(Button):
-            button.compact = compact
+        for static in self.query("#actions-hint").results(Static):
+            static.update(hint)
