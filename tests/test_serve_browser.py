@@ -4,11 +4,14 @@ the browser with ctrl+s, no key in the page, and no dashboard process left after
 
 from __future__ import annotations
 
+import asyncio
+import re
 import signal
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from served import (
@@ -23,6 +26,9 @@ from served import (
 )
 
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
+
+if TYPE_CHECKING:
+    from playwright.async_api import Response
 
 pytestmark = pytest.mark.skipif(
     why_no_browser() is not None, reason=f"browser tests: {why_no_browser()}"
@@ -144,3 +150,26 @@ async def test_one_tab_over_max_sessions_gets_503_and_sigterm_ends_every_dashboa
     assert took < 5
     assert server.process.returncode == 0
     await wait_for(lambda: not alive(dashboard), "the dashboard process to be gone", 1)
+
+
+async def test_a_screenshot_from_the_palette_is_a_download_in_the_browser(serve, browser) -> None:
+    server = serve("--demo")
+    tab = await new_tab(browser)
+    await tab.open(server.url)
+    downloads: asyncio.Queue[Response] = asyncio.Queue()
+    # textual-serve opens the download's address in a new tab, which the browser downloads.
+    tab.page.context.on(
+        "response", lambda response: "/download/" in response.url and downloads.put_nowait(response)
+    )
+    await tab.page.keyboard.press("Control+p")
+    await tab.wait_for_text("Search for commands")
+    await tab.page.keyboard.type("Screenshot")
+    await tab.wait_for_text("Save an SVG")
+    await tab.page.keyboard.press("Enter")
+    download = await asyncio.wait_for(downloads.get(), 20)
+    assert download.status == 200
+    assert download.headers["content-type"] == "image/svg+xml; charset=utf-8"
+    disposition = download.headers["content-disposition"]
+    assert re.fullmatch(r"attachment; filename=pushover-tui-[-0-9]+\.svg", disposition)
+    # Textual's own toast once the browser has had every byte: nothing saved on the server.
+    await tab.wait_for_text("Saved screenshot")
