@@ -128,8 +128,9 @@ async def test_a_message_sent_with_ctrl_s_in_the_browser_reaches_the_simulator(
     await again.open(server.base)
 
 
-async def test_one_tab_over_max_sessions_gets_503_and_sigterm_ends_every_dashboard(
-    serve, browser, monkeypatch
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+async def test_one_tab_over_max_sessions_gets_503_and_a_signal_ends_every_dashboard(
+    stop, serve, browser, monkeypatch
 ) -> None:
     token = "wall-screen-token-0123456789"
     monkeypatch.setenv("PUSHOVER_TUI_SERVE_TOKEN", token)
@@ -146,8 +147,8 @@ async def test_one_tab_over_max_sessions_gets_503_and_sigterm_ends_every_dashboa
     assert "at most 1 dashboard at once" in await second.page.content()
     assert server.dashboards() == [dashboard]
     # With the first tab still open: the server and its dashboard go within 5 s.
-    took = server.stop(signal.SIGTERM)
-    assert took < 5
+    took = server.stop(stop)
+    assert took < 5, took
     assert server.process.returncode == 0
     await wait_for(lambda: not alive(dashboard), "the dashboard process to be gone", 1)
 
