@@ -12,9 +12,9 @@ and relays it over a websocket. This module adds what a served dashboard needs o
 The page holds no key: each dashboard reads the config in its own process, and the browser only
 ever gets what the dashboard draws (keys masked). The serve token is never written to the page.
 
-It subclasses textual-serve's `Server` and `AppService` and relies on three of their
-underscore methods (`_make_app`, `_process_messages`, `_open_app_process`): pyproject pins
-textual-serve to the minor version this was tested with.
+It subclasses textual-serve's `Server` and `AppService` and relies on some of their underscore
+names (`_make_app`, `_process_messages`, `_open_app_process`, `_build_environment`, `_process`,
+`_stdin`): pyproject pins textual-serve to the minor version this was tested with.
 """
 
 from __future__ import annotations
@@ -141,6 +141,12 @@ class Dashboard(AppService):
         assert process.stdin is not None
         self._stdin = process.stdin
         return process
+
+    async def run(self) -> None:
+        await super().run()
+        # The process is over (quit, or it could not start: its error is on the server's
+        # output): the tab says "Session ended" instead of waiting, and its place is free.
+        await self.remote_close()
 
     def end(self) -> asyncio.Future[None]:
         """Ask the dashboard to quit; terminate, then kill it, if it does not. Idempotent."""

@@ -174,3 +174,14 @@ async def test_a_screenshot_from_the_palette_is_a_download_in_the_browser(serve,
     assert re.fullmatch(r"attachment; filename=pushover-tui-[-0-9]+\.svg", disposition)
     # Textual's own toast once the browser has had every byte: nothing saved on the server.
     await tab.wait_for_text("Saved screenshot")
+
+
+async def test_a_dashboard_that_cannot_start_ends_its_tab(serve, browser, demo_config) -> None:
+    server = serve()
+    demo_config.path.write_text("this is = not [toml")  # broken after serve checked it
+    tab = await new_tab(browser)
+    response = await tab.page.goto(server.url)
+    assert response is not None and response.status == 200
+    await wait_for(lambda: tab.socket_closed, "the tab's websocket to close")
+    await tab.page.wait_for_selector("body.-closed", state="attached")  # "Session ended."
+    assert server.dashboards() == []

@@ -124,3 +124,10 @@ def test_a_port_in_use_is_one_sentence(isolated_env) -> None:
     assert code == EXIT_USAGE
     assert f"port {port}" in err and err.count("\n") == 1
     assert out == ""
+
+
+def test_an_unknown_profile_is_refused_before_serving(served, isolated_env, demo_config) -> None:
+    code, _out, err = run(["serve", "--profile", "nope"], env=isolated_env)
+    assert code == EXIT_USAGE
+    assert "nope" in err and err.count("\n") == 1
+    assert served == []

@@ -163,6 +163,8 @@ def cmd_serve(ctx: Context) -> int:
         token, token_from_env = access_token(ctx.env)
     except ServeError as error:
         raise UsageError(str(error)) from None
+    if not args.demo:
+        ctx.active()  # a broken config or an unknown profile: said now, not in every tab
     if not is_loopback(args.host):
         ctx.out.error(
             f"serving on {args.host}, beyond loopback: the token and the dashboard travel in "
