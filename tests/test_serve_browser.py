@@ -185,3 +185,16 @@ async def test_a_dashboard_that_cannot_start_ends_its_tab(serve, browser, demo_c
     await wait_for(lambda: tab.socket_closed, "the tab's websocket to close")
     await tab.page.wait_for_selector("body.-closed", state="attached")  # "Session ended."
     assert server.dashboards() == []
+
+
+async def test_read_only_sends_nothing_and_says_so(serve, browser, demo_config, simulator) -> None:
+    server = serve("--read-only")
+    tab = await new_tab(browser)
+    await tab.open(server.url)
+    await tab.page.mouse.click(200, 150)  # into the message box
+    await tab.page.keyboard.type("Disk full on nas01")
+    await tab.wait_for_text("nas01")
+    await tab.page.keyboard.press("Control+s")
+    await tab.wait_for_text("cannot send")  # "This dashboard is read-only: it cannot send…"
+    assert "read-only" in tab.text  # the status line too
+    assert simulator.messages == []

@@ -131,3 +131,11 @@ def test_an_unknown_profile_is_refused_before_serving(served, isolated_env, demo
     assert code == EXIT_USAGE
     assert "nope" in err and err.count("\n") == 1
     assert served == []
+
+
+@pytest.mark.parametrize(
+    "argv", [["serve", "--read-only", "--demo"], ["--read-only", "--demo", "serve"]]
+)
+def test_read_only_and_demo_reach_the_dashboards_before_or_after_serve(argv, served) -> None:
+    run(argv)
+    assert served[0].dashboard[-2:] == ("--demo", "--read-only")

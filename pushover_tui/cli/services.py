@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 from pathlib import Path
@@ -71,9 +72,11 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         "--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)"
     )
     serve.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
+    # SUPPRESS: `pushover-tui --read-only serve` (the dashboard's own options) works as well.
     serve.add_argument(
         "--read-only",
         action="store_true",
+        default=argparse.SUPPRESS,
         help="a wall display: every dashboard shows History, Groups and Inbox live and refuses "
         "to send, edit, delete, acknowledge, change groups or save the config",
     )
@@ -85,6 +88,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     serve.add_argument(
         "--demo",
         action="store_true",
+        default=argparse.SUPPRESS,
         help="each dashboard on its own embedded simulator, example keys, throwaway history",
     )
     serve.add_argument(
