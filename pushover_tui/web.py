@@ -43,9 +43,10 @@ from pushover_tui.safe_text import EscapeControlsFilter
 
 TOKEN_VARIABLE = "PUSHOVER_TUI_SERVE_TOKEN"
 MIN_TOKEN_LENGTH = 16
-# A dashboard asked to quit gets this long before it is terminated, then killed: 5 s in all.
-QUIT_GRACE = 2.0
-TERMINATE_GRACE = 1.0
+# A dashboard asked to quit gets QUIT_GRACE to close its output and EXIT_GRACE to exit, then
+# EXIT_GRACE after SIGTERM before SIGKILL: well within the 5 s a stop may take.
+QUIT_GRACE = 1.5
+EXIT_GRACE = 0.5
 
 
 class ServeError(Exception):
@@ -157,16 +158,21 @@ class Dashboard(AppService):
     async def _end(self) -> None:
         process = self._process
         with suppress(Exception, asyncio.TimeoutError):
-            await asyncio.wait_for(self.stop(), QUIT_GRACE)
+            await asyncio.wait_for(self.stop(), QUIT_GRACE)  # until its output ends
         if process is None:
             return
-        for sig, grace in ((signal.SIGTERM, TERMINATE_GRACE), (signal.SIGKILL, None)):
-            if process.returncode is not None:
-                break
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, sig)
+        for sig, grace in (
+            (None, EXIT_GRACE),
+            (signal.SIGTERM, EXIT_GRACE),
+            (signal.SIGKILL, None),
+        ):
+            if sig is not None:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, sig)
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(process.wait(), grace)
+            if process.returncode is not None:
+                return
 
 
 class DashboardServer(Server):
@@ -293,13 +299,15 @@ class DashboardServer(Server):
 
     async def on_shutdown(self, app: web.Application) -> None:
         """Close every tab's websocket and end every dashboard process before the server goes."""
-        for websocket in list(self.websockets):
-            with suppress(Exception):
-                await asyncio.wait_for(
-                    websocket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopped"),
-                    QUIT_GRACE,
-                )
-        await asyncio.gather(*(dashboard.end() for dashboard in list(self.dashboards)))
+        closing = [self._close(websocket) for websocket in list(self.websockets)]
+        ending = [dashboard.end() for dashboard in list(self.dashboards)]
+        await asyncio.gather(*closing, *ending)
+
+    @staticmethod
+    async def _close(websocket: web.WebSocketResponse) -> None:
+        with suppress(Exception, asyncio.TimeoutError):
+            close = websocket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopped")
+            await asyncio.wait_for(close, QUIT_GRACE)
 
     # -- running ---------------------------------------------------------------------------
 
