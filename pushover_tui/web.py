@@ -190,7 +190,7 @@ class DashboardServer(Server):
         self.cookie_name = f"pushover_tui_serve_{settings.port}"
         self.dashboards: set[Dashboard] = set()
         self.websockets: set[web.WebSocketResponse] = set()
-        self.reserved = 0  # tabs admitted whose dashboard is starting
+        self.reserved = 0  # tabs admitted whose websocket is opening
 
     # -- the aiohttp application ---------------------------------------------------------
 
@@ -260,35 +260,33 @@ class DashboardServer(Server):
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
         if self.busy():
             return too_many(self.settings.max_sessions)
-        self.reserved += 1
         websocket = web.WebSocketResponse(heartbeat=15, timeout=QUIT_GRACE)
-        dashboard: Dashboard | None = None
+        self.reserved += 1  # counted from now: two tabs at once cannot both take the last place
         try:
-            await websocket.prepare(request)
-            self.websockets.add(websocket)
-            dashboard = Dashboard(
-                self.settings.dashboard,
-                write_bytes=websocket.send_bytes,
-                write_str=websocket.send_str,
-                close=websocket.close,
-                download_manager=self.download_manager,
-            )
-            self.dashboards.add(dashboard)
+            await websocket.prepare(request)  # not a websocket handshake: aiohttp answers 400
+        finally:
             self.reserved -= 1
+        dashboard = Dashboard(
+            self.settings.dashboard,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=websocket.close,
+            download_manager=self.download_manager,
+        )
+        self.dashboards.add(dashboard)
+        self.websockets.add(websocket)
+        try:
             width = to_int(request.query.get("width", "80"), 80)
             height = to_int(request.query.get("height", "24"), 24)
             await dashboard.start(width, height)
             await self._process_messages(websocket, dashboard)
         except asyncio.CancelledError:
-            pass
+            pass  # the server is stopping: end the dashboard all the same
         except Exception as error:
             logging.getLogger("textual-serve").warning("a dashboard's websocket failed: %s", error)
         finally:
-            if dashboard is None:
-                self.reserved -= 1
-            else:
-                await dashboard.end()
-                self.dashboards.discard(dashboard)
+            await dashboard.end()
+            self.dashboards.discard(dashboard)
             self.websockets.discard(websocket)
             with suppress(Exception):
                 await websocket.close()

@@ -198,3 +198,24 @@ async def test_read_only_sends_nothing_and_says_so(serve, browser, demo_config, 
     await tab.wait_for_text("cannot send")  # "This dashboard is read-only: it cannot send…"
     assert "read-only" in tab.text  # the status line too
     assert simulator.messages == []
+
+
+def test_the_cookie_is_strict_and_another_site_cannot_use_it(serve) -> None:
+    server = serve("--demo")
+    with urllib.request.urlopen(server.url) as response:
+        headers = response.headers
+    cookie = headers["Set-Cookie"]
+    name = cookie.split("=")[0]
+    assert name.endswith(server.base.rsplit(":", 1)[1].strip("/"))  # one cookie per port
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert headers["Referrer-Policy"] == "no-referrer"  # the address holds the token
+    assert headers["Cache-Control"] == "no-store"
+    # A page of another site opening the websocket with the user's cookie: refused.
+    request = urllib.request.Request(
+        server.base + "ws",
+        headers={"Cookie": f"{name}={server.token}", "Origin": "http://evil.example"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 403
+    assert server.dashboards() == []
