@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
@@ -138,6 +139,17 @@ def _receipt_path(receipt: str) -> str:
     return receipt
 
 
+def _needs_tls(base_url: str) -> bool:
+    """False only for a plain-http API (check_base_url allows that on loopback alone) reached
+    without a proxy: no request of this client can then use TLS, so it skips building a TLS
+    context, which loads the CA bundle (20-50 ms of every `pushover-tui send` to a simulator).
+    Every https URL, and every proxy (which may be https), keeps verification on."""
+    if not base_url.startswith("http://"):
+        return True
+    proxies = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+    return any(os.environ.get(name) or os.environ.get(name.lower()) for name in proxies)
+
+
 class PushoverClient(AsyncClosing):
     """Talks to the Pushover API. Use as `async with PushoverClient(token) as client:`.
 
@@ -160,6 +172,7 @@ class PushoverClient(AsyncClosing):
         self._sleep = sleep
         # TLS verification stays on (httpx's default); HTTP(S)_PROXY is honoured via trust_env.
         self._http = httpx.AsyncClient(
+            verify=_needs_tls(self.base_url),
             timeout=timeout,
             follow_redirects=False,
             limits=httpx.Limits(
