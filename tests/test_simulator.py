@@ -801,7 +801,7 @@ def test_release_lets_held_requests_go(sim: Simulator) -> None:
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 5
-    while sim._faults and time.monotonic() < deadline:  # both requests are now held
+    while sim.pending_faults and time.monotonic() < deadline:  # both requests are now held
         time.sleep(0.01)
     time.sleep(0.05)
     started = time.monotonic()
@@ -829,7 +829,7 @@ def test_stop_is_not_blocked_by_a_hung_request(clock: FakeClock) -> None:
 
     thread = threading.Thread(target=call)
     thread.start()
-    while sim._faults:
+    while sim.pending_faults:
         time.sleep(0.01)
     time.sleep(0.05)
     started = time.monotonic()

@@ -65,7 +65,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
 
 def cmd_simulator(ctx: Context) -> int:
     from pushover_tui.simulator import StateError
-    from pushover_tui.simulator.server import RemoteHostError, run_standalone
+    from pushover_tui.simulator.standalone import RemoteHostError, run_standalone
 
     args = ctx.args
 

@@ -20,8 +20,8 @@ from pushover_tui.simulator.server import (
     DEMO_USER,
     FAULT_KINDS,
     Simulator,
-    run_standalone,
 )
+from pushover_tui.simulator.standalone import run_standalone
 from pushover_tui.simulator.state import StateError
 
 __all__ = [

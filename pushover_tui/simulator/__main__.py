@@ -2,7 +2,7 @@
 
 import argparse
 
-from pushover_tui.simulator.server import RemoteHostError, run_standalone
+from pushover_tui.simulator.standalone import RemoteHostError, run_standalone
 from pushover_tui.simulator.state import StateError
 
 

@@ -1,0 +1,115 @@
+"""The standalone runner: `pushover-tui simulator` and `python -m pushover_tui.simulator`."""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from types import FrameType
+
+from pushover_tui.simulator.open_client import (
+    DEMO_2FA_CODE,
+    DEMO_2FA_EMAIL,
+    DEMO_2FA_PASSWORD,
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+)
+from pushover_tui.simulator.server import (
+    DEMO_GROUP,
+    DEMO_GROUP_NAME,
+    DEMO_TOKEN,
+    DEMO_USER,
+    Simulator,
+)
+from pushover_tui.simulator.state import StateSource
+
+
+class RemoteHostError(ValueError):
+    """A host beyond loopback without allow_remote: nothing was bound."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1. Written here, not imported: the simulator stands alone."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def run_standalone(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    ack_after: float = 20.0,
+    monthly_limit: int = 10_000,
+    state: StateSource | None = None,
+    *,
+    allow_remote: bool = False,
+    show: Callable[[str], None] = _print,
+    warn: Callable[[str], None] = _warn,
+) -> int:
+    """Serve until Ctrl-C (or SIGTERM), showing one masked line per request. Returns 0.
+    A bad `state` raises StateError before anything is served.
+
+    The /_sim/* controls and the message log have no authentication: a host beyond loopback
+    raises RemoteHostError (nothing bound) unless `allow_remote`, and then `warn` says so once."""
+    remote = not is_loopback_host(host)
+    if remote and not allow_remote:
+        raise RemoteHostError(
+            f"--host {host} is not a loopback address, and the simulator's /_sim/* controls and "
+            "message log have no authentication: add --allow-remote to listen there anyway."
+        )
+    sim = Simulator(
+        host=host,
+        port=port,
+        ack_after=ack_after,
+        monthly_limit=monthly_limit,
+        log=show,
+        state=state,
+    )
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+
+        def interrupt(signum: int, frame: FrameType | None) -> None:
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        sim.start()
+        if remote:
+            warn(
+                f"warning: the simulator listens on {host} port {sim.port}, beyond this machine: "
+                "anyone who reaches it can drive /_sim/* and read every message sent to it."
+            )
+        show(f"Pushover simulator listening on {sim.base_url}")
+        show(f"demo token: {DEMO_TOKEN}")
+        show(f"demo user:  {DEMO_USER}  (devices: iphone, pixel)")
+        show(f"demo group: {DEMO_GROUP}  ({DEMO_GROUP_NAME}: Alice, Bob, Carol disabled)")
+        show(f"inbox:      {DEMO_EMAIL} / {DEMO_PASSWORD} (websocket {sim.websocket_url})")
+        show(f"inbox, 2FA: {DEMO_2FA_EMAIL} / {DEMO_2FA_PASSWORD}, code {DEMO_2FA_CODE}")
+        if state is not None and not isinstance(state, Mapping):
+            show(f"seeded from {state}")
+        show(
+            "control: POST /_sim/ack/<receipt>, /_sim/fault, /_sim/release, /_sim/push; "
+            "GET /_sim/requests, /_sim/messages"
+        )
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    show("Pushover simulator stopped")
+    return 0
