@@ -951,3 +951,17 @@ def test_standalone_process_prints_and_stops_cleanly() -> None:
     request_lines = [line for line in out.splitlines() if "/1/messages.json" in line]
     assert len(request_lines) == 1 and " 200 conn=1 " in request_lines[0]
     assert DEMO_TOKEN not in request_lines[0] and DEMO_USER not in request_lines[0]
+
+
+def test_a_json_body_nested_50000_deep_is_a_400_without_a_traceback(sim: Simulator, capfd) -> None:
+    body = '{"a":' * 50_000 + "1" + "}" * 50_000
+    response = httpx.post(
+        f"{sim.base_url}/messages.json",
+        verify=TLS,
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["JSON request body nests too deeply"]
+    assert "Traceback" not in capfd.readouterr().err

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
+    EXIT_CANNOT_START,
     EXIT_OK,
     EXIT_USAGE,
     CommandMaker,
     Context,
     Handler,
     UsageError,
+    float_arg,
     int_arg,
 )
 from pushover_tui.safe_text import escape_controls
@@ -32,7 +34,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     simulator.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
     simulator.add_argument(
         "--ack-after",
-        type=float,
+        type=float_arg("--ack-after", 0),
         default=20.0,
         metavar="SECONDS",
         help="acknowledge emergencies after this many seconds (0 = never)",
@@ -65,7 +67,11 @@ def register(command: CommandMaker) -> dict[str, Handler]:
 
 def cmd_simulator(ctx: Context) -> int:
     from pushover_tui.simulator import StateError
-    from pushover_tui.simulator.standalone import RemoteHostError, run_standalone
+    from pushover_tui.simulator.standalone import (
+        CannotListenError,
+        RemoteHostError,
+        run_standalone,
+    )
 
     args = ctx.args
 
@@ -85,6 +91,9 @@ def cmd_simulator(ctx: Context) -> int:
         )
     except (RemoteHostError, StateError) as error:
         raise UsageError(str(error)) from None
+    except CannotListenError as error:
+        ctx.out.error(str(error))
+        return EXIT_CANNOT_START
 
 
 def cmd_bridge(ctx: Context) -> int:

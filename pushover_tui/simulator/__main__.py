@@ -2,7 +2,7 @@
 
 import argparse
 
-from pushover_tui.simulator.standalone import RemoteHostError, run_standalone
+from pushover_tui.simulator.standalone import CannotListenError, RemoteHostError, run_standalone
 from pushover_tui.simulator.state import StateError
 
 
@@ -30,6 +30,8 @@ def main() -> int:
         )
     except (RemoteHostError, StateError) as error:
         parser.error(str(error))
+    except CannotListenError as error:
+        parser.exit(8, f"{parser.prog}: {error}\n")  # 8: cannot start, as pushover-tui says
 
 
 if __name__ == "__main__":

@@ -116,6 +116,8 @@ def _parse_json(body: bytes) -> Fields:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest("request body is not valid JSON") from exc
+    except RecursionError:
+        raise BadRequest("JSON request body nests too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("JSON request body must be an object")
     values: dict[str, str] = {}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -28,6 +30,30 @@ from pushover_tui.simulator.state import StateSource
 
 class RemoteHostError(ValueError):
     """A host beyond loopback without allow_remote: nothing was bound."""
+
+
+class CannotListenError(OSError):
+    """The port is taken, or the host is not an address to listen on: nothing was served."""
+
+
+def listen_problem(host: str, port: int, error: OSError) -> str:
+    """One sentence naming the port or the host that could not be used."""
+    if error.errno == errno.EADDRINUSE:
+        return f"port {port} is in use: stop what listens there, or choose another --port."
+    if error.errno == errno.EACCES:
+        return f"port {port} needs privileges this user lacks: choose one from 1024 up."
+    if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+        hint = " (write an IPv6 address without brackets, e.g. ::1)" if "[" in host else ""
+        return f"--host {host} is not an address this machine can listen on{hint}."
+    return f"cannot listen on --host {host} port {port}: {error.strerror or error}."
+
+
+def _resolves(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return True
 
 
 def is_loopback_host(host: str) -> bool:
@@ -60,11 +86,14 @@ def run_standalone(
     warn: Callable[[str], None] = _warn,
 ) -> int:
     """Serve until Ctrl-C (or SIGTERM), showing one masked line per request. Returns 0.
-    A bad `state` raises StateError before anything is served.
+    A bad `state` raises StateError, a port in use or a host that cannot be listened on
+    CannotListenError, before anything is served.
 
     The /_sim/* controls and the message log have no authentication: a host beyond loopback
     raises RemoteHostError (nothing bound) unless `allow_remote`, and then `warn` says so once."""
     remote = not is_loopback_host(host)
+    if remote and not _resolves(host):
+        raise CannotListenError(listen_problem(host, port, socket.gaierror()))
     if remote and not allow_remote:
         raise RemoteHostError(
             f"--host {host} is not a loopback address, and the simulator's /_sim/* controls and "
@@ -86,7 +115,10 @@ def run_standalone(
 
         previous = signal.signal(signal.SIGTERM, interrupt)
     try:
-        sim.start()
+        try:
+            sim.start()
+        except OSError as error:
+            raise CannotListenError(listen_problem(host, port, error)) from None
         if remote:
             warn(
                 f"warning: the simulator listens on {host} port {sim.port}, beyond this machine: "

@@ -54,6 +54,7 @@ from pushover_tui.simulator.validation import DEVICE_RE, is_key
 StateSource = str | os.PathLike[str] | Mapping[str, object]
 
 LICENSES = ("Android", "iOS", "Desktop")
+MAX_STATE_BYTES = 64 * 1024 * 1024
 
 
 class StateError(ValueError):
@@ -233,9 +234,14 @@ SECTIONS: dict[str, Callable[[Engine, object], None]] = {
 def read_state_file(path: Path) -> dict[str, object]:
     """The table in a JSON file, or a TOML one when the name ends in .toml."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_STATE_BYTES + 1)  # /dev/zero must not fill the memory
     except OSError as error:
         raise StateError(f"cannot be read ({error.strerror or error})") from None
+    if len(data) > MAX_STATE_BYTES:
+        raise StateError(
+            f"is larger than {MAX_STATE_BYTES >> 20} MiB, the most a state file may be"
+        )
     try:
         if path.suffix.lower() == ".toml":
             return tomllib.loads(data.decode("utf-8"))
