@@ -43,8 +43,10 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         "--state",
         metavar="FILE",
         type=Path,
-        help="seed it from a JSON or TOML file with any of the sections quota, apps, users "
-        "(with their devices), sounds, groups (delivery groups) and accounts (inbox logins)",
+        help="seed it from a JSON or TOML file (64 MiB at most) with any of the sections quota, "
+        "apps (and the account whose quota each shares), users (with their devices), sounds, "
+        "groups (delivery groups), accounts (inbox logins), team (Teams API), licenses "
+        "(credits) and subscriptions (codes)",
     )
 
     bridge = command(

@@ -18,6 +18,7 @@ _ROUTES = {
     "/_sim/release": "POST",
     "/_sim/requests": "GET",
     "/_sim/messages": "GET",
+    "/_sim/glances": "GET",
 }
 
 
@@ -52,6 +53,8 @@ def control_reply(sim: Simulator, method: str, path: str, fields: Fields) -> Rep
         return ok()
     if path == "/_sim/requests":
         return Reply(200, [record.as_dict() for record in sim.requests])
+    if path == "/_sim/glances":
+        return Reply(200, sim.glances)
     return Reply(200, sim.messages)
 
 

@@ -59,7 +59,8 @@ class RequestLog:
         # A confused client may put a key in the path; never echo a known secret.
         def hide(match: re.Match[str]) -> str:
             word = match.group()
-            known = word in self._engine.apps or word in self._engine.users
+            engine = self._engine
+            known = word in engine.apps or word in engine.users or word in engine.teams.teams
             return "***" if known else word
 
         with self._lock:

@@ -11,37 +11,36 @@ from types import TracebackType
 
 from pushover_tui.simulator import websocket
 from pushover_tui.simulator.control_endpoints import control_reply
+from pushover_tui.simulator.demo import (
+    DEMO_BOB,
+    DEMO_CAROL,
+    DEMO_GROUP,
+    DEMO_GROUP_NAME,
+    DEMO_MEMBERS,
+    DEMO_TOKEN,
+    DEMO_USER,
+    seed_demo,
+)
 from pushover_tui.simulator.engine import Engine
 from pushover_tui.simulator.faults import FAULT_KINDS, Faults
 from pushover_tui.simulator.front import HttpFront
 from pushover_tui.simulator.groups import Group, Member
 from pushover_tui.simulator.models import RequestRecord
-from pushover_tui.simulator.open_client import (
-    DEMO_2FA_CODE,
-    DEMO_2FA_EMAIL,
-    DEMO_2FA_PASSWORD,
-    DEMO_2FA_USER,
-    DEMO_EMAIL,
-    DEMO_PASSWORD,
-)
 from pushover_tui.simulator.request_log import RequestLog
 from pushover_tui.simulator.state import StateSource, apply_state
+from pushover_tui.simulator.teams import Team, TeamMember
 
-__all__ = ["FAULT_KINDS", "Simulator"]
-
-# Documentation example keys: valid out of the box, never live credentials.
-DEMO_TOKEN = "azGDORePK8gMaC0QOYAMyEEuzJnyUi"
-DEMO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
-DEMO_GROUP = "gznej3rKEVAvPUxu9vvNnqpmZpokzF"
-DEMO_GROUP_NAME = "ops"
-# Two more users for the demo group (made-up keys, shaped like the documentation's).
-DEMO_BOB = "uBobPm8Vq2KhYcC9sW3xTy6Ekd5PAg"
-DEMO_CAROL = "uCarol4NfRz7LwQ1JdXe8UbMs2HkVt"
-DEMO_MEMBERS = (
-    Member(DEMO_USER, "iphone", "Alice"),
-    Member(DEMO_BOB, None, "Bob"),
-    Member(DEMO_CAROL, None, "Carol", disabled=True),
-)
+__all__ = [
+    "DEMO_BOB",
+    "DEMO_CAROL",
+    "DEMO_GROUP",
+    "DEMO_GROUP_NAME",
+    "DEMO_MEMBERS",
+    "DEMO_TOKEN",
+    "DEMO_USER",
+    "FAULT_KINDS",
+    "Simulator",
+]
 
 KEEPALIVE = 30.0  # seconds between the websocket's `#` frames (Pushover's period is unknown)
 SOCKET_FRAMES = frozenset({"#", "!", "R", "E", "A", websocket.DROP})
@@ -73,17 +72,8 @@ class Simulator:
         self._lock = self._engine.lock  # one lock around all shared state
         self._faults = Faults(self._lock)
         self._log = RequestLog(self._engine, log)
-        self._engine.add_app(DEMO_TOKEN)
-        self._engine.add_user(DEMO_USER, ("iphone", "pixel"), False)
-        self._engine.add_user(DEMO_BOB, ("pixel",), False)
-        self._engine.add_user(DEMO_CAROL, ("ipad",), False)
-        self.add_group(DEMO_GROUP_NAME, DEMO_MEMBERS, key=DEMO_GROUP)
-        self._engine.add_user(DEMO_2FA_USER, ("ipad",), False)
+        seed_demo(self._engine)
         self._open_clients = self._engine.open_clients
-        self._open_clients.add_account(DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER)
-        self._open_clients.add_account(
-            DEMO_2FA_EMAIL, DEMO_2FA_PASSWORD, DEMO_2FA_USER, twofa=DEMO_2FA_CODE
-        )
         self._hub = websocket.Hub(self._open_clients.socket_login, keepalive)
         self._open_clients.notify = self._hub.push
         if state is not None:
@@ -143,8 +133,9 @@ class Simulator:
         with self._lock:
             self._engine.ack_after = seconds
 
-    def add_app(self, token: str) -> None:
-        self._engine.add_app(token)
+    def add_app(self, token: str, account: str | None = None) -> None:
+        """An app token; apps of one `account` share one monthly quota pool."""
+        self._engine.add_app(token, account)
 
     def add_user(
         self,
@@ -179,7 +170,40 @@ class Simulator:
             self._engine.limit = n
 
     def set_remaining(self, token: str, n: int) -> None:
+        """What is left this month of the pool of `token`'s account."""
         self._engine.set_remaining(token, n)
+
+    # ---- glances, teams, licenses, subscriptions ------------------------------------------
+    def add_team(self, token: str, name: str, members: Sequence[TeamMember] = ()) -> None:
+        """A team reached with the Team API token `token`."""
+        with self._lock:
+            self._engine.teams.add(token, name, members)
+
+    def team(self, token: str) -> Team:
+        """The team of this Team API token, as it is now (KeyError if none)."""
+        with self._lock:
+            return self._engine.teams.teams[token]
+
+    @property
+    def license_credits(self) -> int:
+        with self._lock:
+            return self._engine.extras.credits
+
+    @license_credits.setter
+    def license_credits(self, credits: int) -> None:
+        with self._lock:
+            self._engine.extras.credits = credits
+
+    def add_subscription(self, code: str, token: str = DEMO_TOKEN) -> None:
+        """A subscription code of the app `token`, for subscriptions/migrate.json."""
+        with self._lock:
+            self._engine.extras.add_subscription(code, token)
+
+    @property
+    def glances(self) -> list[dict[str, object]]:
+        """Every glance received: its fields (no token, no user) and the time it came."""
+        with self._lock:
+            return [dict(glance) for glance in self._engine.extras.glances]
 
     # ---- faults -----------------------------------------------------------------------------
     def inject_fault(self, kind: str, count: int = 1, *, seconds: float | None = None) -> None:

@@ -11,6 +11,16 @@ import threading
 from collections.abc import Callable, Mapping
 from types import FrameType
 
+from pushover_tui.simulator.demo import (
+    DEMO_GROUP,
+    DEMO_GROUP_NAME,
+    DEMO_LICENSE_CREDITS,
+    DEMO_SUBSCRIPTION,
+    DEMO_TEAM_NAME,
+    DEMO_TEAM_TOKEN,
+    DEMO_TOKEN,
+    DEMO_USER,
+)
 from pushover_tui.simulator.open_client import (
     DEMO_2FA_CODE,
     DEMO_2FA_EMAIL,
@@ -18,13 +28,7 @@ from pushover_tui.simulator.open_client import (
     DEMO_EMAIL,
     DEMO_PASSWORD,
 )
-from pushover_tui.simulator.server import (
-    DEMO_GROUP,
-    DEMO_GROUP_NAME,
-    DEMO_TOKEN,
-    DEMO_USER,
-    Simulator,
-)
+from pushover_tui.simulator.server import Simulator
 from pushover_tui.simulator.state import StateSource
 
 
@@ -130,11 +134,13 @@ def run_standalone(
         show(f"demo group: {DEMO_GROUP}  ({DEMO_GROUP_NAME}: Alice, Bob, Carol disabled)")
         show(f"inbox:      {DEMO_EMAIL} / {DEMO_PASSWORD} (websocket {sim.websocket_url})")
         show(f"inbox, 2FA: {DEMO_2FA_EMAIL} / {DEMO_2FA_PASSWORD}, code {DEMO_2FA_CODE}")
+        show(f"team token: {DEMO_TEAM_TOKEN}  ({DEMO_TEAM_NAME}: Alice admin, Bob)")
+        show(f"licenses:   {DEMO_LICENSE_CREDITS} credits; subscription code {DEMO_SUBSCRIPTION}")
         if state is not None and not isinstance(state, Mapping):
             show(f"seeded from {state}")
         show(
             "control: POST /_sim/ack/<receipt>, /_sim/fault, /_sim/release, /_sim/push; "
-            "GET /_sim/requests, /_sim/messages"
+            "GET /_sim/requests, /_sim/messages, /_sim/glances"
         )
         threading.Event().wait()
     except KeyboardInterrupt:
