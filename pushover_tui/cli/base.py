@@ -209,11 +209,10 @@ class Context:
         return resolve(self.config, name, api_url=self.args.api_url, env=self.env)
 
     def outbox(self) -> Outbox:
-        from pushover_tui.outbox import Outbox, timeout_from_env
+        from pushover_tui.outbox import Outbox
         from pushover_tui.store.config import data_dir
 
-        timeout = timeout_from_env(self.env)
-        return Outbox.open(self.active(), data_dir(self.env), origin="cli", timeout=timeout)
+        return Outbox.open(self.active(), data_dir(self.env), origin="cli")
 
 
 # -- errors ----------------------------------------------------------------------------------
