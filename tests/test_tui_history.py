@@ -19,12 +19,12 @@ from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendR
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
 from pushover_tui.store import history as history_module
 from pushover_tui.store.history import History, HistoryFilter, Status
-from pushover_tui.tui.history import wording as history_format
+from pushover_tui.tui import wording as history_format
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.screen import EMPTY_TEXT, HistoryScreen
-from pushover_tui.tui.history.table import HistoryTable
 from pushover_tui.tui.messages import FilterHistory
 from pushover_tui.tui.widgets.reloader import Reloader
+from pushover_tui.tui.widgets.row_table import HistoryTable
 
 SIZE = (110, 36)
 # Every screen is pictured at the reference terminal (80x24) and a roomy one.
@@ -244,8 +244,8 @@ async def test_rows_appear_live_newest_first_from_this_app_and_other_processes(
         await wait_for(pilot, lambda: "cli · profile personal" in detail_text(app))
 
         # Sent through the app while the screen is open: on top at once.
-        await app.send_message(Message("first message", title="One"))
-        await app.send_message(Message("second message", title="Two"))
+        await app.session.send_message(Message("first message", title="One"))
+        await app.session.send_message(Message("second message", title="Two"))
         await wait_for(pilot, lambda: "sent " in table_lines(app)[1])
         lines = table_lines(app)
         assert "Time" in lines[0] and "Receipt" in lines[0]
@@ -274,10 +274,10 @@ async def test_filters_text_status_and_open_emergencies(
             origin="sentry",
         )
     app = make_app(api_url=simulator.base_url)
-    app.outbox.tracker.track = lambda *args, **kwargs: None  # keep the receipt open
+    app.session.outbox.tracker.track = lambda *args, **kwargs: None  # keep the receipt open
     async with app.run_test(size=SIZE) as pilot:
         # The palette's "History: failed messages" opens the screen already filtered.
-        app.open_history(HistoryFilter(status=Status.FAILED))
+        app.open_mode("history", FilterHistory(HistoryFilter(status=Status.FAILED)))
         await wait_for(pilot, lambda: table(app).total == 2)
         await wait_for(pilot, lambda: "status failed" in count_text(app))
         app.screen.apply_filter(HistoryFilter())  # everything again
@@ -313,7 +313,7 @@ async def test_filters_text_status_and_open_emergencies(
         await wait_for(pilot, lambda: "awaiting acknowledgement" in count_text(app))
 
         # "History: from Sentry": the bridge's alerts only.
-        app.open_history(HistoryFilter(origin="sentry"))
+        app.open_mode("history", FilterHistory(HistoryFilter(origin="sentry")))
         await wait_for(pilot, lambda: "origin sentry" in count_text(app))
         assert table(app).total == 1 and table(app).selected.message == "db down"
 
@@ -330,9 +330,9 @@ async def test_emergency_acknowledged_live_with_device_and_masked_user(
 ):
     app = make_app(api_url=simulator.base_url)
     # Receipts may be polled every 5 s at most; the tracker clamps to that. Tests go faster.
-    app.outbox.tracker.interval = 0.2
+    app.session.outbox.tracker.interval = 0.2
     async with app.run_test(size=SIZE) as pilot:
-        sent = await app.send_message(
+        sent = await app.session.send_message(
             Message("server on fire", title="Fire", priority=2, retry=30, expire=600)
         )
         receipt = sent.result.receipt
@@ -353,10 +353,10 @@ async def test_emergency_acknowledged_live_with_device_and_masked_user(
 async def test_cancel_retries_and_cancel_by_tag(demo_config, make_app, simulator):
     app = make_app(api_url=simulator.base_url)
     async with app.run_test(size=SIZE) as pilot:
-        first = await app.send_message(
+        first = await app.session.send_message(
             Message("alarm one", priority=2, retry=30, expire=600, tags=("ops",))
         )
-        second = await app.send_message(
+        second = await app.session.send_message(
             Message("alarm two", priority=2, retry=30, expire=600, tags=("ops", "db"))
         )
         await open_history(pilot)
@@ -364,11 +364,12 @@ async def test_cancel_retries_and_cancel_by_tag(demo_config, make_app, simulator
 
         await pilot.press("down", "c")
         await wait_for(
-            pilot, lambda: app.history.get(first.row_id).receipt_state is ReceiptState.CANCELLED
+            pilot,
+            lambda: app.session.history.get(first.row_id).receipt_state is ReceiptState.CANCELLED,
         )
         path = f"/1/receipts/{first.result.receipt}/cancel.json"
         assert any(r.path == path and r.status == 200 for r in simulator.requests)
-        client = await app.outbox.client()
+        client = await app.session.outbox.client()
         stopped = await client.receipt(first.result.receipt)  # the simulator stopped retrying
         assert stopped.expired and not stopped.acknowledged
         await wait_for(pilot, lambda: "cancelled" in table_lines(app)[2])
@@ -379,7 +380,8 @@ async def test_cancel_retries_and_cancel_by_tag(demo_config, make_app, simulator
         assert app.screen.query_one("#dialog-input", Input).value == "ops"
         await pilot.press("enter")
         await wait_for(
-            pilot, lambda: app.history.get(second.row_id).receipt_state is ReceiptState.CANCELLED
+            pilot,
+            lambda: app.session.history.get(second.row_id).receipt_state is ReceiptState.CANCELLED,
         )
         assert any(r.path == "/1/receipts/cancel_by_tag/ops.json" for r in simulator.requests)
         await wait_for(pilot, lambda: "cancelled" in table_lines(app)[1])
@@ -391,7 +393,7 @@ async def test_row_actions_copy_resend_delete_clear(demo_config, make_app, simul
             add_row(history, Message(f"row {number}"), result=SendResult(f"r{number}"))
     app = make_app(api_url=simulator.base_url)
     async with app.run_test(size=SIZE) as pilot:
-        await app.send_message(Message("resend me please", title="Again", priority=1))
+        await app.session.send_message(Message("resend me please", title="Again", priority=1))
         await open_history(pilot)
         assert table(app).total == 4
 
@@ -417,13 +419,13 @@ async def test_row_actions_copy_resend_delete_clear(demo_config, make_app, simul
         await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
         await pilot.press("escape")  # changed my mind
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        assert app.history.count() == 4
+        assert app.session.history.count() == 4
 
         await pilot.press("d")
         await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
         await pilot.click("#choice-confirm")
         await wait_for(pilot, lambda: table(app).total == 3)
-        assert [row.message for row in app.history.page()] == [
+        assert [row.message for row in app.session.history.page()] == [
             "resend me please",
             "row 1",
             "row 0",
@@ -434,12 +436,12 @@ async def test_row_actions_copy_resend_delete_clear(demo_config, make_app, simul
         await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
         await pilot.click("#choice-cancel")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        assert app.history.count() == 3
+        assert app.session.history.count() == 3
 
         await pilot.press("X")
         await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
         await pilot.click("#choice-confirm")
-        await wait_for(pilot, lambda: app.history.count() == 0)
+        await wait_for(pilot, lambda: app.session.history.count() == 0)
         await wait_for(pilot, lambda: app.screen.has_class("-empty"))
         assert app.screen.query_one("#history-empty").display
 
@@ -450,13 +452,13 @@ async def test_paging_through_5000_rows(demo_config, make_app, simulator, isolat
             history.record_sending(Message(f"row {number}"), profile="personal", origin="cli")
     app = make_app(api_url=simulator.base_url)
     calls: list[tuple[int, int, bool]] = []
-    page = app.history.page
+    page = app.session.history.page
 
     def spy(filters, *, offset=0, limit=100, oldest_first=False):
         calls.append((offset, limit, oldest_first))
         return page(filters, offset=offset, limit=limit, oldest_first=oldest_first)
 
-    app.history.page = spy
+    app.session.history.page = spy
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot)
         widget = table(app)
@@ -517,7 +519,9 @@ def test_snapshot_filtered_to_open_emergencies(
 ):
     seed_rows(data_folder(isolated_env), frozen)
     app = make_app(api_url=simulator.base_url)
-    app.outbox.tracker.track = lambda *args, **kwargs: None  # nothing polls the seeded receipt
+    app.session.outbox.tracker.track = lambda *args, **kwargs: (
+        None
+    )  # nothing polls the seeded receipt
 
     async def run_before(pilot) -> None:
         await settle(pilot)

@@ -63,6 +63,14 @@ KEYS: Mapping[str, KeySpec] = {
     "compose.new": KeySpec(
         "ctrl+n", "New", "start a new message (asks when unsent)", "compose", priority=True
     ),
+    "compose.glance": KeySpec(
+        "ctrl+g",
+        "Glance",
+        "open the Glance panel: update a watch complication",
+        "compose",
+        show=False,
+        priority=True,
+    ),
     "compose.stop": KeySpec(
         "escape", "Stop sending", "stop a send on its way (it may still be delivered)", "compose"
     ),

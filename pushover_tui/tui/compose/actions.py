@@ -1,5 +1,5 @@
-"""Compose's action bar: Send, Send test and New message (each runs the screen's action, as its
-key does), a spinner while sending and a one-line hint."""
+"""Compose's action bar: Send, Send test, New message and Glance (each runs the screen's action,
+as its key does), a spinner while sending and a one-line hint."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, LoadingIndicator, Static
 
-from pushover_tui.tui.app import pushover_app
+from pushover_tui.tui.base import dashboard
 
 
 class ActionBar(Horizontal):
     def compose(self) -> ComposeResult:
-        key = pushover_app(self).key_label
+        key = dashboard(self).key_label
         yield Button(
             "Send",
             id="send",
@@ -25,6 +25,9 @@ class ActionBar(Horizontal):
         )
         yield Button(
             "New message", id="new-message", tooltip=key("compose.new"), action="screen.new_message"
+        )
+        yield Button(
+            "Glance…", id="open-glance", tooltip=key("compose.glance"), action="screen.glance"
         )
         yield LoadingIndicator(id="send-spinner")
         yield Static("", id="actions-hint")

@@ -20,7 +20,7 @@ from pushover_tui.api.errors import (
     UnexpectedResponseError,
 )
 from pushover_tui.api.models import UserCheck
-from pushover_tui.tui.history.wording import quota_reset
+from pushover_tui.tui.wording import quota_reset
 
 
 def idle_report(verified: bool | None) -> Content:
@@ -81,7 +81,7 @@ def failure_report(error: PushoverError, device: str) -> tuple[Content, dict[str
         )
         parts: list[Content] = []
         if isinstance(error, QuotaExceededError):
-            parts.append(_part("Monthly quota used up"))
+            parts.append(_part("The account's monthly quota is used up"))
             parts.append(said)
             parts.append(Content(f"{quota_reset(error.reset)} Wait until then, or upgrade."))
             return Content("\n\n").join(parts), field_problems

@@ -1,6 +1,6 @@
 """History: every message sent, newest first, with live emergency receipts.
 
-The list pages from SQLite through a line-API table (history/table.py), so it opens and jumps to
+The list pages from SQLite through a line-API table (widgets/row_table.py), so it opens and jumps to
 either end as fast with 100,000 rows as with 100. It refreshes by itself: on the app's
 `history_changed` signal (sends, receipt polls, cancels) and, for rows other processes write
 (the command line, cron jobs), by polling the store's `data_version()` every couple of seconds.
@@ -24,19 +24,19 @@ from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, ReceiptState
 from pushover_tui.store.history import HistoryFilter, HistoryRow
 from pushover_tui.store.overview import overview
-from pushover_tui.tui.app import ModeScreen
+from pushover_tui.tui.base import ModeScreen
 from pushover_tui.tui.history.detail import HistoryDetail
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.overview import OverviewPanel
-from pushover_tui.tui.history.table import HistoryTable, RowSource
-from pushover_tui.tui.history.wording import masked_key, nothing_to_cancel
-from pushover_tui.tui.history.wording import now as history_clock
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import FilterHistory
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
+from pushover_tui.tui.widgets.row_table import HistoryTable, RowSource
 from pushover_tui.tui.widgets.status_bar import StatusBar
+from pushover_tui.tui.wording import masked_key, nothing_to_cancel
+from pushover_tui.tui.wording import now as history_clock
 
 EMPTY_TEXT = "No messages yet — send one from Compose ({compose})."
 EMPTY_HINT = (
@@ -71,7 +71,7 @@ class HistoryScreen(ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.filters = HistoryFilter()
-        self._reloader = Reloader(self, lambda: self.pushover.history, self._reload_if_shown)
+        self._reloader = Reloader(self, lambda: self.session.history, self._reload_if_shown)
         self._stale = False
         self._bindings_state: tuple[bool, ...] = ()
 
@@ -97,12 +97,12 @@ class HistoryScreen(ModeScreen):
         self._reloader.start()
         self.set_interval(self.COUNTDOWN_SECONDS, self._tick)
         # Recipients by name once the app knows the groups (loaded after start-up).
-        self.watch(self.pushover, "known_groups", lambda _: self._show_recipients())
+        self.watch(self.app, "known_groups", lambda _: self._show_recipients())
         self.pushover.profile_changed.subscribe(self, lambda _: self._show_recipients())
         self.apply_filter(self.filters)
 
     def _show_recipients(self) -> None:
-        names = self.pushover.groups.recipient_names()
+        names = self.session.groups.recipient_names()
         self.query_one(HistoryDetail).set_names(names)
         options = [(f"{name} ({masked_key(masked)})", masked) for masked, name in names.items()]
         self.query_one(FilterBar).set_recipients(options)
@@ -115,7 +115,7 @@ class HistoryScreen(ModeScreen):
     def _show_overview(self) -> None:
         try:
             today = date.fromtimestamp(history_clock())  # the clock tests freeze
-            view = overview(self.pushover.history, today=today)
+            view = overview(self.session.history, today=today)
         except PushoverError:
             return  # the list's reload says what is wrong with the file
         self.query_one(OverviewPanel).show(view, compact=self.has_class("-short"))
@@ -137,7 +137,7 @@ class HistoryScreen(ModeScreen):
 
     def _read(self, filters: HistoryFilter) -> tuple[RowSource, bool]:
         """The rows to show and whether the history is empty (runs in a thread for searches)."""
-        history = self.pushover.history
+        history = self.session.history
         version = history.data_version()
         source = RowSource(history, filters)
         empty = source.total == 0 and (not source.filtered or history.count() == 0)
@@ -214,7 +214,7 @@ class HistoryScreen(ModeScreen):
             elif filters.receipt_state is not None:
                 parts.append(f"receipt {filters.receipt_state}")
             if filters.recipient is not None:
-                name = self.pushover.groups.recipient_names().get(filters.recipient)
+                name = self.session.groups.recipient_names().get(filters.recipient)
                 parts.append(f"to {name or masked_key(filters.recipient)}")
             if filters.search.strip():
                 parts.append(f"“{filters.search.strip()}”")
@@ -292,7 +292,7 @@ class HistoryScreen(ModeScreen):
         if row is None:
             return
         message = Message.from_params(dict(row.params))
-        self.pushover.resend(message, self.pushover.groups.group_for(row.recipient))
+        self.pushover.resend(message, self.session.groups.group_for(row.recipient))
 
     def action_copy_json(self) -> None:
         row = self._selected()
@@ -313,7 +313,7 @@ class HistoryScreen(ModeScreen):
     @work(exclusive=True, group="history-cancel", exit_on_error=False)
     async def _cancel_receipt(self, receipt: str) -> None:
         try:
-            await self.pushover.cancel_receipt(receipt)
+            await self.session.cancel_receipt(receipt)
         except PushoverError as error:
             self.notify(str(error), title="Cancel failed", severity="error", markup=False)
             return
@@ -344,7 +344,7 @@ class HistoryScreen(ModeScreen):
     @work(exclusive=True, group="history-cancel", exit_on_error=False)
     async def _cancel_tag(self, tag: str) -> None:
         try:
-            count = await self.pushover.cancel_by_tag(tag)
+            count = await self.session.cancel_by_tag(tag)
         except PushoverError as error:
             self.notify(str(error), title="Cancel failed", severity="error", markup=False)
             return
@@ -366,7 +366,7 @@ class HistoryScreen(ModeScreen):
 
     def _delete(self, row_id: int) -> None:
         try:
-            self.pushover.history.delete(row_id)
+            self.session.history.delete(row_id)
         except PushoverError as error:
             self.notify(str(error), title="Delete failed", severity="error", markup=False)
             return
@@ -374,7 +374,7 @@ class HistoryScreen(ModeScreen):
         self._after_write()
 
     def action_clear_history(self) -> None:
-        total = self.pushover.history.count()
+        total = self.session.history.count()
         if total == 0:
             self.notify("History is already empty.")
             return
@@ -391,7 +391,7 @@ class HistoryScreen(ModeScreen):
 
     def _clear(self) -> None:
         try:
-            removed = self.pushover.history.clear()
+            removed = self.session.history.clear()
         except PushoverError as error:
             self.notify(str(error), title="Clear failed", severity="error", markup=False)
             return

@@ -29,16 +29,16 @@ from pushover_tui.inbox import (
 )
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.config import ActiveProfile
-from pushover_tui.tui.app import ModeScreen
-from pushover_tui.tui.history.table import HistoryTable
+from pushover_tui.tui.base import ModeScreen
 from pushover_tui.tui.inbox.detail import InboxDetail
-from pushover_tui.tui.inbox.link import InboxLink
 from pushover_tui.tui.inbox.login import LoginAnswer, LoginForm
 from pushover_tui.tui.inbox.table import InboxSource, InboxTable
 from pushover_tui.tui.inbox.wording import login_intro, state_content
 from pushover_tui.tui.keys import binding
+from pushover_tui.tui.session.inbox import InboxLink
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
+from pushover_tui.tui.widgets.row_table import HistoryTable
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 NARROW = 100  # columns below which the detail panel goes under the list
@@ -60,16 +60,16 @@ class InboxScreen(ModeScreen):
         super().__init__()
         self._logging_in = False  # the form was asked for although a session exists
         # A hidden Inbox reloads too: a count, the rows are read when shown.
-        self._reloader = Reloader(self, lambda: self.pushover.history, self.reload)
+        self._reloader = Reloader(self, lambda: self.session.history, self.reload)
 
     @property
     def link(self) -> InboxLink:
-        return self.pushover.inbox
+        return self.session.inbox
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        session = self.pushover.active.profile.inbox
+        session = self.session.active.profile.inbox
         yield StatusBar()
         yield Static("", id="inbox-state")
         with Horizontal(id="inbox-body"):
@@ -86,7 +86,7 @@ class InboxScreen(ModeScreen):
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.link.changed.subscribe(self, self._inbox_event)
+        self.pushover.inbox_changed.subscribe(self, self._inbox_event)
         self.pushover.profile_changed.subscribe(self, self._profile_changed)
         self._reloader.start()
         self.set_interval(1.0, self._tick)
@@ -100,7 +100,7 @@ class InboxScreen(ModeScreen):
     def _show_page(self) -> None:
         """The login form when there is no session (or it was asked for), else the list. The
         demo logs its own device in: its list shows at once, the state line saying so."""
-        login = self._logging_in or (self.link.session is None and not self.pushover.demo)
+        login = self._logging_in or (self.link.session is None and not self.session.demo)
         was_login = self.has_class("-login")
         self.set_class(login, "-login")
         form = self.query_one(LoginForm)
@@ -156,7 +156,7 @@ class InboxScreen(ModeScreen):
         """Count and show the profile's messages; only the windows on screen are read."""
         link = self.link
         try:
-            self._reloader.seen_version = self.pushover.history.data_version()
+            self._reloader.seen_version = self.session.history.data_version()
             source = InboxSource(link.store, link.profile)
         except PushoverError as error:
             self.notify(str(error), title="Inbox", severity="error", markup=False)

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 from textual import events
 from textual.widgets import Static
 
-from pushover_tui.tui.app import pushover_app
+from pushover_tui.tui.base import dashboard
 
 if TYPE_CHECKING:
-    from pushover_tui.tui.app import PushoverApp
+    from pushover_tui.tui.session import Session
 
 DEFAULT_HOST = "api.pushover.net"
 # (long, short) wording of one part of the line.
@@ -27,16 +27,19 @@ def api_host(api_url: str) -> str:
     return parts.netloc or api_url
 
 
-def status_parts(app: PushoverApp) -> list[Part]:
+def status_parts(app: Session, *, keys_edited: bool = False) -> list[Part]:
+    """The line's parts from the session's state; `keys_edited`: Config holds unsaved keys."""
     host = api_host(app.active.api_url)
     parts: list[Part] = []
     if app.demo:
         parts.append(("DEMO (simulator, example keys)", "DEMO"))
+    if app.read_only:
+        parts.append(("read-only", "read-only"))
     name = app.active.profile.name
     parts.append((f"profile {name}", name))
     if not app.active.has_keys:
         parts.append(("no keys", "no keys"))
-    elif app.keys_edited:
+    elif keys_edited:
         parts.append(("keys edited, not verified", "keys edited"))
     elif app.reachable is False:
         parts.append((f"cannot reach {host}", f"{host} unreachable"))
@@ -52,9 +55,9 @@ def status_parts(app: PushoverApp) -> list[Part]:
     if quota is not None and quota.remaining is not None:
         if quota.remaining == 0 and quota.reset:
             reset = f"{datetime.fromtimestamp(quota.reset):%Y-%m-%d}"
-            parts.append((f"quota used up until {reset}", "0 left"))
+            parts.append((f"account quota used up until {reset}", "0 left"))
         else:
-            parts.append((f"quota {quota.remaining:,} left", f"{quota.remaining:,} left"))
+            parts.append((f"account quota {quota.remaining:,} left", f"{quota.remaining:,} left"))
     if app.awaiting:
         noun = "emergency" if app.awaiting == 1 else "emergencies"
         parts.append((f"{app.awaiting} {noun} awaiting", f"{app.awaiting} awaiting"))
@@ -64,9 +67,9 @@ def status_parts(app: PushoverApp) -> list[Part]:
     return parts
 
 
-def status_text(app: PushoverApp, width: int = 200) -> str:
+def status_text(app: Session, width: int = 200, *, keys_edited: bool = False) -> str:
     """The long wording when it fits in `width` cells, else the short one."""
-    parts = status_parts(app)
+    parts = status_parts(app, keys_edited=keys_edited)
     long = "  ·  ".join(text for text, _ in parts)
     return long if len(long) <= width else " · ".join(short for _, short in parts)
 
@@ -85,8 +88,8 @@ class StatusBar(Static):
     """
 
     def on_mount(self) -> None:
-        app = pushover_app(self)
-        self.set_class(app.demo, "demo")
+        app = dashboard(self)
+        self.set_class(app.session.demo, "demo")
         attributes = ("verified", "quota", "awaiting", "reachable", "keys_edited", "test_arrival")
         for attribute in attributes:
             self.watch(app, attribute, lambda _: self._show(), init=False)
@@ -97,4 +100,6 @@ class StatusBar(Static):
         self._show()
 
     def _show(self) -> None:
-        self.update(status_text(pushover_app(self), max(self.size.width - 2, 20)))
+        app = dashboard(self)
+        width = max(self.size.width - 2, 20)
+        self.update(status_text(app.session, width, keys_edited=app.keys_edited))
