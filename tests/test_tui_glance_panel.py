@@ -74,7 +74,7 @@ async def test_a_glance_is_sent_and_shown_as_last_sent(app, simulator):
         await settle(pilot)
         [glance] = simulator.glances
         assert (glance["text"], glance["count"]) == ("build green", -3)
-        assert "text 'build green', count '-3'" in text(panel, "#glance-last")
+        assert "text 'build green', count -3" in text(panel, "#glance-last")
         assert "1 today" in text(panel, "#glance-last")
         # A second one at once goes too, with the pace warning shown: warned, never blocked.
         assert "20 minutes" in text(panel, "#glance-warning")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pushover_tui.api.beyond_messages import GLANCE_DAILY, GLANCE_MIN_GAP, Glance
+from pushover_tui.api.beyond_messages import GLANCE_DAILY, GLANCE_MIN_GAP, GLANCE_TEXTS, Glance
 
 if TYPE_CHECKING:
     from pushover_tui.tui.session import Session
@@ -31,7 +31,13 @@ class SentGlance:
 
     def summary(self) -> str:
         """Its fields as one line: `title 'Sales', count 3`."""
-        return ", ".join(f"{name} {value!r}" for name, value in self.glance.form().items())
+        glance = self.glance
+        texts = [f"{name} {getattr(glance, name)!r}" for name in GLANCE_TEXTS]
+        numbers = {"count": glance.count, "percent": glance.percent}
+        return ", ".join(
+            [text for name, text in zip(GLANCE_TEXTS, texts, strict=True) if getattr(glance, name)]
+            + [f"{name} {value}" for name, value in numbers.items() if value is not None]
+        )
 
 
 def pace_warnings(sent: list[SentGlance], now: float) -> list[str]:
