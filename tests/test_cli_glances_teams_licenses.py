@@ -246,3 +246,16 @@ def test_team_add_in_a_real_process_reads_the_password_from_a_pipe(env, simulato
     assert result.returncode == cli.EXIT_OK, result.stderr
     assert "pipe@example.com" in [m.email for m in simulator.team(DEMO_TEAM_TOKEN).members]
     assert "piped-password" not in result.stdout + result.stderr
+
+
+def test_the_team_token_is_never_printed(env, simulator):
+    sentinel = "tSentinelTeamTokenQz7Vb3nK9mW2"
+    team_env = {**env, "PUSHOVER_TEAM_TOKEN": sentinel}
+    outputs = [run(team_env, "config", "show", "--json"), run(team_env, "config", "show")]
+    outputs.append(run(team_env, "team", "show"))  # unknown to Pushover: rejected
+    simulator.add_team(sentinel, "Sentinel")
+    outputs += [run(team_env, "team", "show", "--json"), run(team_env, "team", "add", "x@y.org")]
+    assert outputs[2][0] == cli.EXIT_REJECTED and outputs[3][0] == cli.EXIT_OK
+    for _code, out, err in outputs:
+        assert sentinel[:12] not in out + err and sentinel[-12:] not in out + err
+    assert all(sentinel[:12] not in str(record) for record in simulator.requests)
