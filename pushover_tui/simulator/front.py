@@ -14,18 +14,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from pushover_tui.simulator import websocket
+from pushover_tui.simulator import parsing, websocket
 from pushover_tui.simulator.engine import Engine, Reply, error_reply
 from pushover_tui.simulator.faults import Faults, fault_reply
-from pushover_tui.simulator.parsing import (
-    BadRequest,
-    BodyTooLarge,
-    Fields,
-    merge,
-    parse_body,
-    parse_query,
-    read_body,
-)
+from pushover_tui.simulator.parsing import BadRequest, BodyTooLarge, Fields
 from pushover_tui.simulator.request_log import RequestLog
 from pushover_tui.simulator.validation import FieldError
 
@@ -232,10 +224,12 @@ class HttpFront:
         control = path.startswith("/_sim/")
         fields = Fields()
         try:
-            query = parse_query(split.query)
-            fields = merge(query, Fields())
-            body = read_body(handler.headers, handler.rfile)
-            fields = merge(query, parse_body(handler.headers.get("Content-Type"), body))
+            query = parsing.parse_query(split.query)
+            fields = parsing.merge(query, Fields())
+            body = parsing.read_body(handler.headers, handler.rfile)
+            fields = parsing.merge(
+                query, parsing.parse_body(handler.headers.get("Content-Type"), body)
+            )
         except BodyTooLarge:
             reply = error_reply([FieldError(None, "", "request body is too large")], 413)
             self._finish(handler, method, path, fields, now, reply, close=True, control=control)
