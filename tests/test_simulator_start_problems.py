@@ -75,3 +75,14 @@ def test_a_state_file_without_end_is_refused_at_64_mib(isolated_env):
         line
         == "pushover-tui: state file /dev/zero: is larger than 64 MiB, the most a state file may be"
     )
+
+
+def test_python_m_simulator_refuses_a_negative_ack_after_too():
+    result = subprocess.run(
+        [sys.executable, "-m", "pushover_tui.simulator", "--ack-after", "-5"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert result.returncode == 2 and "--ack-after must be 0 or more" in result.stderr

@@ -19,6 +19,8 @@ def main() -> int:
     parser.add_argument("--monthly-limit", type=int, default=10_000)
     parser.add_argument("--state", metavar="FILE", help="JSON or TOML state file")
     args = parser.parse_args()
+    if not args.ack_after >= 0 or args.ack_after == float("inf"):  # nan fails >= too
+        parser.error(f"--ack-after must be 0 or more, not {args.ack_after}")
     try:
         return run_standalone(
             args.host,
