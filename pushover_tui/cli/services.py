@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import json
 from pathlib import Path
 
@@ -64,7 +66,43 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         help="ask the bridge running on --host/--port for its health (GET /health), print it "
         "as JSON and exit 0 when healthy, 8 when not or when nothing answers (cron, systemd)",
     )
-    return {"simulator": cmd_simulator, "bridge": cmd_bridge}
+
+    serve = command(
+        "serve",
+        "open the dashboard in a browser: one dashboard per tab, behind an access token "
+        "(needs pip install 'pushover-tui[web]')",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)"
+    )
+    serve.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
+    # SUPPRESS: `pushover-tui --read-only serve` (the dashboard's own options) works as well.
+    serve.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="a wall display: every dashboard shows History, Groups and Inbox live and refuses "
+        "to send, edit, delete, acknowledge, change groups or save the config",
+    )
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host beyond loopback (put a TLS reverse proxy in front: see the README)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="each dashboard on its own embedded simulator, example keys, throwaway history",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=int_arg("max-sessions", 1, 64),
+        default=4,
+        metavar="N",
+        help="dashboards open at once, one per browser tab (default 4); the next tab is told so",
+    )
+    return {"simulator": cmd_simulator, "bridge": cmd_bridge, "serve": cmd_serve}
 
 
 def cmd_simulator(ctx: Context) -> int:
@@ -116,6 +154,64 @@ def cmd_bridge(ctx: Context) -> int:
         env=ctx.env,
         show=ctx.out.line,
     )
+
+
+def cmd_serve(ctx: Context) -> int:
+    if importlib.util.find_spec("textual_serve") is None:
+        raise UsageError(
+            "pushover-tui serve needs the web extra, which is not installed: "
+            "run pip install 'pushover-tui[web]'."
+        )
+    from pushover_tui.web import (
+        ServeError,
+        ServeSettings,
+        access_token,
+        check_host,
+        dashboard_command,
+        is_loopback,
+        serve,
+    )
+
+    args = ctx.args
+    try:
+        check_host(args.host, args.allow_remote)
+        token, token_from_env = access_token(ctx.env)
+    except ServeError as error:
+        raise UsageError(str(error)) from None
+    if not args.demo:
+        ctx.active()  # a broken config or an unknown profile: said now, not in every tab
+    if not is_loopback(args.host):
+        ctx.out.error(
+            f"serving on {args.host}, beyond loopback: the token and the dashboard travel in "
+            'clear text unless a TLS reverse proxy is in front (README, "In a browser").'
+        )
+    settings = ServeSettings(
+        host=args.host,
+        port=args.port,
+        token=token,
+        token_from_env=token_from_env,
+        max_sessions=args.max_sessions,
+        dashboard=dashboard_command(
+            config=args.config,
+            profile=args.profile,
+            api_url=args.api_url,
+            demo=args.demo,
+            read_only=args.read_only,
+        ),
+    )
+
+    def show(address: str) -> None:
+        mode = ", read-only" if args.read_only else ""
+        ctx.out.line(f"Serving the dashboard (at most {args.max_sessions} at once{mode}). Open:")
+        ctx.out.line(f"    {address}")
+        ctx.out.line("Press Ctrl+C to stop.")
+        ctx.out.stdout.flush()
+
+    try:
+        serve(settings, show)
+    except ServeError as error:
+        raise UsageError(str(error)) from None
+    return EXIT_OK
 
 
 def cmd_tui(ctx: Context) -> int:

@@ -332,7 +332,21 @@ class PushoverApp(FastStartApp):
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None
     ) -> str | None:
         """The palette's "Save screenshot": into the Downloads folder when there is one, else
-        the current folder, and say where (Textual's default fails when Downloads is missing)."""
+        the current folder, and say where (Textual's default fails when Downloads is missing).
+        In a browser (`pushover-tui serve`) the browser downloads it: no path on the server."""
+        if self.is_web:
+            import io
+            import time
+
+            name = filename or time.strftime("pushover-tui-%Y-%m-%d-%H%M%S.svg")
+            # Textual says "Saved screenshot" once the browser has it (DeliveryComplete).
+            return self.deliver_text(
+                io.StringIO(self.export_screenshot()),
+                save_filename=name,
+                open_method="download",
+                mime_type="image/svg+xml",
+                name="screenshot",
+            )
         folder = Path(path) if path else screenshot_folder()
         try:
             saved = self.save_screenshot(filename, str(folder), time_format)
