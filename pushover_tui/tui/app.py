@@ -424,12 +424,17 @@ def build_app(
             read_only=read_only,
         )
     from pushover_tui.api.secret import Secret
-    from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
+    from pushover_tui.simulator import DEMO_TEAM_TOKEN, DEMO_TOKEN, DEMO_USER, Simulator
 
     simulator = Simulator(ack_after=ack_after)
     simulator.start()
     folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-"))
-    demo_profile = Profile(name="demo", token=Secret(DEMO_TOKEN), user=Secret(DEMO_USER))
+    demo_profile = Profile(
+        name="demo",
+        token=Secret(DEMO_TOKEN),
+        user=Secret(DEMO_USER),
+        team_token=Secret(DEMO_TEAM_TOKEN),  # the demo team, for Groups' team panel
+    )
     config = Config(path=folder / "config.toml", default_profile="demo", profiles=(demo_profile,))
     # The demo ignores PUSHOVER_* variables: it must never reach a real account.
     return PushoverApp(
