@@ -27,13 +27,15 @@ from pushover_tui.api.errors import (
     QuotaExceededError,
 )
 from pushover_tui.api.models import Message, Quota, SendResult
-from pushover_tui.store.history import STOPPED_TEXT, History, HistoryError
+from pushover_tui.store.base import HistoryError, Store, StoreUnreachableError, open_store
+from pushover_tui.store.history import STOPPED_TEXT
 from pushover_tui.tracker import ReceiptTracker
 
 if TYPE_CHECKING:
     from pushover_tui.api.client import Progress, PushoverClient, Sleep
     from pushover_tui.api.secret import Secret
     from pushover_tui.store.config import ActiveProfile, Profile
+    from pushover_tui.store.url import StoreURL
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +99,7 @@ class Outbox(AsyncClosing):
     def __init__(
         self,
         active: ActiveProfile,
-        history: History,
+        history: Store,
         *,
         origin: str,
         retries: int | None = None,
@@ -121,12 +123,25 @@ class Outbox(AsyncClosing):
 
     @classmethod
     def open(
-        cls, active: ActiveProfile, data_folder: Path, *, origin: str, **options: Any
+        cls,
+        active: ActiveProfile,
+        data_folder: Path,
+        *,
+        origin: str,
+        store_url: StoreURL | None = None,
+        unreachable_ok: bool = False,
+        **options: Any,
     ) -> Outbox:
-        """Open the history in `data_folder`; rows a dead process left `sending` are interrupted."""
-        history = History.open(data_folder)
+        """Open the store (`store_url`'s PostgreSQL, else the history in `data_folder`); rows a
+        dead process left `sending` are interrupted. A store that does not answer raises
+        StoreUnreachableError, unless `unreachable_ok` (the dashboard says so and goes on)."""
+        history = open_store(data_folder, store_url)
         try:
             history.mark_interrupted()
+        except StoreUnreachableError:
+            if not unreachable_ok:
+                history.close()
+                raise
         except BaseException:
             history.close()
             raise

@@ -32,7 +32,8 @@ from pushover_tui.store.history import HistoryError
 
 if TYPE_CHECKING:
     from pushover_tui.api.client import PushoverClient
-    from pushover_tui.store.history import History, HistoryRow
+    from pushover_tui.store.base import Store
+    from pushover_tui.store.history import HistoryRow
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class ReceiptTracker:
     def __init__(
         self,
         client: Callable[[], Awaitable[PushoverClient]],
-        history: History,
+        history: Store,
         *,
         interval: float = POLL_INTERVAL,
         sleep: Sleep = asyncio.sleep,
