@@ -20,7 +20,6 @@ from pushover_tui.api.checks import Problem, check_message, check_token, check_u
 from pushover_tui.api.closing import AsyncClosing
 from pushover_tui.api.errors import (
     APIError,
-    ConfigurationError,
     FieldProblemsError,
     NoCredentialsError,
     PushoverError,
@@ -68,22 +67,6 @@ def apply_defaults(message: Message, profile: Profile) -> Message:
     )
 
 
-def timeout_from_env(env: Mapping[str, str]) -> float | None:
-    """PUSHOVER_TUI_TIMEOUT: seconds to wait for Pushover's answer (None: the client's 10 s)."""
-    text = env.get("PUSHOVER_TUI_TIMEOUT", "")
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= 600:
-        raise ConfigurationError(
-            f"PUSHOVER_TUI_TIMEOUT must be seconds from 0 to 600, not {text!r}."
-        )
-    return seconds
-
-
 def credential_problems(active: ActiveProfile) -> list[Problem]:
     return check_token(active.profile.token.reveal()) + check_users(active.profile.user.reveal())
 
@@ -115,6 +98,7 @@ class Outbox(AsyncClosing):
         self._client_options: dict[str, Any] = {"sleep": sleep}
         if retries is not None:
             self._client_options["retries"] = retries
+        timeout = active.timeout if timeout is None else timeout  # PUSHOVER_TUI_TIMEOUT
         if timeout is not None:
             self._client_options["timeout"] = timeout
         self._client_instance: PushoverClient | None = None

@@ -195,20 +195,16 @@ class Context:
         return resolve(self.config, name, api_url=self.args.api_url, env=self.env)
 
     def outbox(self) -> Outbox:
-        from pushover_tui.outbox import Outbox, timeout_from_env
+        from pushover_tui.outbox import Outbox
         from pushover_tui.store.config import data_dir
 
-        timeout = timeout_from_env(self.env)
         return Outbox.open(
-            self.active(),
-            data_dir(self.env),
-            origin="cli",
-            store_url=self.store_url(),
-            timeout=timeout,
+            self.active(), data_dir(self.env), origin="cli", store_url=self.store_url()
         )
 
     def store_url(self) -> StoreURL | None:
-        """The shared store's URL (PUSHOVER_TUI_STORE), or None for this machine's files."""
+        """The shared store's URL (PUSHOVER_TUI_STORE, else the config's store.url), or None
+        for this machine's files."""
         from pushover_tui.store.url import store_url
 
         return store_url(self.env)

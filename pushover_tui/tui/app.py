@@ -35,7 +35,7 @@ from pushover_tui.api.errors import (
 )
 from pushover_tui.api.models import Group, Message, Quota, ReceiptState, UserCheck
 from pushover_tui.api.secret import Secret, redact
-from pushover_tui.outbox import Outbox, Sent, timeout_from_env
+from pushover_tui.outbox import Outbox, Sent
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.config import (
     ActiveProfile,
@@ -151,8 +151,7 @@ class PushoverApp(FastStartApp):
         self.config = config
         self._api_url_option = api_url
         self.active = active
-        self._outbox_options = {"timeout": timeout_from_env(env)}
-        self.outbox = Outbox.open(self.active, data_folder, origin="tui", **self._outbox_options)
+        self.outbox = Outbox.open(self.active, data_folder, origin="tui")
         self.groups = GroupsAccount(self)
         self._follow(self.outbox)
         # Published with the changed row (or None when many rows changed).
@@ -352,7 +351,7 @@ class PushoverApp(FastStartApp):
         """Make `name` active: a new outbox (client and tracker) for its keys."""
         old = self.outbox
         self.active = resolve(self.config, name, api_url=self._api_url_option, env=self.env)
-        self.outbox = Outbox(self.active, old.history, origin="tui", **self._outbox_options)
+        self.outbox = Outbox(self.active, old.history, origin="tui")
         self._follow(self.outbox)
         # Stop the old profile's polls and close its client (the history stays shared).
         self.run_worker(old.aclose(), exit_on_error=False)
