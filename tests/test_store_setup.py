@@ -155,3 +155,45 @@ def test_a_newer_schema_is_refused_with_a_sentence(postgres_url: str) -> None:
         store.count()
     assert "newer pushover-tui" in str(raised.value)
     assert "pg-Secret" not in str(raised.value) and "***" in str(raised.value)
+
+
+def run_cli(env: dict[str, str], *argv: str, stdin: str = "") -> tuple[int, str, str]:
+    import io
+
+    from pushover_tui import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), env=env, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_config_set_store_url_reads_stdin_and_show_masks_it(isolated_env) -> None:
+    url = f"postgresql://team:{PASSWORD}@db.example/pushover?host=/run/pg"
+    code, out, err = run_cli(isolated_env, "config", "set", "store.url", "-", stdin=url + "\n")
+    assert code == 0, err
+    assert PASSWORD not in out + err
+    code, out, _ = run_cli(isolated_env, "config", "show")
+    assert "postgresql://team:***@db.example/pushover?host=/run/pg" in out
+    assert PASSWORD not in out
+    code, out, _ = run_cli(isolated_env, "config", "show", "--json")
+    assert PASSWORD not in out and "team:***@" in out
+    code, _, err = run_cli(isolated_env, "config", "set", "store.url", "-", stdin="mysql://h/d")
+    assert code == 2 and "store.url must be a postgresql:// URL" in err
+
+
+def test_send_and_history_use_the_configured_store(
+    isolated_env, demo_config, simulator, postgres_url: str
+) -> None:
+    code, _, err = run_cli(isolated_env, "config", "set", "store.url", "-", stdin=postgres_url)
+    assert code == 0, err
+    code, _, err = run_cli(isolated_env, "send", "recorded in PostgreSQL")
+    assert code == 0, err
+    with open_store(Path("unused"), StoreURL(postgres_url)) as shared:
+        assert [row.message for row in shared.page()] == ["recorded in PostgreSQL"]
+    assert not (Path(isolated_env["PUSHOVER_TUI_DATA"]) / "history.sqlite3").exists()
+    code, out, _ = run_cli(isolated_env, "history")
+    assert code == 0 and "recorded in PostgreSQL" in out
+    # The environment wins over the file: blank would not, a URL does.
+    other = f"postgresql://team:{PASSWORD}@127.0.0.1:1/pushover"
+    code, _, err = run_cli({**isolated_env, "PUSHOVER_TUI_STORE": other}, "history")
+    assert code == 5 and "127.0.0.1:1" in err and PASSWORD not in err

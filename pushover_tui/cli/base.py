@@ -207,7 +207,7 @@ class Context:
         for this machine's files."""
         from pushover_tui.store.url import store_url
 
-        return store_url(self.env)
+        return store_url(self.env, self.config.store_url.reveal())
 
 
 # -- errors ----------------------------------------------------------------------------------
