@@ -30,7 +30,6 @@ from pushover_tui.inbox import (
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.config import ActiveProfile
 from pushover_tui.tui.app import ModeScreen
-from pushover_tui.tui.history.table import HistoryTable
 from pushover_tui.tui.inbox.detail import InboxDetail
 from pushover_tui.tui.inbox.link import InboxLink
 from pushover_tui.tui.inbox.login import LoginAnswer, LoginForm
@@ -39,6 +38,7 @@ from pushover_tui.tui.inbox.wording import login_intro, state_content
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
+from pushover_tui.tui.widgets.row_table import HistoryTable
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 NARROW = 100  # columns below which the detail panel goes under the list
