@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from pushover_tui.api.errors import PushoverError, TemporaryError
 from pushover_tui.api.models import Message
 from pushover_tui.bridge.sentry import resolved_notice
-from pushover_tui.outbox import apply_defaults
+from pushover_tui.outbox import SendFailed, apply_defaults
 from pushover_tui.store.alert_queue import DONE, FAILED, AlertQueueError
 from pushover_tui.store.history import HistoryError
 
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from pushover_tui.outbox import Outbox
     from pushover_tui.store.alert_queue import AlertQueue, QueuedAlert
     from pushover_tui.store.config import Profile
-    from pushover_tui.store.history import HistoryRow
 
 log = logging.getLogger("pushover_tui.bridge")
 
@@ -210,11 +209,9 @@ class Worker:
         self._stopping: asyncio.Event | None = None
         self._sending: dict[int, asyncio.Task[None]] = {}
         self._unwritten: dict[int, _Outcome] = {}
-        self._recorded: set[int] = set()  # alerts whose current attempt has a history row
         self._busy = 0  # alerts being sent or with an outcome not yet written (other threads)
         self._hold = schedule.backoff_first  # the wait after a local fault, doubling
         self._progress = False  # the serving loop went round once since the last restart
-        outbox.tracker.add_listener(self._row_recorded)
 
     # -- from the HTTP thread --------------------------------------------------------------
 
@@ -330,7 +327,6 @@ class Worker:
         alerts, next_at = self.queue.due(time.time(), limit=max(free, 0), busy=busy)
         for alert in alerts:
             self._busy += 1
-            self._recorded.discard(alert.id)
             task = asyncio.create_task(self._attempt(alert), name=f"bridge-alert-{alert.id}")
             self._sending[alert.id] = task
         return next_at
@@ -374,11 +370,6 @@ class Worker:
         log.error("%s", text)
         self.board.error(text, store=store)
 
-    def _row_recorded(self, row: HistoryRow) -> None:
-        alert_id = row.meta.get("bridge_alert")
-        if alert_id in self._sending:
-            self._recorded.add(alert_id)
-
     # -- one alert -------------------------------------------------------------------------
 
     async def deliver(self, alert: QueuedAlert) -> _Outcome:
@@ -389,21 +380,18 @@ class Worker:
         message = apply_defaults(Message.from_params(dict(alert.params)), self.profile)
         try:
             sent = await self.outbox.send(message, meta={**alert.meta, "bridge_alert": alert.id})
+        except SendFailed as failed:  # the history could not record it
+            if not failed.request_sent:
+                return self._held(f"{label} not sent yet: {failed.history_error}")
+            if isinstance(failed.error, TemporaryError):
+                return self._retry(alert, str(failed))
+            if failed.error is not None:
+                self._failure(f"{label} not sent: {failed}")
+                return _Outcome(FAILED, str(failed.error))
+            self._failure(f"{label} sent, but its history row stays incomplete: {failed}")
+            return _Outcome(DONE)
         except TemporaryError as error:
             return self._retry(alert, str(error))
-        except HistoryError as error:
-            if alert.id not in self._recorded:  # it failed before the request left
-                return self._held(f"{label} not sent yet: {error}")
-            # The request went; recording its outcome failed. The request's own error, if it
-            # had one, is the context of the history's (raised while handling it).
-            failure = _request_error(error)
-            if isinstance(failure, TemporaryError):
-                return self._retry(alert, f"{failure} (and {error})")
-            if failure is not None:
-                self._failure(f"{label} not sent: {failure} (and {error})")
-                return _Outcome(FAILED, str(failure))
-            self._failure(f"{label} sent, but its history row stays incomplete: {error}")
-            return _Outcome(DONE)
         except PushoverError as error:  # refused, field problems, quota: sending again won't do
             self._failure(f"{label} not sent: {error}")
             return _Outcome(FAILED, str(error))
@@ -467,17 +455,6 @@ class Worker:
         delay, self._hold = self._hold, min(self._hold * 2, self.schedule.backoff_max)
         self._failure(f"{text} Trying again in {delay:g} s.")
         return _Outcome(RETRY, text, delay=delay, attempt=False)
-
-
-def _request_error(error: BaseException) -> PushoverError | None:
-    """The request's error behind a history error raised while recording it (None: the
-    request succeeded and only recording `sent` failed)."""
-    seen = error.__context__
-    while seen is not None:
-        if isinstance(seen, PushoverError) and not isinstance(seen, HistoryError):
-            return seen
-        seen = seen.__context__
-    return None
 
 
 def _describe(error: Exception) -> str:
