@@ -108,7 +108,11 @@ class ReceiptTracker:
         previous run or another process, and until `aclose` those other processes record later.
         Returns how many were open."""
         version = self._history.data_version()  # read first: a write after it is seen
-        count = self._follow_open(profile, tell=False)
+        try:
+            count = self._follow_open(profile, tell=False)
+        except HistoryError as error:  # the shared store is down: the watch looks again
+            log.warning("looking for open receipts: %s", error)
+            count, version = 0, -1
         if profile not in self._watchers:
             self._watchers[profile] = asyncio.create_task(
                 self._watch(profile, version), name=f"receipts-of-{profile}"

@@ -53,6 +53,9 @@ class Store(ABC):
     (StoreUnreachableError when the server is down), worded for the person reading them."""
 
     kind: str  # "sqlite" | "postgresql"
+    # False from a call that found the server down until it answers again (subscribers are told
+    # of both changes); always True for the SQLite files.
+    reachable: bool = True
 
     def __init__(self) -> None:
         self._subscribers: list[Callable[[], None]] = []
@@ -190,8 +193,9 @@ class Store(ABC):
 
     def subscribe(self, callback: Callable[[], None]) -> Unsubscribe:
         """Call `callback` (from a thread of the store's own) soon after another process commits
-        a change: SQLite looks at `data_version` twice a second, PostgreSQL is told by
-        LISTEN/NOTIFY. Returns the function that ends the subscription."""
+        a change, or `reachable` changes: SQLite looks at `data_version` twice a second,
+        PostgreSQL is told by LISTEN/NOTIFY (and keeps trying to reconnect while the server is
+        down). Returns the function that ends the subscription."""
         with self._subscribers_lock:
             self._subscribers.append(callback)
             first = len(self._subscribers) == 1

@@ -192,7 +192,11 @@ class PostgresStore(Store):
             if self._closed:
                 raise HistoryError(f"The shared store {self.location()} is closed.")
             if self._connection is None or self._connection.closed:
-                self._connection = self._connect()
+                try:
+                    self._connection = self._connect()
+                except StoreUnreachableError:
+                    self._set_reachable(False)
+                    raise
                 if not self._migrated:
                     try:
                         self._migrate(self._connection)
@@ -207,8 +211,16 @@ class PostgresStore(Store):
             except psycopg.Error as error:
                 if connection.broken or connection.closed:
                     self._drop()
+                    self._set_reachable(False)
                     raise self._unreachable(error) from None
                 raise self._error(error, action) from None
+        self._set_reachable(True)
+
+    def _set_reachable(self, reachable: bool) -> None:
+        """Record whether the server answers; subscribers hear of each change."""
+        if self.reachable != reachable:
+            self.reachable = reachable
+            self._changed()
 
     def _drop(self) -> None:
         if self._connection is not None:
@@ -286,6 +298,7 @@ class PostgresStore(Store):
                 with self._connect() as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
                     self.listening.set()
+                    self._set_reachable(True)
                     if connected_before:  # rows may have changed while it was away
                         self._heard()
                     connected_before = True
@@ -295,6 +308,7 @@ class PostgresStore(Store):
                                 self._heard()
             except (psycopg.Error, HistoryError) as error:
                 self.listening.clear()
+                self._set_reachable(False)
                 log.warning("listening to the shared store: %s", mask_text(str(error), self))
                 self._stop.wait(self.RETRY_SECONDS)
         self.listening.clear()

@@ -53,7 +53,7 @@ class InboxLink:
     def __init__(self, app: PushoverApp) -> None:
         self.app = app
         self.changed: Signal[InboxEvent] = Signal(app, "inbox-changed")
-        self.store = InboxStore(app.history)
+        self.store = InboxStore(app.inbox_history)
         self.inbox: Inbox | None = None
         self.state = InboxState.STOPPED
         self.text = ""  # what the service last said about the state
@@ -105,7 +105,7 @@ class InboxLink:
             return
         inbox = Inbox(
             self.app.active,
-            self.app.history,
+            self.app.inbox_history,
             websocket_url=websocket_url_from_env(self.app.env),
         )
         inbox.add_listener(lambda event: self._heard(inbox, event))
