@@ -21,12 +21,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from pushover_tui.api.errors import PushoverError
+from pushover_tui.api.errors import ConfigurationError, PushoverError
 
 if TYPE_CHECKING:
     from pushover_tui.api.models import Message, Quota, Receipt, SendResult
     from pushover_tui.api.secret import Secret
     from pushover_tui.store.history import HistoryFilter, HistoryRow
+    from pushover_tui.store.postgres import PostgresStore
     from pushover_tui.store.url import StoreURL
 
 
@@ -184,6 +185,10 @@ class Store(ABC):
         by origin, {local ISO day: n} from `first_day` to `today`, sorted (seconds from sending
         to acknowledgement, n), and the newest quota seen (None: none)."""
 
+    @abstractmethod
+    def queue_depth(self) -> int | None:
+        """How many alerts the Sentry bridge's queue holds pending (None: no bridge queue)."""
+
     # -- changes by other processes --------------------------------------------------------------
 
     @abstractmethod
@@ -228,6 +233,17 @@ def open_store(data_folder: Path, url: StoreURL | None = None) -> Store:
         from pushover_tui.store.history import History
 
         return History.open(data_folder)
-    from pushover_tui.store.postgres import PostgresStore  # psycopg: only for a PostgreSQL URL
+    return open_shared_store(url)
 
+
+def open_shared_store(url: StoreURL) -> PostgresStore:
+    """The PostgreSQL store at `url` (connected on its first call); ConfigurationError when
+    the postgres extra is not installed."""
+    try:
+        from pushover_tui.store.postgres import PostgresStore  # psycopg: only for this URL
+    except ImportError:
+        raise ConfigurationError(
+            "The store is a PostgreSQL URL, but psycopg is not installed: run "
+            "pip install 'pushover-tui[postgres]' (or unset PUSHOVER_TUI_STORE and store.url)."
+        ) from None
     return PostgresStore(url)

@@ -730,6 +730,16 @@ class History(SQLiteStore, Store):
 
         return sqlite_counts(self, profile, first_day, today)
 
+    def queue_depth(self) -> int | None:
+        """The pending alerts of the bridge whose data folder this is (None: no bridge here)."""
+        from pushover_tui.store.alert_queue import FILE_NAME, AlertQueue
+
+        path = self.path.parent / FILE_NAME
+        if not path.exists():
+            return None
+        with AlertQueue(path) as queue:
+            return queue.pending()
+
     def data_version(self) -> int:
         """Changes when another connection commits: lets the UI refresh only when needed."""
         with self._read() as connection:

@@ -485,41 +485,56 @@ class PostgresStore(Store):
         with self._transaction("clear the history") as connection:
             return connection.execute("DELETE FROM messages").rowcount
 
-    def import_row(self, row: HistoryRow, key: str) -> bool:
-        """Copy a row of a SQLite history (`store import`) unless the row with import `key` is
-        here already; True if copied. The copy keeps its times, outcome and receipt."""
-        info = row.receipt_info
+    def import_rows(self, rows: Sequence[tuple[HistoryRow, str]]) -> int:
+        """Copy rows of a SQLite history (`store import`), each with its import key, in one
+        transaction; a row whose key is here already is skipped. Returns how many were copied.
+        A copy keeps its times, outcome, receipt and quota."""
+        copied = 0
         with self._transaction("import the history") as connection:
-            inserted = connection.execute(
-                "INSERT INTO messages (created_at, updated_at, status, origin, profile, priority,"
-                " title, message, params, request_id, receipt, receipt_state, receipt_info,"
-                " quota_limit, quota_remaining, quota_reset, error, meta, pid, host, process,"
-                " recipient, import_key) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s) ON CONFLICT (import_key) DO NOTHING",
-                (
-                    row.created_at,
-                    row.updated_at,
-                    row.status.value,
-                    row.origin,
-                    row.profile,
-                    row.priority,
-                    row.title,
-                    row.message,
-                    _dumps(row.params),
-                    row.request_id,
-                    row.receipt,
-                    None if row.receipt_state is None else row.receipt_state.value,
-                    None if info is None else _dumps(info.fields()),  # masked already
-                    *_quota_values(row.quota),
-                    row.error,
-                    _dumps(row.meta),
-                    self._host,
-                    "import",
-                    row.recipient,
-                    key,
-                ),
-            ).rowcount
-        return inserted == 1
+            for row, key in rows:
+                info = row.receipt_info
+                copied += connection.execute(
+                    "INSERT INTO messages (created_at, updated_at, status, origin, profile,"
+                    " priority, title, message, params, request_id, receipt, receipt_state,"
+                    " receipt_info, quota_limit, quota_remaining, quota_reset, error, meta, pid,"
+                    " host, process, recipient, import_key) VALUES (%s, %s, %s, %s, %s, %s, %s,"
+                    " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)"
+                    " ON CONFLICT (import_key) DO NOTHING",
+                    (
+                        row.created_at,
+                        row.updated_at,
+                        row.status.value,
+                        row.origin,
+                        row.profile,
+                        row.priority,
+                        row.title,
+                        row.message,
+                        _dumps(dict(row.params)),
+                        row.request_id,
+                        row.receipt,
+                        None if row.receipt_state is None else row.receipt_state.value,
+                        None if info is None else _dumps(info.fields()),  # masked already
+                        *_quota_values(row.quota),
+                        row.error,
+                        _dumps(dict(row.meta)),
+                        self._host,
+                        "import",
+                        row.recipient,
+                        key,
+                    ),
+                ).rowcount
+        return copied
+
+    def queue_depth(self) -> int | None:
+        """Alerts the bridges' shared queue holds pending (None: no bridge queue here yet)."""
+        with self._transaction("read the queue") as connection:
+            found = connection.execute("SELECT to_regclass('alerts') IS NOT NULL AS there")
+            if not found.fetchone()["there"]:  # type: ignore[index]
+                return None
+            depth = connection.execute(
+                "SELECT count(*) AS n FROM alerts WHERE status = 'pending'"
+            ).fetchone()
+        return int(depth["n"])  # type: ignore[index]
 
     # -- reads -----------------------------------------------------------------------------------
 
