@@ -3,9 +3,11 @@ sending worker (`worker.py`), report health.
 
 - One bridge per data folder: `open()` takes an OS lock on `bridge.lock` there for the process's
   life; a second bridge is refused with one sentence naming the folder and the holder.
-- Accepting never blocks the event loop: the queue write runs on a thread of its own, and an
-  alert that cannot be stored within `store_within` seconds (Sentry waits 1 s) is refused with
-  AlertQueueError, which the HTTP face answers with 503. Never a 202 for an unstored alert.
+- One event loop, the server's: the HTTP handlers and the sending worker (a task) share it;
+  every store call runs off it (`asyncio.to_thread`).
+- Accepting never blocks the event loop, and an alert that cannot be stored within
+  `store_within` seconds (Sentry waits 1 s) is refused with AlertQueueError, which the HTTP face
+  answers with 503. Never a 202 for an unstored alert.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import os
 import socket
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +73,6 @@ class BridgeService:
         self.queue: AlertQueue | None = None  # the accepting side's connection
         self.worker: Worker | None = None
         self._lock: HeldLock | None = None
-        self._executor: ThreadPoolExecutor | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -144,17 +144,13 @@ class BridgeService:
             log.info("resuming %d accepted alert(s) not sent before the last stop", pending)
 
     async def start(self) -> None:
-        self.open()
+        await asyncio.to_thread(self.open)
         assert self.worker is not None
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="bridge-accept")
-        self.worker.start()
+        await self.worker.start()
 
     async def stop(self) -> None:
         if self.worker is not None:
-            await asyncio.to_thread(self.worker.stop)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+            await self.worker.stop()
         self.close()
 
     def close(self) -> None:
@@ -175,7 +171,7 @@ class BridgeService:
     async def accept(self, job: Job) -> int | None:
         """Commit the job to disk; its queue id, or None for a duplicate. Wakes the worker.
         AlertQueueError when it could not be stored within `store_within` seconds."""
-        assert self.queue is not None and self.worker is not None and self._executor is not None
+        assert self.queue is not None and self.worker is not None
         queue = self.queue
         # The message as Sentry's webhook made it: the worker fills in the profile's defaults
         # when it sends (for resolved notices too), so they are applied once.
@@ -197,9 +193,8 @@ class BridgeService:
                 meta=job.meta,
             )
 
-        future = asyncio.wrap_future(self._executor.submit(add))
         try:
-            alert_id = await asyncio.wait_for(future, self.store_within)
+            alert_id = await asyncio.wait_for(asyncio.to_thread(add), self.store_within)
         except TimeoutError:
             # A write already under way may still commit: then the alert is sent (never lost).
             error = AlertQueueError(
