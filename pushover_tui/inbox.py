@@ -144,6 +144,8 @@ async def log_in(
         raise FieldProblemsError(problems)
     from pushover_tui.api.open_client import OpenClient
 
+    if active.timeout is not None:  # PUSHOVER_TUI_TIMEOUT
+        client_options.setdefault("timeout", active.timeout)
     async with OpenClient(base_url=active.api_url, **client_options) as client:
         login = await client.login(email, password, twofa)
         if current is not None and current.device_name == name:
@@ -178,6 +180,7 @@ class Inbox(AsyncClosing):
             "sleep": sleep,
             **client_options,
         }
+        timeout = active.timeout if timeout is None else timeout  # PUSHOVER_TUI_TIMEOUT
         if timeout is not None:
             self._client_options["timeout"] = timeout
         if retries is not None:

@@ -25,20 +25,21 @@ from pushover_tui.api.checks import Problem, check_message, check_token, check_u
 from pushover_tui.api.closing import AsyncClosing
 from pushover_tui.api.errors import (
     APIError,
-    ConfigurationError,
     FieldProblemsError,
     NoCredentialsError,
     PushoverError,
     QuotaExceededError,
 )
 from pushover_tui.api.models import Message, Quota, SendResult
-from pushover_tui.store.history import STOPPED_TEXT, History, HistoryError
+from pushover_tui.store.base import HistoryError, Store, StoreUnreachableError, open_store
+from pushover_tui.store.history import STOPPED_TEXT
 from pushover_tui.tracker import ReceiptTracker
 
 if TYPE_CHECKING:
     from pushover_tui.api.client import Progress, PushoverClient, Sleep
     from pushover_tui.api.secret import Secret
     from pushover_tui.store.config import ActiveProfile, Profile
+    from pushover_tui.store.url import StoreURL
 
 log = logging.getLogger(__name__)
 
@@ -93,22 +94,6 @@ def apply_defaults(message: Message, profile: Profile) -> Message:
     )
 
 
-def timeout_from_env(env: Mapping[str, str]) -> float | None:
-    """PUSHOVER_TUI_TIMEOUT: seconds to wait for Pushover's answer (None: the client's 10 s)."""
-    text = env.get("PUSHOVER_TUI_TIMEOUT", "")
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= 600:
-        raise ConfigurationError(
-            f"PUSHOVER_TUI_TIMEOUT must be seconds from 0 to 600, not {text!r}."
-        )
-    return seconds
-
-
 def credential_problems(active: ActiveProfile) -> list[Problem]:
     return check_token(active.profile.token.reveal()) + check_users(active.profile.user.reveal())
 
@@ -124,7 +109,7 @@ class Outbox(AsyncClosing):
     def __init__(
         self,
         active: ActiveProfile,
-        history: History,
+        history: Store,
         *,
         origin: str,
         retries: int | None = None,
@@ -140,6 +125,7 @@ class Outbox(AsyncClosing):
         self._client_options: dict[str, Any] = {"sleep": sleep}
         if retries is not None:
             self._client_options["retries"] = retries
+        timeout = active.timeout if timeout is None else timeout  # PUSHOVER_TUI_TIMEOUT
         if timeout is not None:
             self._client_options["timeout"] = timeout
         self._client_instance: PushoverClient | None = None
@@ -148,12 +134,25 @@ class Outbox(AsyncClosing):
 
     @classmethod
     def open(
-        cls, active: ActiveProfile, data_folder: Path, *, origin: str, **options: Any
+        cls,
+        active: ActiveProfile,
+        data_folder: Path,
+        *,
+        origin: str,
+        store_url: StoreURL | None = None,
+        unreachable_ok: bool = False,
+        **options: Any,
     ) -> Outbox:
-        """Open the history in `data_folder`; rows a dead process left `sending` are interrupted."""
-        history = History.open(data_folder)
+        """Open the store (`store_url`'s PostgreSQL, else the history in `data_folder`); rows a
+        dead process left `sending` are interrupted. A store that does not answer raises
+        StoreUnreachableError, unless `unreachable_ok` (the dashboard says so and goes on)."""
+        history = open_store(data_folder, store_url)
         try:
             history.mark_interrupted()
+        except StoreUnreachableError:
+            if not unreachable_ok:
+                history.close()
+                raise
         except BaseException:
             history.close()
             raise

@@ -227,7 +227,7 @@ def test_sources_from_file_and_defaults(path: Path) -> None:
     assert not blank.has_keys
     assert blank.api_url == DEFAULT_API_URL
     expected = {"name", "token", "user", "priority", "retry", "expire", "sound", "device", "to"}
-    assert set(blank.sources) == expected | {"api_url"}
+    assert set(blank.sources) == expected | {"api_url", "store.url"}
     assert all(source is Source.DEFAULT for source in blank.sources.values())
 
 
@@ -558,7 +558,8 @@ def test_check_profile() -> None:
     assert check_profile(good) == []
     bad = Profile("p", Secret("short"), Secret("u" * 29), 3, 10, 20000, "a b", "x y")
     fields = [problem.field for problem in check_profile(bad)]
-    assert fields == ["token", "user", "priority", "retry", "expire", "device", "sound"]
+    # In the settings table's order (store/schema.py).
+    assert fields == ["token", "user", "priority", "retry", "expire", "sound", "device"]
     # retry/expire are emergency defaults: checked at any priority.
     assert {p.field for p in check_profile(Profile("p", priority=0, retry=5))} == {"retry"}
     assert {p.field for p in check_profile(Profile("p", expire=0))} == {"expire"}

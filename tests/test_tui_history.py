@@ -19,12 +19,11 @@ from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendR
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
 from pushover_tui.store import history as history_module
 from pushover_tui.store.history import History, HistoryFilter, Status
-from pushover_tui.tui.history import wording as history_format
+from pushover_tui.tui import wording as history_format
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.screen import EMPTY_TEXT, HistoryScreen
-from pushover_tui.tui.history.table import HistoryTable
 from pushover_tui.tui.messages import FilterHistory
-from pushover_tui.tui.widgets.reloader import Reloader
+from pushover_tui.tui.widgets.row_table import HistoryTable
 
 SIZE = (110, 36)
 # Every screen is pictured at the reference terminal (80x24) and a roomy one.
@@ -79,7 +78,7 @@ def frozen(monkeypatch, utc) -> FakeTime:
 
 @pytest.fixture
 def fast_poll(monkeypatch):
-    monkeypatch.setattr(Reloader, "POLL_SECONDS", 0.2)
+    monkeypatch.setattr(History, "WATCH_SECONDS", 0.1)
     monkeypatch.setattr(FilterBar, "SEARCH_DELAY", 0.05)
 
 

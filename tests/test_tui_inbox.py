@@ -34,7 +34,7 @@ from pushover_tui.simulator import (
 from pushover_tui.store.config import load_config, resolve, save_config
 from pushover_tui.store.history import History
 from pushover_tui.store.inbox import InboxRow, InboxStore
-from pushover_tui.tui.history import wording as history_format
+from pushover_tui.tui import wording as history_format
 from pushover_tui.tui.inbox.detail import detail_content
 from pushover_tui.tui.inbox.link import DEMO_DEVICE
 from pushover_tui.tui.inbox.screen import InboxScreen

@@ -18,8 +18,8 @@ from pushover_tui.store.history import History
 from pushover_tui.tui.app import PushoverApp
 from pushover_tui.tui.compose.screen import ComposeScreen
 from pushover_tui.tui.config.screen import ConfigScreen
-from pushover_tui.tui.history.table import HistoryTable
 from pushover_tui.tui.widgets.dialogs import ChecklistDialog, ChoiceDialog, ConfirmDialog
+from pushover_tui.tui.widgets.row_table import HistoryTable
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 SMALL = (80, 24)

@@ -71,7 +71,7 @@ def run_bridge(
     from pushover_tui.api.errors import ConfigurationError
     from pushover_tui.bridge.settings import BridgeSettings
 
-    settings = BridgeSettings.from_config(config.bridge, env)
+    settings = BridgeSettings.from_config(config.bridge, env, config.path)
     if not active.has_keys:
         raise NoCredentialsError(
             f"No application token and user key for profile {active.profile.name!r}: the bridge "

@@ -26,17 +26,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from pushover_tui.api.checks import Problem, check_devices, check_emergency, check_priority
 from pushover_tui.api.errors import ConfigurationError
 from pushover_tui.api.secret import Secret
+from pushover_tui.store.schema import Kind, TableReader, read_text_of, section, setting
 
-CLIENT_SECRET_ENV = "SENTRY_CLIENT_SECRET"
-SHARED_SECRET_ENV = "PUSHOVER_BRIDGE_SECRET"
-# The table's secrets: `pushover-tui config set bridge.NAME -` reads them from standard input.
-SECRET_KEYS = ("client_secret", "shared_secret")
+# The secrets' rows (and their environment variables) are in the settings table, store/schema.py.
+CLIENT_SECRET_ENV = setting("bridge.client_secret").env
+SHARED_SECRET_ENV = setting("bridge.shared_secret").env
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -64,64 +65,57 @@ class BridgeSettings:
 
     @classmethod
     def from_config(
-        cls, table: Mapping[str, Any], env: Mapping[str, str] = os.environ
+        cls,
+        table: Mapping[str, Any],
+        env: Mapping[str, str] = os.environ,
+        path: Path | None = None,
     ) -> BridgeSettings:
-        """Read the raw `[bridge]` table; BridgeConfigError names the first bad key."""
+        """Read the raw `[bridge]` table of the config file at `path`; BridgeConfigError names
+        the first bad key (and, with `path`, the file and line)."""
+        text = read_text_of(path) if path is not None else ""
 
-        def fail(key: str, expected: str) -> BridgeConfigError:
-            return BridgeConfigError(f"[bridge] {key} must be {expected}.")
+        def error_for(sentence: str, line: int | None) -> BridgeConfigError:
+            where = "" if path is None else f"{path}{'' if line is None else f', line {line}'}: "
+            return BridgeConfigError(f"{where}{sentence}.")
 
-        def string(key: str) -> str:
-            value = table.get(key, "")
-            if not isinstance(value, str):
-                raise fail(key, "a string in quotes")
-            return value.strip()
+        reader = TableReader(text, error_for)
+        rows = {row.name: row for row in section("bridge")}
 
-        def integer(key: str, value: Any) -> int:
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise fail(key, "a whole number")
-            return value
+        def value(name: str, kind: Kind = Kind.TEXT, default: Any = "") -> Any:
+            key = ("bridge", name)
+            if name in rows:
+                return reader.value(table, key, rows[name])
+            return reader.typed(table, key, kind, default)
 
-        def boolean(key: str) -> bool:
-            value = table.get(key, False)
-            if not isinstance(value, bool):
-                raise fail(key, "true or false")
-            return value
-
-        def optional_int(key: str) -> int | None:
-            return None if key not in table else integer(key, table[key])
-
-        def subtable(key: str) -> Mapping[str, Any]:
-            value = table.get(key, {})
-            if not isinstance(value, Mapping):
-                raise fail(key, "a table")
-            return value
-
+        levels_table = reader.table(table, ("bridge", "levels"))
         levels = {
-            str(name).lower(): integer(f"levels.{name}", value)
-            for name, value in subtable("levels").items()
+            str(name).lower(): reader.typed(levels_table, ("bridge", "levels", name), Kind.INT, 0)
+            for name in levels_table
         }
-        projects = {}
-        for project_id, name in subtable("projects").items():
-            if not isinstance(name, str):
-                raise fail(f'projects."{project_id}"', "a project name in quotes")
-            projects[str(project_id).strip()] = name
-
-        client = env.get(CLIENT_SECRET_ENV, "").strip() or string("client_secret")
-        shared = env.get(SHARED_SECRET_ENV, "").strip() or string("shared_secret")
-        settings = cls(
-            client_secret=Secret(client),
-            shared_secret=Secret(shared),
-            priority=optional_int("priority") or 0,
-            retry=optional_int("retry"),
-            expire=optional_int("expire"),
-            sound=string("sound"),
-            device=string("device"),
+        projects_table = reader.table(table, ("bridge", "projects"))
+        projects = {
+            str(project_id).strip(): reader.typed(
+                projects_table, ("bridge", "projects", project_id), Kind.TEXT, ""
+            )
+            for project_id in projects_table
+        }
+        secrets = {
+            name: row.from_environment(env.get(row.env, "")) or value(name)
+            for name, row in rows.items()
+            if row.secret
+        }
+        return cls(
+            client_secret=secrets["client_secret"],
+            shared_secret=secrets["shared_secret"],
+            priority=value("priority", Kind.INT, 0),
+            retry=value("retry", Kind.INT, None),
+            expire=value("expire", Kind.INT, None),
+            sound=value("sound").strip(),
+            device=value("device").strip(),
             levels=MappingProxyType(levels),
             projects=MappingProxyType(projects),
-            notify_resolved=boolean("notify_resolved"),
+            notify_resolved=value("notify_resolved", Kind.BOOL, False),
         )
-        return settings
 
     def problems(self, retry: int, expire: int) -> list[Problem]:
         """Problems with the settings, given the profile's retry/expire as fallbacks."""

@@ -29,6 +29,7 @@ from pushover_tui.safe_text import escape_controls
 if TYPE_CHECKING:
     from pushover_tui.outbox import Outbox
     from pushover_tui.store.config import ActiveProfile, Config
+    from pushover_tui.store.url import StoreURL
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -48,7 +49,8 @@ exit codes:
   2  usage error or field problems (nothing sent)
   3  rejected by the Pushover API (bad key, field, device...)
   4  monthly quota exceeded (HTTP 429)
-  5  temporary failure after retries (server error, timeout, no connection, redirect)
+  5  temporary failure after retries (server error, timeout, no connection, redirect),
+     or the shared store (PUSHOVER_TUI_STORE) unreachable: nothing sent
   6  no credentials configured (token and user key)
   7  with --wait: the emergency expired or was cancelled unacknowledged
   8  bridge: cannot start (data folder used by another bridge, damaged database,
@@ -193,11 +195,19 @@ class Context:
         return resolve(self.config, name, api_url=self.args.api_url, env=self.env)
 
     def outbox(self) -> Outbox:
-        from pushover_tui.outbox import Outbox, timeout_from_env
+        from pushover_tui.outbox import Outbox
         from pushover_tui.store.config import data_dir
 
-        timeout = timeout_from_env(self.env)
-        return Outbox.open(self.active(), data_dir(self.env), origin="cli", timeout=timeout)
+        return Outbox.open(
+            self.active(), data_dir(self.env), origin="cli", store_url=self.store_url()
+        )
+
+    def store_url(self) -> StoreURL | None:
+        """The shared store's URL (PUSHOVER_TUI_STORE, else the config's store.url), or None
+        for this machine's files."""
+        from pushover_tui.store.url import store_url
+
+        return store_url(self.env, self.config.store_url.reveal())
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -206,6 +216,7 @@ class Context:
 def exit_code(error: BaseException) -> int:
     """The documented exit code for an error."""
     from pushover_tui.bridge import BridgeDownError
+    from pushover_tui.store.base import StoreUnreachableError
     from pushover_tui.store.config import ConfigFileError
 
     if isinstance(error, BridgeDownError):
@@ -219,7 +230,7 @@ def exit_code(error: BaseException) -> int:
         return EXIT_QUOTA
     if isinstance(error, RejectedError):
         return EXIT_REJECTED
-    if isinstance(error, TemporaryError):
+    if isinstance(error, TemporaryError | StoreUnreachableError):
         return EXIT_TEMPORARY
     return EXIT_UNEXPECTED
 

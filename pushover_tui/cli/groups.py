@@ -252,8 +252,3 @@ def _quoted(value: str) -> str:
     """Received or typed text in quotes, its control characters escaped (not repr: that would
     escape the escapes again)."""
     return f"'{escape_controls(value)}'"
-
-
-def shown_recipient(to: Secret) -> str:
-    """A profile's `to` for people: a key masked, a group's name as it is."""
-    return to.masked() if is_key(to.reveal()) else to.reveal()

@@ -98,14 +98,10 @@ def cmd_inbox(ctx: Context) -> int:
 
 def _open(ctx: Context) -> Inbox:
     from pushover_tui.inbox import Inbox, websocket_url_from_env
-    from pushover_tui.outbox import timeout_from_env
     from pushover_tui.store.config import data_dir
 
     return Inbox.open(
-        ctx.active(),
-        data_dir(ctx.env),
-        websocket_url=websocket_url_from_env(ctx.env),
-        timeout=timeout_from_env(ctx.env),
+        ctx.active(), data_dir(ctx.env), websocket_url=websocket_url_from_env(ctx.env)
     )
 
 
@@ -131,7 +127,6 @@ def _login(ctx: Context) -> int:
     from pushover_tui.api.checks import check_device_name
     from pushover_tui.api.secret import Secret
     from pushover_tui.inbox import LICENSE_NOTE, log_in, remember
-    from pushover_tui.outbox import timeout_from_env
     from pushover_tui.store.config import save_config
 
     active = ctx.active()
@@ -140,13 +135,11 @@ def _login(ctx: Context) -> int:
         raise FieldProblemsError(problems)  # before anything is asked
     email = _prompt(ctx, "Email").strip()
     password = Secret(_prompt(ctx, "Password", hidden=True))
-    timeout = timeout_from_env(ctx.env)
-    options = {"device_name": name, **({} if timeout is None else {"timeout": timeout})}
     try:
-        session = asyncio.run(log_in(active, email, password, **options))
+        session = asyncio.run(log_in(active, email, password, device_name=name))
     except TwoFactorRequiredError:
         code = _prompt(ctx, "Two-factor code").strip()
-        session = asyncio.run(log_in(active, email, password, twofa=code, **options))
+        session = asyncio.run(log_in(active, email, password, twofa=code, device_name=name))
     save_config(remember(ctx.config, active.profile.name, session))
     previous = active.profile.inbox
     kept = previous is not None and previous.device_id == session.device_id

@@ -89,7 +89,6 @@ def cmd_simulator(ctx: Context) -> int:
 
 def cmd_bridge(ctx: Context) -> int:
     from pushover_tui.bridge import check_bridge, run_bridge
-    from pushover_tui.outbox import timeout_from_env
     from pushover_tui.store.config import data_dir
 
     args = ctx.args
@@ -104,7 +103,6 @@ def cmd_bridge(ctx: Context) -> int:
         host=args.host,
         port=args.port,
         env=ctx.env,
-        timeout=timeout_from_env(ctx.env),
         show=ctx.out.line,
     )
 

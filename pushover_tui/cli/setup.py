@@ -18,12 +18,8 @@ from pushover_tui.cli.base import (
     global_options,
     read_text,
 )
-from pushover_tui.cli.groups import shown_recipient
 from pushover_tui.safe_text import escape_controls
-
-# Keys and recipients of a profile: never needed on the command line. `to` may also be a group's
-# name, which is no secret: only a key given there gets the warning.
-_PROFILE_SECRETS = ("token", "user", "to")
+from pushover_tui.store.schema import SETTINGS, Scope, setting
 
 
 def register(command: CommandMaker) -> dict[str, Handler]:
@@ -32,12 +28,13 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     show = config_commands.add_parser("show", help="print the settings (secrets masked)")
     global_options(show, suppress=True)
     show.add_argument("--json", action="store_true", help="print one JSON object")
+    in_profile = [row.key for row in SETTINGS if row.settable and row.scope is Scope.PROFILE]
+    file_wide = [row.key for row in SETTINGS if row.settable and row.scope is Scope.FILE]
     set_ = config_commands.add_parser(
         "set",
-        help="set KEY to VALUE: token, user, priority, retry, expire, sound, device, to "
-        "(in the profile), theme, api_url, default_profile, bell, or bridge.client_secret, "
-        "bridge.shared_secret. For a key or secret, VALUE - reads it from standard input, and "
-        "with VALUE left out a terminal asks for it without echo",
+        help=f"set KEY to VALUE: {', '.join(in_profile)} (in the profile), "
+        f"{', '.join(file_wide)}. For a key or secret, VALUE - reads it from standard input, "
+        "and with VALUE left out a terminal asks for it without echo",
     )
     global_options(set_, suppress=True)
     set_.add_argument("key", metavar="KEY")
@@ -47,13 +44,6 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     locate.add_argument("what", choices=("config", "data"))
 
     return {"config": cmd_config, "locate": cmd_locate}
-
-
-def _bridge_secrets() -> dict[str, str]:
-    """`bridge.NAME` -> NAME for each secret of the bridge's `[bridge]` table."""
-    from pushover_tui.bridge.settings import SECRET_KEYS
-
-    return {f"bridge.{name}": name for name in SECRET_KEYS}
 
 
 def _secret_value(ctx: Context, key: str) -> str:
@@ -77,6 +67,7 @@ def _secret_value(ctx: Context, key: str) -> str:
         value = getpass.getpass(f"{key} (not shown): ").strip()
         if not value:
             raise UsageError(f"nothing typed: {key} was left unchanged.")
+    # `to` may also be a group's name, which is no secret: only a key given there gets this.
     elif key != "to" or is_key(value.strip()):
         ctx.out.error(
             f"warning: a {key} on the command line is visible to other local users (ps); "
@@ -94,25 +85,21 @@ def cmd_config(ctx: Context) -> int:
 
 
 def _config_set(ctx: Context) -> int:
-    from pushover_tui.store.config import TOP_LEVEL_KEYS, save_config, set_value
+    from pushover_tui.store.config import save_config, set_value
 
     key = ctx.args.key
-    bridge_secrets = _bridge_secrets()
-    secret = key in _PROFILE_SECRETS or key in bridge_secrets
-    if secret:
+    row = setting(key)  # an unknown key: the sentence naming the keys there are
+    if row.secret:
         value = _secret_value(ctx, key)
     elif ctx.args.value is None:
         raise UsageError(f"give the VALUE to set {key} to.")
     else:
         value = ctx.args.value
     profile = ctx.args.profile or ctx.config.default_profile
-    if key in bridge_secrets:
-        config = ctx.config.with_bridge(bridge_secrets[key], value.strip())
-    else:
-        config = set_value(ctx.config, profile, key, value)
+    config = set_value(ctx.config, profile, key, value)
     save_config(config)
-    shown = "(hidden)" if secret else repr(value)
-    where = "" if key in TOP_LEVEL_KEYS or key in bridge_secrets else f" for profile {profile!r}"
+    shown = "(hidden)" if row.secret else repr(value)
+    where = f" for profile {profile!r}" if row.scope is Scope.PROFILE else ""
     ctx.out.line(escape_controls(f"Set {key} = {shown}{where} in {config.path}"))
     return EXIT_OK
 
@@ -121,17 +108,12 @@ def _config_show(ctx: Context) -> int:
     args = ctx.args
     active = ctx.active()
     profile = active.profile
-    values: dict[str, Any] = {
-        "token": profile.token.masked(),
-        "user": profile.user.masked(),
-        "priority": profile.priority,
-        "retry": profile.retry,
-        "expire": profile.expire,
-        "sound": profile.sound,
-        "device": profile.device,
-        "to": shown_recipient(profile.to),
-        "api_url": active.api_url,
-    }
+    # Every row with a source of its own: the profile's, then the listed file-wide ones.
+    rows = [row for row in SETTINGS if row.scope is Scope.PROFILE] + [
+        row for row in SETTINGS if row.listed
+    ]
+    values: dict[str, Any] = {row.key: row.show(active.value(row.key)) for row in rows}
+    values["api_url"] = active.api_url  # the effective URL: never blank
     if args.json:
         ctx.out.json(
             {

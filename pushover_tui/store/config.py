@@ -16,7 +16,6 @@ Imported on start-up by every face: no Textual, no httpx here.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sys
@@ -24,23 +23,13 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from pushover_tui.api.checks import (
-    Problem,
-    check_api_url,
-    check_devices,
-    check_emergency,
-    check_group_name,
-    check_priority,
-    check_token,
-    check_users,
-    is_key,
-)
+from pushover_tui.api.checks import Problem, check_emergency
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
 from pushover_tui.api.inbox import InboxSession
 from pushover_tui.api.secret import Secret
@@ -50,6 +39,17 @@ from pushover_tui.store.files import (
     make_private_dirs,
     tighten,
     wait_for_lock,
+)
+from pushover_tui.store.schema import (
+    FILE_SETTINGS,
+    PROFILE_SETTINGS,
+    SETTABLE_KEYS,
+    SETTINGS,
+    Kind,
+    Scope,
+    Setting,
+    TableReader,
+    setting,
 )
 
 if TYPE_CHECKING:  # tomlkit is imported when saving only: reading needs tomllib alone
@@ -62,8 +62,11 @@ DEFAULT_API_URL = "https://api.pushover.net/1"  # same as api.client.DEFAULT_BAS
 FILE_NAME = "config.toml"
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-_NOT_SET = Secret()  # immutable, so one shared default is safe
-_SOUND = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _default(key: str) -> Any:
+    """A setting's default, from its row (a Secret is immutable, so one shared default is safe)."""
+    return setting(key).default
 
 
 class Source(StrEnum):
@@ -80,24 +83,24 @@ class Profile:
     """One set of credentials and sending defaults."""
 
     name: str
-    token: Secret = _NOT_SET
-    user: Secret = _NOT_SET
-    priority: int = 0
-    retry: int = 60
-    expire: int = 3600
-    sound: str = ""  # blank = the user's default sound
-    device: str = ""  # blank = all devices
+    token: Secret = field(default=_default("token"))
+    user: Secret = field(default=_default("user"))
+    priority: int = _default("priority")
+    retry: int = _default("retry")
+    expire: int = _default("expire")
+    sound: str = _default("sound")  # blank = the user's default sound
+    device: str = _default("device")  # blank = all devices
     # The default recipient instead of `user`: a group (or user) key, or a group's name.
-    to: Secret = _NOT_SET
+    to: Secret = field(default=_default("to"))
     inbox: InboxSession | None = None  # [profiles.NAME.inbox], written by `inbox login`
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers, but never keep one: a bare key in a frame would be
         # printed by Textual's crash traceback.
-        for name in ("token", "user", "to"):
-            value = getattr(self, name)
-            if not isinstance(value, Secret):
-                object.__setattr__(self, name, Secret(value))
+        for row in PROFILE_SETTINGS:
+            value = getattr(self, row.attribute)
+            if row.secret and not isinstance(value, Secret):
+                object.__setattr__(self, row.attribute, Secret(value))
 
     @property
     def has_keys(self) -> bool:
@@ -106,10 +109,7 @@ class Profile:
 
 _PROFILE_DEFAULTS = Profile("")
 # The values `config set` and the environment may change (the inbox session only `inbox login`).
-PROFILE_KEYS = tuple(f.name for f in fields(Profile) if f.name not in ("name", "inbox"))
-_INT_KEYS = frozenset({"priority", "retry", "expire"})
-_SECRET_KEYS = frozenset({"token", "user", "to"})
-TOP_LEVEL_KEYS = ("theme", "api_url", "default_profile", "bell")
+PROFILE_KEYS = tuple(row.key for row in PROFILE_SETTINGS)
 
 
 def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -123,11 +123,12 @@ class Config:
     """Exactly what the file says (never environment or command-line values)."""
 
     path: Path
-    default_profile: str = "default"
+    default_profile: str = _default("default_profile")
     profiles: tuple[Profile, ...] = ()
-    theme: str = "textual-dark"
-    api_url: str = ""  # "" = the real API
-    bell: bool = False  # ring the terminal bell on news: a new inbox message, a receipt change
+    theme: str = _default("theme")
+    api_url: str = _default("api_url")  # "" = the real API
+    bell: bool = _default("bell")  # ring the terminal bell on news
+    store_url: Secret = field(default=_default("store.url"))  # [store] url; blank: local files
     keymap: Mapping[str, str] = field(
         default_factory=lambda: _EMPTY
     )  # binding id -> keys, e.g. {"send": "ctrl+s"}
@@ -201,7 +202,21 @@ class ActiveProfile:
 
     profile: Profile  # effective values
     api_url: str  # effective base URL, never blank
-    sources: Mapping[str, Source]  # every Profile field name and "api_url"
+    sources: Mapping[str, Source]  # every setting's key but the raw tables' ("name" too)
+    # Effective values of the file-wide settings, by key (timeout: None = the client's 10 s).
+    values: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    def value(self, key: str) -> Any:
+        """The effective value of any setting but the raw tables'."""
+        row = setting(key)
+        if row.scope is Scope.PROFILE:
+            return getattr(self.profile, row.attribute)
+        return self.values.get(key, row.default)
+
+    @property
+    def timeout(self) -> float | None:
+        """Seconds to wait for Pushover's answer (PUSHOVER_TUI_TIMEOUT); None: the client's."""
+        return self.value("timeout")
 
     @property
     def has_keys(self) -> bool:
@@ -325,131 +340,49 @@ def _load_toml(path: Path, text: str) -> dict[str, Any]:
 
 
 def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
-    def fail(key: tuple[str, ...], expected: str) -> ConfigFileError:
-        dotted = ".".join(_toml_key(part) for part in key)
-        return ConfigFileError(path, f"{dotted} must be {expected}", _find_line(text, key))
+    reader = TableReader(text, lambda sentence, line: ConfigFileError(path, sentence, line))
 
-    def string(table: Mapping[str, Any], key: tuple[str, ...], default: str) -> str:
-        value = table.get(key[-1], default)
-        if not isinstance(value, str):
-            raise fail(key, "a string in quotes")
-        return value
-
-    def boolean(table: Mapping[str, Any], key: tuple[str, ...], default: bool) -> bool:
-        value = table.get(key[-1], default)
-        if not isinstance(value, bool):
-            raise fail(key, "true or false")
-        return value
-
-    def integer(table: Mapping[str, Any], key: tuple[str, ...], default: int) -> int:
-        value = table.get(key[-1], default)
-        # bool is an int subclass in Python, but `priority = true` is a mistake.
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise fail(key, "a whole number")
-        return value
-
-    def table(parent: Mapping[str, Any], key: tuple[str, ...]) -> dict[str, Any]:
-        value = parent.get(key[-1], {})
-        if not isinstance(value, dict):
-            raise fail(key, "a table")
-        return value
+    def value_at(table: Mapping[str, Any], key: tuple[str, ...], row: Setting) -> Any:
+        """The row's value below `table`, whose own key is key[: -len(row.path)]."""
+        start = len(key) - len(row.path)
+        for depth in range(start, len(key) - 1):
+            table = reader.table(table, key[: depth + 1])
+        return reader.value(table, key, row)
 
     def inbox_session(parent: Mapping[str, Any], key: tuple[str, ...]) -> InboxSession | None:
         """None unless the table holds both the session secret and the device id."""
-        body = table(parent, key)
-        secret = string(body, (*key, "secret"), "")
-        device_id = string(body, (*key, "device_id"), "")
+        body = reader.table(parent, key)
+        secret = reader.typed(body, (*key, "secret"), Kind.SECRET, Secret())
+        device_id = reader.typed(body, (*key, "device_id"), Kind.SECRET, Secret())
         if not (secret and device_id):
             return None
-        name = string(body, (*key, "device_name"), "")
-        return InboxSession(secret=Secret(secret), device_id=Secret(device_id), device_name=name)
+        name = reader.typed(body, (*key, "device_name"), Kind.TEXT, "")
+        return InboxSession(secret=secret, device_id=device_id, device_name=name)
 
-    # Top-level values first: errors are reported roughly in file order.
-    default_profile = string(data, ("default_profile",), "default")
-    theme = string(data, ("theme",), "textual-dark")
-    api_url = string(data, ("api_url",), "")
-    bell = boolean(data, ("bell",), False)
+    # File-wide values first: errors are reported roughly in file order.
+    values = {row.attribute: value_at(data, row.path, row) for row in FILE_SETTINGS}
     profiles = []
-    for name, body in table(data, ("profiles",)).items():
+    for name, body in reader.table(data, ("profiles",)).items():
         if not isinstance(body, dict):
-            raise fail(("profiles", name), "a table")
+            raise reader.fail(("profiles", name), "a table")
         key = ("profiles", name)
+        profile_values = {
+            row.attribute: value_at(body, (*key, *row.path), row) for row in PROFILE_SETTINGS
+        }
         profiles.append(
-            Profile(
-                name=name,
-                token=Secret(string(body, (*key, "token"), "")),
-                user=Secret(string(body, (*key, "user"), "")),
-                priority=integer(body, (*key, "priority"), _PROFILE_DEFAULTS.priority),
-                retry=integer(body, (*key, "retry"), _PROFILE_DEFAULTS.retry),
-                expire=integer(body, (*key, "expire"), _PROFILE_DEFAULTS.expire),
-                sound=string(body, (*key, "sound"), ""),
-                device=string(body, (*key, "device"), ""),
-                to=Secret(string(body, (*key, "to"), "")),
-                inbox=inbox_session(body, (*key, "inbox")),
-            )
+            Profile(name=name, **profile_values, inbox=inbox_session(body, (*key, "inbox")))
         )
-    keymap = table(data, ("keymap",))
+    keymap = reader.table(data, ("keymap",))
     for binding, keys in keymap.items():
         if not isinstance(keys, str):
-            raise fail(("keymap", binding), 'a string of keys, such as "ctrl+s"')
+            raise reader.fail(("keymap", binding), 'a string of keys, such as "ctrl+s"')
     return Config(
         path=path,
-        default_profile=default_profile,
         profiles=tuple(profiles),
-        theme=theme,
-        api_url=api_url,
-        bell=bell,
         keymap=keymap,
-        bridge=table(data, ("bridge",)),
+        bridge=reader.table(data, ("bridge",)),
+        **values,
     )
-
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _toml_key(part: str) -> str:
-    # JSON string escapes are valid TOML basic-string escapes.
-    return part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False)
-
-
-def _find_line(text: str, key: tuple[str, ...]) -> int | None:
-    """Best effort: the line where `key` is set (or its table starts), for the error message."""
-    lines = text.splitlines()
-    *tables, leaf = key
-
-    def header(parts: tuple[str, ...] | list[str]) -> re.Pattern[str]:
-        return re.compile(r"^\s*\[\s*" + _dotted_pattern(parts) + r"\s*\]")
-
-    def first(pattern: re.Pattern[str], start: int = 0, stop: int | None = None) -> int | None:
-        for number in range(start, len(lines) if stop is None else stop):
-            if pattern.match(lines[number]):
-                return number
-        return None
-
-    any_header = re.compile(r"^\s*\[")
-    assignment = re.compile(r"^\s*" + _key_pattern(leaf) + r"\s*[=.]")
-    if tables:
-        table_line = first(header(tables))
-        if table_line is not None:
-            next_header = first(any_header, table_line + 1)
-            found = first(assignment, table_line + 1, next_header)
-            return (found if found is not None else table_line) + 1
-        own_table = first(header(key))
-        if own_table is not None:
-            return own_table + 1
-        dotted = first(re.compile(r"^\s*" + _dotted_pattern(key) + r"\s*="))
-        return None if dotted is None else dotted + 1
-    found = first(assignment, 0, first(any_header))
-    return None if found is None else found + 1
-
-
-def _dotted_pattern(parts: tuple[str, ...] | list[str]) -> str:
-    return r"\s*\.\s*".join(_key_pattern(part) for part in parts)
-
-
-def _key_pattern(part: str) -> str:
-    quoted = re.escape(part)
-    return f"(?:{quoted}|\"{quoted}\"|'{quoted}')"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -478,13 +411,17 @@ def _update(document: TOMLDocument, config: Config, base: Config) -> None:
     line, comment and table stays as the file has it now (another process may have changed it)."""
     import tomlkit
 
-    fresh = not document  # a new file spells out every setting (api_url and bell once set)
-    defaults = Config(path=config.path)
-    for key in ("default_profile", "theme", "api_url", "bell"):
-        value = getattr(config, key)
-        spelled_out = fresh and key in ("default_profile", "theme")
-        if spelled_out or value != getattr(base, key):
-            _set(document, key, value, getattr(defaults, key), spelled_out)
+    fresh = not document  # a new file spells out some settings (the others once set)
+    for row in FILE_SETTINGS:
+        value = getattr(config, row.attribute)
+        spelled_out = fresh and row.written_blank
+        if spelled_out or value != getattr(base, row.attribute):
+            holder: Container | Table = document
+            for part in row.path[:-1]:  # a setting in a table of its own, e.g. [store] url
+                if part not in holder:
+                    holder[part] = tomlkit.table()
+                holder = holder[part]
+            _set(holder, row.name, row.to_toml(value), row.to_toml(row.default), spelled_out)
     if config.profiles and "profiles" not in document:
         document["profiles"] = tomlkit.table(is_super_table=True)
     if "profiles" in document:
@@ -501,8 +438,13 @@ def _update(document: TOMLDocument, config: Config, base: Config) -> None:
             inbox = _inbox_values(profile)
             if profile.name not in profiles:
                 table = tomlkit.table()
-                # `to` only when set, so a profile without one looks as it always did.
-                table.update({key: value for key, value in values.items() if key != "to" or value})
+                # Later settings (`to`) only when set: a profile without them looks as it did.
+                table.update(
+                    {row.key: values[row.key] for row in PROFILE_SETTINGS if row.written_blank}
+                )
+                table.update(
+                    {key: value for key, value in values.items() if value and key not in table}
+                )
                 table.add(tomlkit.nl())  # a blank line before whatever table follows
                 if inbox:
                     table["inbox"] = inbox
@@ -524,17 +466,7 @@ def _update(document: TOMLDocument, config: Config, base: Config) -> None:
 
 
 def _profile_values(profile: Profile) -> dict[str, Any]:
-    return {
-        # The only place a secret is revealed outside a request: the user's own file.
-        "token": profile.token.reveal(),
-        "user": profile.user.reveal(),
-        "priority": int(profile.priority),
-        "retry": int(profile.retry),
-        "expire": int(profile.expire),
-        "sound": profile.sound,
-        "device": profile.device,
-        "to": profile.to.reveal(),
-    }
+    return {row.key: row.to_toml(getattr(profile, row.attribute)) for row in PROFILE_SETTINGS}
 
 
 def _inbox_values(profile: Profile) -> dict[str, Any]:
@@ -687,10 +619,13 @@ def resolve(
     api_url: str | None = None,
     env: Mapping[str, str] = os.environ,
 ) -> ActiveProfile:
-    """Effective settings: the file, then PUSHOVER_TOKEN/USER/API_URL, then `api_url` (option).
+    """Effective settings: the file, then the environment (PUSHOVER_TOKEN, PUSHOVER_USER,
+    PUSHOVER_API_URL, PUSHOVER_TUI_TIMEOUT...: each row's `env`), then command-line options
+    (`api_url`). An environment number out of range is a ConfigurationError naming it.
 
     Empty environment variables count as unset (`PUSHOVER_TOKEN= cmd` should not blank a key).
     """
+    options = {} if api_url is None else {"api_url": api_url.strip()}
     base = config.profile(profile)
     sources: dict[str, Source] = {}
     if profile is not None:
@@ -699,30 +634,33 @@ def resolve(
         sources["name"] = Source.FILE
     else:
         sources["name"] = Source.DEFAULT
-    for key in PROFILE_KEYS:
-        # A value equal to the built-in default is shown as "default": Profile does not record
-        # whether the file spelled it out, and the value is the same either way.
-        same = getattr(base, key) == getattr(_PROFILE_DEFAULTS, key)
-        sources[key] = Source.DEFAULT if same else Source.FILE
 
-    effective = base
-    for key, variable in (("token", "PUSHOVER_TOKEN"), ("user", "PUSHOVER_USER")):
-        if value := env.get(variable, "").strip():
-            effective = replace(effective, **{key: Secret(value)})
-            sources[key] = Source.ENVIRONMENT
+    def layered(row: Setting, saved: Any) -> Any:
+        # A value equal to the built-in default is shown as "default": the file may or may not
+        # spell it out, and the value is the same either way.
+        value, source = saved, Source.DEFAULT if saved == row.default else Source.FILE
+        if row.env and (from_env := row.from_environment(env.get(row.env, ""))) is not None:
+            value, source = from_env, Source.ENVIRONMENT
+        if row.key in options:
+            value, source = options[row.key], Source.OPTION
+        if row.scope is Scope.PROFILE or row.listed:  # what `config show` lists
+            sources[row.key] = source
+        return value
 
-    url, sources["api_url"] = (
-        config.api_url.strip(),
-        (Source.FILE if config.api_url.strip() else Source.DEFAULT),
+    effective = replace(
+        base,
+        **{row.attribute: layered(row, getattr(base, row.attribute)) for row in PROFILE_SETTINGS},
     )
-    if value := env.get("PUSHOVER_API_URL", "").strip():
-        url, sources["api_url"] = value, Source.ENVIRONMENT
-    if api_url is not None:
-        url, sources["api_url"] = api_url.strip(), Source.OPTION
+    values = {}
+    for row in SETTINGS:
+        if row.scope is Scope.FILE and (row in FILE_SETTINGS or not row.in_file):
+            saved = getattr(config, row.attribute) if row.in_file else row.default
+            values[row.key] = layered(row, saved.strip() if isinstance(saved, str) else saved)
     return ActiveProfile(
         profile=effective,
-        api_url=url.rstrip("/") or DEFAULT_API_URL,
+        api_url=values["api_url"].rstrip("/") or DEFAULT_API_URL,
         sources=MappingProxyType(sources),
+        values=MappingProxyType(values),
     )
 
 
@@ -735,66 +673,31 @@ def check_profile(profile: Profile) -> list[Problem]:
     problems: list[Problem] = []
     if not profile.name.strip():
         problems.append(Problem("name", "A profile name cannot be blank."))
-    if profile.token:
-        problems += check_token(profile.token.reveal())
-    if profile.user:
-        problems += check_users(profile.user.reveal())
-    problems += check_priority(profile.priority)
     # retry/expire are the defaults of every emergency sent with this profile, so they must be
-    # valid whatever the profile's own priority.
-    problems += check_emergency(profile.retry, profile.expire)
-    problems += check_devices(profile.device)
-    if profile.to:
-        problems += check_recipient(profile.to.reveal())
-    if profile.sound and not _SOUND.fullmatch(profile.sound):
-        problems.append(Problem("sound", "A sound name is letters, digits, '_' or '-' only."))
+    # valid whatever the profile's own priority (and each bounds the other).
+    emergency = check_emergency(profile.retry, profile.expire)
+    for row in PROFILE_SETTINGS:  # in the table's order
+        problems += row.problems(getattr(profile, row.attribute))
+        problems += [problem for problem in emergency if problem.field == row.key]
     return problems
-
-
-def check_recipient(to: str) -> list[Problem]:
-    """A profile's `to`: 30 letters and digits are a key; anything else is a group's name."""
-    if is_key(to):
-        return []
-    return [replace(problem, field="to") for problem in check_group_name(to)]
-
-
-SETTABLE_KEYS = (*PROFILE_KEYS, *TOP_LEVEL_KEYS)
 
 
 def set_value(config: Config, profile: str, key: str, value: str) -> Config:
     """`config set KEY VALUE`: a new Config with one value changed, or FieldProblemsError."""
-    value = value.strip()
-    if key in PROFILE_KEYS:
-        current = config.profile(profile)
-        new_value: Any = value
-        if key in _INT_KEYS:
-            try:
-                new_value = int(value)
-            except ValueError:
-                raise FieldProblemsError(
-                    [Problem(key, f"{key} must be a whole number ({value[:30]!r} given).")]
-                ) from None
-        elif key in _SECRET_KEYS:
-            new_value = Secret(value)
-        updated = replace(current, **{key: new_value})
-        problems = [p for p in check_profile(updated) if p.is_error and p.field == key]
+    row = setting(key)
+    if not row.settable:
+        raise FieldProblemsError(
+            [Problem(key, f"{key} is not kept in the file: use one of {', '.join(SETTABLE_KEYS)}.")]
+        )
+    new_value = row.from_text(value)
+    if row.path[0] == "bridge":  # the raw [bridge] table (bridge/settings.py reads it)
+        return config.with_bridge(row.name, row.to_toml(new_value))
+    if row.scope is Scope.PROFILE:
+        updated = replace(config.profile(profile), **{row.attribute: new_value})
+        problems = [p for p in check_profile(updated) if p.is_error and p.field == row.name]
         if problems:
             raise FieldProblemsError(problems)
         return config.with_profile(updated)
-    if key == "api_url":
-        if problems := check_api_url(value):
-            raise FieldProblemsError(problems)
-        return replace(config, api_url=value.rstrip("/"))
-    if key == "bell":
-        if value.lower() not in ("true", "false"):
-            raise FieldProblemsError(
-                [Problem(key, f"bell must be true or false ({value[:30]!r} given).")]
-            )
-        return replace(config, bell=value.lower() == "true")
-    if key in ("theme", "default_profile"):
-        if not value:
-            raise FieldProblemsError([Problem(key, f"{key} cannot be blank.")])
-        return replace(config, **{key: value})
-    raise FieldProblemsError(
-        [Problem(key, f"Unknown setting {key!r}: use one of {', '.join(SETTABLE_KEYS)}.")]
-    )
+    if problems := [p for p in row.problems(new_value) if p.is_error]:
+        raise FieldProblemsError(problems)
+    return replace(config, **{row.attribute: new_value})

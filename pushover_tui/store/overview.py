@@ -23,6 +23,7 @@ from pushover_tui.api.models import Quota
 from pushover_tui.store.history import Status
 
 if TYPE_CHECKING:
+    from pushover_tui.store.base import OverviewCounts, Store
     from pushover_tui.store.history import History
 
 DAYS = 30
@@ -48,16 +49,16 @@ class Overview:
 
 
 def overview(
-    history: History, *, profile: str | None = None, today: date | None = None, days: int = DAYS
+    history: Store,
+    *,
+    profile: str | None = None,
+    today: date | None = None,
+    days: int = DAYS,
 ) -> Overview:
     """The overview of every message, or of `profile`'s; `today` is the local date by default."""
     today = today or date.today()
     first_day = today - timedelta(days=days - 1)
-    with history.reading() as connection:
-        counts, day_counts, ack_seconds, quota = (
-            connection.execute(sql, args).fetchall()
-            for sql, args in _statements(profile, first_day, today)
-        )
+    counts, per_day, ack_seconds, quota = history.overview_counts(profile, first_day, today)
     by_status = {status: 0 for status in Status}
     by_origin: dict[str, int] = {}
     for kind, key, n in counts:
@@ -65,7 +66,6 @@ def overview(
             by_status[Status(key)] = n
         elif n > 0 and kind == "origin":
             by_origin[key] = n
-    per_day = json.loads(day_counts[0][0])
     acknowledged = sum(n for _, n in ack_seconds)
     return Overview(
         first_day=first_day,
@@ -77,8 +77,20 @@ def overview(
         by_origin=MappingProxyType(dict(sorted(by_origin.items()))),
         acknowledged=acknowledged,
         median_ack_seconds=_median(ack_seconds, acknowledged),
-        quota=Quota(*quota[0]) if quota else Quota(),
+        quota=quota or Quota(),
     )
+
+
+def sqlite_counts(
+    history: History, profile: str | None, first_day: date, today: date
+) -> OverviewCounts:
+    """History.overview_counts: four reads of the counts the triggers keep."""
+    with history.reading() as connection:
+        counts, day_counts, ack_seconds, quota = (
+            connection.execute(sql, args).fetchall()
+            for sql, args in _statements(profile, first_day, today)
+        )
+    return counts, json.loads(day_counts[0][0]), ack_seconds, Quota(*quota[0]) if quota else None
 
 
 def _statements(profile: str | None, first_day: date, today: date) -> list[tuple[str, list[Any]]]:

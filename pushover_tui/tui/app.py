@@ -8,6 +8,7 @@ Start-up devices (and every use of Textual's private API) live in `startup.py`.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -35,7 +36,7 @@ from pushover_tui.api.errors import (
 )
 from pushover_tui.api.models import Group, Message, Quota, ReceiptState, UserCheck
 from pushover_tui.api.secret import Secret, redact
-from pushover_tui.outbox import Outbox, Sent, timeout_from_env
+from pushover_tui.outbox import Outbox, Sent
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.config import (
     ActiveProfile,
@@ -46,7 +47,8 @@ from pushover_tui.store.config import (
     resolve,
     save_config,
 )
-from pushover_tui.store.history import HistoryFilter, Status
+from pushover_tui.store.history import History, HistoryFilter, Status
+from pushover_tui.store.url import store_url
 from pushover_tui.tui.groups.account import GroupsAccount
 from pushover_tui.tui.keys import KEYS, binding, check_keymap
 from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
@@ -58,7 +60,8 @@ if TYPE_CHECKING:
     from pushover_tui.api.client import Progress
     from pushover_tui.api.inbox import InboxSession
     from pushover_tui.simulator import Simulator
-    from pushover_tui.store.history import History, HistoryRow
+    from pushover_tui.store.base import Store
+    from pushover_tui.store.history import HistoryRow
     from pushover_tui.tui.inbox.link import InboxLink
 
 
@@ -118,6 +121,7 @@ class PushoverApp(FastStartApp):
 
     verified: reactive[bool | None] = reactive(None)  # the active profile's keys, as in use
     reachable: reactive[bool | None] = reactive(None)  # did the last request get an answer?
+    store_reachable: reactive[bool] = reactive(True)  # False: the shared PostgreSQL is down
     keys_edited: reactive[bool] = reactive(False)  # Config holds unsaved edits of the keys
     devices: reactive[tuple[str, ...] | None] = reactive(None)  # the in-use keys' devices
     quota: reactive[Quota | None] = reactive(None)
@@ -151,8 +155,12 @@ class PushoverApp(FastStartApp):
         self.config = config
         self._api_url_option = api_url
         self.active = active
-        self._outbox_options = {"timeout": timeout_from_env(env)}
-        self.outbox = Outbox.open(self.active, data_folder, origin="tui", **self._outbox_options)
+        # The demo's history is its own throwaway folder, never a team's store.
+        shared = None if demo else store_url(env, config.store_url.reveal())
+        self.outbox = Outbox.open(
+            self.active, data_folder, origin="tui", store_url=shared, unreachable_ok=True
+        )
+        self._local_history: History | None = None  # the inbox's, when the store is shared
         self.groups = GroupsAccount(self)
         self._follow(self.outbox)
         # Published with the changed row (or None when many rows changed).
@@ -170,8 +178,19 @@ class PushoverApp(FastStartApp):
     # -- life cycle ------------------------------------------------------------------------
 
     @property
-    def history(self) -> History:
+    def history(self) -> Store:
+        """Every message sent: this machine's files, or the team's PostgreSQL."""
         return self.outbox.history
+
+    @property
+    def inbox_history(self) -> History:
+        """The history database the inbox keeps its messages in: always this machine's (the
+        inbox belongs to this machine's device), even when the sent messages are shared."""
+        if isinstance(self.history, History):
+            return self.history
+        if self._local_history is None:
+            self._local_history = History.open(self.data_folder)
+        return self._local_history
 
     @property
     def inbox(self) -> InboxLink:
@@ -185,6 +204,7 @@ class PushoverApp(FastStartApp):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.history_changed.subscribe(self, self._history_changed)
+        self._watch_store()
         for problem in self.keymap_problems:
             self.notify(
                 problem, title="Key not moved", severity="warning", timeout=15, markup=False
@@ -240,6 +260,8 @@ class PushoverApp(FastStartApp):
             await self._inbox.aclose()  # before the history it writes to closes
         await self.outbox.aclose()
         self.history.close()
+        if self._local_history is not None:
+            self._local_history.close()
         if self.simulator is not None:
             self.simulator.stop()
         if self.demo:
@@ -352,7 +374,7 @@ class PushoverApp(FastStartApp):
         """Make `name` active: a new outbox (client and tracker) for its keys."""
         old = self.outbox
         self.active = resolve(self.config, name, api_url=self._api_url_option, env=self.env)
-        self.outbox = Outbox(self.active, old.history, origin="tui", **self._outbox_options)
+        self.outbox = Outbox(self.active, old.history, origin="tui")
         self._follow(self.outbox)
         # Stop the old profile's polls and close its client (the history stays shared).
         self.run_worker(old.aclose(), exit_on_error=False)
@@ -414,9 +436,28 @@ class PushoverApp(FastStartApp):
         self.awaiting = self._count_awaiting()
 
     def _count_awaiting(self) -> int:
-        return sum(
-            1 for row in self.history.open_receipts() if row.profile == self.active.profile.name
-        )
+        try:
+            rows = self.history.open_receipts()
+        except PushoverError:  # the shared store is down: the status line says so
+            return self.awaiting
+        return sum(1 for row in rows if row.profile == self.active.profile.name)
+
+    def _watch_store(self) -> None:
+        """The status line follows whether the shared store answers; it retries by itself
+        (its listener reconnects) and the lists reload once it is back."""
+        loop = asyncio.get_running_loop()
+
+        def heard() -> None:  # on the store's thread
+            with suppress(RuntimeError):  # the app has ended
+                loop.call_soon_threadsafe(self._store_heard)
+
+        self.history.subscribe(heard)
+        self.store_reachable = self.history.reachable
+
+    def _store_heard(self) -> None:
+        if self.store_reachable != self.history.reachable:
+            self.store_reachable = self.history.reachable
+            self.history_changed.publish(None)
 
     def _theme_changed(self, _: object) -> None:
         if self.theme != self.config.theme and not self.demo:

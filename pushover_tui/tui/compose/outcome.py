@@ -21,7 +21,7 @@ from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.app import pushover_app
 from pushover_tui.tui.compose.draft import Draft
 from pushover_tui.tui.compose.fields import field_hint
-from pushover_tui.tui.history.wording import clock_time, quota_reset
+from pushover_tui.tui.wording import clock_time, quota_reset
 
 # Every field with a note line under it.
 NOTE_FIELDS = (

@@ -21,8 +21,8 @@ from pushover_tui.tui.app import pushover_app
 from pushover_tui.tui.compose.draft import Draft
 from pushover_tui.tui.compose.fields import QUIET_CHANGES, DraftComponent
 from pushover_tui.tui.groups.account import GROUPS_LOADING
-from pushover_tui.tui.history.wording import masked_key
 from pushover_tui.tui.widgets.field_row import FieldRow
+from pushover_tui.tui.wording import masked_key
 
 
 def group_label(key: Secret, groups: tuple[Group, ...] | None) -> str:

@@ -24,6 +24,7 @@ from pushover_tui.api.checks import (
 from pushover_tui.api.models import Priority
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.config import ActiveProfile, Profile, Source, check_profile
+from pushover_tui.store.schema import PROFILE_SETTINGS, setting
 from pushover_tui.tui.widgets.choices import (
     emergency_summary,
     known_priority,
@@ -31,9 +32,10 @@ from pushover_tui.tui.widgets.choices import (
     priority_hint,
 )
 
-KEYS = ("token", "user")
-FIELDS = ("token", "user", "priority", "retry", "expire", "sound", "device")
-ENV_VARIABLES = {"token": "PUSHOVER_TOKEN", "user": "PUSHOVER_USER"}
+# The settings table's profile rows this form lays out (`to` is chosen on the Groups screen).
+FIELDS = tuple(row.key for row in PROFILE_SETTINGS if row.key != "to")
+KEYS = tuple(key for key in FIELDS if setting(key).secret)
+ENV_VARIABLES = {row.key: row.env for row in PROFILE_SETTINGS if row.env and row.key in FIELDS}
 SOURCE_TEXT = {
     Source.FILE: "from file",
     Source.ENVIRONMENT: "from environment",
@@ -150,11 +152,11 @@ def help_line(
     if field == "token":
         if form.token:
             return "✓ 30 letters and digits", "ok"
-        return "The API token of your Pushover application.", "hint"
+        return setting("token").help, "hint"
     if field == "user":
         if form.user:
             return "✓ 30 letters and digits", "ok"
-        return "Your user key (dashboard) or a group key.", "hint"
+        return setting("user").help, "hint"
     if field == "priority":
         return priority_hint(form.priority), "hint"
     if field == "retry":

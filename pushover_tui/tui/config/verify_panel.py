@@ -20,7 +20,7 @@ from pushover_tui.api.errors import (
     UnexpectedResponseError,
 )
 from pushover_tui.api.models import UserCheck
-from pushover_tui.tui.history.wording import quota_reset
+from pushover_tui.tui.wording import quota_reset
 
 
 def idle_report(verified: bool | None) -> Content:

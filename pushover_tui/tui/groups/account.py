@@ -14,7 +14,7 @@ from pushover_tui.api.checks import is_key
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Group, GroupMember
 from pushover_tui.api.secret import Secret
-from pushover_tui.tui.history.wording import masked_key
+from pushover_tui.tui.wording import masked_key
 
 if TYPE_CHECKING:
     from pushover_tui.oncall import OnCallPlan

@@ -22,7 +22,7 @@ from pushover_tui.api.models import Group, GroupMember
 from pushover_tui.api.secret import Secret
 from pushover_tui.oncall import OnCallError, OnCallPlan
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.tui.history.wording import masked_key, quota_reset
+from pushover_tui.tui.wording import masked_key, quota_reset
 
 ALL_DEVICES = "all devices"
 

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from pushover_tui.api.models import ReceiptState
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.history import HistoryRow, Status
-from pushover_tui.tui.history import wording as fmt
+from pushover_tui.tui import wording as fmt
 from pushover_tui.tui.widgets.detail_grid import Row, grid, section
 
 # Parameters in the order a person reads them; anything else follows alphabetically.

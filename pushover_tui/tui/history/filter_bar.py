@@ -12,8 +12,8 @@ from textual.widgets import Checkbox, Input, Select
 from pushover_tui.api.models import ReceiptState
 from pushover_tui.store.history import HistoryFilter, Status
 from pushover_tui.tui.app import pushover_app
-from pushover_tui.tui.history.wording import masked_key
 from pushover_tui.tui.widgets.toggles import MarkedCheckbox
+from pushover_tui.tui.wording import masked_key
 
 ORIGIN_OPTIONS = [
     ("Dashboard", "tui"),

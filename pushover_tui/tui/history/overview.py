@@ -10,8 +10,8 @@ from textual.widgets import Static
 
 from pushover_tui.store.history import Status
 from pushover_tui.store.overview import Overview
-from pushover_tui.tui.history.wording import local_time
 from pushover_tui.tui.widgets.choices import duration
+from pushover_tui.tui.wording import local_time
 
 BARS = "▁▂▃▄▅▆▇█"
 ORIGINS = {"tui": "dashboard", "cli": "command line", "sentry": "Sentry"}

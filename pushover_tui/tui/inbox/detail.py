@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.inbox import InboxRow
-from pushover_tui.tui.history import wording as fmt
+from pushover_tui.tui import wording as fmt
 from pushover_tui.tui.widgets.detail_grid import Row, grid, section
 
 

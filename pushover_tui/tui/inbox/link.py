@@ -31,7 +31,6 @@ from pushover_tui.inbox import (
     log_in,
     websocket_url_from_env,
 )
-from pushover_tui.outbox import timeout_from_env
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.inbox import InboxRow, InboxStore
 
@@ -54,7 +53,7 @@ class InboxLink:
     def __init__(self, app: PushoverApp) -> None:
         self.app = app
         self.changed: Signal[InboxEvent] = Signal(app, "inbox-changed")
-        self.store = InboxStore(app.history)
+        self.store = InboxStore(app.inbox_history)
         self.inbox: Inbox | None = None
         self.state = InboxState.STOPPED
         self.text = ""  # what the service last said about the state
@@ -106,9 +105,8 @@ class InboxLink:
             return
         inbox = Inbox(
             self.app.active,
-            self.app.history,
+            self.app.inbox_history,
             websocket_url=websocket_url_from_env(self.app.env),
-            timeout=timeout_from_env(self.app.env),
         )
         inbox.add_listener(lambda event: self._heard(inbox, event))
         self.inbox = inbox
@@ -206,14 +204,8 @@ class InboxLink:
         """Log in (TwoFactorRequiredError: again with `twofa`), register this machine unless
         the profile has that device already, keep the session in the config and follow it.
         The password is used for this request only."""
-        timeout = timeout_from_env(self.app.env)
         session = await log_in(
-            self.app.active,
-            email,
-            password,
-            twofa=twofa,
-            device_name=device_name,
-            **({} if timeout is None else {"timeout": timeout}),
+            self.app.active, email, password, twofa=twofa, device_name=device_name
         )
         self.app.remember_inbox(session)
         self._follow()

@@ -1,4 +1,4 @@
-"""The inbox list: History's line-API table (history/table.py) over the inbox table, so it reads
+"""The inbox list: History's line-API table (widgets/row_table.py) over the inbox table, so it reads
 only the windows on screen from SQLite however many messages were received.
 
 An emergency stands out without colour too: its priority reads EMERGENCY and, until it is
@@ -13,8 +13,8 @@ from typing import ClassVar
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.history import HistoryFilter
 from pushover_tui.store.inbox import InboxRow, InboxStore
-from pushover_tui.tui.history import wording as fmt
-from pushover_tui.tui.history.table import HistoryTable, RowSource
+from pushover_tui.tui import wording as fmt
+from pushover_tui.tui.widgets.row_table import HistoryTable, RowSource
 
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("Time", 11),

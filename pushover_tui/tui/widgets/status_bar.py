@@ -34,6 +34,8 @@ def status_parts(app: PushoverApp) -> list[Part]:
         parts.append(("DEMO (simulator, example keys)", "DEMO"))
     name = app.active.profile.name
     parts.append((f"profile {name}", name))
+    if not app.store_reachable:
+        parts.append(("store unreachable", "store unreachable"))
     if not app.active.has_keys:
         parts.append(("no keys", "no keys"))
     elif app.keys_edited:
@@ -87,7 +89,15 @@ class StatusBar(Static):
     def on_mount(self) -> None:
         app = pushover_app(self)
         self.set_class(app.demo, "demo")
-        attributes = ("verified", "quota", "awaiting", "reachable", "keys_edited", "test_arrival")
+        attributes = (
+            "verified",
+            "quota",
+            "awaiting",
+            "reachable",
+            "store_reachable",
+            "keys_edited",
+            "test_arrival",
+        )
         for attribute in attributes:
             self.watch(app, attribute, lambda _: self._show(), init=False)
         app.profile_changed.subscribe(self, lambda _: self._show())

@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from pushover_tui.store.history import History, HistoryFilter, HistoryRow
-from pushover_tui.tui.history import wording as fmt
+from pushover_tui.tui import wording as fmt
 from pushover_tui.tui.keys import binding
 
 
