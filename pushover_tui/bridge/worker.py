@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pushover_tui.outbox import Outbox
     from pushover_tui.store.alert_queue import AlertQueue, QueuedAlert
     from pushover_tui.store.config import Profile
+    from pushover_tui.store.postgres_queue import PostgresAlertQueue
 
 log = logging.getLogger("pushover_tui.bridge")
 
@@ -65,6 +66,9 @@ class Schedule:
     backoff_first: float = 1.0  # the worker after an error, or an alert held by a local fault
     backoff_max: float = 30.0
     recheck_queue: float = 5.0  # while the queue cannot be written: how often to try again
+    # A shared queue (PostgreSQL): how often to look for alerts other bridges accepted and
+    # left (killed before sending them) and to renew the leases of the alerts being sent.
+    shared_poll: float = 2.0
 
     def delay(self, attempts: int) -> float:
         """The wait after the `attempts`-th failed attempt (1 = the first)."""
@@ -181,7 +185,7 @@ class Worker:
     def __init__(
         self,
         *,
-        queue: AlertQueue,
+        queue: AlertQueue | PostgresAlertQueue,
         outbox: Outbox,
         settings: BridgeSettings,
         profile: Profile,
@@ -202,6 +206,7 @@ class Worker:
         self._sending: dict[int, asyncio.Task[None]] = {}
         self._unwritten: dict[int, _Outcome] = {}
         self._holds = 0  # local faults in a row: their wait doubles, a good send resets it
+        self._renewed_at = 0.0  # when the leases of the alerts being sent were last renewed
         self._progress = False  # the serving loop went round once since the last restart
 
     async def start(self) -> None:
@@ -228,11 +233,13 @@ class Worker:
         try:
             if self._sending:
                 await asyncio.wait(list(self._sending.values()), timeout=self.stop_grace)
+            cut_off = list(self._sending)
             for task in self._sending.values():
                 task.cancel()
             await asyncio.gather(*self._sending.values(), return_exceptions=True)
             with contextlib.suppress(AlertQueueError):
                 await self._write_outcomes()
+                await asyncio.to_thread(self.queue.release, cut_off)  # others may send them
         finally:
             self._loop = None
             self.board.worker("stopped", alive=False)
@@ -279,6 +286,7 @@ class Worker:
             self._wake.clear()
             await self._write_outcomes()
             await self._recheck_queue()
+            await self._renew_leases()
             next_at = await self._start_due()
             stats = await asyncio.to_thread(self.queue.stats)
             self.board.queue(stats.pending, stats.oldest_pending_at)
@@ -287,6 +295,9 @@ class Worker:
             if not self.board.writable:  # come back to try the queue again
                 recheck = self.schedule.recheck_queue
                 timeout = recheck if timeout is None else min(timeout, recheck)
+            if self.queue.shared:  # other bridges' leftovers, and our leases
+                poll = self.schedule.shared_poll
+                timeout = poll if timeout is None else min(timeout, poll)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -326,6 +337,15 @@ class Worker:
             self.queue.failed(alert_id, outcome.error, history_id=outcome.history_id)
         else:
             self.queue.retry_later(alert_id, outcome.error, outcome.delay, attempt=outcome.attempt)
+
+    async def _renew_leases(self) -> None:
+        """Keep the claims on the alerts being sent (or with an outcome not yet written) while
+        the sends go on: a shared queue's lease runs out only when this bridge is gone."""
+        held = set(self._sending) | set(self._unwritten)
+        due = time.time() - self._renewed_at >= self.schedule.shared_poll
+        if self.queue.shared and held and due:
+            await asyncio.to_thread(self.queue.renew, held)
+            self._renewed_at = time.time()
 
     async def _recheck_queue(self) -> None:
         """After a failed write, whoever made it: clear /health's flag once the queue takes the
