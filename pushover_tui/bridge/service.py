@@ -150,6 +150,7 @@ class BridgeService:
         )
         try:
             worker_queue.prune()
+            self.queue.check_writable()  # connected now, not by the first webhook
         except AlertQueueError as error:  # housekeeping only: start anyway, /health tells
             self.board.error(str(error), store=True)
             log.warning("%s", error)
