@@ -255,8 +255,10 @@ async def test_tui_shows_each_fault_and_keeps_running(
     goes through, the app running all along."""
     sleep = FakeSleep()
     app = make_app(env={**isolated_env, "PUSHOVER_TUI_TIMEOUT": str(HANG_TIMEOUT)})
-    app.outbox._client_options["sleep"] = sleep
-    assert app.outbox._client_options["timeout"] == HANG_TIMEOUT  # the app reads the variable
+    app.session.outbox._client_options["sleep"] = sleep
+    assert (
+        app.session.outbox._client_options["timeout"] == HANG_TIMEOUT
+    )  # the app reads the variable
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)  # start-up key check, quota and sound list done before the faults
         for index, fault in enumerate(FAULTS):
@@ -272,10 +274,10 @@ async def test_tui_shows_each_fault_and_keeps_running(
             assert app.is_running and app.return_code is None
 
             # Still responsive: the pipeline behind the screen sends the next one.
-            await app.send_message(Message(f"tui after {fault.kind}"))
+            await app.session.send_message(Message(f"tui after {fault.kind}"))
         ok, shown = await tui_send(app, pilot, "tui after every fault")
         assert ok, shown
-        rows = app.history.page(oldest_first=True, limit=100)
+        rows = app.session.history.page(oldest_first=True, limit=100)
         statuses = [row.status for row in rows]
         assert statuses == [Status.FAILED, Status.SENT] * len(FAULTS) + [Status.SENT]
         assert all(row.origin == "tui" for row in rows)
@@ -322,14 +324,14 @@ async def test_two_command_lines_and_the_tui_sending_at_once_lose_nothing(
         (tmp_path / "go").touch()
         sent = 0
         while sent < per_sender or any(child.poll() is None for child in children):
-            await app.send_message(Message(f"tui {sent}"))
+            await app.session.send_message(Message(f"tui {sent}"))
             sent += 1
             await asyncio.sleep(0.02)  # interleave with the children's sends
         for child in children:
             out, err = await asyncio.to_thread(child.communicate, timeout=60)
             assert child.returncode == 0, err
             assert out.splitlines()[-1] == ",".join(["0"] * per_sender), out
-        rows = app.history.page(limit=1000)
+        rows = app.session.history.page(limit=1000)
     expected = {f"{name} {i}" for name in names for i in range(per_sender)}
     expected |= {f"tui {i}" for i in range(sent)}
     assert {row.message for row in rows} == expected
@@ -496,17 +498,17 @@ async def test_tui_survives_a_full_disk(demo_config, make_app, simulator):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        real = app.history._connection
-        app.history._connection = _FullConnection(real)
+        real = app.session.history._connection
+        app.session.history._connection = _FullConnection(real)
         try:
             ok, shown = await tui_send(app, pilot, "disk full now")
             assert not ok and "disk is full" in shown
         finally:
-            app.history._connection = real
+            app.session.history._connection = real
         assert app.is_running
         assert simulator.messages == []  # not sent, since it could not be recorded first
-        await app.send_message(Message("space again"))
-        assert [row.status for row in app.history.page()] == [Status.SENT]
+        await app.session.send_message(Message("space again"))
+        assert [row.status for row in app.session.history.page()] == [Status.SENT]
 
 
 # -- 5. network hygiene -------------------------------------------------------------------------

@@ -248,16 +248,16 @@ async def tui_session(env: dict[str, str], shots: Path, sim: Simulator) -> list[
                 from pushover_tui.api.models import Message, Priority
 
                 for priority in (-2, -1, 0, 1):
-                    await app.send_message(Message(f"tui {priority}", priority=priority))
-                await app.send_message(
+                    await app.session.send_message(Message(f"tui {priority}", priority=priority))
+                await app.session.send_message(
                     Message("tui emergency", priority=Priority.EMERGENCY, retry=30, expire=600)
                 )
-                await app.send_test()
+                await app.session.send_test()
                 sim.inject_fault("503", 3)
                 sim.inject_fault("html", 1)
                 for _ in range(2):
                     try:
-                        await app.send_message(Message("tui fault"))
+                        await app.session.send_message(Message("tui fault"))
                     except Exception as error:  # shown by the screen; here only its text
                         app.notify(str(error), severity="error", markup=False)
                 await settle(pilot)

@@ -20,17 +20,17 @@ def status_text(app: PushoverApp) -> str:
 
 async def test_demo_runs_on_the_simulator_with_a_throwaway_history(make_app):
     app = make_app(demo=True)
-    folder = app.data_folder
+    folder = app.session.data_folder
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert type(app.screen).__name__ == "ComposeScreen"
         assert "DEMO" in status_text(app)
-        sent = await app.send_message(Message("hello from the demo"))
+        sent = await app.session.send_message(Message("hello from the demo"))
         assert sent.result.request
         assert app.simulator is not None and app.simulator.messages[-1]["message"] == (
             "hello from the demo"
         )
-        assert app.history.path.is_relative_to(folder)
+        assert app.session.history.path.is_relative_to(folder)
     assert not folder.exists()  # the throwaway history is gone
 
 

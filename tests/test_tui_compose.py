@@ -99,7 +99,7 @@ def fast_app(demo_config, make_app, simulator, monkeypatch):
         async def no_wait(_seconds: float) -> None:
             return None
 
-        app.outbox._client_options["sleep"] = no_wait
+        app.session.outbox._client_options["sleep"] = no_wait
         return app
 
     return make
@@ -148,7 +148,7 @@ async def test_send_normal_message_shows_request_id_and_sends_exact_fields(fast_
             "html": "1",
         }
         text = outcome(screen)
-        row = app.history.page(limit=1)[0]
+        row = app.session.history.page(limit=1)[0]
         assert row.request_id and row.request_id in text
         assert "Quota: 9,999 of 10,000" in text
         assert screen.query_one("#outcome").has_class("-ok")
@@ -200,7 +200,7 @@ async def test_emergency_shows_retry_expire_and_yields_receipt(fast_app, simulat
         assert sent["retry"] == "60" and sent["expire"] == "3600"
         assert sent["tags"] == "db,prod" and sent["callback"] == "https://example.com/ack"
         assert "ttl" not in sent
-        row = app.history.page(limit=1)[0]
+        row = app.session.history.page(limit=1)[0]
         assert row.receipt and row.receipt in outcome(screen)
         assert "History (f4) follows it live" in outcome(screen)
         assert "TTL is ignored" in outcome(screen)
@@ -231,7 +231,7 @@ async def test_field_problems_are_shown_inline_and_nothing_is_sent(fast_app, sim
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert simulator.messages == []
-        assert app.history.count() == 0
+        assert app.session.history.count() == 0
         assert "Nothing sent" in outcome(screen)
 
         fill(screen, retry="abc")
@@ -341,10 +341,10 @@ async def test_a_profile_switch_drops_the_old_apps_sounds(fast_app, simulator, d
             return {value for _, value in screen.query_one("#sound", Select)._options}
 
         assert "mine" in sounds()
-        app.switch_profile("empty")
+        app.session.switch_profile("empty")
         await settle(pilot)
         assert "mine" not in sounds() and "bike" in sounds()
-        app.switch_profile("personal")
+        app.session.switch_profile("personal")
         await settle(pilot)
         assert "mine" in sounds()
 
@@ -387,7 +387,7 @@ async def test_an_unexpected_error_while_sending_ends_sending(fast_app, monkeypa
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        monkeypatch.setattr(app, "send_message", broken)
+        monkeypatch.setattr(app.session, "send_message", broken)
         screen = compose(app)
         fill(screen, message="hello")
         await pilot.press("ctrl+s")
@@ -512,7 +512,7 @@ async def test_prefill_from_history_fills_every_field(fast_app, simulator):
         assert screen.query_one("#tags", Input).value == "a,b"
         assert screen.query_one("#timestamp", Input).value == "1700000000"
         assert "Filled in from History" in outcome(screen)
-        built, problems = screen.draft.to_message(app.active.profile)
+        built, problems = screen.draft.to_message(app.session.active.profile)
         assert problems == []
         assert built.form() == message.form()
         # A late sound list keeps the choice.

@@ -370,14 +370,14 @@ async def test_add_rename_delete_profile(demo_config, simulator, make_app):
         assert "already exists" in str(app.screen.query_one("#dialog-problem").render())
         await answer_name(pilot, app, "work")
         assert app.screen is screen
-        assert app.active.profile.name == "work"
+        assert app.session.active.profile.name == "work"
         assert screen.query_one("#token", Input).value == ""
         assert load_config(demo_config.path).profile_names == ("personal", "work")
         # Rename.
         await pilot.click("#profile-rename")
         await pilot.pause()
         await answer_name(pilot, app, "office")
-        assert app.active.profile.name == "office"
+        assert app.session.active.profile.name == "office"
         assert load_config(demo_config.path).profile_names == ("personal", "office")
         # Delete, after a confirmation.
         await pilot.click("#profile-delete")
@@ -386,7 +386,7 @@ async def test_add_rename_delete_profile(demo_config, simulator, make_app):
         await pilot.click("#choice-delete")
         await pilot.pause()
         assert load_config(demo_config.path).profile_names == ("personal",)
-        assert app.active.profile.name == "personal"
+        assert app.session.active.profile.name == "personal"
         assert screen.query_one("#profile", Select).value == "personal"
         # The last profile cannot be deleted.
         await pilot.click("#profile-delete")
@@ -408,7 +408,7 @@ async def test_switching_profile_with_changes_asks(demo_config, simulator, make_
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.click("#choice-cancel")
         await pilot.pause()
-        assert app.active.profile.name == "work"
+        assert app.session.active.profile.name == "work"
         assert screen.query_one("#profile", Select).value == "work"
         assert screen.query_one("#device", Input).value == "pixel"
         # Discard, switch, then delete the default profile: the other one becomes default.
@@ -416,7 +416,7 @@ async def test_switching_profile_with_changes_asks(demo_config, simulator, make_
         await pilot.pause()
         await pilot.click("#choice-discard")
         await pilot.pause()
-        assert app.active.profile.name == "personal"
+        assert app.session.active.profile.name == "personal"
         await pilot.click("#profile-delete")
         await pilot.pause()
         assert "becomes the default" in str(app.screen.query_one("#dialog-text").render())
@@ -425,7 +425,7 @@ async def test_switching_profile_with_changes_asks(demo_config, simulator, make_
         config = load_config(demo_config.path)
         assert config.profile_names == ("work",)
         assert config.default_profile == "work"
-        assert app.active.profile.name == "work"
+        assert app.session.active.profile.name == "work"
         assert config.profile("work").device == ""  # the discarded edit
 
 
@@ -467,8 +467,8 @@ async def test_first_run_shows_how_to_get_keys(make_app, simulator, tmp_path):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not welcome.display
-        assert app.active.has_keys
-    config = load_config(Path(app.config.path))
+        assert app.session.active.has_keys
+    config = load_config(Path(app.session.config.path))
     assert config.profile_names == ("default",)
     assert config.profile().token.reveal() == DEMO_TOKEN
 

@@ -26,11 +26,11 @@ from pushover_tui.store.config import Profile, save_config
 from pushover_tui.store.history import HistoryFilter
 from pushover_tui.tui.app import PushoverApp
 from pushover_tui.tui.compose.screen import ComposeScreen
-from pushover_tui.tui.groups.account import GROUPS_LOADING
 from pushover_tui.tui.groups.member_dialog import MemberDialog
 from pushover_tui.tui.groups.screen import GroupsScreen
 from pushover_tui.tui.groups.tables import GroupTable, MemberTable
 from pushover_tui.tui.history.screen import HistoryScreen
+from pushover_tui.tui.session.groups import GROUPS_LOADING
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
 
@@ -54,7 +54,7 @@ def app_on_sim(demo_config, make_app, simulator):
         async def no_wait(_seconds: float) -> None:
             return None
 
-        app.outbox._client_options["sleep"] = no_wait
+        app.session.outbox._client_options["sleep"] = no_wait
         return app
 
     return make
@@ -172,7 +172,7 @@ async def test_a_profile_switch_reads_the_groups_once(app_on_sim, demo_config, s
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_groups(pilot)
         before = len(simulator.requests)
-        app.switch_profile("work")
+        app.session.switch_profile("work")
         await settle(pilot)
         reads = [r for r in simulator.requests[before:] if r.path == "/1/groups.json"]
         assert len(reads) == 1
@@ -188,10 +188,10 @@ async def test_a_profile_switch_drops_the_old_profiles_groups(app_on_sim, demo_c
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         simulator.inject_fault("hang", seconds=10)
-        app.load_groups_in_background()
+        app.session.run(app.session.load_groups(), "groups-list")
         await pilot.pause()
         assert app.groups_note == GROUPS_LOADING
-        app.switch_profile("empty")
+        app.session.switch_profile("empty")
         simulator.release()
         await settle(pilot)
         assert app.groups_note == "" and app.known_groups is None
@@ -563,7 +563,7 @@ async def test_compose_sends_to_a_group(app_on_sim, simulator):
             {"user": "uBob" + "•" * 26, "device": None},
         ]
         assert "Sent to ops" in str(screen.query_one("#outcome-text", Static).visual)
-        row = app.history.page(HistoryFilter(), offset=0, limit=1)[0]
+        row = app.session.history.page(HistoryFilter(), offset=0, limit=1)[0]
         assert row.recipient == Secret(DEMO_GROUP).masked()
         # Back to the default: the profile's user.
         screen.query_one("#to", Select).value = Secret()
@@ -571,7 +571,7 @@ async def test_compose_sends_to_a_group(app_on_sim, simulator):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "to" not in simulator.messages[-1]
-        assert app.history.page(HistoryFilter(), offset=0, limit=1)[0].recipient == (
+        assert app.session.history.page(HistoryFilter(), offset=0, limit=1)[0].recipient == (
             Secret(DEMO_USER).masked()
         )
 
@@ -630,8 +630,8 @@ async def test_history_shows_and_filters_by_recipient_and_resends_to_it(app_on_s
     app = app_on_sim()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await app.send_message(Message("to me"))
-        await app.send_message(Message("to the group"), Secret(DEMO_GROUP))
+        await app.session.send_message(Message("to me"))
+        await app.session.send_message(Message("to the group"), Secret(DEMO_GROUP))
         await pilot.press("f4")
         await settle(pilot)
         screen = app.screen

@@ -243,8 +243,8 @@ async def test_rows_appear_live_newest_first_from_this_app_and_other_processes(
         await wait_for(pilot, lambda: "cli · profile personal" in detail_text(app))
 
         # Sent through the app while the screen is open: on top at once.
-        await app.send_message(Message("first message", title="One"))
-        await app.send_message(Message("second message", title="Two"))
+        await app.session.send_message(Message("first message", title="One"))
+        await app.session.send_message(Message("second message", title="Two"))
         await wait_for(pilot, lambda: "sent " in table_lines(app)[1])
         lines = table_lines(app)
         assert "Time" in lines[0] and "Receipt" in lines[0]
@@ -273,10 +273,10 @@ async def test_filters_text_status_and_open_emergencies(
             origin="sentry",
         )
     app = make_app(api_url=simulator.base_url)
-    app.outbox.tracker.track = lambda *args, **kwargs: None  # keep the receipt open
+    app.session.outbox.tracker.track = lambda *args, **kwargs: None  # keep the receipt open
     async with app.run_test(size=SIZE) as pilot:
         # The palette's "History: failed messages" opens the screen already filtered.
-        app.open_history(HistoryFilter(status=Status.FAILED))
+        app.open_mode("history", FilterHistory(HistoryFilter(status=Status.FAILED)))
         await wait_for(pilot, lambda: table(app).total == 2)
         await wait_for(pilot, lambda: "status failed" in count_text(app))
         app.screen.apply_filter(HistoryFilter())  # everything again
@@ -312,7 +312,7 @@ async def test_filters_text_status_and_open_emergencies(
         await wait_for(pilot, lambda: "awaiting acknowledgement" in count_text(app))
 
         # "History: from Sentry": the bridge's alerts only.
-        app.open_history(HistoryFilter(origin="sentry"))
+        app.open_mode("history", FilterHistory(HistoryFilter(origin="sentry")))
         await wait_for(pilot, lambda: "origin sentry" in count_text(app))
         assert table(app).total == 1 and table(app).selected.message == "db down"
 
@@ -329,9 +329,9 @@ async def test_emergency_acknowledged_live_with_device_and_masked_user(
 ):
     app = make_app(api_url=simulator.base_url)
     # Receipts may be polled every 5 s at most; the tracker clamps to that. Tests go faster.
-    app.outbox.tracker.interval = 0.2
+    app.session.outbox.tracker.interval = 0.2
     async with app.run_test(size=SIZE) as pilot:
-        sent = await app.send_message(
+        sent = await app.session.send_message(
             Message("server on fire", title="Fire", priority=2, retry=30, expire=600)
         )
         receipt = sent.result.receipt
@@ -352,10 +352,10 @@ async def test_emergency_acknowledged_live_with_device_and_masked_user(
 async def test_cancel_retries_and_cancel_by_tag(demo_config, make_app, simulator):
     app = make_app(api_url=simulator.base_url)
     async with app.run_test(size=SIZE) as pilot:
-        first = await app.send_message(
+        first = await app.session.send_message(
             Message("alarm one", priority=2, retry=30, expire=600, tags=("ops",))
         )
-        second = await app.send_message(
+        second = await app.session.send_message(
             Message("alarm two", priority=2, retry=30, expire=600, tags=("ops", "db"))
         )
         await open_history(pilot)
@@ -363,11 +363,12 @@ async def test_cancel_retries_and_cancel_by_tag(demo_config, make_app, simulator
 
         await pilot.press("down", "c")
         await wait_for(
-            pilot, lambda: app.history.get(first.row_id).receipt_state is ReceiptState.CANCELLED
+            pilot,
+            lambda: app.session.history.get(first.row_id).receipt_state is ReceiptState.CANCELLED,
         )
         path = f"/1/receipts/{first.result.receipt}/cancel.json"
         assert any(r.path == path and r.status == 200 for r in simulator.requests)
-        client = await app.outbox.client()
+        client = await app.session.outbox.client()
         stopped = await client.receipt(first.result.receipt)  # the simulator stopped retrying
         assert stopped.expired and not stopped.acknowledged
         await wait_for(pilot, lambda: "cancelled" in table_lines(app)[2])
@@ -378,7 +379,8 @@ async def test_cancel_retries_and_cancel_by_tag(demo_config, make_app, simulator
         assert app.screen.query_one("#dialog-input", Input).value == "ops"
         await pilot.press("enter")
         await wait_for(
-            pilot, lambda: app.history.get(second.row_id).receipt_state is ReceiptState.CANCELLED
+            pilot,
+            lambda: app.session.history.get(second.row_id).receipt_state is ReceiptState.CANCELLED,
         )
         assert any(r.path == "/1/receipts/cancel_by_tag/ops.json" for r in simulator.requests)
         await wait_for(pilot, lambda: "cancelled" in table_lines(app)[1])
@@ -390,7 +392,7 @@ async def test_row_actions_copy_resend_delete_clear(demo_config, make_app, simul
             add_row(history, Message(f"row {number}"), result=SendResult(f"r{number}"))
     app = make_app(api_url=simulator.base_url)
     async with app.run_test(size=SIZE) as pilot:
-        await app.send_message(Message("resend me please", title="Again", priority=1))
+        await app.session.send_message(Message("resend me please", title="Again", priority=1))
         await open_history(pilot)
         assert table(app).total == 4
 
@@ -416,13 +418,13 @@ async def test_row_actions_copy_resend_delete_clear(demo_config, make_app, simul
         await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
         await pilot.press("escape")  # changed my mind
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        assert app.history.count() == 4
+        assert app.session.history.count() == 4
 
         await pilot.press("d")
         await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
         await pilot.click("#choice-confirm")
         await wait_for(pilot, lambda: table(app).total == 3)
-        assert [row.message for row in app.history.page()] == [
+        assert [row.message for row in app.session.history.page()] == [
             "resend me please",
             "row 1",
             "row 0",
@@ -433,12 +435,12 @@ async def test_row_actions_copy_resend_delete_clear(demo_config, make_app, simul
         await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
         await pilot.click("#choice-cancel")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        assert app.history.count() == 3
+        assert app.session.history.count() == 3
 
         await pilot.press("X")
         await wait_for(pilot, lambda: app.screen.query("#choice-confirm"))
         await pilot.click("#choice-confirm")
-        await wait_for(pilot, lambda: app.history.count() == 0)
+        await wait_for(pilot, lambda: app.session.history.count() == 0)
         await wait_for(pilot, lambda: app.screen.has_class("-empty"))
         assert app.screen.query_one("#history-empty").display
 
@@ -449,13 +451,13 @@ async def test_paging_through_5000_rows(demo_config, make_app, simulator, isolat
             history.record_sending(Message(f"row {number}"), profile="personal", origin="cli")
     app = make_app(api_url=simulator.base_url)
     calls: list[tuple[int, int, bool]] = []
-    page = app.history.page
+    page = app.session.history.page
 
     def spy(filters, *, offset=0, limit=100, oldest_first=False):
         calls.append((offset, limit, oldest_first))
         return page(filters, offset=offset, limit=limit, oldest_first=oldest_first)
 
-    app.history.page = spy
+    app.session.history.page = spy
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot)
         widget = table(app)
@@ -516,7 +518,9 @@ def test_snapshot_filtered_to_open_emergencies(
 ):
     seed_rows(data_folder(isolated_env), frozen)
     app = make_app(api_url=simulator.base_url)
-    app.outbox.tracker.track = lambda *args, **kwargs: None  # nothing polls the seeded receipt
+    app.session.outbox.tracker.track = lambda *args, **kwargs: (
+        None
+    )  # nothing polls the seeded receipt
 
     async def run_before(pilot) -> None:
         await settle(pilot)

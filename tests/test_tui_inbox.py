@@ -36,10 +36,10 @@ from pushover_tui.store.history import History
 from pushover_tui.store.inbox import InboxRow, InboxStore
 from pushover_tui.tui import wording as history_format
 from pushover_tui.tui.inbox.detail import detail_content
-from pushover_tui.tui.inbox.link import DEMO_DEVICE
 from pushover_tui.tui.inbox.screen import InboxScreen
 from pushover_tui.tui.inbox.table import InboxTable, preview
 from pushover_tui.tui.inbox.wording import LOGIN_COMMAND, state_content
+from pushover_tui.tui.session.inbox import DEMO_DEVICE
 from pushover_tui.tui.widgets.status_bar import StatusBar, arrival_text, status_text
 
 WAIT = 10.0
@@ -115,7 +115,7 @@ async def open_inbox(pilot) -> None:
 
 
 async def following(pilot) -> None:
-    await wait_for(pilot, lambda: pilot.app.inbox.state is InboxState.CONNECTED)
+    await wait_for(pilot, lambda: pilot.app.session.inbox.state is InboxState.CONNECTED)
 
 
 async def type_into(pilot, field: str, text: str) -> None:
@@ -229,7 +229,7 @@ async def test_arrival_raises_a_toast_rings_the_bell_and_times_send_test(
         await wait_for(pilot, lambda: "Following as device tui-test" in state_text(app))
         assert "Nothing received yet" in table_lines(app)[2]
 
-        await app.send_message(Message("disk full on db1: /var at 100%", title="db1 disk"))
+        await app.session.send_message(Message("disk full on db1: /var at 100%", title="db1 disk"))
         await wait_for(pilot, lambda: table(app).total == 1)
         await wait_for(pilot, lambda: "db1 disk — disk full" in table_lines(app)[1])
         assert "Normal" in table_lines(app)[1]
@@ -245,11 +245,11 @@ async def test_arrival_raises_a_toast_rings_the_bell_and_times_send_test(
 
         # Send test: the status line says how long it took to arrive here.
         assert app.test_arrival is None
-        await app.send_test()
+        await app.session.send_test()
         await wait_for(pilot, lambda: app.test_arrival is not None)
         assert app.test_arrival >= 0
         took = arrival_text(app.test_arrival)
-        assert f"test arrived here in {took}" in status_text(app, 200)
+        assert f"test arrived here in {took}" in status_text(app.session, 200)
         status = app.screen.query_one(StatusBar)  # 80 columns: the short wording, never cut
         await wait_for(pilot, lambda: str(status.render()).endswith(f" · test {took}"))
         await wait_for(pilot, lambda: rings == [True, True])
@@ -263,7 +263,7 @@ async def test_messages_waiting_at_start_make_one_toast(inbox_config, make_app, 
     app = make_app()
     async with app.run_test(size=SIZES["80x24"]) as pilot:
         await following(pilot)
-        await wait_for(pilot, lambda: app.inbox.count() == 5)
+        await wait_for(pilot, lambda: app.session.inbox.count() == 5)
         await wait_for(pilot, lambda: toasts(app))
         await pilot.pause()
         assert [title for title, _ in toasts(app)] == ["5 new messages (Inbox: f6)"]
@@ -277,9 +277,9 @@ async def test_acknowledge_the_selected_emergency(inbox_config, make_app, simula
     async with app.run_test(size=SIZES["120x40"]) as pilot:
         await open_inbox(pilot)
         await following(pilot)
-        await app.send_message(Message("all good"))
+        await app.session.send_message(Message("all good"))
         await wait_for(pilot, lambda: table(app).total == 1)
-        sent = await app.send_message(
+        sent = await app.session.send_message(
             Message("db01 is down", title="db01", priority=2, retry=30, expire=600)
         )
         receipt = sent.result.receipt
@@ -300,7 +300,7 @@ async def test_acknowledge_the_selected_emergency(inbox_config, make_app, simula
         await wait_for(pilot, lambda: "acked" in table_lines(app)[1])
         assert "NEEDS ACK" not in table_lines(app)[1]
         await wait_for(pilot, lambda: "acknowledged from here" in detail_text(app))
-        client = await app.outbox.client()
+        client = await app.session.outbox.client()
         stopped = await client.receipt(receipt)
         assert stopped.acknowledged and stopped.acknowledged_by_device == DEVICE
         assert any(title == "Acknowledged" for title, _ in toasts(app))
@@ -356,7 +356,7 @@ async def test_a_session_ended_elsewhere_or_invalid_says_what_to_do(
         assert "l" not in {key.key for key in app.screen.query("FooterKey")}  # type: ignore[attr-defined]
 
         simulator.push_frame("A")  # this device logged in from another session
-        await wait_for(pilot, lambda: app.inbox.state is InboxState.LOGGED_OUT_ELSEWHERE)
+        await wait_for(pilot, lambda: app.session.inbox.state is InboxState.LOGGED_OUT_ELSEWHERE)
         await wait_for(pilot, lambda: "Logged out elsewhere" in state_text(app))
         text = state_text(app)
         assert "Press l to log in again" in text and "pushover-tui inbox login" in text
@@ -377,7 +377,7 @@ async def test_a_session_ended_elsewhere_or_invalid_says_what_to_do(
         await wait_for(pilot, lambda: not app.screen.has_class("-login"))
 
         simulator.disable_device(DEVICE)  # the device is no longer valid: `E`
-        await wait_for(pilot, lambda: app.inbox.state is InboxState.SESSION_INVALID)
+        await wait_for(pilot, lambda: app.session.inbox.state is InboxState.SESSION_INVALID)
         await wait_for(pilot, lambda: "Session ended" in state_text(app))
         assert "Press l to log in again" in state_text(app)
 
@@ -404,11 +404,11 @@ async def test_switching_profile_follows_the_new_profiles_session(
     async with app.run_test(size=SIZES["80x24"]) as pilot:
         await open_inbox(pilot)
         await following(pilot)
-        app.switch_profile("other")  # no session: the login form, nothing followed
+        app.session.switch_profile("other")  # no session: the login form, nothing followed
         await wait_for(pilot, lambda: app.screen.has_class("-login"))
-        assert app.inbox.inbox is None and app.inbox.state is InboxState.STOPPED
+        assert app.session.inbox.inbox is None and app.session.inbox.state is InboxState.STOPPED
         await wait_for(pilot, lambda: simulator.sockets(DEVICE) == 0)
-        app.switch_profile("personal")
+        app.session.switch_profile("personal")
         await following(pilot)
         await wait_for(pilot, lambda: not app.screen.has_class("-login"))
         await wait_for(pilot, lambda: simulator.sockets(DEVICE) == 1)
@@ -418,18 +418,18 @@ async def test_the_demo_registers_its_own_inbox_device(make_app):
     app = make_app(demo=True)
     async with app.run_test(size=SIZES["120x40"]) as pilot:
         await following(pilot)
-        assert app.active.profile.inbox is not None
-        assert app.active.profile.inbox.device_name == DEMO_DEVICE
-        saved = load_config(app.config.path).profile("demo").inbox  # the throwaway config
-        assert saved == app.active.profile.inbox
+        assert app.session.active.profile.inbox is not None
+        assert app.session.active.profile.inbox.device_name == DEMO_DEVICE
+        saved = load_config(app.session.config.path).profile("demo").inbox  # the throwaway config
+        assert saved == app.session.active.profile.inbox
         await open_inbox(pilot)
-        await app.send_test()
+        await app.session.send_test()
         await wait_for(pilot, lambda: table(app).total == 1)
         await wait_for(pilot, lambda: app.test_arrival is not None)
 
 
 async def test_the_inbox_starts_after_the_first_frame(inbox_config, make_app, monkeypatch):
-    from pushover_tui.tui.inbox.link import InboxLink
+    from pushover_tui.tui.session.inbox import InboxLink
 
     app = make_app()
     calls: list[bool] = []

@@ -39,19 +39,23 @@ async def test_a_row_from_another_host_appears_live(
     env = {**isolated_env, "PUSHOVER_TUI_STORE": postgres_url}
     app = make_app(api_url=simulator.base_url, env=env)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.history.kind == "postgresql"
+        assert app.session.history.kind == "postgresql"
         await pilot.press("f4")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
         await wait_for(
-            pilot, lambda: isinstance(app.history, PostgresStore) and app.history.listening.is_set()
+            pilot,
+            lambda: (
+                isinstance(app.session.history, PostgresStore)
+                and app.session.history.listening.is_set()
+            ),
         )
         with PostgresStore(StoreURL(postgres_url)) as other_host:
             row_id = other_host.record_sending(Message("from host B"), profile="p", origin="cli")
             other_host.record_sent(row_id, SendResult("req-b"))
         await wait_for(pilot, lambda: "from host B" in table_text(app), timeout=5)
         # The inbox's table lives in this machine's file, not in the shared store.
-        assert isinstance(app.inbox_history, History)
-        assert app.inbox_history.path.parent == Path(isolated_env["PUSHOVER_TUI_DATA"])
+        assert isinstance(app.session.inbox_history, History)
+        assert app.session.inbox_history.path.parent == Path(isolated_env["PUSHOVER_TUI_DATA"])
 
 
 async def test_the_status_line_says_store_unreachable_and_recovers(
@@ -66,12 +70,12 @@ async def test_the_status_line_says_store_unreachable_and_recovers(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f4")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        await wait_for(pilot, lambda: app.history.listening.is_set())
-        assert "store unreachable" not in status_text(app)
+        await wait_for(pilot, lambda: app.session.history.listening.is_set())
+        assert "store unreachable" not in status_text(app.session)
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
-        await wait_for(pilot, lambda: "store unreachable" in status_text(app))
+        await wait_for(pilot, lambda: "store unreachable" in status_text(app.session))
         server.ensure_postgres_running()
-        await wait_for(pilot, lambda: "store unreachable" not in status_text(app))
+        await wait_for(pilot, lambda: "store unreachable" not in status_text(app.session))
         with PostgresStore(StoreURL(url)) as other_host:
             other_host.record_sending(Message("after the outage"), profile="p", origin="cli")
         await wait_for(pilot, lambda: "after the outage" in table_text(app))
@@ -88,8 +92,8 @@ async def test_a_dashboard_started_while_the_store_is_down_says_so(
     env = {**isolated_env, "PUSHOVER_TUI_STORE": f"postgresql://team:pw-9f@127.0.0.1:{port}/x"}
     app = make_app(api_url=simulator.base_url, env=env)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "store unreachable" in status_text(app))
+        await wait_for(pilot, lambda: "store unreachable" in status_text(app.session))
         await pilot.press("f4")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
         await pilot.pause(0.3)
-        assert "store unreachable" in status_text(app)
+        assert "store unreachable" in status_text(app.session)

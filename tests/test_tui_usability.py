@@ -46,7 +46,7 @@ async def no_wait(_seconds: float) -> None:
 @pytest.fixture
 def app(make_app, demo_config, simulator) -> PushoverApp:
     made = make_app(api_url=simulator.base_url)
-    made.outbox._client_options["sleep"] = no_wait
+    made.session.outbox._client_options["sleep"] = no_wait
     return made
 
 
@@ -71,11 +71,11 @@ async def test_status_line_fits_80_columns_with_every_number(app, simulator):
 def status_text_at(app: PushoverApp, width: int) -> str:
     from pushover_tui.tui.widgets.status_bar import status_text
 
-    return status_text(app, width)
+    return status_text(app.session, width, keys_edited=app.keys_edited)
 
 
 def one_row(app: PushoverApp) -> None:
-    with History.open(Path(app.data_folder)) as history:
+    with History.open(Path(app.session.data_folder)) as history:
         row = history.record_sending(
             Message("nightly backup done"), profile="personal", origin="cli"
         )
@@ -116,12 +116,12 @@ async def test_history_detail_goes_under_the_list_when_narrow(app):
 
 
 async def test_dialog_text_wraps_and_the_sentence_that_matters_shows(app, simulator):
-    with History.open(Path(app.data_folder)) as history:
+    with History.open(Path(app.session.data_folder)) as history:
         row = history.record_sending(
             Message("db down", priority=2, retry=30, expire=600), profile="personal", origin="cli"
         )
         history.record_sent(row, SendResult("r1", receipt="r" * 30))
-    app.outbox.tracker.track = lambda *args, **kwargs: None  # keep it awaiting
+    app.session.outbox.tracker.track = lambda *args, **kwargs: None  # keep it awaiting
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f4")
         await settle(pilot)
@@ -137,7 +137,7 @@ async def test_dialog_text_wraps_and_the_sentence_that_matters_shows(app, simula
 
 
 async def test_a_row_action_that_does_not_apply_says_why(app, simulator):
-    with History.open(Path(app.data_folder)) as history:
+    with History.open(Path(app.session.data_folder)) as history:
         row = history.record_sending(
             Message("db down", priority=2, retry=30, expire=600), profile="personal", origin="cli"
         )
@@ -146,7 +146,7 @@ async def test_a_row_action_that_does_not_apply_says_why(app, simulator):
             row,
             Receipt("a" * 30, acknowledged=True, acknowledged_at=1, acknowledged_by_device="pixel"),
         )
-    app.outbox.tracker.track = lambda *args, **kwargs: None
+    app.session.outbox.tracker.track = lambda *args, **kwargs: None
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f4")
         await settle(pilot)
@@ -208,7 +208,7 @@ async def test_a_banner_clears_when_its_condition_clears(app, simulator):
 async def test_cannot_reach_the_api_is_said_in_the_status_line(make_app, demo_config, simulator):
     simulator.inject_fault("drop", count=20)
     app = make_app(api_url=simulator.base_url)
-    app.outbox._client_options["sleep"] = no_wait
+    app.session.outbox._client_options["sleep"] = no_wait
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
         assert "cannot reach 127.0.0.1" in status(app)
@@ -247,7 +247,7 @@ async def test_saving_keys_verify_just_rejected_asks_first(app, simulator):
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.click("#choice-cancel")
         await pilot.pause()
-        assert app.config.profile("personal").token.reveal() == DEMO_TOKEN  # not saved
+        assert app.session.config.profile("personal").token.reveal() == DEMO_TOKEN  # not saved
 
 
 async def test_switching_profile_verifies_the_new_one(app, simulator, demo_config):
@@ -257,8 +257,8 @@ async def test_switching_profile_verifies_the_new_one(app, simulator, demo_confi
     save_config(demo_config.with_profile(other))
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
-        app.config = app.config.with_profile(other)
-        app.switch_profile("work")
+        app.session.config = app.session.config.with_profile(other)
+        app.session.switch_profile("work")
         await settle(pilot)
         assert app.verified is False and "keys invalid" in status(app)
 
@@ -292,7 +292,7 @@ async def test_screenshot_goes_to_a_folder_that_exists_and_says_where(app, tmp_p
 
 
 async def test_resend_asks_before_replacing_an_unsent_draft(app, simulator):
-    with History.open(Path(app.data_folder)) as history:
+    with History.open(Path(app.session.data_folder)) as history:
         row = history.record_sending(Message("old news"), profile="personal", origin="cli")
         history.record_sent(row, SendResult("r1"))
     async with app.run_test(size=(110, 36)) as pilot:
@@ -363,10 +363,10 @@ async def test_an_emergency_sent_elsewhere_is_followed_and_its_ack_is_a_toast(ap
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
         # Poll and watch quickly for the test; the product waits 5 s and 2 s.
-        app.outbox.tracker.interval = app.outbox.tracker.watch_interval = 0.05
+        app.session.outbox.tracker.interval = app.session.outbox.tracker.watch_interval = 0.05
         # The command line, another process: its own outbox on the same history file.
-        with History.open(Path(app.data_folder)) as other_history:
-            other = Outbox(app.active, other_history, origin="cli")
+        with History.open(Path(app.session.data_folder)) as other_history:
+            other = Outbox(app.session.active, other_history, origin="cli")
             sent = await other.send(Message("db01 down", priority=2, retry=30, expire=600))
             await other.aclose()
         simulator.ack(sent.result.receipt, device="pixel")
@@ -386,7 +386,7 @@ async def test_sending_shows_the_attempt_and_the_countdown(make_app, demo_config
     async def held_wait(_seconds: float) -> None:
         await released.wait()  # the retry waits until the test has seen the countdown
 
-    app.outbox._client_options["sleep"] = held_wait
+    app.session.outbox._client_options["sleep"] = held_wait
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
         simulator.inject_fault("503", count=1)
@@ -415,7 +415,7 @@ async def test_escape_stops_a_send_and_the_row_says_interrupted(app, simulator):
         await pilot.press("escape")
         await settle(pilot)
         assert "Stopped by you" in outcome(app)
-        row = app.history.page(limit=1)[0]
+        row = app.session.history.page(limit=1)[0]
         assert row.status.value == "interrupted" and "Stopped by you" in row.error
         simulator.release()
 

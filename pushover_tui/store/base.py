@@ -186,6 +186,11 @@ class Store(ABC):
         to acknowledgement, n), and the newest quota seen (None: none)."""
 
     @abstractmethod
+    def latest_quota(self, profile: str) -> tuple[float, Quota] | None:
+        """The newest quota any process recorded for `profile`, with its row's created_at
+        (None: no row carries one)."""
+
+    @abstractmethod
     def queue_depth(self) -> int | None:
         """How many alerts the Sentry bridge's queue holds pending (None: no bridge queue)."""
 

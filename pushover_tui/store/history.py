@@ -730,6 +730,11 @@ class History(SQLiteStore, Store):
 
         return sqlite_counts(self, profile, first_day, today)
 
+    def latest_quota(self, profile: str) -> tuple[float, Quota] | None:
+        from pushover_tui.store.overview import sqlite_latest_quota  # it imports this module
+
+        return sqlite_latest_quota(self, profile)
+
     def queue_depth(self) -> int | None:
         """The pending alerts of the bridge whose data folder this is (None: no bridge here)."""
         from pushover_tui.store.alert_queue import FILE_NAME, AlertQueue

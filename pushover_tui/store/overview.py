@@ -117,13 +117,31 @@ def _statements(profile: str | None, first_day: date, today: date) -> list[tuple
             " HAVING sum(n) > 0 ORDER BY seconds",
             args,
         ),
-        (
-            "SELECT quota_limit, quota_remaining, quota_reset FROM messages"
-            f" WHERE (quota_remaining IS NOT NULL OR quota_limit IS NOT NULL) {mine}"
-            " ORDER BY created_at DESC LIMIT 1",
-            args,
-        ),
+        (_quota_sql("quota_limit, quota_remaining, quota_reset", mine), args),
     ]
+
+
+def _quota_sql(columns: str, mine: str) -> str:
+    """The newest row that carries a quota, through the created_at index backwards."""
+    return (
+        f"SELECT {columns} FROM messages"
+        f" WHERE (quota_remaining IS NOT NULL OR quota_limit IS NOT NULL) {mine}"
+        " ORDER BY created_at DESC LIMIT 1"
+    )
+
+
+def latest_quota(history: Store, profile: str) -> tuple[float, Quota] | None:
+    """The newest quota any process recorded for `profile`, with its row's created_at (None:
+    no row carries one). The dashboard's status line shows it (one source of truth)."""
+    return history.latest_quota(profile)
+
+
+def sqlite_latest_quota(history: History, profile: str) -> tuple[float, Quota] | None:
+    """History.latest_quota, through the (profile, created_at) index backwards."""
+    sql = _quota_sql("created_at, quota_limit, quota_remaining, quota_reset", "AND profile = ?")
+    with history.reading() as connection:
+        row = connection.execute(sql, [profile]).fetchone()
+    return None if row is None else (float(row[0]), Quota(*row[1:]))
 
 
 def _median(histogram: list[Any], total: int) -> float | None:

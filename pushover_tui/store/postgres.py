@@ -607,6 +607,20 @@ class PostgresStore(Store):
             rows = connection.execute(f"SELECT {_COLUMNS} FROM messages {sql}", args).fetchall()
         return [_row(row) for row in rows]
 
+    def latest_quota(self, profile: str) -> tuple[float, Quota] | None:
+        with self._transaction("read the quota") as connection:
+            row = connection.execute(
+                "SELECT created_at, quota_limit, quota_remaining, quota_reset FROM messages"
+                " WHERE (quota_remaining IS NOT NULL OR quota_limit IS NOT NULL)"
+                " AND profile = %s ORDER BY created_at DESC LIMIT 1",
+                (profile,),
+            ).fetchone()
+        if row is None:
+            return None
+        return float(row["created_at"]), Quota(
+            row["quota_limit"], row["quota_remaining"], row["quota_reset"]
+        )
+
     def overview_counts(self, profile: str | None, first_day: date, today: date) -> OverviewCounts:
         # Plain GROUP BYs over the indexed columns (SQLite keeps trigger-made counts instead).
         mine, args = ("AND profile = %s", [profile]) if profile is not None else ("", [])

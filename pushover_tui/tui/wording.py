@@ -1,4 +1,5 @@
-"""How the history screen words and times things: pure functions, no widgets.
+"""How the dashboard words and times things (rows, keys, quota resets, receipt news, inbox
+toasts): pure functions, no widgets, shared by every screen.
 
 `clock` is read on every call so tests (and snapshots) can freeze what "now" is.
 """
@@ -9,9 +10,14 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING, Literal
 
 from pushover_tui.api.models import Priority, ReceiptState
+from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.history import HistoryRow, Status
+
+if TYPE_CHECKING:
+    from pushover_tui.store.inbox import InboxRow
 
 clock: Callable[[], float] = time.time
 
@@ -132,3 +138,57 @@ def nothing_to_cancel(row: HistoryRow) -> str:
     if state is ReceiptState.EXPIRED:
         return f"Message #{row.id} expired: Pushover stopped repeating it."
     return f"Message #{row.id}'s retries were already cancelled."
+
+
+def receipt_news(row: HistoryRow) -> str:
+    """A closed emergency in one sentence, named by its title (or message)."""
+    name = escape_controls(" ".join((row.title or row.message).split()))[:60]
+    info = row.receipt_info
+    if row.receipt_state is ReceiptState.ACKNOWLEDGED:
+        device = info.acknowledged_by_device if info is not None else ""
+        return f"“{name}” was acknowledged" + (f" on {device}." if device else ".")
+    if row.receipt_state is ReceiptState.EXPIRED:
+        return f"“{name}” expired without acknowledgement."
+    return f"“{name}”: retries cancelled."
+
+
+TOASTS_ONE_BY_ONE = 3  # more inbox messages at once make a single toast
+Severity = Literal["information", "warning", "error"]
+Toast = tuple[str, str, Severity, float | None]  # text, title, severity, timeout
+
+
+def arrival_toasts(
+    rows: list[InboxRow], inbox_key: str
+) -> list[tuple[str, str, Severity, float | None]]:
+    """(text, title, severity, timeout) of the toasts for inbox messages that arrived together:
+    one each for a few, one for many; an emergency says where to acknowledge it."""
+    if len(rows) <= TOASTS_ONE_BY_ONE:
+        return [
+            (
+                arrival_preview(row),
+                f"Emergency: acknowledge it in Inbox ({inbox_key})"
+                if row.awaits_ack
+                else f"New message (Inbox: {inbox_key})",
+                "warning" if row.awaits_ack else "information",
+                10 if row.awaits_ack else 5,
+            )
+            for row in rows
+        ]
+    newest = "\n".join(arrival_preview(row, 60) for row in reversed(rows[-TOASTS_ONE_BY_ONE:]))
+    return [
+        (
+            f"{newest}\n…and {len(rows) - TOASTS_ONE_BY_ONE} more (Inbox lists them all).",
+            f"{len(rows)} new messages (Inbox: {inbox_key})",
+            "warning" if any(row.awaits_ack for row in rows) else "information",
+            None,
+        )
+    ]
+
+
+def arrival_preview(row: InboxRow, width: int = 200) -> str:
+    """The message named (its title, else the app) with the start of its text, one line each."""
+    message = row.message
+    text = " ".join(escape_controls(message.message).split())
+    if len(text) > width:
+        text = text[: width - 1] + "…"
+    return f"{escape_controls(message.shown_title)}\n{text}" if message.shown_title else text

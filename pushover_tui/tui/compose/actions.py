@@ -7,12 +7,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, LoadingIndicator, Static
 
-from pushover_tui.tui.app import pushover_app
+from pushover_tui.tui.base import dashboard
 
 
 class ActionBar(Horizontal):
     def compose(self) -> ComposeResult:
-        key = pushover_app(self).key_label
+        key = dashboard(self).key_label
         yield Button(
             "Send",
             id="send",

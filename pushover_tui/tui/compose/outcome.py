@@ -18,7 +18,7 @@ from pushover_tui.api.models import ReceiptState, SendProgress
 from pushover_tui.outbox import Sent
 from pushover_tui.store.config import ActiveProfile
 from pushover_tui.store.history import HistoryRow
-from pushover_tui.tui.app import pushover_app
+from pushover_tui.tui.base import dashboard
 from pushover_tui.tui.compose.draft import Draft
 from pushover_tui.tui.compose.fields import field_hint
 from pushover_tui.tui.wording import clock_time, quota_reset
@@ -306,7 +306,7 @@ class OutcomePanel(Vertical):
 
     def _show_sending(self) -> None:
         left = self._retry_at - time.monotonic()
-        key = pushover_app(self).key_label
+        key = dashboard(self).key_label
         self.show("sending", sending_text(self._sending_what, key, self._progress, left))
 
     def show(self, state: str, content: Content) -> None:

@@ -17,10 +17,10 @@ from textual.widgets import Select
 from pushover_tui.api.models import Group
 from pushover_tui.api.secret import Secret
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.tui.app import pushover_app
+from pushover_tui.tui.base import dashboard
 from pushover_tui.tui.compose.draft import Draft
 from pushover_tui.tui.compose.fields import QUIET_CHANGES, DraftComponent
-from pushover_tui.tui.groups.account import GROUPS_LOADING
+from pushover_tui.tui.session.groups import GROUPS_LOADING
 from pushover_tui.tui.widgets.field_row import FieldRow
 from pushover_tui.tui.wording import masked_key
 
@@ -60,13 +60,12 @@ class RecipientField(DraftComponent):
         yield FieldRow("to", "To", select, classes="-gap")
 
     def on_mount(self) -> None:
-        app = pushover_app(self)
-        self.watch(app, "known_groups", lambda _: self._show_choices(), init=False)
-        self.watch(app, "groups_note", lambda _: self._show_choices())
+        self.watch(self.app, "known_groups", lambda _: self._show_choices(), init=False)
+        self.watch(self.app, "groups_note", lambda _: self._show_choices())
 
     def _options(self, current: Secret) -> list[tuple[Content, Secret]]:
-        app = pushover_app(self)
-        return recipient_options(app.groups.default_recipient(), app.known_groups, current)
+        session = dashboard(self).session
+        return recipient_options(session.groups.default_recipient(), session.known_groups, current)
 
     def _show_choices(self) -> None:
         """The app's groups (and default) now, the current choice kept."""
@@ -75,15 +74,15 @@ class RecipientField(DraftComponent):
         with self.prevent(*QUIET_CHANGES):
             select.set_options(self._options(current))
             select.value = current
-        app = pushover_app(self)
-        if app.known_groups is None and app.groups_note == GROUPS_LOADING:
+        session = dashboard(self).session
+        if session.known_groups is None and session.groups_note == GROUPS_LOADING:
             self.set_timer(self.LOADING_NOTE_DELAY, self._show_note)
         else:
             self._show_note()
 
     def _show_note(self) -> None:
-        app = pushover_app(self)
-        note = app.groups_note if app.known_groups is None else ""
+        session = dashboard(self).session
+        note = session.groups_note if session.known_groups is None else ""
         self.query_one(FieldRow).set_note(note, "hint" if note == GROUPS_LOADING else "warning")
 
     def load(self, draft: Draft) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -42,7 +41,7 @@ from pushover_tui.api.models import BUILTIN_SOUNDS, Message
 from pushover_tui.api.secret import Secret
 from pushover_tui.outbox import Sent
 from pushover_tui.store.history import HistoryRow
-from pushover_tui.tui.app import ModeScreen
+from pushover_tui.tui.base import ModeScreen
 from pushover_tui.tui.compose.actions import ActionBar
 from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft
 from pushover_tui.tui.compose.fields import (
@@ -120,7 +119,7 @@ class ComposeScreen(ModeScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static("", id="keys-note", markup=False)
-        self.draft = Draft.for_profile(self.pushover.active.profile)
+        self.draft = Draft.for_profile(self.session.active.profile)
         with VerticalScroll(id="compose-body"):
             with Vertical(id="compose-left", classes="column"):
                 yield Deferred(lambda: RecipientField(self.draft, id="recipient"))
@@ -130,7 +129,7 @@ class ComposeScreen(ModeScreen):
             with Vertical(id="compose-right", classes="column"):
                 yield Deferred(
                     lambda: OptionFields(
-                        self.draft, sounds=self._sounds, profile=self.pushover.active.profile
+                        self.draft, sounds=self._sounds, profile=self.session.active.profile
                     )
                 )
         yield OutcomePanel(id="outcome")
@@ -142,11 +141,11 @@ class ComposeScreen(ModeScreen):
         self._refresh()
         self.pushover.profile_changed.subscribe(self, self._profile_changed)
         self.pushover.history_changed.subscribe(self, self._history_changed)
-        self.watch(self.pushover, "devices", lambda _: self._show_devices(), init=False)
+        self.watch(self.app, "devices", lambda _: self._show_devices(), init=False)
         # The app's own sound list once the keys are known to work: the start-up key check
         # (after the first frame) says so, or it already has when this screen opens later.
-        self.watch(self.pushover, "verified", self._verified_changed, init=False)
-        if self.pushover.verified:
+        self.watch(self.app, "verified", self._verified_changed, init=False)
+        if self.session.verified:
             self.call_after_refresh(self._fetch_sounds_once)
 
     @on(Deferred.Built)
@@ -161,7 +160,7 @@ class ComposeScreen(ModeScreen):
 
     def _show_draft(self) -> None:
         """Load the draft into every component, then refresh what depends on it."""
-        profile = self.pushover.active.profile
+        profile = self.session.active.profile
         for component in self._components():
             if isinstance(component, OptionFields):
                 component.set_profile(profile)
@@ -176,7 +175,7 @@ class ComposeScreen(ModeScreen):
 
     def _show_devices(self) -> None:
         for options in self.query(OptionFields).results(OptionFields):
-            options.set_devices(self.pushover.devices)
+            options.set_devices(self.session.devices)
 
     @on(Button.Pressed, "#device-pick")
     def _pick_devices(self, event: Button.Pressed) -> None:
@@ -186,7 +185,7 @@ class ComposeScreen(ModeScreen):
             if names is not None:
                 self._replace_fields(device=",".join(names))
 
-        devices = self.pushover.devices or ()
+        devices = self.session.devices or ()
         dialog = device_picker("Send to which devices?", devices, self.draft.device)
         self.app.push_screen(dialog, picked)
 
@@ -206,7 +205,7 @@ class ComposeScreen(ModeScreen):
 
     def _profile_changed(self, _active: object) -> None:
         keep = frozenset(self._touched & PROFILE_FIELDS)
-        self.draft = self.draft.with_profile_defaults(self.pushover.active.profile, keep=keep)
+        self.draft = self.draft.with_profile_defaults(self.session.active.profile, keep=keep)
         self.draft = replace(self.draft, to=Secret())  # groups belong to an account
         # Sounds belong to an app token: the built-in list until this profile's app says more.
         self._sounds = dict(BUILTIN_SOUNDS)
@@ -221,19 +220,19 @@ class ComposeScreen(ModeScreen):
             self._fetch_sounds_once()
 
     def _fetch_sounds_once(self) -> None:
-        active = self.pushover.active
+        active = self.session.active
         if active.has_keys and self._sounds_profile != active.profile.name:
             self._sounds_profile = active.profile.name
             self._load_sounds()
 
     @work(exclusive=True, group="compose-sounds", exit_on_error=False)
     async def _load_sounds(self) -> None:
-        profile = self.pushover.active.profile
+        profile = self.session.active.profile
         try:
-            sounds = await self.pushover.sounds(profile)
+            sounds = await self.session.sounds(profile)
         except PushoverError:
             return  # the built-in list stays; sending will say what is wrong with the keys
-        if sounds and self.pushover.active.profile == profile:  # not another profile's by now
+        if sounds and self.session.active.profile == profile:  # not another profile's by now
             self.set_sounds(sounds)
 
     def set_sounds(self, sounds: dict[str, str]) -> None:
@@ -298,9 +297,9 @@ class ComposeScreen(ModeScreen):
             if field in rows:
                 rows[field].set_count(len(getattr(draft, field)), limit)  # code points
         for box in self.query(EmergencyBox).results(EmergencyBox):
-            box.show_summary(draft, self.pushover.active.profile)
+            box.show_summary(draft, self.session.active.profile)
         if checks:
-            self._show_problems(draft.problems(self.pushover.active, self.pushover.devices))
+            self._show_problems(draft.problems(self.session.active, self.session.devices))
 
     def _show_problems(self, problems: list[Problem]) -> None:
         shown = set(NOTE_FIELDS) if self._show_all else self._touched
@@ -308,7 +307,7 @@ class ComposeScreen(ModeScreen):
         for row in self.query(FieldRow).results(FieldRow):
             if row.field in notes:  # the recipient's note is its own (the groups loading)
                 row.set_note(*notes[row.field])
-        text = keys_note(problems, self._server, self.pushover.active, self.pushover.key_label)
+        text = keys_note(problems, self._server, self.session.active, self.pushover.key_label)
         banner = self.query_one("#keys-note", Static)
         banner.update(text)
         banner.set_class(bool(text), "-shown")
@@ -348,16 +347,16 @@ class ComposeScreen(ModeScreen):
         self._show_all = True
         self._server.clear()
         self._take_edits(self._components())
-        active = self.pushover.active
+        active = self.session.active
         message, _ = self.draft.to_message(active.profile)
-        problems = self.draft.problems(active, self.pushover.devices)
+        problems = self.draft.problems(active, self.session.devices)
         self._show_problems(problems)
         if blocking := errors(problems):
             self._show_outcome("failed", blocked_text(blocking, self.pushover.key_label))
             self._focus_field(blocking[0].field)
             return
         to = self.draft.to
-        to_text = f" for {group_label(to, self.pushover.known_groups)}" if to else ""
+        to_text = f" for {group_label(to, self.session.known_groups)}" if to else ""
         what = "the emergency" if message.is_emergency else "the message"
         self._start_sending(message, what + to_text, to)
 
@@ -384,9 +383,9 @@ class ComposeScreen(ModeScreen):
         progress = self.query_one(OutcomePanel).show_progress
         try:
             if message is None:
-                sent = await self.pushover.send_test(progress)
+                sent = await self.session.send_test(progress)
             else:
-                sent = await self.pushover.send_message(message, to, progress)
+                sent = await self.session.send_message(message, to, progress)
         except asyncio.CancelledError:
             self._show_outcome("failed", stopped_text(key))
             raise
@@ -420,7 +419,7 @@ class ComposeScreen(ModeScreen):
             self._dirty = False
             self._server.clear()  # what Pushover said before no longer stands
             self._refresh()
-            to_text = group_label(to, self.pushover.known_groups) if to else ""
+            to_text = group_label(to, self.session.known_groups) if to else ""
             self._last_sent = (sent, test, to_text)
             self._show_outcome("ok", sent_text(sent, key, test=test, to=to_text))
         finally:
@@ -469,14 +468,14 @@ class ComposeScreen(ModeScreen):
 
     def clear_draft(self) -> None:
         """Start over: empty fields, the profile's defaults, nothing marked."""
-        self._replace_draft(Draft.for_profile(self.pushover.active.profile), show_all=False)
+        self._replace_draft(Draft.for_profile(self.session.active.profile), show_all=False)
         self._dirty = False
         self._last_sent = None
         self._show_outcome("idle", idle_text(self.pushover.key_label))
 
     def prefill(self, message: Message, to: Secret | None = None) -> None:
         """Fill every field from `message` (History's Resend), to `to` (None: the default)."""
-        draft = Draft.from_message(message, self.pushover.active.profile)
+        draft = Draft.from_message(message, self.session.active.profile)
         draft = replace(draft, to=to or Secret())
         self._replace_draft(draft, show_all=True)
         self._dirty = True
@@ -502,23 +501,28 @@ class ComposeScreen(ModeScreen):
         )
         self.app.push_screen(dialog, answered)
 
-    def confirm_quit(self, proceed: Callable[[], object]) -> None:
-        """Quitting: asks first while a send is on its way (the app calls this)."""
-        if not self.sending:
-            proceed()
-            return
-
-        def answered(choice: str) -> None:
-            if choice == "quit":
-                proceed()
-
-        dialog = ChoiceDialog(
-            "Quit while sending?",
-            "A message is on its way to Pushover. Quitting now may leave it undelivered; "
-            "History will show it as interrupted.",
-            [("cancel", "Keep sending", "primary"), ("quit", "Quit anyway", "error")],
-        )
-        self.app.push_screen(dialog, answered)
+    async def may_leave(self, why: str) -> bool:
+        """Quitting asks first while a send is on its way, or with a draft that was not sent
+        (a failed send's too). Other screens keep the draft: leaving for them never asks."""
+        if why != "quit":
+            return True
+        self._take_edits(self._components())
+        if self.sending:
+            dialog = ChoiceDialog(
+                "Quit while sending?",
+                "A message is on its way to Pushover. Quitting now may leave it undelivered; "
+                "History will show it as interrupted.",
+                [("cancel", "Keep sending", "primary"), ("quit", "Quit anyway", "error")],
+            )
+        elif self._dirty and self.draft.has_text:
+            dialog = ChoiceDialog(
+                "Quit and lose the draft?",
+                "The message you were writing has not been sent.",
+                [("cancel", "Keep my draft", "primary"), ("quit", "Quit anyway", "error")],
+            )
+        else:
+            return True
+        return await self.app.push_screen(dialog, wait_for_dismiss=True) == "quit"
 
     def _replace_draft(self, draft: Draft, *, show_all: bool) -> None:
         self.draft = draft

@@ -1,6 +1,6 @@
 """The Config screen's profile bar: pick the profile to edit, add, rename, delete, make default.
 
-Every change is written through the app (`PushoverApp.save_config`); leaving a profile with
+Every change is written through the session (`Session.save_config`); leaving a profile with
 unsaved edits asks first through the screen's `confirm_leave`.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,8 +17,11 @@ from textual.widgets import Button, Label, Select
 
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
 from pushover_tui.store.config import Config, Profile
-from pushover_tui.tui.app import PushoverApp, pushover_app
+from pushover_tui.tui.base import session_of
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, TextDialog
+
+if TYPE_CHECKING:
+    from pushover_tui.tui.session import Session
 
 
 class ConfirmLeave(Protocol):
@@ -64,8 +67,8 @@ class ProfileBar(Horizontal):
         self.dirty = dirty
 
     @property
-    def pushover(self) -> PushoverApp:
-        return pushover_app(self)
+    def session(self) -> Session:
+        return session_of(self)
 
     def compose(self) -> ComposeResult:
         yield Label("Profile")
@@ -80,11 +83,11 @@ class ProfileBar(Horizontal):
 
     @property
     def editing(self) -> str:
-        return self.pushover.active.profile.name
+        return self.session.active.profile.name
 
     def show_profiles(self) -> None:
         """The profiles in the file (the default marked), and the one edited even if unsaved."""
-        config = self.pushover.config
+        config = self.session.config
         name = self.editing
         options = [
             (f"{profile}{'  (default)' if profile == config.default_profile else ''}", profile)
@@ -108,9 +111,9 @@ class ProfileBar(Horizontal):
         `same_profile`: the profile in use is unchanged, and so is the form (its edits too)."""
         try:
             if same_profile:
-                self.pushover.write_config(config)
+                self.session.write_config(config)
             else:
-                self.pushover.save_config(config)
+                self.session.save_config(config)
         except PushoverError as error:
             self.notify(str(error), title="Not saved", severity="error", markup=False)
             return False
@@ -123,7 +126,7 @@ class ProfileBar(Horizontal):
         if not isinstance(wanted, str) or wanted == self.editing:
             return
         self.confirm_leave(
-            lambda: self.pushover.switch_profile(wanted),
+            lambda: self.session.switch_profile(wanted),
             on_cancel=self.show_profiles,
             question=f"Switch to profile {wanted!r}?",
         )
@@ -134,7 +137,7 @@ class ProfileBar(Horizontal):
         self.confirm_leave(self._ask_new, question="Add a new profile?")
 
     def _ask_new(self) -> None:
-        config = self.pushover.config
+        config = self.session.config
 
         def create(name: str | None) -> None:
             if name is None:
@@ -143,7 +146,7 @@ class ProfileBar(Horizontal):
             if not config.profiles:
                 new_config = replace(new_config, default_profile=name)
             if self.write(new_config):
-                self.pushover.switch_profile(name)
+                self.session.switch_profile(name)
                 self.notify(f"Profile {name!r} added: enter its keys, verify and save.")
 
         self.app.push_screen(profile_name_dialog("New profile", config.profile_names), create)
@@ -154,7 +157,7 @@ class ProfileBar(Horizontal):
         self.confirm_leave(self._ask_rename, question="Rename this profile?")
 
     def _ask_rename(self) -> None:
-        config = self.pushover.config
+        config = self.session.config
         old = self.editing
 
         def rename(new: str | None) -> None:
@@ -166,7 +169,7 @@ class ProfileBar(Horizontal):
                 self.notify(str(error.problems[0].text), severity="error", markup=False)
                 return
             if self.write(new_config):
-                self.pushover.switch_profile(new)
+                self.session.switch_profile(new)
                 self.notify(f"Profile {old!r} is now {new!r}.", markup=False)
 
         dialog = profile_name_dialog(f"Rename profile {old!r}", config.profile_names, old)
@@ -175,7 +178,7 @@ class ProfileBar(Horizontal):
     @on(Button.Pressed, "#profile-delete")
     def _delete(self, event: Button.Pressed) -> None:
         event.stop()
-        config = self.pushover.config
+        config = self.session.config
         name = self.editing
         if not config.has_profile(name):
             return
@@ -196,7 +199,7 @@ class ProfileBar(Horizontal):
 
         def answered(choice: str | None) -> None:
             if choice == "delete" and self.write(remaining):
-                self.pushover.switch_profile(remaining.default_profile)
+                self.session.switch_profile(remaining.default_profile)
                 self.notify(f"Profile {name!r} deleted.", markup=False)
 
         self.app.push_screen(
@@ -213,6 +216,6 @@ class ProfileBar(Horizontal):
         event.stop()
         name = self.editing
         # Only the default marker changes: unsaved edits of the form stay.
-        if self.write(replace(self.pushover.config, default_profile=name), same_profile=True):
+        if self.write(replace(self.session.config, default_profile=name), same_profile=True):
             self.show_profiles()
             self.notify(f"{name!r} is now the profile used at start-up.", markup=False)

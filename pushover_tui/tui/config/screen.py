@@ -10,6 +10,7 @@ Screens hold no protocol: verification and sounds go through `app.verify` / `app
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -29,7 +30,7 @@ from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import BUILTIN_SOUNDS, UserCheck
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.config import Profile
-from pushover_tui.tui.app import ModeScreen
+from pushover_tui.tui.base import ModeScreen
 from pushover_tui.tui.config.fields import DefaultsFields, KeyFields
 from pushover_tui.tui.config.form import (
     FIELDS,
@@ -123,7 +124,7 @@ class ConfigScreen(ModeScreen):
         yield Deferred(AppFooter)
 
     def _key_fields(self) -> KeyFields:
-        active = self.pushover.active
+        active = self.session.active
         read_only = {key for key in KEYS if from_environment(active, key)}
         reveal_key = self.pushover.key_label("config.reveal")
         return KeyFields(
@@ -133,7 +134,7 @@ class ConfigScreen(ModeScreen):
     def on_mount(self) -> None:
         self.pushover.profile_changed.subscribe(self, lambda _: self._load_form())
         # The app checks the keys in the background at start-up: say so once it knows.
-        self.watch(self.pushover, "verified", self._app_verified, init=False)
+        self.watch(self.app, "verified", self._app_verified, init=False)
         self._load_form()
 
     @on(Deferred.Built)
@@ -165,16 +166,16 @@ class ConfigScreen(ModeScreen):
 
     def _saved_profile(self) -> Profile:
         """The file's values for the profile being edited (blank if not in the file yet)."""
-        return self.pushover.config.profile(self.pushover.active.profile.name)
+        return self.session.config.profile(self.session.active.profile.name)
 
     def _load_form(self) -> None:
         """Fill the form from the file (and the environment for what it overrides)."""
-        active = self.pushover.active
+        active = self.session.active
         if active.profile.name != self._profile_name:
             self._profile_name = active.profile.name
             self._verify_serial += 1  # drop the answer of a check still running
             self._verified_keys = None
-            self._show_report("idle", idle_report(self.pushover.verified))
+            self._show_report("idle", idle_report(self.session.verified))
         self.form = self.loaded = ProfileForm.load(self._saved_profile(), active)
         self._force_emergency_rows = False
         for bar in self.query(ProfileBar).results(ProfileBar):
@@ -189,7 +190,7 @@ class ConfigScreen(ModeScreen):
                 if field.id in FIELDS:
                     field.value = getattr(form, field.id)
                     field.disabled = field.id in KEYS and from_environment(
-                        self.pushover.active, field.id
+                        self.session.active, field.id
                     )
             for select in root.query("#priority, #sound").results(Select):
                 if select.id == "sound":
@@ -231,7 +232,7 @@ class ConfigScreen(ModeScreen):
 
     def _refresh(self, extra: dict[str, Problem] | None = None) -> None:
         """Help lines, sources, problem marks, emergency rows and the unsaved marker."""
-        form, active = self.form, self.pushover.active
+        form, active = self.form, self.session.active
         emergency = form.is_emergency or self._force_emergency_rows
         self.set_class(emergency, "-emergency")
         problems = {**form.problems(active, emergency_rows=emergency), **(extra or {})}
@@ -316,7 +317,7 @@ class ConfigScreen(ModeScreen):
     async def _run_verify(self, profile: Profile, device: str, serial: int) -> None:
         try:
             try:
-                check = await self.pushover.verify(profile, device)
+                check = await self.session.verify(profile, device)
             except PushoverError as error:
                 if serial == self._verify_serial:
                     report, field_problems = failure_report(error, device)
@@ -330,7 +331,7 @@ class ConfigScreen(ModeScreen):
             sounds: dict[str, str] | None = None
             # When this fails the built-in list stays; the keys themselves are fine.
             with contextlib.suppress(PushoverError):
-                sounds = await self.pushover.sounds(profile)
+                sounds = await self.session.sounds(profile)
             if serial == self._verify_serial:
                 self._verified(profile, device, check, sounds)
         finally:
@@ -367,7 +368,7 @@ class ConfigScreen(ModeScreen):
     ) -> None:
         """Save the form, then run `then`; when it cannot be saved (problems shown on their
         fields, or keys Pushover just rejected and the user keeps them unsaved), `otherwise`."""
-        profile, problems = self.form.to_profile(self._saved_profile(), self.pushover.active)
+        profile, problems = self.form.to_profile(self._saved_profile(), self.session.active)
         if problems:
             if {p.field for p in problems} & {"retry", "expire"}:
                 self._force_emergency_rows = True
@@ -410,20 +411,20 @@ class ConfigScreen(ModeScreen):
         then: Callable[[], object] | None,
         otherwise: Callable[[], object] | None,
     ) -> None:
-        config = self.pushover.config
+        config = self.session.config
         new_config = config.with_profile(profile)
         if not config.profiles:
             new_config = replace(new_config, default_profile=profile.name)
         verified_before = self._verified_keys
         try:
-            self.pushover.save_config(new_config)
+            self.session.save_config(new_config)
         except PushoverError as error:
             self.notify(str(error), title="Not saved", severity="error", markup=False)
             if otherwise is not None:
                 otherwise()
             return
         if verified_before is not None and (profile.token, profile.user) == verified_before[:2]:
-            self.pushover.verified = True
+            self.session.set("verified", True)
         self.notify(f"Profile {profile.name!r} saved to {config.path}.", markup=False)
         if then is not None:
             then()
@@ -446,6 +447,37 @@ class ConfigScreen(ModeScreen):
 
     # -- leaving -----------------------------------------------------------------------------
 
+    async def may_leave(self, why: str) -> bool:
+        """Leaving (or quitting, or switching profile) with unsaved edits asks Save / Discard /
+        Cancel first (the app's one rule: PushoverApp.leave)."""
+        question = {"quit": "Quit with unsaved settings?", "profile": "Switch profile?"}
+        return await self.ask_to_leave(question.get(why, "Leave the settings?"))
+
+    async def ask_to_leave(self, question: str) -> bool:
+        """True at once without edits; else after Save (when it saved) or Discard."""
+        if not self.is_dirty:
+            return True
+        dialog = ChoiceDialog(
+            question,
+            f"Profile {self._profile_name!r} has unsaved changes.",
+            [
+                ("save", "Save", "success"),
+                ("discard", "Discard", "error"),
+                ("cancel", "Cancel", "default"),
+            ],
+        )
+        choice = await self.app.push_screen(dialog, wait_for_dismiss=True)
+        if choice == "save":
+            saved = asyncio.get_running_loop().create_future()
+            self.action_save(
+                then=lambda: saved.set_result(True), otherwise=lambda: saved.set_result(False)
+            )
+            return await saved
+        if choice == "discard":
+            self._load_form()
+            return True
+        return False
+
     def confirm_leave(
         self,
         proceed: Callable[[], object],
@@ -453,33 +485,12 @@ class ConfigScreen(ModeScreen):
         on_cancel: Callable[[], object] | None = None,
         question: str = "Leave the settings?",
     ) -> None:
-        """Run `proceed` now, or after asking Save / Discard / Cancel when there are edits.
+        """The profile bar's switch, new and rename: `proceed` once `ask_to_leave` agrees."""
 
-        The app calls this before switching screens or quitting (PushoverApp.action_switch_mode,
-        action_quit).
-        """
-        if not self.is_dirty:
-            proceed()
-            return
-
-        def answered(choice: str | None) -> None:
-            if choice == "save":
-                self.action_save(then=proceed, otherwise=on_cancel)
-            elif choice == "discard":
-                self._load_form()
+        async def ask() -> None:
+            if await self.ask_to_leave(question):
                 proceed()
             elif on_cancel is not None:
                 on_cancel()
 
-        self.app.push_screen(
-            ChoiceDialog(
-                question,
-                f"Profile {self._profile_name!r} has unsaved changes.",
-                [
-                    ("save", "Save", "success"),
-                    ("discard", "Discard", "error"),
-                    ("cancel", "Cancel", "default"),
-                ],
-            ),
-            answered,
-        )
+        self.run_worker(ask(), group="leave", exclusive=True, exit_on_error=False)

@@ -28,7 +28,7 @@ from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Group, GroupMember
 from pushover_tui.oncall import plan_oncall
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.tui.app import ModeScreen
+from pushover_tui.tui.base import ModeScreen
 from pushover_tui.tui.groups import wording
 from pushover_tui.tui.groups.member_dialog import MemberDialog
 from pushover_tui.tui.groups.tables import GroupTable, MemberTable
@@ -198,13 +198,13 @@ class GroupsScreen(ModeScreen):
         keep = self.members_table.selected
         try:
             with self._doing("Loading your groups"):
-                groups = await self.pushover.groups.load()
+                groups = await self.session.groups.load()
                 self.groups_table.show(groups, select=select)
                 # Set before the table's Highlighted arrives, so that it loads nothing more.
                 self.group = self.groups_table.selected
                 self._show_header()
                 if self.group is not None:
-                    self.group = await self.pushover.groups.show(self.group.key)
+                    self.group = await self.session.groups.show(self.group.key)
         except PushoverError as error:
             failed = (wording.failure_text("load your groups", error, self.key), "$error")
             self.say(*(said if said and said[1] == "$error" else failed))
@@ -228,7 +228,7 @@ class GroupsScreen(ModeScreen):
         self._show_group()
         try:
             with self._doing(f"Loading the members of {wording.group_name(chosen)}"):
-                group = await self.pushover.groups.show(chosen.key)
+                group = await self.session.groups.show(chosen.key)
         except PushoverError as error:
             self.say(wording.failure_text("load the members", error, self.key), "$error")
             return
@@ -338,7 +338,7 @@ class GroupsScreen(ModeScreen):
         verb = "enable" if enable else "disable"
         self._change(
             f"{verb} {wording.who(member)}",
-            lambda: self.pushover.groups.enable_member(group.key, member, enable),
+            lambda: self.session.groups.enable_member(group.key, member, enable),
             f"{verb.title()}d {wording.who(member)} in {wording.group_name(group)}.",
         )
 
@@ -352,7 +352,7 @@ class GroupsScreen(ModeScreen):
             if yes:
                 self._change(
                     f"remove {who}",
-                    lambda: self.pushover.groups.remove_member(group.key, member),
+                    lambda: self.session.groups.remove_member(group.key, member),
                     f"Removed {who} from {name}.",
                 )
 
@@ -379,7 +379,7 @@ class GroupsScreen(ModeScreen):
                 member = GroupMember(member.user, member.device, known.memo if known else "")
             self._change(
                 f"add {wording.who(member)}",
-                lambda: self.pushover.groups.add_member(group.key, member),
+                lambda: self.session.groups.add_member(group.key, member),
                 f"Added {wording.who(member)} to {wording.group_name(group)}.",
             )
 
@@ -395,7 +395,7 @@ class GroupsScreen(ModeScreen):
             if name and name != group.name:
                 self._change(
                     f"rename {old}",
-                    lambda: self.pushover.groups.rename(group.key, name),
+                    lambda: self.session.groups.rename(group.key, name),
                     f"Renamed {old} to {escape_controls(name)}; its key stays the same.",
                 )
 
@@ -430,7 +430,7 @@ class GroupsScreen(ModeScreen):
     async def _create(self, name: str) -> None:
         try:
             with self._doing(f"Creating {escape_controls(name)}"):
-                group = await self.pushover.groups.create(name)
+                group = await self.session.groups.create(name)
         except PushoverError as error:
             self.say(wording.failure_text("create the group", error, self.key), "$error")
             return
@@ -453,7 +453,7 @@ class GroupsScreen(ModeScreen):
         """Read the group afresh (who is on call now), then ask with the before and after."""
         try:
             with self._doing(f"Checking who is on call in {wording.group_name(group)}"):
-                group = await self.pushover.groups.show(group.key)
+                group = await self.session.groups.show(group.key)
         except PushoverError as error:
             self.say(wording.failure_text("check who is on call", error, self.key), "$error")
             return
@@ -468,7 +468,7 @@ class GroupsScreen(ModeScreen):
             if yes:
                 self._change(
                     f"put {who} on call",
-                    lambda: self.pushover.groups.make_oncall(plan),
+                    lambda: self.session.groups.make_oncall(plan),
                     f"On call in {name}: {wording.people(plan.now)} "
                     f"(before: {wording.people(plan.before)}).",
                 )

@@ -11,7 +11,7 @@ from textual.widgets import Checkbox, Input, Select
 
 from pushover_tui.api.models import ReceiptState
 from pushover_tui.store.history import HistoryFilter, Status
-from pushover_tui.tui.app import pushover_app
+from pushover_tui.tui.base import dashboard
 from pushover_tui.tui.widgets.toggles import MarkedCheckbox
 from pushover_tui.tui.wording import masked_key
 
@@ -48,7 +48,7 @@ class FilterBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         # One line of compact controls: the list keeps the rows of a short terminal.
-        search_key = pushover_app(self).key_label("history.search")
+        search_key = dashboard(self).key_label("history.search")
         yield Input(
             placeholder=f"Search ({search_key}): text, request id, receipt…",
             id="history-search",

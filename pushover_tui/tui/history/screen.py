@@ -25,7 +25,7 @@ from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, ReceiptState
 from pushover_tui.store.history import HistoryFilter, HistoryRow
 from pushover_tui.store.overview import overview
-from pushover_tui.tui.app import ModeScreen
+from pushover_tui.tui.base import ModeScreen
 from pushover_tui.tui.history.detail import HistoryDetail
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.overview import OverviewPanel
@@ -72,7 +72,7 @@ class HistoryScreen(ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.filters = HistoryFilter()
-        self._reloader = Reloader(self, lambda: self.pushover.history, self._reload_if_shown)
+        self._reloader = Reloader(self, lambda: self.session.history, self._reload_if_shown)
         self._stale = False
         self._bindings_state: tuple[bool, ...] = ()
 
@@ -98,12 +98,12 @@ class HistoryScreen(ModeScreen):
         self._reloader.start()
         self.set_interval(self.COUNTDOWN_SECONDS, self._tick)
         # Recipients by name once the app knows the groups (loaded after start-up).
-        self.watch(self.pushover, "known_groups", lambda _: self._show_recipients())
+        self.watch(self.app, "known_groups", lambda _: self._show_recipients())
         self.pushover.profile_changed.subscribe(self, lambda _: self._show_recipients())
         self.apply_filter(self.filters)
 
     def _show_recipients(self) -> None:
-        names = self.pushover.groups.recipient_names()
+        names = self.session.groups.recipient_names()
         self.query_one(HistoryDetail).set_names(names)
         options = [(f"{name} ({masked_key(masked)})", masked) for masked, name in names.items()]
         self.query_one(FilterBar).set_recipients(options)
@@ -116,7 +116,7 @@ class HistoryScreen(ModeScreen):
     def _show_overview(self) -> None:
         try:
             today = date.fromtimestamp(history_clock())  # the clock tests freeze
-            view = overview(self.pushover.history, today=today)
+            view = overview(self.session.history, today=today)
         except PushoverError:
             return  # the list's reload says what is wrong with the file
         self.query_one(OverviewPanel).show(view, compact=self.has_class("-short"))
@@ -138,7 +138,7 @@ class HistoryScreen(ModeScreen):
 
     def _read(self, filters: HistoryFilter) -> tuple[RowSource, bool]:
         """The rows to show and whether the history is empty (runs in a thread for searches)."""
-        history = self.pushover.history
+        history = self.session.history
         version = history.data_version()
         source = RowSource(history, filters)
         empty = source.total == 0 and (not source.filtered or history.count() == 0)
@@ -215,7 +215,7 @@ class HistoryScreen(ModeScreen):
             elif filters.receipt_state is not None:
                 parts.append(f"receipt {filters.receipt_state}")
             if filters.recipient is not None:
-                name = self.pushover.groups.recipient_names().get(filters.recipient)
+                name = self.session.groups.recipient_names().get(filters.recipient)
                 parts.append(f"to {name or masked_key(filters.recipient)}")
             if filters.search.strip():
                 parts.append(f"“{filters.search.strip()}”")
@@ -293,7 +293,7 @@ class HistoryScreen(ModeScreen):
         if row is None:
             return
         message = Message.from_params(dict(row.params))
-        self.pushover.resend(message, self.pushover.groups.group_for(row.recipient))
+        self.pushover.resend(message, self.session.groups.group_for(row.recipient))
 
     def action_copy_json(self) -> None:
         row = self._selected()
@@ -314,7 +314,7 @@ class HistoryScreen(ModeScreen):
     @work(exclusive=True, group="history-cancel", exit_on_error=False)
     async def _cancel_receipt(self, receipt: str) -> None:
         try:
-            await self.pushover.cancel_receipt(receipt)
+            await self.session.cancel_receipt(receipt)
         except PushoverError as error:
             self.notify(str(error), title="Cancel failed", severity="error", markup=False)
             return
@@ -345,7 +345,7 @@ class HistoryScreen(ModeScreen):
     @work(exclusive=True, group="history-cancel", exit_on_error=False)
     async def _cancel_tag(self, tag: str) -> None:
         try:
-            count = await self.pushover.cancel_by_tag(tag)
+            count = await self.session.cancel_by_tag(tag)
         except PushoverError as error:
             self.notify(str(error), title="Cancel failed", severity="error", markup=False)
             return
@@ -367,7 +367,7 @@ class HistoryScreen(ModeScreen):
 
     def _delete(self, row_id: int) -> None:
         try:
-            self.pushover.history.delete(row_id)
+            self.session.history.delete(row_id)
         except PushoverError as error:
             self.notify(str(error), title="Delete failed", severity="error", markup=False)
             return
@@ -375,7 +375,7 @@ class HistoryScreen(ModeScreen):
         self._after_write()
 
     def action_clear_history(self) -> None:
-        total = self.pushover.history.count()
+        total = self.session.history.count()
         if total == 0:
             self.notify("History is already empty.")
             return
@@ -392,7 +392,7 @@ class HistoryScreen(ModeScreen):
 
     def _clear(self) -> None:
         try:
-            removed = self.pushover.history.clear()
+            removed = self.session.history.clear()
         except PushoverError as error:
             self.notify(str(error), title="Clear failed", severity="error", markup=False)
             return

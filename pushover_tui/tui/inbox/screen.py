@@ -6,7 +6,7 @@ this screen shows what it received (paged from SQLite, like History), the state 
 selected emergency. Without a session, or once Pushover ended it, it offers the login form.
 Rows other processes write (`pushover-tui inbox` in a shell) arrive through the local history
 database's change subscription, as History's do. The inbox stays on this machine even when the
-sent messages live in a team's PostgreSQL (`app.inbox_history`).
+sent messages live in a team's PostgreSQL (`session.inbox_history`).
 """
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ from pushover_tui.inbox import (
 )
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.store.config import ActiveProfile
-from pushover_tui.tui.app import ModeScreen
+from pushover_tui.tui.base import ModeScreen
 from pushover_tui.tui.inbox.detail import InboxDetail
-from pushover_tui.tui.inbox.link import InboxLink
 from pushover_tui.tui.inbox.login import LoginAnswer, LoginForm
 from pushover_tui.tui.inbox.table import InboxSource, InboxTable
 from pushover_tui.tui.inbox.wording import login_intro, state_content
 from pushover_tui.tui.keys import binding
+from pushover_tui.tui.session.inbox import InboxLink
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.row_table import HistoryTable
@@ -61,16 +61,16 @@ class InboxScreen(ModeScreen):
         super().__init__()
         self._logging_in = False  # the form was asked for although a session exists
         # A hidden Inbox reloads too: a count, the rows are read when shown.
-        self._reloader = Reloader(self, lambda: self.pushover.inbox_history, self.reload)
+        self._reloader = Reloader(self, lambda: self.session.inbox_history, self.reload)
 
     @property
     def link(self) -> InboxLink:
-        return self.pushover.inbox
+        return self.session.inbox
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        session = self.pushover.active.profile.inbox
+        session = self.session.active.profile.inbox
         yield StatusBar()
         yield Static("", id="inbox-state")
         with Horizontal(id="inbox-body"):
@@ -87,7 +87,7 @@ class InboxScreen(ModeScreen):
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.link.changed.subscribe(self, self._inbox_event)
+        self.pushover.inbox_changed.subscribe(self, self._inbox_event)
         self.pushover.profile_changed.subscribe(self, self._profile_changed)
         self._reloader.start()
         self.set_interval(1.0, self._tick)
@@ -101,7 +101,7 @@ class InboxScreen(ModeScreen):
     def _show_page(self) -> None:
         """The login form when there is no session (or it was asked for), else the list. The
         demo logs its own device in: its list shows at once, the state line saying so."""
-        login = self._logging_in or (self.link.session is None and not self.pushover.demo)
+        login = self._logging_in or (self.link.session is None and not self.session.demo)
         was_login = self.has_class("-login")
         self.set_class(login, "-login")
         form = self.query_one(LoginForm)
@@ -157,7 +157,7 @@ class InboxScreen(ModeScreen):
         """Count and show the profile's messages; only the windows on screen are read."""
         link = self.link
         try:
-            self._reloader.seen_version = self.pushover.inbox_history.data_version()
+            self._reloader.seen_version = self.session.inbox_history.data_version()
             source = InboxSource(link.store, link.profile)
         except PushoverError as error:
             self.notify(str(error), title="Inbox", severity="error", markup=False)

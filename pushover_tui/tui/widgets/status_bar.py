@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 from textual import events
 from textual.widgets import Static
 
-from pushover_tui.tui.app import pushover_app
+from pushover_tui.tui.base import dashboard
 
 if TYPE_CHECKING:
-    from pushover_tui.tui.app import PushoverApp
+    from pushover_tui.tui.session import Session
 
 DEFAULT_HOST = "api.pushover.net"
 # (long, short) wording of one part of the line.
@@ -27,18 +27,21 @@ def api_host(api_url: str) -> str:
     return parts.netloc or api_url
 
 
-def status_parts(app: PushoverApp) -> list[Part]:
+def status_parts(app: Session, *, keys_edited: bool = False) -> list[Part]:
+    """The line's parts from the session's state; `keys_edited`: Config holds unsaved keys."""
     host = api_host(app.active.api_url)
     parts: list[Part] = []
     if app.demo:
         parts.append(("DEMO (simulator, example keys)", "DEMO"))
+    if app.read_only:
+        parts.append(("read-only", "read-only"))
     name = app.active.profile.name
     parts.append((f"profile {name}", name))
     if not app.store_reachable:
         parts.append(("store unreachable", "store unreachable"))
     if not app.active.has_keys:
         parts.append(("no keys", "no keys"))
-    elif app.keys_edited:
+    elif keys_edited:
         parts.append(("keys edited, not verified", "keys edited"))
     elif app.reachable is False:
         parts.append((f"cannot reach {host}", f"{host} unreachable"))
@@ -66,9 +69,9 @@ def status_parts(app: PushoverApp) -> list[Part]:
     return parts
 
 
-def status_text(app: PushoverApp, width: int = 200) -> str:
+def status_text(app: Session, width: int = 200, *, keys_edited: bool = False) -> str:
     """The long wording when it fits in `width` cells, else the short one."""
-    parts = status_parts(app)
+    parts = status_parts(app, keys_edited=keys_edited)
     long = "  ·  ".join(text for text, _ in parts)
     return long if len(long) <= width else " · ".join(short for _, short in parts)
 
@@ -87,8 +90,8 @@ class StatusBar(Static):
     """
 
     def on_mount(self) -> None:
-        app = pushover_app(self)
-        self.set_class(app.demo, "demo")
+        app = dashboard(self)
+        self.set_class(app.session.demo, "demo")
         attributes = (
             "verified",
             "quota",
@@ -107,4 +110,6 @@ class StatusBar(Static):
         self._show()
 
     def _show(self) -> None:
-        self.update(status_text(pushover_app(self), max(self.size.width - 2, 20)))
+        app = dashboard(self)
+        width = max(self.size.width - 2, 20)
+        self.update(status_text(app.session, width, keys_edited=app.keys_edited))

@@ -1,8 +1,9 @@
-"""What the dashboard may do with the account's delivery groups, for the screens (`app.groups`):
-the Groups mode's calls, and the names Compose and History give recipients. Screens hold no
-protocol: every request goes through the app's outbox client here.
+"""What the dashboard may do with the account's delivery groups (`session.groups`): the Groups
+mode's calls, and the names Compose and History give recipients. Screens hold no protocol: every
+request goes through the session's outbox client here.
 
-The groups themselves live on the app (`known_groups`, `groups_note`: reactives screens watch).
+The groups themselves are the session's `known_groups` and `groups_note` (the app mirrors them
+in reactives screens watch). Read-only: every change is refused (ReadOnlyError).
 """
 
 from __future__ import annotations
@@ -18,20 +19,21 @@ from pushover_tui.tui.wording import masked_key
 
 if TYPE_CHECKING:
     from pushover_tui.oncall import OnCallPlan
-    from pushover_tui.tui.app import PushoverApp
+    from pushover_tui.tui.session import Session
 
 GROUPS_LOADING = "Loading your groups…"
 
 
 class GroupsAccount:
-    def __init__(self, app: PushoverApp) -> None:
-        self._app = app
+    def __init__(self, session: Session) -> None:
+        self._session = session
         self._reading: asyncio.Task[tuple[Group, ...]] | None = None
 
     async def load(self) -> tuple[Group, ...]:
-        """The account's groups (keys and names), kept in the app's `known_groups`. One read at
-        a time: whoever asks while one is on its way gets its answer (after a profile switch the
-        app and the Groups screen ask together). Cancelling a caller leaves the read to others."""
+        """The account's groups (keys and names), kept in the session's `known_groups`. One
+        read at a time: whoever asks while one is on its way gets its answer (after a profile
+        switch the session and the Groups screen ask together). Cancelling a caller leaves the
+        read to others."""
         if self._reading is None or self._reading.done():
             self._reading = asyncio.ensure_future(self._read())
         return await asyncio.shield(self._reading)
@@ -41,19 +43,19 @@ class GroupsAccount:
         if self._reading is not None:
             self._reading.cancel()
             self._reading = None
-        self._app.known_groups = None
-        self._app.groups_note = ""
+        self._session.set("known_groups", None)
+        self._session.set("groups_note", "")
 
     async def _read(self) -> tuple[Group, ...]:
-        app = self._app
-        app.groups_note = GROUPS_LOADING
+        session = self._session
+        session.set("groups_note", GROUPS_LOADING)
         try:
-            groups = await (await app.outbox.client()).list_groups()
+            groups = await (await session.outbox.client()).list_groups()
         except PushoverError as error:
-            app.groups_note = f"Your groups could not be loaded: {error}"
+            session.set("groups_note", f"Your groups could not be loaded: {error}")
             raise
-        app.known_groups = groups
-        app.groups_note = ""
+        session.set("known_groups", groups)
+        session.set("groups_note", "")
         return groups
 
     # -- names for people ------------------------------------------------------------------
@@ -61,10 +63,10 @@ class GroupsAccount:
     def default_recipient(self) -> str:
         """Who a message goes to when no group is chosen, for people (keys masked): the
         profile's `to` (a group's name, or a key) or else its user key."""
-        profile = self._app.active.profile
+        profile = self._session.active.profile
         if not profile.to:
             return f"you ({masked_key(profile.user.masked())})"
-        group = next((g for g in self._app.known_groups or () if g.key == profile.to), None)
+        group = next((g for g in self._session.known_groups or () if g.key == profile.to), None)
         if group is not None:
             return group.name
         to = profile.to.reveal()
@@ -72,42 +74,48 @@ class GroupsAccount:
 
     def recipient_names(self) -> dict[str, str]:
         """Names for the masked recipients History stores: the profile's user and each group."""
-        names = {self._app.active.profile.user.masked(): "you"}
-        names.update((group.key.masked(), group.name) for group in self._app.known_groups or ())
+        names = {self._session.active.profile.user.masked(): "you"}
+        names.update((group.key.masked(), group.name) for group in self._session.known_groups or ())
         return names
 
     def group_for(self, recipient: str) -> Secret | None:
         """The key of the one known group whose masked key is `recipient` (as History stores
         it); None when there is none, or several."""
-        found = [g.key for g in self._app.known_groups or () if g.key.masked() == recipient]
+        found = [g.key for g in self._session.known_groups or () if g.key.masked() == recipient]
         return found[0] if len(found) == 1 else None
 
     # -- the Groups API --------------------------------------------------------------------
 
     async def show(self, key: Secret) -> Group:
-        return await (await self._app.outbox.client()).show_group(key)
+        return await (await self._session.outbox.client()).show_group(key)
 
     async def create(self, name: str) -> Group:
-        return await (await self._app.outbox.client()).create_group(name)
+        self._session.refuse_if_read_only("create groups")
+        return await (await self._session.outbox.client()).create_group(name)
 
     async def rename(self, key: Secret, name: str) -> None:
-        await (await self._app.outbox.client()).rename_group(key, name)
+        self._session.refuse_if_read_only("rename groups")
+        await (await self._session.outbox.client()).rename_group(key, name)
 
     async def add_member(self, key: Secret, member: GroupMember) -> None:
-        client = await self._app.outbox.client()
+        self._session.refuse_if_read_only("change groups")
+        client = await self._session.outbox.client()
         await client.add_group_user(key, member.user, device=member.device, memo=member.memo)
 
     async def remove_member(self, key: Secret, member: GroupMember) -> None:
-        client = await self._app.outbox.client()
+        self._session.refuse_if_read_only("change groups")
+        client = await self._session.outbox.client()
         await client.remove_group_user(key, member.user, device=member.device)
 
     async def enable_member(self, key: Secret, member: GroupMember, enable: bool) -> None:
-        client = await self._app.outbox.client()
+        self._session.refuse_if_read_only("change groups")
+        client = await self._session.outbox.client()
         call = client.enable_group_user if enable else client.disable_group_user
         await call(key, member.user, device=member.device)
 
     async def make_oncall(self, plan: OnCallPlan) -> None:
         """All or nothing (oncall.make_oncall): OnCallError says what was undone."""
+        self._session.refuse_if_read_only("change groups")
         from pushover_tui.oncall import make_oncall
 
-        await make_oncall(await self._app.outbox.client(), plan)
+        await make_oncall(await self._session.outbox.client(), plan)

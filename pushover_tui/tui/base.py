@@ -1,0 +1,106 @@
+"""What every screen and component below the app builds on, so that nothing under tui/ imports
+tui/app.py: `ModeScreen` (a mode's screen), the `Dashboard` the app is to them, one awaitable
+`confirm()` for "ask, then proceed", and one `report()` that turns an expected error into a
+sentence (an unexpected one into "…Please report it.", never a secret).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol, cast
+
+from textual.screen import Screen
+from textual.worker import Worker
+
+from pushover_tui.api.errors import PushoverError
+from pushover_tui.api.secret import Secret, redact
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+    from textual.message import Message as TextualMessage
+    from textual.signal import Signal
+
+    from pushover_tui.api.models import Message
+    from pushover_tui.inbox import InboxEvent
+    from pushover_tui.store.config import ActiveProfile
+    from pushover_tui.store.history import HistoryRow
+    from pushover_tui.tui.session import Session
+
+
+class Dashboard(Protocol):
+    """The app as screens see it: the session, the keymap's words, routing between modes, and
+    the Textual signals the session's changes arrive on."""
+
+    session: Session
+    history_changed: Signal[HistoryRow | None]
+    profile_changed: Signal[ActiveProfile]
+    inbox_changed: Signal[InboxEvent]
+    keys_edited: bool
+
+    def key_label(self, binding_id: str, *, every: bool = False) -> str: ...
+    def keys_of(self, binding_id: str) -> list[str]: ...
+    def open_mode(self, mode: str, request: TextualMessage | None = None) -> None: ...
+    def resend(self, message: Message, to: Secret | None = None) -> None: ...
+    def report(self, error: BaseException, *, title: str = "") -> None: ...
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None: ...
+
+
+def dashboard(node: DOMNode) -> Dashboard:
+    """The app a widget belongs to, as the Dashboard it is (typed)."""
+    return cast("Dashboard", node.app)
+
+
+def session_of(node: DOMNode) -> Session:
+    return dashboard(node).session
+
+
+class ModeScreen(Screen[None]):
+    """A mode's screen: the app (`pushover`) and its session typed, errors sent to the app's one
+    handler (Worker.StateChanged does not bubble: they would end silently), and `confirm()`."""
+
+    @property
+    def pushover(self) -> Dashboard:
+        return dashboard(self)
+
+    @property
+    def session(self) -> Session:
+        return self.pushover.session
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.pushover.on_worker_state_changed(event)
+
+    def report(self, error: BaseException, *, title: str = "") -> None:
+        self.pushover.report(error, title=title)
+
+    async def confirm(self, title: str, text: str, confirm: str) -> bool:
+        """Ask, then tell whether to proceed. Await it in a worker (Textual's rule for waiting
+        on a dialog)."""
+        return await ask(self, title, text, confirm)
+
+    async def may_leave(self, why: str) -> bool:
+        """May the app leave this screen (`why`: "mode", "profile" or "quit")? A screen with
+        unsaved work asks the user here (from the app's worker: PushoverApp.leave)."""
+        return True
+
+
+async def ask(node: DOMNode, title: str, text: str, confirm: str) -> bool:
+    """A ConfirmDialog's answer (Escape and the other button: False); from a worker."""
+    from pushover_tui.tui.widgets.dialogs import ConfirmDialog
+
+    return bool(
+        await node.app.push_screen(ConfirmDialog(title, text, confirm), wait_for_dismiss=True)
+    )
+
+
+def describe_error(error: BaseException | None, *secrets: Secret) -> str:
+    """One sentence for the user; the API's own words for our errors, never a secret (`secrets`:
+    the keys in use, masked wherever an unexpected error's text holds them)."""
+    if isinstance(error, PushoverError):
+        return str(error)
+    name = type(error).__name__ if error is not None else "Error"
+    return redact(f"unexpected {name}: {error}. Please report it.", *secrets)
+
+
+def secrets_of(session: Session) -> Iterable[Secret]:
+    profile = session.active.profile
+    return (profile.token, profile.user)
