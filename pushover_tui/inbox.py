@@ -137,7 +137,9 @@ async def log_in(
     **client_options: Any,
 ) -> InboxSession:
     """Log in (TwoFactorRequiredError: call again with `twofa`) and register this machine as a
-    device, unless the profile already has a device of that name: then only the session is new."""
+    device, unless the profile already has a device of that name that Pushover still knows: then
+    only the session is new. A device Pushover dropped (removed on pushover.net) is registered
+    again under the same name, so logging in always ends with a device that works."""
     current = active.profile.inbox
     name = device_name or (current.device_name if current else default_device_name())
     if problems := check_device_name(name):
@@ -148,10 +150,21 @@ async def log_in(
         client_options.setdefault("timeout", active.timeout)
     async with OpenClient(base_url=active.api_url, **client_options) as client:
         login = await client.login(email, password, twofa)
-        if current is not None and current.device_name == name:
-            return InboxSession(login.secret, current.device_id, name)
+        kept = current if current is not None and current.device_name == name else None
+        if kept is not None and await device_is_known(client, login.secret, kept.device_id):
+            return InboxSession(login.secret, kept.device_id, name)
         device_id = await client.register_device(login.secret, name)
     return InboxSession(login.secret, device_id, name)
+
+
+async def device_is_known(client: OpenClient, secret: Secret, device_id: Secret) -> bool:
+    """Whether Pushover still has the device, asked with a fresh session: a download (which
+    removes nothing) fails for a device that was removed or disabled."""
+    try:
+        await client.download(secret, device_id)
+    except SessionInvalidError:  # the session was made a moment ago: it is the device
+        return False
+    return True
 
 
 class Inbox(AsyncClosing):

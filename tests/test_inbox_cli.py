@@ -115,6 +115,35 @@ def test_missing_answers_are_a_usage_error(env, simulator):
     assert code == cli.EXIT_USAGE and "password" in err
 
 
+def remove_device(simulator, name: str) -> None:
+    """What removing the device on pushover.net does: the device and its name are gone. The
+    simulator has no call for it, so this edits its state under its lock."""
+    from dataclasses import replace
+
+    state = simulator._open_clients
+    with simulator._lock:
+        for device in [d for d in state.devices.values() if d.name == name]:
+            del state.devices[device.id]
+            info = state.users[device.user]
+            names = tuple(n for n in info.devices if n != name)
+            state.users[device.user] = replace(info, devices=names)
+
+
+def test_login_registers_again_a_device_pushover_no_longer_has(logged_in, simulator):
+    _, old_device = session_values(logged_in)
+    code, out, _ = run(logged_in, "inbox", "login", stdin=LOGIN)
+    assert code == 0 and "(kept)" in out  # still known upstream: kept
+    assert session_values(logged_in)[1] == old_device
+    remove_device(simulator, "tui-cli")
+    code, out, err = run(logged_in, "inbox", "login", stdin=LOGIN)
+    assert code == 0, err
+    assert "'tui-cli'" in out and "(kept)" not in out and "30 days" in out
+    assert session_values(logged_in)[1] != old_device
+    send(logged_in, "after the device came back")
+    code, out, err = run(logged_in, "inbox")
+    assert code == 0 and "after the device came back" in out, err
+
+
 def test_logout_forgets_the_session(logged_in, simulator):
     code, out, _ = run(logged_in, "inbox", "logout")
     assert code == 0 and "'tui-cli'" in out

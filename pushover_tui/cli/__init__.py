@@ -71,6 +71,12 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         action="store_true",
         help="open the dashboard on the embedded simulator, example keys, throwaway history",
     )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="open the dashboard to look only: nothing is sent, edited, deleted, acknowledged "
+        "or saved (with --demo too)",
+    )
     global_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -116,7 +116,11 @@ def cmd_tui(ctx: Context) -> int:
 
     def launch() -> int:
         return run(
-            config_path=args.config, profile=args.profile, api_url=args.api_url, demo=args.demo
+            config_path=args.config,
+            profile=args.profile,
+            api_url=args.api_url,
+            demo=args.demo,
+            read_only=args.read_only,
         )
 
     try:

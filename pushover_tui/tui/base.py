@@ -1,7 +1,7 @@
 """What every screen and component below the app builds on, so that nothing under tui/ imports
 tui/app.py: `ModeScreen` (a mode's screen), the `Dashboard` the app is to them, one awaitable
-`confirm()` for "ask, then proceed", and one `report()` that turns an expected error into a
-sentence (an unexpected one into "…Please report it.", never a secret).
+`confirm()` for "ask, then proceed", and one `show_error()` (the app's `report()`) that turns
+an expected error into a sentence (an unexpected one into "…Please report it.", never a secret).
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ class ModeScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.pushover.on_worker_state_changed(event)
 
-    def report(self, error: BaseException, *, title: str = "") -> None:
+    def show_error(self, error: BaseException, *, title: str = "") -> None:
+        """An error the user must know about, as one sentence (the app's one handler)."""
         self.pushover.report(error, title=title)
 
     async def confirm(self, title: str, text: str, confirm: str) -> bool:

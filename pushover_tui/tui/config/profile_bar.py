@@ -17,7 +17,7 @@ from textual.widgets import Button, Label, Select
 
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
 from pushover_tui.store.config import Config, Profile
-from pushover_tui.tui.base import session_of
+from pushover_tui.tui.base import dashboard, session_of
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, TextDialog
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class ProfileBar(Horizontal):
             else:
                 self.session.save_config(config)
         except PushoverError as error:
-            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            dashboard(self).report(error, title="Not saved")
             return False
         return True
 

@@ -419,7 +419,7 @@ class ConfigScreen(ModeScreen):
         try:
             self.session.save_config(new_config)
         except PushoverError as error:
-            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            self.show_error(error, title="Not saved")
             if otherwise is not None:
                 otherwise()
             return

@@ -31,7 +31,7 @@ from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.overview import OverviewPanel
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import FilterHistory
-from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
+from pushover_tui.tui.widgets.dialogs import TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.row_table import HistoryTable, RowSource
@@ -132,7 +132,7 @@ class HistoryScreen(ModeScreen):
         try:
             source, empty = self._read(self.filters)
         except PushoverError as error:
-            self.notify(str(error), title="History", severity="error", markup=False)
+            self.show_error(error, title="History")
             return
         self._show(source, empty, keep=keep)
 
@@ -164,7 +164,7 @@ class HistoryScreen(ModeScreen):
         try:
             source, empty = await asyncio.to_thread(self._read, filters)
         except PushoverError as error:
-            self.notify(str(error), title="History", severity="error", markup=False)
+            self.show_error(error, title="History")
             return
         if filters == self.filters:  # else a newer one runs
             self._show(source, empty, keep=False)
@@ -316,7 +316,7 @@ class HistoryScreen(ModeScreen):
         try:
             await self.session.cancel_receipt(receipt)
         except PushoverError as error:
-            self.notify(str(error), title="Cancel failed", severity="error", markup=False)
+            self.show_error(error, title="Cancel failed")
             return
         self.notify("Retries cancelled: the emergency stops repeating.", title="Cancelled")
         self.reload()
@@ -347,7 +347,7 @@ class HistoryScreen(ModeScreen):
         try:
             count = await self.session.cancel_by_tag(tag)
         except PushoverError as error:
-            self.notify(str(error), title="Cancel failed", severity="error", markup=False)
+            self.show_error(error, title="Cancel failed")
             return
         noun = "emergency" if count == 1 else "emergencies"
         self.notify(f"Cancelled {count} {noun} tagged {tag}.", title="Cancelled", markup=False)
@@ -355,50 +355,50 @@ class HistoryScreen(ModeScreen):
 
     def action_delete_row(self) -> None:
         row = self._selected()
-        if row is None:
-            return
+        if row is not None:
+            self._delete(row)
+
+    @work(exclusive=True, group="history-ask", exit_on_error=False)
+    async def _delete(self, row: HistoryRow) -> None:
         text = "It goes from this history only: a delivered notification stays on the devices."
         if row.receipt_state is ReceiptState.AWAITING:
             text += " Its emergency keeps repeating until acknowledged: cancel its retries first."
-        self.app.push_screen(
-            ConfirmDialog(f"Delete message #{row.id}?", text, "Delete"),
-            lambda yes: self._delete(row.id) if yes else None,
-        )
-
-    def _delete(self, row_id: int) -> None:
         try:
-            self.session.history.delete(row_id)
+            self.session.refuse_if_read_only("delete messages")
+            if not await self.confirm(f"Delete message #{row.id}?", text, "Delete"):
+                return
+            self.session.delete_message(row.id)
         except PushoverError as error:
-            self.notify(str(error), title="Delete failed", severity="error", markup=False)
+            self.show_error(error, title="Delete failed")
             return
-        self.notify(f"Deleted message #{row_id}.")
+        self.notify(f"Deleted message #{row.id}.")
         self._after_write()
 
     def action_clear_history(self) -> None:
+        self._clear()
+
+    @work(exclusive=True, group="history-ask", exit_on_error=False)
+    async def _clear(self) -> None:
         total = self.session.history.count()
         if total == 0:
             self.notify("History is already empty.")
             return
         noun = "message" if total == 1 else "messages"
-        self.app.push_screen(
-            ConfirmDialog(
-                "Clear the whole history?",
-                f"All {total:,} {noun} go, for every profile and for the command line too. "
-                "This cannot be undone.",
-                "Clear history",
-            ),
-            lambda yes: self._clear() if yes else None,
-        )
-
-    def _clear(self) -> None:
         try:
-            removed = self.session.history.clear()
+            self.session.refuse_if_read_only("clear the history")
+            text = (
+                f"All {total:,} {noun} go, for every profile and for the command line too. "
+                "This cannot be undone."
+            )
+            if not await self.confirm("Clear the whole history?", text, "Clear history"):
+                return
+            removed = self.session.clear_history()
         except PushoverError as error:
-            self.notify(str(error), title="Clear failed", severity="error", markup=False)
+            self.show_error(error, title="Clear failed")
             return
         self.notify(f"History cleared ({removed:,} {'message' if removed == 1 else 'messages'}).")
         self._after_write()
 
     def _after_write(self) -> None:
         self.reload()
-        self.pushover.history_changed.publish(None)
+        self.session.history_edited()

@@ -160,7 +160,7 @@ class InboxScreen(ModeScreen):
             self._reloader.seen_version = self.session.inbox_history.data_version()
             source = InboxSource(link.store, link.profile)
         except PushoverError as error:
-            self.notify(str(error), title="Inbox", severity="error", markup=False)
+            self.show_error(error, title="Inbox")
             return
         self.query_one(InboxTable).load(source, keep=keep)
         self.refresh_bindings()
@@ -230,7 +230,7 @@ class InboxScreen(ModeScreen):
         try:
             await self.link.acknowledge(receipt)
         except PushoverError as error:
-            self.notify(str(error), title="Not acknowledged", severity="error", markup=False)
+            self.show_error(error, title="Not acknowledged")
             return
         session = self.link.session
         device = escape_controls(session.device_name) if session else "this device"

@@ -316,7 +316,9 @@ class Session:
         from pushover_tui.inbox import remember
 
         name = self.active.profile.name
-        self.write_config(remember(self.config, name, session))
+        # Not refused when read-only: only a login (refused itself, but for the demo's own
+        # device, which is how the demo's inbox works) keeps a session.
+        self.config = save_config(remember(self.config, name, session))
         self.active = replace(self.active, profile=replace(self.active.profile, inbox=session))
 
     def switch_profile(self, name: str | None) -> None:

@@ -102,11 +102,10 @@ class InboxLink:
         if session is None:
             self._set(InboxState.STOPPED, "")
             return
-        env = self._owner.env
         inbox = Inbox(
             self._owner.active,
             self._owner.inbox_history,
-            websocket_url=websocket_url_from_env(env),
+            websocket_url=websocket_url_from_env(self._owner.env),
         )
         inbox.add_listener(lambda event: self._heard(inbox, event))
         self.inbox = inbox
@@ -122,7 +121,7 @@ class InboxLink:
 
         self._set(InboxState.CONNECTING, "Registering the demo's inbox device…")
         try:
-            await self.log_in(DEMO_EMAIL, Secret(DEMO_PASSWORD), device_name=DEMO_DEVICE)
+            await self._log_in(DEMO_EMAIL, Secret(DEMO_PASSWORD), device_name=DEMO_DEVICE)
         except PushoverError as error:
             self._set(InboxState.STOPPED, f"The demo inbox could not log in: {error}")
 
@@ -182,12 +181,13 @@ class InboxLink:
         the profile has that device already, keep the session in the config and follow it.
         The password is used for this request only."""
         self._owner.refuse_if_read_only("log in to the inbox")
+        return await self._log_in(email, password, twofa=twofa, device_name=device_name)
+
+    async def _log_in(
+        self, email: str, password: Secret, *, twofa: str = "", device_name: str | None = None
+    ) -> InboxSession:
         session = await log_in(
-            self._owner.active,
-            email,
-            password,
-            twofa=twofa,
-            device_name=device_name,
+            self._owner.active, email, password, twofa=twofa, device_name=device_name
         )
         self._owner.remember_inbox(session)
         self._follow()
