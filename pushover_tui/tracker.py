@@ -283,6 +283,10 @@ class ReceiptTracker:
             _call_each(self._closed_listeners, row)
 
     def notify(self, row_id: int) -> HistoryRow | None:
+        """Tell the listeners of the row's change; with none (the bridge), read nothing: this
+        runs on the caller's loop, and a shared store's read is a round trip."""
+        if not self._listeners:
+            return None
         row = self._history.get(row_id)
         if row is not None:
             self._tell(row)

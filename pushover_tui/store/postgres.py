@@ -117,7 +117,38 @@ _V1 = (
     """,
 )
 
-MIGRATIONS: tuple[Sequence[str], ...] = (_V1,)
+# Version 2: the Sentry bridge's alert queue, shared by every bridge (store/postgres_queue.py).
+# A bridge claims an alert with a lease (`lease_until`): while it holds one no other bridge sends
+# the alert; a bridge killed mid-send loses its leases when they run out.
+_V2 = (
+    """
+    CREATE TABLE alerts (
+        id bigserial PRIMARY KEY,
+        key text NOT NULL UNIQUE,
+        kind text NOT NULL,
+        tag text NOT NULL,
+        resource text NOT NULL,
+        action text NOT NULL,
+        issue text NOT NULL,
+        priority integer NOT NULL DEFAULT 0,
+        params text NOT NULL DEFAULT '{}',
+        meta text NOT NULL DEFAULT '{}',
+        status text NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        not_before double precision NOT NULL DEFAULT 0,
+        history_id bigint,
+        error text NOT NULL DEFAULT '',
+        created_at double precision NOT NULL,
+        updated_at double precision NOT NULL,
+        lease_until double precision NOT NULL DEFAULT 0,
+        leased_by text NOT NULL DEFAULT ''
+    )
+    """,
+    "CREATE INDEX alerts_status ON alerts (status, not_before, id)",
+    "CREATE INDEX alerts_tag ON alerts (tag, status, id)",
+)
+
+MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
