@@ -557,11 +557,8 @@ class PostgresStore(Store):
         return copied
 
     def queue_depth(self) -> int | None:
-        """Alerts the bridges' shared queue holds pending (None: no bridge queue here yet)."""
+        """Alerts the bridges' shared queue (migration 2) holds pending."""
         with self._transaction("read the queue") as connection:
-            found = connection.execute("SELECT to_regclass('alerts') IS NOT NULL AS there")
-            if not found.fetchone()["there"]:  # type: ignore[index]
-                return None
             depth = connection.execute(
                 "SELECT count(*) AS n FROM alerts WHERE status = 'pending'"
             ).fetchone()
