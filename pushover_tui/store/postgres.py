@@ -177,6 +177,7 @@ class PostgresStore(Store):
         self._version = 0  # counts other processes' changes heard (data_version)
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
+        self._listener_lock = threading.Lock()
         self.listening = threading.Event()  # set while the listener is connected
         self._migrated = False  # by this process: on its first connection
         self._last_reason = ""  # libpq's words the last time the server did not answer
@@ -270,8 +271,9 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         self._stop.set()
+        with self._listener_lock:
+            self._closed = True  # no listener starts from now on
         with self._lock:
-            self._closed = True
             self._drop()
         if self._listener is not None and self._listener is not threading.current_thread():
             self._listener.join(timeout=5)
@@ -324,7 +326,8 @@ class PostgresStore(Store):
         self._ensure_listener()
 
     def _ensure_listener(self) -> None:
-        with self._lock:
+        # Its own lock: never wait behind a transaction (data_version is called often).
+        with self._listener_lock:
             if self._listener is None and not self._closed:
                 self._listener = threading.Thread(
                     target=self._listen, name="store-listen", daemon=True
