@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +106,21 @@ def test_while_the_listener_retries_calls_fail_at_once(monkeypatch) -> None:
             with pytest.raises(StoreUnreachableError, match="unreachable"):
                 store.count()
         assert threading.current_thread().name not in tried_from
+
+
+async def test_a_store_lost_before_the_row_is_written_sends_nothing(
+    stoppable: StoppableServer, demo_config, simulator
+) -> None:
+    from pushover_tui.outbox import Outbox, SendFailed
+    from pushover_tui.store.config import resolve
+
+    active = resolve(demo_config, None, api_url=simulator.base_url, env={})
+    url = StoreURL(stoppable.url)
+    async with Outbox.open(active, Path("unused"), origin="cli", store_url=url) as outbox:
+        stoppable.stop()
+        with pytest.raises(SendFailed) as raised:
+            await outbox.send(Message("never recorded, never sent"))
+    assert raised.value.row_id is None and raised.value.request_sent is False
+    assert simulator.messages == []
+    assert cli.exit_code(raised.value) == cli.EXIT_TEMPORARY
+    assert PASSWORD not in str(raised.value) and "unreachable" in str(raised.value)

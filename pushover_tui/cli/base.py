@@ -216,11 +216,14 @@ class Context:
 def exit_code(error: BaseException) -> int:
     """The documented exit code for an error."""
     from pushover_tui.bridge import BridgeDownError
+    from pushover_tui.outbox import SendFailed
     from pushover_tui.store.base import StoreUnreachableError
     from pushover_tui.store.config import ConfigFileError
 
     if isinstance(error, BridgeDownError):
         return EXIT_BRIDGE_DOWN
+    if isinstance(error, SendFailed) and error.row_id is None:
+        return exit_code(error.history_error)  # nothing recorded, nothing sent: say why
     if isinstance(error, NoCredentialsError):
         return EXIT_NO_CREDENTIALS
     usage = UsageError | FieldProblemsError | GroupNameError | ConfigurationError | ConfigFileError
