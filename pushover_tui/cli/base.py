@@ -30,6 +30,7 @@ from pushover_tui.safe_text import escape_controls
 if TYPE_CHECKING:
     from pushover_tui.outbox import Outbox
     from pushover_tui.store.config import ActiveProfile, Config
+    from pushover_tui.store.url import StoreURL
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -53,7 +54,8 @@ exit codes:
   2  usage error or field problems (nothing sent)
   3  rejected by the Pushover API (bad key, field, device...)
   4  monthly quota exceeded (HTTP 429)
-  5  temporary failure after retries (server error, timeout, no connection, redirect)
+  5  temporary failure after retries (server error, timeout, no connection, redirect),
+     or the shared store (PUSHOVER_TUI_STORE) unreachable: nothing sent
   6  no credentials configured (token and user key)
   7  with --wait: the emergency expired or was cancelled unacknowledged
   8  bridge or simulator: cannot start (port in use, a host it cannot listen on;
@@ -217,7 +219,16 @@ class Context:
         from pushover_tui.outbox import Outbox
         from pushover_tui.store.config import data_dir
 
-        return Outbox.open(self.active(), data_dir(self.env), origin="cli")
+        return Outbox.open(
+            self.active(), data_dir(self.env), origin="cli", store_url=self.store_url()
+        )
+
+    def store_url(self) -> StoreURL | None:
+        """The shared store's URL (PUSHOVER_TUI_STORE, else the config's store.url), or None
+        for this machine's files."""
+        from pushover_tui.store.url import store_url
+
+        return store_url(self.env, self.config.store_url.reveal())
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -226,10 +237,14 @@ class Context:
 def exit_code(error: BaseException) -> int:
     """The documented exit code for an error."""
     from pushover_tui.bridge import BridgeDownError
+    from pushover_tui.outbox import SendFailed
+    from pushover_tui.store.base import StoreUnreachableError
     from pushover_tui.store.config import ConfigFileError
 
     if isinstance(error, BridgeDownError):
         return EXIT_BRIDGE_DOWN
+    if isinstance(error, SendFailed) and error.row_id is None:
+        return exit_code(error.history_error)  # nothing recorded, nothing sent: say why
     if isinstance(error, NoCredentialsError):
         return EXIT_NO_CREDENTIALS
     usage = UsageError | FieldProblemsError | GroupNameError | ConfigurationError | ConfigFileError
@@ -239,7 +254,7 @@ def exit_code(error: BaseException) -> int:
         return EXIT_QUOTA
     if isinstance(error, RejectedError):
         return EXIT_REJECTED
-    if isinstance(error, TemporaryError):
+    if isinstance(error, TemporaryError | StoreUnreachableError):
         return EXIT_TEMPORARY
     return EXIT_UNEXPECTED
 

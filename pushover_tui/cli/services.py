@@ -153,6 +153,7 @@ def cmd_bridge(ctx: Context) -> int:
         port=args.port,
         env=ctx.env,
         show=ctx.out.line,
+        store_url=ctx.store_url(),
     )
 
 

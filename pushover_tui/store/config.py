@@ -129,6 +129,7 @@ class Config:
     theme: str = _default("theme")
     api_url: str = _default("api_url")  # "" = the real API
     bell: bool = _default("bell")  # ring the terminal bell on news
+    store_url: Secret = field(default=_default("store.url"))  # [store] url; blank: local files
     keymap: Mapping[str, str] = field(
         default_factory=lambda: _EMPTY
     )  # binding id -> keys, e.g. {"send": "ctrl+s"}

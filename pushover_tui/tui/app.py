@@ -92,6 +92,7 @@ class PushoverApp(FastStartApp):
     test_arrival: reactive[float | None] = reactive(None)
     known_groups: reactive[tuple[Group, ...] | None] = reactive(None)
     groups_note: reactive[str] = reactive("")
+    store_reachable: reactive[bool] = reactive(True)  # False: the shared PostgreSQL is down
     keys_edited: reactive[bool] = reactive(False)  # Config holds unsaved edits of the keys
 
     def __init__(
