@@ -308,7 +308,7 @@ def test_opening_the_dashboard_reads_its_options_without_the_commands(monkeypatc
         "import sys; import pushover_tui.cli as cli; cli.services.cmd_tui = lambda ctx: 0;"
         "code = cli.main(['--demo', '--profile', 'p']);"
         "assert not [m for m in sys.modules if m.startswith('pushover_tui.cli.') and "
-        "m.split('.')[-1] in ('groups', 'inbox', 'messages', 'setup')], sorted(sys.modules);"
+        "m.split('.')[-1] in ('account', 'groups', 'inbox', 'messages', 'setup', 'store')], sorted(sys.modules);"
         "sys.exit(code)"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -429,3 +429,11 @@ def test_simulator_state_help_names_every_section_the_file_accepts(capsys):
     text = " ".join(capsys.readouterr().out.split())
     state_help = text[text.index("--state FILE") :]
     assert all(name in state_help for name in SECTIONS), state_help
+
+
+def test_send_to_a_blank_recipient_is_refused_and_sends_nothing(env, simulator):
+    code, _, err = run(env, "send", "hello", "--to", "")
+    assert code == cli.EXIT_USAGE
+    assert "--to is blank" in err and err.count("\n") == 1
+    assert simulator.messages == []
+    assert run(env, "send", "hello", "--to", "  ")[0] == cli.EXIT_USAGE

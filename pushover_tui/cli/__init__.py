@@ -21,6 +21,7 @@ from pushover_tui.cli import services
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
     EXIT_CODES_HELP,
+    EXIT_HANGUP,
     EXIT_INTERRUPTED,
     EXIT_NO_CREDENTIALS,
     EXIT_NOT_ACKNOWLEDGED,
@@ -28,6 +29,7 @@ from pushover_tui.cli.base import (
     EXIT_QUOTA,
     EXIT_REJECTED,
     EXIT_TEMPORARY,
+    EXIT_TERMINATED,
     EXIT_UNEXPECTED,
     EXIT_USAGE,
     Context,
@@ -41,6 +43,7 @@ from pushover_tui.safe_text import EscapeControlsFilter
 
 __all__ = [
     "EXIT_BRIDGE_DOWN",
+    "EXIT_HANGUP",
     "EXIT_INTERRUPTED",
     "EXIT_NOT_ACKNOWLEDGED",
     "EXIT_NO_CREDENTIALS",
@@ -48,6 +51,7 @@ __all__ = [
     "EXIT_QUOTA",
     "EXIT_REJECTED",
     "EXIT_TEMPORARY",
+    "EXIT_TERMINATED",
     "EXIT_UNEXPECTED",
     "EXIT_USAGE",
     "build_parser",
@@ -57,7 +61,7 @@ __all__ = [
 
 def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     # The commands' modules only here: opening the dashboard needs none of them (start-up).
-    from pushover_tui.cli import groups, inbox, messages, setup
+    from pushover_tui.cli import account, groups, inbox, messages, setup, store
 
     parser = argparse.ArgumentParser(
         prog="pushover-tui",
@@ -83,7 +87,7 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         return sub
 
     handlers: dict[str, Handler] = {}
-    for module in (messages, groups, inbox, setup, services):
+    for module in (messages, groups, account, inbox, setup, store, services):
         handlers.update(module.register(command))
     return parser, handlers
 
@@ -155,9 +159,11 @@ def main(
         out.error("interrupted.")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): the command itself was done; stay quiet.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (e.g. `| head`): stay quiet, exit 0. Python's own flush of
+        # stdout at exit would fail again: point the process's stdout at /dev/null first.
+        if stdout is sys.stdout:
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # every failure becomes one sentence and a documented code
         out.error(describe(error))
