@@ -308,7 +308,8 @@ def test_opening_the_dashboard_reads_its_options_without_the_commands(monkeypatc
         "import sys; import pushover_tui.cli as cli; cli.services.cmd_tui = lambda ctx: 0;"
         "code = cli.main(['--demo', '--profile', 'p']);"
         "assert not [m for m in sys.modules if m.startswith('pushover_tui.cli.') and "
-        "m.split('.')[-1] in ('account', 'groups', 'inbox', 'messages', 'setup', 'store')], sorted(sys.modules);"
+        "m.split('.')[-1] in ('account', 'groups', 'inbox', 'messages', 'setup', 'store')],"
+        "sorted(sys.modules);"
         "sys.exit(code)"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
