@@ -613,3 +613,18 @@ async def test_an_error_page_is_named_by_its_status_with_the_advice_in_view(fast
         assert "draft is kept" in " ".join(screen_text(pilot).split())
         status = str(screen.query_one(StatusBar).visual)
         assert "unreachable" not in status and "cannot reach" not in status
+
+
+async def test_once_the_typing_pauses_the_checks_run_and_none_is_left_waiting(fast_app, simulator):
+    app = fast_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = compose(app)
+        fill(screen, title="t" * 251)
+        await pilot.pause()
+        deadline = 200
+        while "250" not in note(screen, "title") and deadline:
+            await pilot.pause(0.02)
+            deadline -= 1
+        assert "250" in note(screen, "title")
+        assert screen._check_timer is None  # what tests (and a send) wait on: nothing pending
