@@ -42,8 +42,10 @@ def test_status_of_a_shared_store_masks_the_password(isolated_env, postgres_url)
     assert PASSWORD not in out + err
     assert f"store   {StoreURL(postgres_url).masked()} (shared PostgreSQL)" in out
     assert f"schema  version {SCHEMA_VERSION}" in out and "rows    1" in out
+    assert "queue   0 alerts pending" in out
     status = json.loads(run(env, "store", "status", "--json")[1])
     assert status["backend"] == "postgresql" and status["rows"] == 1
+    assert status["queue_depth"] == 0
     assert status["schema_version"] == SCHEMA_VERSION and "postgres:***@" in status["store"]
 
 

@@ -253,3 +253,17 @@ def test_schema_version_and_location(store: Store, store_url) -> None:
     if store_url is not None:
         assert store.location() == store_url.masked()
         assert store_url.password() not in store.location()
+
+
+def test_latest_quota_is_the_newest_rows(store: Store) -> None:
+    assert store.latest_quota("p") is None
+    first = store.record_sending(Message("a"), profile="p", origin="cli")
+    store.record_sent(first, SendResult("r1", quota=Quota(10000, 9000, 1)))
+    second = store.record_sending(Message("b"), profile="p", origin="cli")
+    store.record_failed(second, "over quota", quota=Quota(10000, 0, 2))
+    store.record_sending(Message("c"), profile="p", origin="cli")  # no quota yet
+    other = store.record_sending(Message("d"), profile="q", origin="cli")
+    store.record_sent(other, SendResult("r2", quota=Quota(7500, 5, 3)))
+    found = store.latest_quota("p")
+    assert found is not None and found[1] == Quota(10000, 0, 2)
+    assert found[0] == store.get(second).created_at  # type: ignore[union-attr]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,48 @@ def test_a_server_stopped_mid_run_is_one_sentence_then_back_by_itself(
         after = store.record_sending(Message("after"), profile="p", origin="cli")
         assert [row.message for row in store.page(oldest_first=True)] == ["before", "after"]
         assert after > first
+
+
+def test_while_the_listener_retries_calls_fail_at_once(monkeypatch) -> None:
+    """A dashboard's calls on its event loop never wait for a connect timeout of their own
+    while the listener is already trying to reach the server."""
+    import threading
+
+    from pushover_tui.store.postgres import PostgresStore
+
+    tried_from: list[str] = []
+    connect = PostgresStore._connect
+
+    def counted(self):
+        tried_from.append(threading.current_thread().name)
+        return connect(self)
+
+    monkeypatch.setattr(PostgresStore, "_connect", counted)
+    monkeypatch.setattr(PostgresStore, "RETRY_SECONDS", 0.1)
+    with PostgresStore(StoreURL(closed_port_url())) as store:
+        lost = threading.Event()
+        store.subscribe(lambda: lost.set() if not store.reachable else None)
+        assert lost.wait(10)
+        tried_from.clear()
+        for _ in range(3):
+            with pytest.raises(StoreUnreachableError, match="unreachable"):
+                store.count()
+        assert threading.current_thread().name not in tried_from
+
+
+async def test_a_store_lost_before_the_row_is_written_sends_nothing(
+    stoppable: StoppableServer, demo_config, simulator
+) -> None:
+    from pushover_tui.outbox import Outbox, SendFailed
+    from pushover_tui.store.config import resolve
+
+    active = resolve(demo_config, None, api_url=simulator.base_url, env={})
+    url = StoreURL(stoppable.url)
+    async with Outbox.open(active, Path("unused"), origin="cli", store_url=url) as outbox:
+        stoppable.stop()
+        with pytest.raises(SendFailed) as raised:
+            await outbox.send(Message("never recorded, never sent"))
+    assert raised.value.row_id is None and raised.value.request_sent is False
+    assert simulator.messages == []
+    assert cli.exit_code(raised.value) == cli.EXIT_TEMPORARY
+    assert PASSWORD not in str(raised.value) and "unreachable" in str(raised.value)

@@ -177,8 +177,10 @@ class PostgresStore(Store):
         self._version = 0  # counts other processes' changes heard (data_version)
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
+        self._listener_lock = threading.Lock()
         self.listening = threading.Event()  # set while the listener is connected
         self._migrated = False  # by this process: on its first connection
+        self._last_reason = ""  # libpq's words the last time the server did not answer
 
     # -- connection ------------------------------------------------------------------------------
 
@@ -188,7 +190,7 @@ class PostgresStore(Store):
     def _connect(self) -> psycopg.Connection[dict[str, Any]]:
         options: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
         try:
-            given = conninfo_to_dict(self.url.reveal())
+            given = set(conninfo_to_dict(self.url.reveal()))  # names only: no password held
         except psycopg.Error as error:
             raise HistoryError(
                 f"The store URL {self.location()} is not a valid PostgreSQL URL: "
@@ -203,9 +205,13 @@ class PostgresStore(Store):
         except psycopg.Error as error:
             raise self._unreachable(error) from None
 
-    def _unreachable(self, error: BaseException) -> StoreUnreachableError:
+    def _unreachable(self, error: BaseException | None = None) -> StoreUnreachableError:
+        """The sentence for a server that does not answer (`error`: libpq's words; None: the
+        words of the last time)."""
+        if error is not None:
+            self._last_reason = _reason(error, self.url)
         return StoreUnreachableError(
-            f"The shared store {self.location()} is unreachable ({_reason(error, self.url)}), "
+            f"The shared store {self.location()} is unreachable ({self._last_reason}), "
             "so nothing was done: check that the server is up and try again, or unset "
             "PUSHOVER_TUI_STORE to use this machine's own history."
         )
@@ -223,6 +229,10 @@ class PostgresStore(Store):
             if self._closed:
                 raise HistoryError(f"The shared store {self.location()} is closed.")
             if self._connection is None or self._connection.closed:
+                if not self.reachable and self._listener_retrying():
+                    # The listener is retrying: answer at once rather than wait for another
+                    # connect timeout on the caller's thread (the dashboard's event loop).
+                    raise self._unreachable()
                 try:
                     self._connection = self._connect()
                 except StoreUnreachableError:
@@ -261,8 +271,9 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         self._stop.set()
+        with self._listener_lock:
+            self._closed = True  # no listener starts from now on
         with self._lock:
-            self._closed = True
             self._drop()
         if self._listener is not None and self._listener is not threading.current_thread():
             self._listener.join(timeout=5)
@@ -315,7 +326,8 @@ class PostgresStore(Store):
         self._ensure_listener()
 
     def _ensure_listener(self) -> None:
-        with self._lock:
+        # Its own lock: never wait behind a transaction (data_version is called often).
+        with self._listener_lock:
             if self._listener is None and not self._closed:
                 self._listener = threading.Thread(
                     target=self._listen, name="store-listen", daemon=True
@@ -343,6 +355,11 @@ class PostgresStore(Store):
                 log.warning("listening to the shared store: %s", mask_text(str(error), self))
                 self._stop.wait(self.RETRY_SECONDS)
         self.listening.clear()
+
+    def _listener_retrying(self) -> bool:
+        """The listener runs and has lost the server (it tries again every RETRY_SECONDS)."""
+        alive = self._listener is not None and self._listener.is_alive()
+        return alive and not self.listening.is_set()
 
     def _writer_pid(self) -> int | None:
         connection = self._connection
@@ -557,11 +574,8 @@ class PostgresStore(Store):
         return copied
 
     def queue_depth(self) -> int | None:
-        """Alerts the bridges' shared queue holds pending (None: no bridge queue here yet)."""
+        """Alerts the bridges' shared queue (migration 2) holds pending."""
         with self._transaction("read the queue") as connection:
-            found = connection.execute("SELECT to_regclass('alerts') IS NOT NULL AS there")
-            if not found.fetchone()["there"]:  # type: ignore[index]
-                return None
             depth = connection.execute(
                 "SELECT count(*) AS n FROM alerts WHERE status = 'pending'"
             ).fetchone()
