@@ -282,11 +282,14 @@ class ReceiptTracker:
             self._announced.add(row.id)
             _call_each(self._closed_listeners, row)
 
+    def changed(self, row_id: int) -> None:
+        """The outbox recorded a change to the row: tell the listeners. With none (the bridge)
+        nothing is read: this runs on the caller's loop, and a shared store's read is a round
+        trip."""
+        if self._listeners:
+            self.notify(row_id)
+
     def notify(self, row_id: int) -> HistoryRow | None:
-        """Tell the listeners of the row's change; with none (the bridge), read nothing: this
-        runs on the caller's loop, and a shared store's read is a round trip."""
-        if not self._listeners:
-            return None
         row = self._history.get(row_id)
         if row is not None:
             self._tell(row)

@@ -407,3 +407,11 @@ def test_simulator_state_help_names_every_section_the_file_accepts(capsys):
     text = " ".join(capsys.readouterr().out.split())
     state_help = text[text.index("--state FILE") :]
     assert all(name in state_help for name in SECTIONS), state_help
+
+
+def test_send_to_a_blank_recipient_is_refused_and_sends_nothing(env, simulator):
+    code, _, err = run(env, "send", "hello", "--to", "")
+    assert code == cli.EXIT_USAGE
+    assert "--to is blank" in err and err.count("\n") == 1
+    assert simulator.messages == []
+    assert run(env, "send", "hello", "--to", "  ")[0] == cli.EXIT_USAGE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,6 +25,7 @@ if "httpx" not in sys.modules:
 import httpx
 
 from pushover_tui import __version__
+from pushover_tui.api.beyond_messages import BeyondMessages
 from pushover_tui.api.checks import (
     Problem,
     check_api_url,
@@ -138,8 +140,20 @@ def _receipt_path(receipt: str) -> str:
     return receipt
 
 
-class PushoverClient(AsyncClosing):
+def _needs_tls(base_url: str) -> bool:
+    """False only for a plain-http API (check_base_url allows that on loopback alone) reached
+    without a proxy: no request of this client can then use TLS, so it skips building a TLS
+    context, which loads the CA bundle (20-50 ms of every `pushover-tui send` to a simulator).
+    Every https URL, and every proxy (which may be https), keeps verification on."""
+    if not base_url.startswith("http://"):
+        return True
+    proxies = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+    return any(os.environ.get(name) or os.environ.get(name.lower()) for name in proxies)
+
+
+class PushoverClient(AsyncClosing, BeyondMessages):
     """Talks to the Pushover API. Use as `async with PushoverClient(token) as client:`.
+    Glances, teams, licenses and subscriptions: api/beyond_messages.py.
 
     `token=None` makes a client without an application token, for the Open Client's calls, which
     authenticate with a session secret instead (api/open_client.py)."""
@@ -160,6 +174,7 @@ class PushoverClient(AsyncClosing):
         self._sleep = sleep
         # TLS verification stays on (httpx's default); HTTP(S)_PROXY is honoured via trust_env.
         self._http = httpx.AsyncClient(
+            verify=_needs_tls(self.base_url),
             timeout=timeout,
             follow_redirects=False,
             limits=httpx.Limits(

@@ -198,6 +198,11 @@ def check_bridge(
         health = json.loads(body)
     except ValueError:
         raise BridgeDownError(f"{url} answered HTTP {status} with something not JSON.") from None
-    if not isinstance(health, dict):
-        raise BridgeDownError(f"{url} answered HTTP {status} with unexpected JSON.")
+    # Something else that speaks JSON (another service on the port): not a bridge's health.
+    is_bridge = isinstance(health, dict) and {"status", "worker_alive"} <= health.keys()
+    if not is_bridge or health["status"] not in ("ok", "unhealthy"):
+        raise BridgeDownError(
+            f"{url} answered HTTP {status}, but not as a Sentry bridge: is another program "
+            "using the port? Ask the bridge's own with --port."
+        )
     return status == 200, health

@@ -211,6 +211,9 @@ class Worker:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        # The client now (httpx's import, its TLS context: a second under load), before the
+        # first webhook, not in the middle of the first send on the loop that answers them.
+        await self.outbox.client()
         self.board.worker("running")
         await self._resume_receipts()
         self._task = asyncio.create_task(self._supervise(), name="bridge-worker")

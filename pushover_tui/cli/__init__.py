@@ -17,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from pushover_tui import __version__
-from pushover_tui.cli import groups, inbox, messages, services, setup, store
+from pushover_tui.cli import account, groups, inbox, messages, services, setup, store
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
     EXIT_CODES_HELP,
+    EXIT_HANGUP,
     EXIT_INTERRUPTED,
     EXIT_NO_CREDENTIALS,
     EXIT_NOT_ACKNOWLEDGED,
@@ -28,6 +29,7 @@ from pushover_tui.cli.base import (
     EXIT_QUOTA,
     EXIT_REJECTED,
     EXIT_TEMPORARY,
+    EXIT_TERMINATED,
     EXIT_UNEXPECTED,
     EXIT_USAGE,
     Context,
@@ -41,6 +43,7 @@ from pushover_tui.safe_text import EscapeControlsFilter
 
 __all__ = [
     "EXIT_BRIDGE_DOWN",
+    "EXIT_HANGUP",
     "EXIT_INTERRUPTED",
     "EXIT_NOT_ACKNOWLEDGED",
     "EXIT_NO_CREDENTIALS",
@@ -48,13 +51,14 @@ __all__ = [
     "EXIT_QUOTA",
     "EXIT_REJECTED",
     "EXIT_TEMPORARY",
+    "EXIT_TERMINATED",
     "EXIT_UNEXPECTED",
     "EXIT_USAGE",
     "build_parser",
     "main",
 ]
 
-_COMMAND_MODULES = (messages, groups, inbox, setup, store, services)
+_COMMAND_MODULES = (messages, groups, account, inbox, setup, store, services)
 
 
 def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
@@ -127,9 +131,11 @@ def main(
         out.error("interrupted.")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): the command itself was done; stay quiet.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (e.g. `| head`): stay quiet, exit 0. Python's own flush of
+        # stdout at exit would fail again: point the process's stdout at /dev/null first.
+        if stdout is sys.stdout:
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # every failure becomes one sentence and a documented code
         out.error(describe(error))

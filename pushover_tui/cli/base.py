@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +41,11 @@ EXIT_TEMPORARY = 5
 EXIT_NO_CREDENTIALS = 6
 EXIT_NOT_ACKNOWLEDGED = 7
 EXIT_BRIDGE_DOWN = 8
+EXIT_CANNOT_START = 8  # the same code: a service (bridge, simulator) cannot start
 EXIT_INTERRUPTED = 130
+# 128 + the signal's number, as shells report a process a signal ended.
+EXIT_HANGUP = 129
+EXIT_TERMINATED = 143
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -53,9 +58,12 @@ exit codes:
      or the shared store (PUSHOVER_TUI_STORE) unreachable: nothing sent
   6  no credentials configured (token and user key)
   7  with --wait: the emergency expired or was cancelled unacknowledged
-  8  bridge: cannot start (data folder used by another bridge, damaged database,
-     port in use); bridge --check: not answering or not healthy
+  8  bridge or simulator: cannot start (port in use, a host it cannot listen on;
+     bridge: data folder used by another bridge, damaged database);
+     bridge --check: not answering or not healthy
   130  interrupted (Ctrl-C); with --wait the alert goes on
+  129, 143  group oncall: stopped by SIGHUP (a closed terminal) or SIGTERM (systemd, timeout)
+     mid-swap; what it had changed was undone, as for Ctrl-C
 """
 
 
@@ -93,6 +101,19 @@ def int_arg(name: str, low: int | None = None, high: int | None = None) -> Calla
             ) from None
         if (low is not None and value < low) or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"{name} must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def float_arg(name: str, low: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        if not math.isfinite(value) or value < low:
+            raise argparse.ArgumentTypeError(f"{name} must be {low:g} or more, not {text}")
         return value
 
     return parse

@@ -177,6 +177,11 @@ async def cmd_send(ctx: Context) -> int:
     args, out = ctx.args, ctx.out
     if args.test and args.message is not None:
         raise UsageError("--test sends the labelled test message: leave out MESSAGE.")
+    if args.to is not None and not args.to.strip():  # e.g. `--to "$GROUP"` with GROUP unset
+        raise UsageError(
+            "--to is blank: give a group key or name, or leave --to out to send to the "
+            "profile's recipient. Nothing was sent."
+        )
     text = "" if args.test else _read_message(ctx)
     async with ctx.outbox() as outbox:
         message = _message_from_args(args, outbox.active.profile, text)

@@ -92,6 +92,7 @@ class Profile:
     device: str = _default("device")  # blank = all devices
     # The default recipient instead of `user`: a group (or user) key, or a group's name.
     to: Secret = field(default=_default("to"))
+    team_token: Secret = field(default=_default("team_token"))  # the Teams API's, not an app's
     inbox: InboxSession | None = None  # [profiles.NAME.inbox], written by `inbox login`
 
     def __post_init__(self) -> None:

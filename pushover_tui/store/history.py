@@ -311,8 +311,24 @@ _OVERVIEW = (
     """,
 )
 
+# When a received message was shown: printed (and flushed) by `inbox`, or stored by the
+# dashboard, which lists every stored message. NULL: stored but never shown, so the next `inbox`
+# prints it (a follower killed or cut off by a closed pipe). Rows from before count as shown.
+_INBOX_PRINTED = (
+    "ALTER TABLE inbox ADD COLUMN printed_at REAL",
+    "UPDATE inbox SET printed_at = received_at",
+    "CREATE INDEX inbox_unprinted ON inbox (profile, id) WHERE printed_at IS NULL",
+)
+
 Migration = Sequence[str] | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_V1, _RECIPIENT, _INBOX, _POLLED_AT, _OVERVIEW)
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1,
+    _RECIPIENT,
+    _INBOX,
+    _POLLED_AT,
+    _OVERVIEW,
+    _INBOX_PRINTED,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = (

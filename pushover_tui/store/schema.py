@@ -28,6 +28,7 @@ from pushover_tui.api.checks import (
     check_api_url,
     check_devices,
     check_group_name,
+    check_key,
     check_priority,
     check_token,
     check_users,
@@ -372,6 +373,15 @@ SETTINGS: tuple[Setting, ...] = (
         scope=Scope.PROFILE,
         check=check_recipient,
         shown=shown_recipient,
+    ),
+    Setting(
+        "team_token",
+        Kind.SECRET,
+        Secret(),
+        "A Team API token (pushover.net, your team's settings), for `team`; not an app token.",
+        scope=Scope.PROFILE,
+        env="PUSHOVER_TEAM_TOKEN",
+        check=_when_set(lambda token: check_key("team_token", token, "Team API token")),
     ),
     # [store] url: a team's shared PostgreSQL; its password is a secret like the token.
     Setting(

@@ -333,7 +333,21 @@ class PushoverApp(FastStartApp):
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None
     ) -> str | None:
         """The palette's "Save screenshot": into the Downloads folder when there is one, else
-        the current folder, and say where (Textual's default fails when Downloads is missing)."""
+        the current folder, and say where (Textual's default fails when Downloads is missing).
+        In a browser (`pushover-tui serve`) the browser downloads it: no path on the server."""
+        if self.is_web:
+            import io
+            import time
+
+            name = filename or time.strftime("pushover-tui-%Y-%m-%d-%H%M%S.svg")
+            # Textual says "Saved screenshot" once the browser has it (DeliveryComplete).
+            return self.deliver_text(
+                io.StringIO(self.export_screenshot()),
+                save_filename=name,
+                open_method="download",
+                mime_type="image/svg+xml",
+                name="screenshot",
+            )
         folder = Path(path) if path else screenshot_folder()
         try:
             saved = self.save_screenshot(filename, str(folder), time_format)
@@ -411,12 +425,17 @@ def build_app(
             read_only=read_only,
         )
     from pushover_tui.api.secret import Secret
-    from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
+    from pushover_tui.simulator import DEMO_TEAM_TOKEN, DEMO_TOKEN, DEMO_USER, Simulator
 
     simulator = Simulator(ack_after=ack_after)
     simulator.start()
     folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-"))
-    demo_profile = Profile(name="demo", token=Secret(DEMO_TOKEN), user=Secret(DEMO_USER))
+    demo_profile = Profile(
+        name="demo",
+        token=Secret(DEMO_TOKEN),
+        user=Secret(DEMO_USER),
+        team_token=Secret(DEMO_TEAM_TOKEN),  # the demo team, for Groups' team panel
+    )
     config = Config(path=folder / "config.toml", default_profile="demo", profiles=(demo_profile,))
     # The demo ignores PUSHOVER_* variables: it must never reach a real account.
     return PushoverApp(

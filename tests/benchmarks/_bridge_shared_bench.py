@@ -31,6 +31,8 @@ import time
 import warnings
 from pathlib import Path
 
+import httpx
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -66,7 +68,16 @@ def start_bridge(env: dict[str, str], data: Path, log: Path) -> tuple[subprocess
     if "POST http://" not in banner:
         process.kill()
         raise RuntimeError(f"a bridge did not start: {log.read_text()[-1500:]}")
-    return process, banner.split("POST ", 1)[1].split("/sentry", 1)[0]
+    url = banner.split("POST ", 1)[1].split("/sentry", 1)[0]
+    deadline = time.monotonic() + 30
+    while True:  # serving (as a balancer's health check sees it): the burst hits running bridges
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                return process, url
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"a bridge is not healthy: {log.read_text()[-1500:]}")
+        time.sleep(0.1)
 
 
 def claimed_by(url: str, pid: int) -> int:

@@ -34,8 +34,10 @@ from pushover_tui.store.config import ActiveProfile, Config, Profile, resolve, s
 from pushover_tui.store.history import History
 from pushover_tui.store.overview import latest_quota
 from pushover_tui.store.url import store_url
+from pushover_tui.tui.session.glances import Glances
 from pushover_tui.tui.session.groups import GroupsAccount
 from pushover_tui.tui.session.signals import Listeners
+from pushover_tui.tui.session.team import TeamAccount
 
 if TYPE_CHECKING:
     from pushover_tui.api.client import Progress
@@ -109,6 +111,8 @@ class Session:
         self.reachable: bool | None = None
         self.devices: tuple[str, ...] | None = None
         self.quota: Quota | None = None
+        self.glances = Glances(self)  # what the Glance panel sent, and the pace advice
+        self.team = TeamAccount(self)  # the Teams API, with the profile's team_token
         self.awaiting = 0
         self.test_arrival: float | None = None
         self.known_groups: tuple[Group, ...] | None = None

@@ -57,9 +57,9 @@ def status_parts(app: Session, *, keys_edited: bool = False) -> list[Part]:
     if quota is not None and quota.remaining is not None:
         if quota.remaining == 0 and quota.reset:
             reset = f"{datetime.fromtimestamp(quota.reset):%Y-%m-%d}"
-            parts.append((f"quota used up until {reset}", "0 left"))
+            parts.append((f"account quota used up until {reset}", "0 left"))
         else:
-            parts.append((f"quota {quota.remaining:,} left", f"{quota.remaining:,} left"))
+            parts.append((f"account quota {quota.remaining:,} left", f"{quota.remaining:,} left"))
     if app.awaiting:
         noun = "emergency" if app.awaiting == 1 else "emergencies"
         parts.append((f"{app.awaiting} {noun} awaiting", f"{app.awaiting} awaiting"))
