@@ -55,7 +55,7 @@ exit codes:
   6  no credentials configured (token and user key)
   7  with --wait: the emergency expired or was cancelled unacknowledged
   8  bridge: cannot start (data folder used by another bridge, damaged database,
-     port in use); bridge --check: not answering or not healthy
+     port in use); bridge --check: not answering, not healthy, or not a bridge
   130  interrupted (Ctrl-C); with --wait the alert goes on
   129, 143  group oncall: stopped by SIGHUP (a closed terminal) or SIGTERM (systemd, timeout)
      mid-swap; what it had changed was undone, as for Ctrl-C
