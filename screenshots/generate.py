@@ -129,6 +129,33 @@ async def inbox_emergency(app: PushoverApp, sim: Simulator) -> None:
     await asyncio.sleep(0.5)
 
 
+async def glance_panel(app: PushoverApp, sim: Simulator) -> None:
+    """Compose's Glance panel, filled in, after one glance was sent."""
+    from textual.widgets import Input
+
+    from pushover_tui.api.beyond_messages import Glance
+
+    await app.session.glances.send(Glance(text="build green", count=12))
+    await app.run_action("screen.glance")
+    await wait_until(lambda: bool(app.screen.query("#glance-title")))
+    app.screen.query_one("#title", Input).value = "Widgets sold"
+    app.screen.query_one("#count", Input).value = "1234"
+    app.screen.query_one("#percent", Input).value = "62"
+    await asyncio.sleep(0.3)
+
+
+async def groups_team(app: PushoverApp, sim: Simulator) -> None:
+    """Groups' team panel: the demo team's members and administrators."""
+    from textual.widgets import DataTable
+
+    app.switch_mode("groups")
+    await asyncio.sleep(0.5)
+    await app.run_action("screen.team")
+    await wait_until(lambda: bool(app.screen.query("#team-table")))
+    await wait_until(lambda: app.screen.query_one(DataTable).row_count == 2)
+    await asyncio.sleep(0.2)
+
+
 # name -> (what to do before the picture, terminal size)
 SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "config-verified": (config_verified, ROOMY),
@@ -139,6 +166,8 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "help-80x24": (help_screen, SMALL),
     "groups-oncall": (groups_oncall, ROOMY),
     "inbox-emergency": (inbox_emergency, ROOMY),
+    "glance-80x24": (glance_panel, SMALL),
+    "groups-team-80x24": (groups_team, SMALL),
 }
 
 

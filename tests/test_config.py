@@ -227,7 +227,8 @@ def test_sources_from_file_and_defaults(path: Path) -> None:
     assert not blank.has_keys
     assert blank.api_url == DEFAULT_API_URL
     expected = {"name", "token", "user", "priority", "retry", "expire", "sound", "device", "to"}
-    assert set(blank.sources) == expected | {"api_url"}
+    expected |= {"team_token"}
+    assert set(blank.sources) == expected | {"api_url", "store.url"}
     assert all(source is Source.DEFAULT for source in blank.sources.values())
 
 

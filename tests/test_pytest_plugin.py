@@ -17,8 +17,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 PLUGINS_OFF = ("no:cacheprovider", "no:textual-snapshot", "no:asyncio", "no:syrupy")
 
 
-def run_inner(pytester: pytest.Pytester) -> pytest.RunResult:
-    return pytester.runpytest(*(arg for name in PLUGINS_OFF for arg in ("-p", name)))
+def run_inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(*(arg for name in PLUGINS_OFF for arg in ("-p", name)), *args)
 
 
 def readme_blocks(heading: str, language: str) -> list[str]:
@@ -98,12 +98,13 @@ def test_the_readme_examples_pass(
     test_module, conftest = readme_blocks("Use the simulator in your own tests", "python")
     [state] = readme_blocks("The simulator", "toml")
     assert test_module.startswith("# test_alerts.py") and conftest.startswith("# conftest.py")
-    tests = pytester.mkdir("tests")
+    # All three in tests/, run from another folder: the conftest finds its state file itself.
+    tests = pytester.path / "tests"
+    tests.mkdir()
     (tests / "test_alerts.py").write_text(test_module)
     (tests / "conftest.py").write_text(conftest)
-    (tests / "pushover-state.toml").write_text(state)  # beside the conftest, as it says
-    # Run from a folder of its own: the state file is found from the conftest's folder.
-    elsewhere = pytester.mkdir("elsewhere")
+    (tests / "pushover-state.toml").write_text(state)
+    elsewhere = pytester.path / "elsewhere"
+    elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    args = [arg for name in PLUGINS_OFF for arg in ("-p", name)]
-    pytester.runpytest(*args, "--rootdir", str(pytester.path), str(tests)).assert_outcomes(passed=5)
+    run_inner(pytester, str(tests)).assert_outcomes(passed=5)

@@ -150,7 +150,7 @@ async def test_send_normal_message_shows_request_id_and_sends_exact_fields(fast_
         text = outcome(screen)
         row = app.session.history.page(limit=1)[0]
         assert row.request_id and row.request_id in text
-        assert "Quota: 9,999 of 10,000" in text
+        assert "Account quota: 9,999 of 10,000" in text
         assert screen.query_one("#outcome").has_class("-ok")
         # The draft is kept after a real send.
         assert screen.query_one("#message", TextArea).text == "Disk full"

@@ -23,7 +23,6 @@ from pushover_tui.tui import wording as history_format
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.screen import EMPTY_TEXT, HistoryScreen
 from pushover_tui.tui.messages import FilterHistory
-from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.row_table import HistoryTable
 
 SIZE = (110, 36)
@@ -79,7 +78,7 @@ def frozen(monkeypatch, utc) -> FakeTime:
 
 @pytest.fixture
 def fast_poll(monkeypatch):
-    monkeypatch.setattr(Reloader, "POLL_SECONDS", 0.2)
+    monkeypatch.setattr(History, "WATCH_SECONDS", 0.1)
     monkeypatch.setattr(FilterBar, "SEARCH_DELAY", 0.05)
 
 

@@ -382,6 +382,42 @@ async def test_a_session_ended_elsewhere_or_invalid_says_what_to_do(
         assert "Press l to log in again" in state_text(app)
 
 
+async def test_logging_in_after_session_ended_registers_and_follows_again(
+    inbox_config, make_app, simulator
+):
+    """After "Session ended" (the device was disabled), logging in again never reuses the dead
+    device: Pushover keeps its name, so the form says to choose another; with a new name a
+    device is registered, the header says what is true now and messages arrive."""
+    app = make_app()
+    async with app.run_test(size=SIZES["80x24"]) as pilot:
+        await open_inbox(pilot)
+        await following(pilot)
+        old_device = app.session.active.profile.inbox.device_id
+        simulator.disable_device(DEVICE)
+        await wait_for(pilot, lambda: "Session ended" in state_text(app))
+
+        await pilot.press("l")
+        await wait_for(pilot, lambda: app.screen.has_class("-login"))
+        await type_into(pilot, "email", DEMO_EMAIL)
+        await type_into(pilot, "password", DEMO_PASSWORD)
+        await pilot.press("enter")
+        problem = app.screen.query_one("#login-problem", Static)
+        await wait_for(pilot, lambda: "has already been taken" in str(problem.render()))
+        assert app.session.active.profile.inbox.device_id == old_device  # nothing kept
+
+        await type_into(pilot, "device_name", "tui-test-2")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.screen.has_class("-login"))
+        await following(pilot)
+        await wait_for(pilot, lambda: "Following" in state_text(app))
+        assert "Session ended" not in state_text(app)
+        assert app.session.active.profile.inbox.device_id != old_device
+
+        await app.session.send_message(Message("after the new login"))
+        await wait_for(pilot, lambda: table(app).total == 1)
+        assert "after the new login" in " ".join(table_lines(app))
+
+
 async def test_a_dropped_connection_counts_down_then_follows_again(
     inbox_config, make_app, simulator
 ):

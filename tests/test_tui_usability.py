@@ -65,7 +65,7 @@ async def test_status_line_fits_80_columns_with_every_number(app, simulator):
         assert "10,000 left" in text and "keys ✓" in text
         assert "127.0.0.1" in text  # not api.pushover.net: the host is named
     wide = status_text_at(app, 200)
-    assert "quota 10,000 left" in wide and "API 127.0.0.1" in wide
+    assert "account quota 10,000 left" in wide and "API 127.0.0.1" in wide
 
 
 def status_text_at(app: PushoverApp, width: int) -> str:

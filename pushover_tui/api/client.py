@@ -25,6 +25,7 @@ if "httpx" not in sys.modules:
 import httpx
 
 from pushover_tui import __version__
+from pushover_tui.api.beyond_messages import BeyondMessages
 from pushover_tui.api.checks import (
     Problem,
     check_api_url,
@@ -150,8 +151,9 @@ def _needs_tls(base_url: str) -> bool:
     return any(os.environ.get(name) or os.environ.get(name.lower()) for name in proxies)
 
 
-class PushoverClient(AsyncClosing):
+class PushoverClient(AsyncClosing, BeyondMessages):
     """Talks to the Pushover API. Use as `async with PushoverClient(token) as client:`.
+    Glances, teams, licenses and subscriptions: api/beyond_messages.py.
 
     `token=None` makes a client without an application token, for the Open Client's calls, which
     authenticate with a session secret instead (api/open_client.py)."""

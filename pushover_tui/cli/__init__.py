@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from pushover_tui import __version__
-from pushover_tui.cli import groups, inbox, messages, services, setup
+from pushover_tui.cli import account, groups, inbox, messages, services, setup, store
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
     EXIT_CODES_HELP,
@@ -58,7 +58,7 @@ __all__ = [
     "main",
 ]
 
-_COMMAND_MODULES = (messages, groups, inbox, setup, services)
+_COMMAND_MODULES = (messages, groups, account, inbox, setup, store, services)
 
 
 class _NotRun:

@@ -347,8 +347,9 @@ async def _masked_recipient(ctx: Context, to: str) -> str:
 
 
 def cmd_history(ctx: Context) -> int:
+    from pushover_tui.store.base import open_store
     from pushover_tui.store.config import data_dir
-    from pushover_tui.store.history import History, HistoryFilter
+    from pushover_tui.store.history import HistoryFilter
 
     args = ctx.args
     filters = HistoryFilter(
@@ -356,7 +357,7 @@ def cmd_history(ctx: Context) -> int:
         search=args.search,
         recipient=asyncio.run(_masked_recipient(ctx, args.to)) if args.to else None,
     )
-    with History.open(data_dir(ctx.env)) as history:
+    with open_store(data_dir(ctx.env), ctx.store_url()) as history:
         history.mark_interrupted()  # a killed sender's row shows as interrupted, not sending
         rows = history.page(filters, limit=args.limit)
     if args.json:

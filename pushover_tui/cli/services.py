@@ -9,12 +9,14 @@ from pathlib import Path
 
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
+    EXIT_CANNOT_START,
     EXIT_OK,
     EXIT_USAGE,
     CommandMaker,
     Context,
     Handler,
     UsageError,
+    float_arg,
     int_arg,
 )
 from pushover_tui.safe_text import escape_controls
@@ -34,7 +36,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     simulator.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
     simulator.add_argument(
         "--ack-after",
-        type=float,
+        type=float_arg("--ack-after", 0),
         default=20.0,
         metavar="SECONDS",
         help="acknowledge emergencies after this many seconds (0 = never)",
@@ -43,8 +45,10 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         "--state",
         metavar="FILE",
         type=Path,
-        help="seed it from a JSON or TOML file with any of the sections quota, apps, users "
-        "(with their devices), sounds, groups (delivery groups) and accounts (inbox logins)",
+        help="seed it from a JSON or TOML file (64 MiB at most) with any of the sections quota, "
+        "apps (and the account whose quota each shares), users (with their devices), sounds, "
+        "groups (delivery groups), accounts (inbox logins), team (Teams API), licenses "
+        "(credits) and subscriptions (codes)",
     )
 
     bridge = command(
@@ -103,7 +107,11 @@ def register(command: CommandMaker) -> dict[str, Handler]:
 
 def cmd_simulator(ctx: Context) -> int:
     from pushover_tui.simulator import StateError
-    from pushover_tui.simulator.server import RemoteHostError, run_standalone
+    from pushover_tui.simulator.standalone import (
+        CannotListenError,
+        RemoteHostError,
+        run_standalone,
+    )
 
     args = ctx.args
 
@@ -123,6 +131,9 @@ def cmd_simulator(ctx: Context) -> int:
         )
     except (RemoteHostError, StateError) as error:
         raise UsageError(str(error)) from None
+    except CannotListenError as error:
+        ctx.out.error(str(error))
+        return EXIT_CANNOT_START
 
 
 def cmd_bridge(ctx: Context) -> int:
@@ -142,6 +153,7 @@ def cmd_bridge(ctx: Context) -> int:
         port=args.port,
         env=ctx.env,
         show=ctx.out.line,
+        store_url=ctx.store_url(),
     )
 
 

@@ -92,6 +92,7 @@ class Profile:
     device: str = _default("device")  # blank = all devices
     # The default recipient instead of `user`: a group (or user) key, or a group's name.
     to: Secret = field(default=_default("to"))
+    team_token: Secret = field(default=_default("team_token"))  # the Teams API's, not an app's
     inbox: InboxSession | None = None  # [profiles.NAME.inbox], written by `inbox login`
 
     def __post_init__(self) -> None:
@@ -128,6 +129,7 @@ class Config:
     theme: str = _default("theme")
     api_url: str = _default("api_url")  # "" = the real API
     bell: bool = _default("bell")  # ring the terminal bell on news
+    store_url: Secret = field(default=_default("store.url"))  # [store] url; blank: local files
     keymap: Mapping[str, str] = field(
         default_factory=lambda: _EMPTY
     )  # binding id -> keys, e.g. {"send": "ctrl+s"}

@@ -92,6 +92,7 @@ class PushoverApp(FastStartApp):
     test_arrival: reactive[float | None] = reactive(None)
     known_groups: reactive[tuple[Group, ...] | None] = reactive(None)
     groups_note: reactive[str] = reactive("")
+    store_reachable: reactive[bool] = reactive(True)  # False: the shared PostgreSQL is down
     keys_edited: reactive[bool] = reactive(False)  # Config holds unsaved edits of the keys
 
     def __init__(
@@ -424,12 +425,17 @@ def build_app(
             read_only=read_only,
         )
     from pushover_tui.api.secret import Secret
-    from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
+    from pushover_tui.simulator import DEMO_TEAM_TOKEN, DEMO_TOKEN, DEMO_USER, Simulator
 
     simulator = Simulator(ack_after=ack_after)
     simulator.start()
     folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-"))
-    demo_profile = Profile(name="demo", token=Secret(DEMO_TOKEN), user=Secret(DEMO_USER))
+    demo_profile = Profile(
+        name="demo",
+        token=Secret(DEMO_TOKEN),
+        user=Secret(DEMO_USER),
+        team_token=Secret(DEMO_TEAM_TOKEN),  # the demo team, for Groups' team panel
+    )
     config = Config(path=folder / "config.toml", default_profile="demo", profiles=(demo_profile,))
     # The demo ignores PUSHOVER_* variables: it must never reach a real account.
     return PushoverApp(

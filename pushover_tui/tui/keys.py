@@ -63,6 +63,14 @@ KEYS: Mapping[str, KeySpec] = {
     "compose.new": KeySpec(
         "ctrl+n", "New", "start a new message (asks when unsent)", "compose", priority=True
     ),
+    "compose.glance": KeySpec(
+        "ctrl+g",
+        "Glance",
+        "open the Glance panel: update a watch complication",
+        "compose",
+        show=False,
+        priority=True,
+    ),
     "compose.stop": KeySpec(
         "escape", "Stop sending", "stop a send on its way (it may still be delivered)", "compose"
     ),
@@ -112,6 +120,18 @@ KEYS: Mapping[str, KeySpec] = {
     ),
     "groups.reveal": KeySpec(
         "k", "Show key", "show or hide the selected group's key in full", "groups", show=False
+    ),
+    "groups.team": KeySpec(
+        "t",
+        "Team",
+        "show your team's members and administrators (Team API token)",
+        "groups",
+        show=False,
+    ),
+    # The team panel (over Groups)
+    "team.add": KeySpec("a", "Add", "add a member to the team (asks first)", "team"),
+    "team.remove": KeySpec(
+        "x,delete", "Remove", "remove the selected member from the team (asks first)", "team"
     ),
     # Dialogs
     "dialog.cancel": KeySpec("escape", "Cancel", "close a dialog without doing anything", "dialog"),

@@ -45,6 +45,7 @@ FIGURES = (
     "tracker",
     "inbox",
     "bridge",
+    "bridge-shared",
 )
 
 
@@ -499,6 +500,59 @@ class Bench:
             )
         )
 
+    # -- 10. Bridges sharing one PostgreSQL queue, one killed mid-burst --------------------
+
+    def fig_bridge_shared(self) -> None:
+        webhooks, seconds = (600, 10.0) if self.quick else (3000, 30.0)
+        sim = SimulatorProcess(self.folder, ack_after=0)
+        try:
+            env = write_config(self.folder / "bridge-shared", sim.base_url)
+            with open(env["PUSHOVER_TUI_CONFIG"], "a") as config:
+                config.write('\n[bridge]\n\n[bridge.projects]\n"4505" = "Bar"\n')
+            done = subprocess.run(
+                [
+                    PYTHON,
+                    str(HERE / "_bridge_shared_bench.py"),
+                    sim.root_url,
+                    str(webhooks),
+                    str(seconds),
+                    "3",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"shared bridge benchmark failed: {done.stderr.strip()[-1500:]}")
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+        finally:
+            sim.stop()
+        label = f"10. 3 bridges, one PostgreSQL, {webhooks} webhooks in {seconds:g} s, a kill -9"
+        self.rows.append(
+            Row(
+                f"{label}: accept p99 (p50)",
+                f"{result['p99_ms']:.1f} ms ({result['p50_ms']:.1f} ms)",
+                "-",
+                "-",
+                "p99 < 50 ms",
+                "pass" if result["p99_ms"] < 50 and result["statuses"] == [202] else "FAIL",
+            )
+        )
+        delivered = result["accepted_not_delivered"] == 0
+        within = result["duplicates"] <= max(result["in_flight_at_kill"], 0)
+        self.rows.append(
+            Row(
+                f"{label}: accepted, delivered, duplicates / in flight at the kill",
+                f"{result['accepted']}, {result['distinct']}, {result['duplicates']} / "
+                f"{result['in_flight_at_kill']}",
+                "-",
+                "-",
+                "every 202 sent, dup <= in flight",
+                "pass" if delivered and within else "FAIL",
+            )
+        )
+
     # -- 9. History overview ---------------------------------------------------------------
 
     def fig_overview(self) -> None:
@@ -545,6 +599,7 @@ class Bench:
             ("tracker", self.fig_tracker, "6. Receipt tracker"),
             ("inbox", self.fig_inbox, "7. Send to arrival in the inbox"),
             ("bridge", self.fig_bridge, "8. Sentry bridge"),
+            ("bridge-shared", self.fig_bridge_shared, "10. Bridges sharing one PostgreSQL"),
         ]
         for key, step, label in steps:
             if key == "history":

@@ -1,5 +1,5 @@
-"""Compose's action bar: Send, Send test and New message (each runs the screen's action, as its
-key does), a spinner while sending and a one-line hint.
+"""Compose's action bar: Send, Send test, New message and Glance (each runs the screen's action,
+as its key does), a spinner while sending and a one-line hint.
 
 The screen tells the bar what to show at any time, even before the bar's own children exist (a
 resize or a toast can reach the screen between the bar's mount and its compose): the bar keeps
@@ -42,6 +42,12 @@ class ActionBar(Horizontal):
             id="new-message",
             tooltip=key("compose.new", every=True),
             action="screen.new_message",
+        )
+        yield Button(
+            "Glance…",
+            id="open-glance",
+            tooltip=key("compose.glance", every=True),
+            action="screen.glance",
         )
         yield LoadingIndicator(id="send-spinner")
         yield Static("", id="actions-hint")

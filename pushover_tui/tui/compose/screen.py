@@ -92,6 +92,7 @@ class ComposeScreen(ModeScreen):
         binding("compose.send_test", "send_test"),
         binding("compose.new", "new_message"),
         binding("compose.stop", "stop"),
+        binding("compose.glance", "glance"),
     ]
     # The message box takes the focus once built (see _component_built): the default ("*")
     # would focus the scrolling body first, and each focus change there restyles every field.
@@ -448,6 +449,12 @@ class ComposeScreen(ModeScreen):
                 return
 
     # -- the draft -------------------------------------------------------------------------
+
+    def action_glance(self) -> None:
+        """The Glance panel, over the draft (which stays as it is)."""
+        from pushover_tui.tui.compose.glance_panel import GlancePanel
+
+        self.app.push_screen(GlancePanel())
 
     def action_new_message(self) -> None:
         if self.sending:

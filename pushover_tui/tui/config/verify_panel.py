@@ -81,7 +81,7 @@ def failure_report(error: PushoverError, device: str) -> tuple[Content, dict[str
         )
         parts: list[Content] = []
         if isinstance(error, QuotaExceededError):
-            parts.append(_part("Monthly quota used up"))
+            parts.append(_part("The account's monthly quota is used up"))
             parts.append(said)
             parts.append(Content(f"{quota_reset(error.reset)} Wait until then, or upgrade."))
             return Content("\n\n").join(parts), field_problems

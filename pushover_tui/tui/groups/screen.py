@@ -57,6 +57,7 @@ class GroupsScreen(ModeScreen):
         binding("groups.create", "create"),
         binding("groups.reload", "reload"),
         binding("groups.reveal", "reveal_key"),
+        binding("groups.team", "team"),
     ]
 
     busy: reactive[str] = reactive("", init=False)  # what is being done now ("" = nothing)
@@ -129,6 +130,8 @@ class GroupsScreen(ModeScreen):
             )
         else:
             text = f"{k('groups.add')} adds a member to {wording.group_name(self.group)}."
+        if self.session.team.configured:
+            text += f" {k('groups.team')} shows your team."
         self.say(text, "$foreground-muted")
 
     def _show_header(self) -> None:
@@ -160,6 +163,12 @@ class GroupsScreen(ModeScreen):
                 ),
             )
         )
+
+    def action_team(self) -> None:
+        """The team's members and administrators (with a Team API token; else how to set it)."""
+        from pushover_tui.tui.groups.team_panel import TeamPanel
+
+        self.app.push_screen(TeamPanel())
 
     def action_reveal_key(self) -> None:
         """The selected group's key in full, or masked again."""

@@ -1,9 +1,10 @@
 """History: every message sent, newest first, with live emergency receipts.
 
-The list pages from SQLite through a line-API table (widgets/row_table.py), so it opens and jumps to
-either end as fast with 100,000 rows as with 100. It refreshes by itself: on the app's
-`history_changed` signal (sends, receipt polls, cancels) and, for rows other processes write
-(the command line, cron jobs), by polling the store's `data_version()` every couple of seconds.
+The list pages from the store (SQLite or a team's PostgreSQL) through a line-API table
+(widgets/row_table.py), so it opens and jumps to either end as fast with 100,000 rows as with 100.
+It refreshes by itself: on the app's `history_changed` signal (sends, receipt polls, cancels) and,
+for rows other processes or hosts write (the command line, cron jobs, a teammate), through the
+store's change subscription (widgets/reloader.py).
 """
 
 from __future__ import annotations
