@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from pushover_tui import __version__
@@ -61,7 +61,36 @@ __all__ = [
 _COMMAND_MODULES = (messages, groups, account, inbox, setup, store, services)
 
 
-def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+class _NotRun:
+    """Stands in for the parser of a command that is not being run: its options are never
+    parsed, and declaring them all cost about 5 ms of every start (argparse formats each one as
+    it is added). The command itself is still named, for the usage line and `--help`."""
+
+    def __getattr__(self, name: str) -> Callable[..., _NotRun]:
+        return lambda *args, **kwargs: self
+
+
+# The global options that take a value (global_options): skipped when looking for the command.
+_VALUED_OPTIONS = frozenset({"--profile", "--api-url", "--config"})
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The first word of `argv` that is not a global option or its value: the command's name
+    if there is one (argparse checks it); None without one (the dashboard)."""
+    words = iter(argv)
+    for word in words:
+        # argparse takes a long option's unambiguous prefix too (`--prof work`).
+        if word.startswith("--") and len(word) > 2 and "=" not in word:
+            if any(option.startswith(word) for option in _VALUED_OPTIONS):
+                next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _build(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    """The parser and each command's handler; with `only`, the other commands are named but
+    their options left out (main parses one command line)."""
     parser = argparse.ArgumentParser(
         prog="pushover-tui",
         description="Send, verify and follow Pushover notifications. "
@@ -85,6 +114,9 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        if only is not None and name != only:
+            commands.add_parser(name, help=help_text, add_help=False)
+            return _NotRun()  # type: ignore[return-value]
         sub = commands.add_parser(
             name,
             help=help_text,
@@ -116,7 +148,8 @@ def main(
     env = os.environ if env is None else env
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     out = Output(stdout, stderr, env)
-    parser, handlers = _build()
+    # Only the command being run gets its options ("" without one: the dashboard).
+    parser, handlers = _build(_command_in(sys.argv[1:] if argv is None else argv) or "")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
