@@ -297,29 +297,6 @@ def test_real_process_reads_stdin_and_never_imports_textual(env, simulator):
     assert json.loads(result.stdout)["message"] == "piped text"
 
 
-def test_opening_the_dashboard_reads_its_options_without_the_commands(monkeypatch):
-    """Start-up: no command means no command's module is imported nor its parser built; the
-    options are read as the full parser reads them."""
-    opened: list[object] = []
-    monkeypatch.setattr(
-        "pushover_tui.cli.services.cmd_tui", lambda ctx: opened.append(ctx.args) or 0
-    )
-    script = (
-        "import sys; import pushover_tui.cli as cli; cli.services.cmd_tui = lambda ctx: 0;"
-        "code = cli.main(['--demo', '--profile', 'p']);"
-        "assert not [m for m in sys.modules if m.startswith('pushover_tui.cli.') and "
-        "m.split('.')[-1] in ('account', 'groups', 'inbox', 'messages', 'setup', 'store')],"
-        "sorted(sys.modules);"
-        "sys.exit(code)"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert run({}, "--demo", "--profile", "p", "--config", "c.toml", "--read-only")[0] == 0
-    full = cli.build_parser().parse_args(["--demo", "--profile", "p", "--config", "c.toml"])
-    assert vars(opened[0]) == {**vars(full), "read_only": True}
-    assert run({}, "--profile")[0] == cli.EXIT_USAGE  # wrong: the full parser says why
-
-
 def test_console_script_exit_code(env, simulator):
     result = subprocess.run(
         [sys.executable, "-m", "pushover_tui", "send", "x", "--priority", "2", "--retry", "5"],
@@ -438,3 +415,29 @@ def test_send_to_a_blank_recipient_is_refused_and_sends_nothing(env, simulator):
     assert "--to is blank" in err and err.count("\n") == 1
     assert simulator.messages == []
     assert run(env, "send", "hello", "--to", "  ")[0] == cli.EXIT_USAGE
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["send", "hi"],
+        ["--profile", "personal", "send", "hi"],
+        ["--prof", "personal", "send", "hi"],
+        ["--profile=personal", "send", "hi"],
+        ["--config", "unused.toml", "send", "hi", "--profile", "personal"],
+    ],
+)
+def test_the_command_is_found_among_global_options(argv):
+    # main declares only the command being run (the others' options cost start-up time).
+    only = cli._command_in(argv)
+    assert only == "send"
+    parser, _ = cli._build(only)
+    args = parser.parse_args(argv)
+    assert (args.command, args.message) == ("send", "hi")
+
+
+def test_the_full_parser_and_the_one_command_parser_agree():
+    full, _ = cli._build()
+    for argv in (["history", "--json", "--limit", "5"], ["group", "oncall", "ops", "Bob"]):
+        one, _ = cli._build(cli._command_in(argv))
+        assert vars(one.parse_args(argv)) == vars(full.parse_args(argv))

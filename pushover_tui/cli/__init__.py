@@ -13,11 +13,11 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from pushover_tui import __version__
-from pushover_tui.cli import services
+from pushover_tui.cli import account, groups, inbox, messages, services, setup, store
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
     EXIT_CODES_HELP,
@@ -58,11 +58,39 @@ __all__ = [
     "main",
 ]
 
+_COMMAND_MODULES = (messages, groups, account, inbox, setup, store, services)
 
-def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
-    # The commands' modules only here: opening the dashboard needs none of them (start-up).
-    from pushover_tui.cli import account, groups, inbox, messages, setup, store
 
+class _NotRun:
+    """Stands in for the parser of a command that is not being run: its options are never
+    parsed, and declaring them all cost about 5 ms of every start (argparse formats each one as
+    it is added). The command itself is still named, for the usage line and `--help`."""
+
+    def __getattr__(self, name: str) -> Callable[..., _NotRun]:
+        return lambda *args, **kwargs: self
+
+
+# The global options that take a value (global_options): skipped when looking for the command.
+_VALUED_OPTIONS = frozenset({"--profile", "--api-url", "--config"})
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The first word of `argv` that is not a global option or its value: the command's name
+    if there is one (argparse checks it); None without one (the dashboard)."""
+    words = iter(argv)
+    for word in words:
+        # argparse takes a long option's unambiguous prefix too (`--prof work`).
+        if word.startswith("--") and len(word) > 2 and "=" not in word:
+            if any(option.startswith(word) for option in _VALUED_OPTIONS):
+                next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _build(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    """The parser and each command's handler; with `only`, the other commands are named but
+    their options left out (main parses one command line)."""
     parser = argparse.ArgumentParser(
         prog="pushover-tui",
         description="Send, verify and follow Pushover notifications. "
@@ -71,29 +99,6 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"pushover-tui {__version__}")
-    _dashboard_flags(parser)
-    global_options(parser, suppress=False)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            epilog=EXIT_CODES_HELP,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        global_options(sub, suppress=True)
-        return sub
-
-    handlers: dict[str, Handler] = {}
-    for module in (messages, groups, account, inbox, setup, store, services):
-        handlers.update(module.register(command))
-    return parser, handlers
-
-
-def _dashboard_flags(parser: argparse.ArgumentParser) -> None:
-    """The dashboard's own options (with the global ones, all it takes)."""
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -105,25 +110,27 @@ def _dashboard_flags(parser: argparse.ArgumentParser) -> None:
         help="open the dashboard to look only: nothing is sent, edited, deleted, acknowledged "
         "or saved (with --demo too)",
     )
-
-
-def _dashboard_options(argv: Sequence[str]) -> argparse.Namespace | None:
-    """The options when `argv` opens the dashboard (no command, no --help or --version), read
-    without building every command's parser; None otherwise, or when they are wrong (the full
-    parser then says why)."""
-    if any(arg in ("-h", "--help", "--version") for arg in argv):
-        return None
-    parser = argparse.ArgumentParser(prog="pushover-tui", add_help=False, exit_on_error=False)
-    _dashboard_flags(parser)
     global_options(parser, suppress=False)
-    try:
-        args, rest = parser.parse_known_args(argv)
-    except (argparse.ArgumentError, SystemExit):
-        return None
-    if rest:
-        return None
-    args.command = None
-    return args
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        if only is not None and name != only:
+            commands.add_parser(name, help=help_text, add_help=False)
+            return _NotRun()  # type: ignore[return-value]
+        sub = commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXIT_CODES_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        global_options(sub, suppress=True)
+        return sub
+
+    handlers: dict[str, Handler] = {}
+    for module in _COMMAND_MODULES:
+        handlers.update(module.register(command))
+    return parser, handlers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,14 +148,12 @@ def main(
     env = os.environ if env is None else env
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     out = Output(stdout, stderr, env)
-    args = _dashboard_options(sys.argv[1:] if argv is None else argv)
-    handlers: dict[str, Handler] = {}
-    if args is None:
-        parser, handlers = _build()
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as exit_:
-            return int(exit_.code or 0)
+    # Only the command being run gets its options ("" without one: the dashboard).
+    parser, handlers = _build(_command_in(sys.argv[1:] if argv is None else argv) or "")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
     ctx = Context(args, env, out, stdin)
     handler = services.cmd_tui if args.command is None else handlers[args.command]
     # The dashboard draws on the terminal, and the bridge sets up its own log lines.

@@ -60,7 +60,7 @@ exit codes:
   7  with --wait: the emergency expired or was cancelled unacknowledged
   8  bridge or simulator: cannot start (port in use, a host it cannot listen on;
      bridge: data folder used by another bridge, damaged database);
-     bridge --check: not answering or not healthy
+     bridge --check: not answering, not healthy, or not a bridge
   130  interrupted (Ctrl-C); with --wait the alert goes on
   129, 143  group oncall: stopped by SIGHUP (a closed terminal) or SIGTERM (systemd, timeout)
      mid-swap; what it had changed was undone, as for Ctrl-C

@@ -240,7 +240,11 @@ class Bench:
         mine, theirs = self.alternate(
             lambda: wall(command), lambda: wall([PYTHON, "-c", "import httpx"])
         )
-        self.add_ratio(figure, mine, theirs, 2.0)
+        # Issue 26: at most 1.3x. Where the rest goes: the reference imports httpx (with its
+        # command-line tool, rich included); a send also imports httpcore, h11 and anyio's
+        # asyncio backend on its first request (~20 ms), asyncio, argparse and this package's
+        # own modules, and makes the request and two SQLite commits (~3 ms).
+        self.add_ratio(figure, mine, theirs, 1.3)
         # The same command once more with the import log: Textual (and Rich) must stay out.
         done = subprocess.run(
             command, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True
