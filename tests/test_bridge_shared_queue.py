@@ -26,6 +26,7 @@ from test_bridge import EMERGENCY_TABLE, Bridge, fixture, idle, payload, wait_fo
 from test_bridge_reliability import BASE_TABLE, FAST, event, titles
 from test_store_unreachable import StoppableServer
 
+from pushover_tui.bridge.service import LOCK_FILE
 from pushover_tui.store import postgres_queue
 from pushover_tui.store.alert_queue import DONE, PENDING, open_alert_queue
 from pushover_tui.store.base import open_store
@@ -129,6 +130,18 @@ def test_two_bridges_with_their_own_folders_send_each_alert_once(tmp_path, simul
     assert sorted(titles(simulator)) == sorted(f"Bar: alert-{n}" for n in range(10))
     with first.history() as history:
         assert history.count(HistoryFilter(origin="sentry")) == 10
+
+
+def test_the_one_bridge_per_folder_lock_is_for_sqlite_only(tmp_path, simulator, pg_url):
+    shared = SharedBridge(tmp_path, simulator, BASE_TABLE, pg_url)
+    first, second = shared.service(), shared.service()
+    first.open()
+    try:
+        second.open()  # the same folder, a shared store: nothing of the folder's to fight over
+        assert second.is_open and not (shared.data / LOCK_FILE).exists()
+    finally:
+        second.close()
+        first.close()
 
 
 def test_a_bridge_killed_mid_send_loses_nothing(tmp_path, simulator, pg_url, monkeypatch):

@@ -53,6 +53,7 @@ STOPPED_TEXT = (
 MAX_SENDING = 2  # the client's connection limit: more would only queue inside httpx
 RETRY = "retry"
 STALE_AFTER = 300.0  # /health: a pending alert older than this means alerts are not getting out
+STATS_EVERY = 1.0  # seconds between reads of the queue's depth while alerts are being sent
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ class Worker:
         self._unwritten: dict[int, _Outcome] = {}
         self._holds = 0  # local faults in a row: their wait doubles, a good send resets it
         self._renewed_at = 0.0  # when the leases of the alerts being sent were last renewed
+        self._counted_at = 0.0  # when the queue's depth was last read (monotonic)
         self._progress = False  # the serving loop went round once since the last restart
 
     async def start(self) -> None:
@@ -291,8 +293,7 @@ class Worker:
             await self._recheck_queue()
             await self._renew_leases()
             next_at = await self._start_due()
-            stats = await asyncio.to_thread(self.queue.stats)
-            self.board.queue(stats.pending, stats.oldest_pending_at)
+            await self._count_queue()
             self._progress = True
             timeout = None if next_at is None else max(0.0, next_at - time.time())
             if not self.board.writable:  # come back to try the queue again
@@ -304,8 +305,19 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
+    async def _count_queue(self) -> None:
+        """The queue's depth for /health: at most once a second while alerts are being sent
+        (a burst wakes the worker per alert), at once when it goes quiet."""
+        quiet = not self._sending and not self._unwritten
+        if quiet or time.monotonic() - self._counted_at >= STATS_EVERY:
+            stats = await asyncio.to_thread(self.queue.stats)
+            self.board.queue(stats.pending, stats.oldest_pending_at)
+            self._counted_at = time.monotonic()
+
     async def _start_due(self) -> float | None:
         free = MAX_SENDING - len(self._sending)
+        if free <= 0:  # a finished send wakes the worker: nothing to claim or time until then
+            return None
         busy = set(self._sending) | set(self._unwritten)
         alerts, next_at = await asyncio.to_thread(
             self.queue.due, time.time(), limit=max(free, 0), busy=busy
@@ -326,10 +338,11 @@ class Worker:
 
     async def _write_outcomes(self) -> None:
         """Write the outcomes kept in memory; AlertQueueError leaves the rest for the next try."""
+        # A written outcome (an UPDATE) does not clear /health's flag: on a full disk it can
+        # succeed while new alerts (INSERTs) cannot; a stored alert or `_recheck_queue` does.
         for alert_id, outcome in list(self._unwritten.items()):
             await asyncio.to_thread(self._write_outcome, alert_id, outcome)
             del self._unwritten[alert_id]
-            self.board.stored()
 
     def _write_outcome(self, alert_id: int, outcome: _Outcome) -> None:
         if outcome.follow_up is not None:

@@ -125,7 +125,7 @@ async def _member_command(ctx: Context, client: PushoverClient, found: Group) ->
 async def _oncall(ctx: Context, client: PushoverClient) -> int:
     from pushover_tui.oncall import OnCallError, put_on_call
     from pushover_tui.store.config import data_dir
-    from pushover_tui.store.locks import group_lock
+    from pushover_tui.store.locks import oncall_lock
 
     args = ctx.args
     found = await client.find_group(args.group)
@@ -133,7 +133,7 @@ async def _oncall(ctx: Context, client: PushoverClient) -> int:
     def choose(group: Group) -> Secret:
         return Secret(args.user) if is_key(args.user) else _memo_member(group, args.user)[0]
 
-    lock = group_lock(data_dir(ctx.env), found.key)
+    lock = oncall_lock(data_dir(ctx.env), ctx.store_url(), found.key)
     with _StopSignals() as stopped:
         try:
             plan = await put_on_call(client, lock, found.key, choose, args.device)

@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from pushover_tui.api.errors import ConfigurationError, PushoverError
@@ -244,11 +244,17 @@ def open_store(data_folder: Path, url: StoreURL | None = None) -> Store:
 def open_shared_store(url: StoreURL) -> PostgresStore:
     """The PostgreSQL store at `url` (connected on its first call); ConfigurationError when
     the postgres extra is not installed."""
+    return shared_store_module().PostgresStore(url)
+
+
+def shared_store_module() -> ModuleType:
+    """store/postgres.py, imported now (psycopg: only for a PostgreSQL URL); ConfigurationError
+    when the postgres extra is not installed."""
     try:
-        from pushover_tui.store.postgres import PostgresStore  # psycopg: only for this URL
+        from pushover_tui.store import postgres
     except ImportError:
         raise ConfigurationError(
             "The store is a PostgreSQL URL, but psycopg is not installed: run "
             "pip install 'pushover-tui[postgres]' (or unset PUSHOVER_TUI_STORE and store.url)."
         ) from None
-    return PostgresStore(url)
+    return postgres

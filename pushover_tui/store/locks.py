@@ -1,8 +1,9 @@
 """Locks that serialize work across processes: one on-call swap of a group at a time.
 
-This is the SQLite (one machine) version: an exclusive flock on a file in the data folder, named
-by a hash of the group key (the key itself is a secret: never a file name). A store shared by
-several hosts (PostgreSQL) gives the same interface with an advisory lock.
+On one machine (`group_lock`): an exclusive flock on a file in the data folder, named by a hash
+of the group key (the key itself is a secret: never a file name). A store shared by several hosts
+(PostgreSQL) gives the same interface with an advisory lock (`postgres.advisory_group_lock`);
+`oncall_lock` picks the one where the history lives.
 
 The lock is taken by polling, so the event loop keeps running (a signal can still cancel a
 process that waits) and a wait that lasts too long ends with one sentence.
@@ -17,10 +18,14 @@ import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.files import make_private_dirs
+
+if TYPE_CHECKING:
+    from pushover_tui.store.url import StoreURL
 
 LOCK_FOLDER = "locks"
 GROUP_LOCK_WAIT = 120.0  # seconds: a swap of 150 members takes a few; another may be queued
@@ -63,3 +68,19 @@ async def group_lock(
         yield
     finally:
         os.close(fd)  # closing the file releases the lock
+
+
+def oncall_lock(
+    data_folder: Path,
+    store_url: StoreURL | None,
+    group_key: Secret,
+    *,
+    wait: float = GROUP_LOCK_WAIT,
+) -> contextlib.AbstractAsyncContextManager[None]:
+    """The group's on-call lock where the history lives: this machine's flock (`group_lock`),
+    or, with a shared PostgreSQL, an advisory lock every host of the team takes."""
+    if store_url is None:
+        return group_lock(data_folder, group_key, wait=wait)
+    from pushover_tui.store.base import shared_store_module
+
+    return shared_store_module().advisory_group_lock(store_url, group_key, wait=wait)

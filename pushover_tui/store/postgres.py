@@ -18,13 +18,15 @@ Imported only when a PostgreSQL URL is set (store/base.py `open_store`): psycopg
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -690,3 +692,51 @@ class PostgresStore(Store):
 def mask_text(text: str, store: PostgresStore) -> str:
     """`text` without the store's password (a log line quoting the server)."""
     return escape_controls(redact(text, store.url.password() or None))
+
+
+# -- on-call swaps: one at a time per group, across every host ----------------------------------
+
+
+def _group_lock_key(group_key: Secret) -> int:
+    """The advisory lock's number for a group: a hash of its key (the key itself is a secret),
+    as a signed 64-bit integer, in a namespace of its own."""
+    digest = hashlib.sha256(b"pushover-tui on-call\0" + group_key.reveal().encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextlib.asynccontextmanager
+async def advisory_group_lock(
+    url: StoreURL, group_key: Secret, *, wait: float, poll: float = 0.05
+) -> AsyncIterator[None]:
+    """Hold the group's on-call lock for the block on the shared store: a session advisory
+    lock on a connection of its own, so a swap on any host waits for one on another (the
+    server drops the lock if this process dies). GroupBusyError after `wait` seconds,
+    StoreUnreachableError when the server does not answer."""
+    from pushover_tui.store.locks import GroupBusyError
+
+    store = PostgresStore(url)  # for its connecting and its sentences
+    key = _group_lock_key(group_key)
+    connection = await asyncio.to_thread(store._connect)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                row = await asyncio.to_thread(
+                    lambda: connection.execute(
+                        "SELECT pg_try_advisory_lock(%s) AS taken", (key,)
+                    ).fetchone()
+                )
+            except psycopg.Error as error:
+                raise store._unreachable(error) from None
+            if row is not None and row["taken"]:
+                break
+            if time.monotonic() >= deadline:
+                raise GroupBusyError(
+                    f"Another on-call change of this group has been running for over {wait:g} s "
+                    f"(on another host sharing {store.location()}): try again when it is done."
+                )
+            await asyncio.sleep(poll)
+        yield
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            connection.close()  # ends the session: the server releases its advisory lock

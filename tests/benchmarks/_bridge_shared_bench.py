@@ -101,13 +101,13 @@ async def burst(
     count: int,
     seconds: float,
 ) -> dict[str, object]:
-    start = time.perf_counter()
+    start = time.perf_counter() + 1.0  # every coroutine made and asleep before the first send
     victim = len(urls) // 2
     dead: set[int] = set()
     killed: dict[str, int] = {}
 
     async def kill_half_way() -> None:
-        await asyncio.sleep(seconds / 2)
+        await asyncio.sleep(start + seconds / 2 - time.perf_counter())
         process = processes[victim]
         process.send_signal(signal.SIGKILL)
         dead.add(victim)

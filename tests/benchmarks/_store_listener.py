@@ -51,7 +51,7 @@ async def watch_dashboard(count: int) -> list[float]:
         await pilot.press("f4")
         while not isinstance(app.screen, HistoryScreen):
             await pilot.pause(0.01)
-        while not app.history.listening.is_set():  # type: ignore[attr-defined]
+        while not app.session.history.listening.is_set():  # type: ignore[attr-defined]
             await pilot.pause(0.01)
         print("ready", flush=True)
         seen = 0
