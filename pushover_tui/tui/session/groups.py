@@ -120,13 +120,13 @@ class GroupsAccount:
         (OnCallNotVerifiedError when something else changed it meanwhile)."""
         self._session.refuse_if_read_only("change groups")
         from pushover_tui.oncall import put_on_call
-        from pushover_tui.store.locks import group_lock
+        from pushover_tui.store.locks import oncall_lock
 
         chosen = plan.now
         device = chosen[0].device if len(chosen) == 1 else ""  # several: all the user's
         await put_on_call(
             await self._session.outbox.client(),
-            group_lock(self._session.data_folder, plan.group.key),
+            oncall_lock(self._session.data_folder, self._session.store_url, plan.group.key),
             plan.group.key,
             lambda group: chosen[0].user,
             device,
