@@ -98,6 +98,7 @@ class Session:
         self.active = resolve(config, profile, api_url=api_url, env=env)
         # The demo's history is its own throwaway folder, never a team's store.
         shared = None if demo else store_url(env, config.store_url.reveal())
+        self.store_url = shared  # where on-call swaps take their lock too
         self.outbox = Outbox.open(
             self.active,
             data_folder,
