@@ -1,9 +1,15 @@
 """The inbox: this machine as a receiving Pushover device, shared by every face.
 
-download -> store (committed, once per message id) -> tell the listeners -> delete upstream up to
-the highest id downloaded. Pushover forgets a message only after it is committed here, and a
-message is stored and announced once however often it comes down: a dropped socket, a reload, a
-failed delete or a crash between storing and deleting never loses or repeats one.
+download -> store (committed, once per message id) -> tell the listeners -> show -> delete
+upstream. Pushover forgets a message only after it is committed here, and a message is stored and
+announced once however often it comes down: a dropped socket, a reload, a failed delete or a
+crash between storing and deleting never loses or repeats one.
+
+The command line shows what it receives by printing it (`show`): it deletes upstream only what
+was printed and flushed, and prints what was stored but never printed first (the store's
+`printed_at`), so a follower killed mid-way or cut off by a closed pipe loses nothing: the next
+`inbox` prints the rest (a message printed just before a kill may come twice, never zero times).
+The dashboard shows every stored message, so storing counts as showing there.
 
 Following runs the websocket listener (api/open_client.py) beside a sync worker. Every `!` and
 every new socket (which may have missed some) asks for a sync; asks that come while one runs are
@@ -50,6 +56,7 @@ LICENSE_NOTE = (  # said by every face when a device is registered
     "for it within 30 days of its registration."
 )
 SYNC_RETRY = 30.0  # seconds before a download that failed (temporarily) is tried again
+MARK_EVERY = 100  # rows printed per commit of their marks: at most this many twice on a kill
 WEBSOCKET_URL_VARIABLE = "PUSHOVER_WEBSOCKET_URL"
 
 
@@ -98,6 +105,12 @@ Listener = Callable[[InboxEvent], None]
 class Synced:
     downloaded: tuple[ReceivedMessage, ...]  # everything that was pending upstream, oldest first
     new: tuple[InboxRow, ...]  # what was stored for the first time
+    shown: tuple[InboxRow, ...] = ()  # what `show` printed: every row stored and not printed
+
+
+# Prints rows, oldest first, and returns once they are written and flushed; raises (e.g.
+# BrokenPipeError) when they could not be: then they are neither marked printed nor deleted.
+Show = Callable[[list[InboxRow]], None]
 
 
 def websocket_url_from_env(env: Mapping[str, str]) -> str | None:
@@ -165,6 +178,20 @@ async def device_is_known(client: OpenClient, secret: Secret, device_id: Secret)
     except SessionInvalidError:  # the session was made a moment ago: it is the device
         return False
     return True
+
+
+def _highest_shown(
+    downloaded: tuple[ReceivedMessage, ...], unprinted: list[InboxRow], session: InboxSession
+) -> int | None:
+    """The highest id that may be deleted upstream: the last message downloaded before the
+    first one this device stored and never printed (deleting goes by "every id up to")."""
+    waiting = {row.message.id for row in unprinted if row.device == session.device_name}
+    highest = None
+    for message in downloaded:  # oldest first
+        if message.id in waiting:
+            break
+        highest = message.id
+    return highest
 
 
 class Inbox(AsyncClosing):
@@ -246,30 +273,58 @@ class Inbox(AsyncClosing):
 
     # -- receiving -------------------------------------------------------------------------
 
-    async def sync(self, *, keep: bool = False) -> Synced:
+    async def sync(
+        self, *, keep: bool = False, show: Show | None = None, whole: bool = False
+    ) -> Synced:
         """Download what is pending, store it, tell listeners of the new messages, then delete
-        upstream up to the highest id downloaded (unless `keep`)."""
+        upstream up to the highest id downloaded (unless `keep`).
+
+        With `show`, every stored row never printed goes to it, one at a time (`whole`: all in
+        one call, for output that must be whole) and is marked printed once it returns (unless
+        `keep`: shown, not marked, so the next sync shows it again); only messages printed, now
+        or before, are deleted. When `show` raises, what it printed before is still marked."""
         session = self._logged_in()
         client = await self.client()
         async with self._sync_lock:
             downloaded = await client.download(session.secret, session.device_id)
-            new = self.store.add(self.profile, session.device_name, downloaded)
+            new = self.store.add(
+                self.profile, session.device_name, downloaded, printed=show is None
+            )
             for row in new:
                 self._emit(Arrived(row))
-            if downloaded and not keep:
-                await client.delete_up_to(session.secret, session.device_id, downloaded[-1].id)
-        return Synced(downloaded, tuple(new))
+            shown: list[InboxRow] = []
+            highest = downloaded[-1].id if downloaded else None
+            if show is not None:
+                pending = self.store.unprinted(self.profile)
+                marked = 0
+                try:
+                    step = max(len(pending), 1) if whole else 1
+                    for start in range(0, len(pending), step):
+                        rows = pending[start : start + step]
+                        show(rows)
+                        shown += rows
+                        if not keep and len(shown) - marked >= MARK_EVERY:
+                            self.store.mark_printed(shown[marked:])
+                            marked = len(shown)
+                finally:  # a closed pipe too: what got out is marked, the rest stays unprinted
+                    if not keep and len(shown) > marked:
+                        self.store.mark_printed(shown[marked:])
+                highest = _highest_shown(downloaded, self.store.unprinted(self.profile), session)
+            if highest is not None and not keep:
+                await client.delete_up_to(session.secret, session.device_id, highest)
+        return Synced(downloaded, tuple(new), tuple(shown))
 
-    async def follow(self, *, keep: bool = False) -> NoReturn:
+    async def follow(self, *, keep: bool = False, show: Show | None = None) -> NoReturn:
         """Receive until cancelled: sync now, then on every signal of the websocket. Raises
-        SessionInvalidError or SessionClosedElsewhereError when Pushover ends the session."""
+        SessionInvalidError or SessionClosedElsewhereError when Pushover ends the session, and
+        what `show` raises (a closed pipe ends following; nothing unprinted is deleted)."""
         session = self._logged_in()
         client = await self.client()
         self._set(InboxState.CONNECTING)
         self._wanted.clear()
         tasks = {
             asyncio.create_task(client.listen(session.secret, session.device_id, self._heard)),
-            asyncio.create_task(self._sync_when_asked(keep)),
+            asyncio.create_task(self._sync_when_asked(keep, show)),
         }
         final = False
         try:
@@ -333,12 +388,12 @@ class Inbox(AsyncClosing):
                 reason=status.reason,
             )
 
-    async def _sync_when_asked(self, keep: bool) -> NoReturn:
+    async def _sync_when_asked(self, keep: bool, show: Show | None) -> NoReturn:
         while True:
             await self._wanted.wait()
             self._wanted.clear()
             try:
-                await self.sync(keep=keep)
+                await self.sync(keep=keep, show=show)
             except (SessionInvalidError, SessionClosedElsewhereError):
                 raise
             except PushoverError as error:  # Pushover down, the disk full...: try again later

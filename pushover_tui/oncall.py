@@ -1,8 +1,13 @@
 """Putting one member of a delivery group on call, for every face (command line, dashboard).
 
 `plan_oncall` computes, from the group as `show_group` gave it, who is on call before, who will
-be after, and the steps; `make_oncall` makes them all or nothing. Invariants:
+be after, and the steps; `make_oncall` makes them all or nothing; `put_on_call` does the three
+under the group's lock and checks the result. Invariants:
 - Enabling comes first, so someone is on call at every moment.
+- One swap of a group at a time (the store's group lock): the group is read, planned, changed
+  and read again inside the lock, so two swaps at once cannot leave nobody or two on call.
+- A swap is reported done only when the group, read again, has exactly the chosen memberships
+  enabled (OnCallNotVerifiedError otherwise: someone changed it elsewhere meanwhile).
 - When a step fails, or the caller is interrupted, the steps already made are undone, newest
   first, and so is the failed step unless Pushover refused it (4xx): any other failure may have
   reached Pushover, and enable and disable are harmless to repeat.
@@ -11,7 +16,8 @@ be after, and the steps; `make_oncall` makes them all or nothing. Invariants:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -130,3 +136,53 @@ async def _undo(client: PushoverClient, group: Group, steps: Sequence[Step]) -> 
         except PushoverError as error:
             failed.append(f"{step.describe(undo=True)} ({error})")
     return Undo(tuple(undone), tuple(failed))
+
+
+class OnCallNotVerifiedError(PushoverError):
+    """The steps were made, but the group read again does not have exactly the chosen
+    memberships enabled: something else changed it meanwhile."""
+
+    def __init__(self, plan: OnCallPlan, enabled: Sequence[GroupMember]) -> None:
+        self.plan = plan
+        self.enabled = tuple(enabled)
+        wanted = ", ".join(m.label for m in plan.now)
+        found = ", ".join(m.label for m in enabled) or "nobody"
+        super().__init__(
+            f"on call is not as asked: {found} enabled, not {wanted} alone. Something else "
+            "changed the group meanwhile (pushover.net, another host): check it with "
+            "`pushover-tui group show` and try again."
+        )
+
+
+def _key(member: GroupMember) -> tuple[str, str]:
+    return member.user.reveal(), member.device
+
+
+async def put_on_call(
+    client: PushoverClient,
+    lock: AbstractAsyncContextManager[Any],
+    group_key: Secret,
+    choose: Callable[[Group], Secret],
+    device: str = "",
+) -> OnCallPlan:
+    """Under `lock` (the store's group_lock): read the group, plan with the user `choose`
+    picks from it (a key, or the one whose memo was given), make the plan all or nothing, and
+    read the group again: OnCallNotVerifiedError unless exactly the chosen memberships are
+    enabled. Returns the plan made."""
+    async with lock:
+        try:
+            group = await client.show_group(group_key)
+        except (asyncio.CancelledError, KeyboardInterrupt) as error:
+            error.add_note("oncall interrupted; nothing had been changed.")
+            raise
+        plan = plan_oncall(group, choose(group), device)
+        await make_oncall(client, plan)
+        try:
+            after = await client.show_group(group_key)
+        except (asyncio.CancelledError, KeyboardInterrupt) as error:
+            error.add_note("oncall interrupted after the change was made, before it was checked.")
+            raise
+    enabled = [m for m in after.members if not m.disabled]
+    if {_key(m) for m in enabled} != {_key(m) for m in plan.now}:
+        raise OnCallNotVerifiedError(plan, enabled)
+    return plan

@@ -2,6 +2,11 @@
 
 check fields -> record the row as `sending` (committed) -> send with the retry policy -> record the
 outcome -> hand a receipt to the tracker. Neither face re-implements any of these steps.
+
+The history's reads and writes run off the event loop (a thread each), so a history file another
+program holds locked never freezes a dashboard or the bridge's webhooks. When the history cannot
+be written, `send` raises one typed error, SendFailed, which says whether a row exists and whether
+the request left: the caller never has to guess from a chain of exceptions.
 """
 
 from __future__ import annotations
@@ -26,15 +31,39 @@ from pushover_tui.api.errors import (
     QuotaExceededError,
 )
 from pushover_tui.api.models import Message, Quota, SendResult
-from pushover_tui.store.history import STOPPED_TEXT, History, HistoryError
+from pushover_tui.store.base import HistoryError, Store, StoreUnreachableError, open_store
+from pushover_tui.store.history import STOPPED_TEXT
 from pushover_tui.tracker import ReceiptTracker
 
 if TYPE_CHECKING:
     from pushover_tui.api.client import Progress, PushoverClient, Sleep
     from pushover_tui.api.secret import Secret
     from pushover_tui.store.config import ActiveProfile, Profile
+    from pushover_tui.store.url import StoreURL
 
 log = logging.getLogger(__name__)
+
+
+class SendFailed(PushoverError):
+    """The history could not record the send. `row_id`: the `sending` row, if it was written
+    (None: nothing was recorded, and then nothing was sent). `request_sent`: the request left,
+    so Pushover may have the message. `error`: the request's own failure (None: Pushover took
+    it and only recording `sent` failed). The sentence names both failures."""
+
+    def __init__(
+        self,
+        history_error: HistoryError,
+        *,
+        row_id: int | None,
+        request_sent: bool,
+        error: PushoverError | None = None,
+    ) -> None:
+        text = str(history_error) if error is None else f"{error} (and {history_error})"
+        super().__init__(text)
+        self.row_id = row_id
+        self.request_sent = request_sent
+        self.error = error
+        self.history_error = history_error
 
 
 @dataclass(frozen=True)
@@ -80,7 +109,7 @@ class Outbox(AsyncClosing):
     def __init__(
         self,
         active: ActiveProfile,
-        history: History,
+        history: Store,
         *,
         origin: str,
         retries: int | None = None,
@@ -105,12 +134,25 @@ class Outbox(AsyncClosing):
 
     @classmethod
     def open(
-        cls, active: ActiveProfile, data_folder: Path, *, origin: str, **options: Any
+        cls,
+        active: ActiveProfile,
+        data_folder: Path,
+        *,
+        origin: str,
+        store_url: StoreURL | None = None,
+        unreachable_ok: bool = False,
+        **options: Any,
     ) -> Outbox:
-        """Open the history in `data_folder`; rows a dead process left `sending` are interrupted."""
-        history = History.open(data_folder)
+        """Open the store (`store_url`'s PostgreSQL, else the history in `data_folder`); rows a
+        dead process left `sending` are interrupted. A store that does not answer raises
+        StoreUnreachableError, unless `unreachable_ok` (the dashboard says so and goes on)."""
+        history = open_store(data_folder, store_url)
         try:
             history.mark_interrupted()
+        except StoreUnreachableError:
+            if not unreachable_ok:
+                history.close()
+                raise
         except BaseException:
             history.close()
             raise
@@ -169,8 +211,9 @@ class Outbox(AsyncClosing):
         progress: Progress | None = None,
     ) -> Sent:
         """Send one message through the pipeline, to `recipient(to)`. Raises FieldProblemsError
-        or GroupNameError (nothing sent or recorded) or the client's error after recording the
-        row as failed. `progress` hears each attempt and each wait before a retry.
+        or GroupNameError (nothing sent or recorded), the client's error after recording the
+        row as failed, or SendFailed when the history cannot record the send. `progress` hears
+        each attempt and each wait before a retry.
 
         Cancelling the task (Esc in the dashboard, Ctrl-C) once the row is recorded makes it
         `interrupted` (the request may have been delivered), then the cancellation goes on."""
@@ -179,34 +222,33 @@ class Outbox(AsyncClosing):
         if blocking := errors(problems):
             raise FieldProblemsError(blocking)
         recipient = await self.recipient(to)
-        row_id = self.history.record_sending(
-            message,
-            profile=self.active.profile.name,
-            origin=self.origin,
-            meta=meta,
-            recipient=recipient,
-        )
-        self.tracker.notify(row_id)
+        try:
+            row_id = await asyncio.to_thread(
+                self.history.record_sending,
+                message,
+                profile=self.active.profile.name,
+                origin=self.origin,
+                meta=meta,
+                recipient=recipient,
+            )
+        except HistoryError as error:
+            raise SendFailed(error, row_id=None, request_sent=False) from None
+        self.tracker.changed(row_id)
         try:
             result = await client.send(recipient, message, progress=progress)
         except asyncio.CancelledError:
             self._stopped(row_id)
             raise
-        except APIError as error:
-            quota = (
-                Quota(remaining=0, reset=error.reset)
-                if isinstance(error, QuotaExceededError)
-                else None
-            )
-            self.history.record_failed(row_id, str(error), request_id=error.request_id, quota=quota)
-            raise
         except PushoverError as error:
-            self.history.record_failed(row_id, str(error))
+            await self._record_failed(row_id, error)
             raise
         else:
-            self.history.record_sent(row_id, result)
+            try:
+                await asyncio.to_thread(self.history.record_sent, row_id, result)
+            except HistoryError as failure:
+                raise SendFailed(failure, row_id=row_id, request_sent=True) from None
         finally:
-            self.tracker.notify(row_id)
+            self.tracker.changed(row_id)
         if result.receipt:
             self.tracker.track(row_id, result.receipt)
         warnings = tuple(problem for problem in problems if not problem.is_error)
@@ -214,6 +256,19 @@ class Outbox(AsyncClosing):
 
     async def send_test(self, *, progress: Progress | None = None) -> Sent:
         return await self.send(build_test_message(self.active.profile), progress=progress)
+
+    async def _record_failed(self, row_id: int, error: PushoverError) -> None:
+        """Record the request's failure; SendFailed (carrying it) if that cannot be done."""
+        quota = (
+            Quota(remaining=0, reset=error.reset) if isinstance(error, QuotaExceededError) else None
+        )
+        request_id = error.request_id if isinstance(error, APIError) else ""
+        try:
+            await asyncio.to_thread(
+                self.history.record_failed, row_id, str(error), request_id=request_id, quota=quota
+            )
+        except HistoryError as failure:
+            raise SendFailed(failure, row_id=row_id, request_sent=True, error=error) from None
 
     def _stopped(self, row_id: int) -> None:
         try:

@@ -32,7 +32,8 @@ from pushover_tui.store.history import HistoryError
 
 if TYPE_CHECKING:
     from pushover_tui.api.client import PushoverClient
-    from pushover_tui.store.history import History, HistoryRow
+    from pushover_tui.store.base import Store
+    from pushover_tui.store.history import HistoryRow
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class ReceiptTracker:
     def __init__(
         self,
         client: Callable[[], Awaitable[PushoverClient]],
-        history: History,
+        history: Store,
         *,
         interval: float = POLL_INTERVAL,
         sleep: Sleep = asyncio.sleep,
@@ -107,7 +108,11 @@ class ReceiptTracker:
         previous run or another process, and until `aclose` those other processes record later.
         Returns how many were open."""
         version = self._history.data_version()  # read first: a write after it is seen
-        count = self._follow_open(profile, tell=False)
+        try:
+            count = self._follow_open(profile, tell=False)
+        except HistoryError as error:  # the shared store is down: the watch looks again
+            log.warning("looking for open receipts: %s", error)
+            count, version = 0, -1
         if profile not in self._watchers:
             self._watchers[profile] = asyncio.create_task(
                 self._watch(profile, version), name=f"receipts-of-{profile}"
@@ -276,6 +281,13 @@ class ReceiptTracker:
         if row.id not in self._announced:
             self._announced.add(row.id)
             _call_each(self._closed_listeners, row)
+
+    def changed(self, row_id: int) -> None:
+        """The outbox recorded a change to the row: tell the listeners. With none (the bridge)
+        nothing is read: this runs on the caller's loop, and a shared store's read is a round
+        trip."""
+        if self._listeners:
+            self.notify(row_id)
 
     def notify(self, row_id: int) -> HistoryRow | None:
         row = self._history.get(row_id)

@@ -2,6 +2,10 @@
 
 Each shot runs the real app as `pushover-tui --demo` does (the embedded simulator, the
 documentation's example keys, a throwaway data folder) at its terminal size, and saves an SVG.
+
+`python screenshots/generate.py --browser` takes the PNGs of the dashboard in a browser instead:
+`pushover-tui serve --demo` in the machine's Chromium (Playwright, the dev extra), typed into
+as a user would (tests/served.py drives it).
 """
 
 from __future__ import annotations
@@ -36,9 +40,8 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> No
 async def config_verified(app: PushoverApp, sim: Simulator) -> None:
     app.switch_mode("config")
     await asyncio.sleep(0.3)
-    app.verified = None
     app.screen.post_message(VerifyKeys())
-    await wait_until(lambda: app.verified is True)
+    await wait_until(lambda: getattr(app.screen, "report", ("",))[0] == "ok")
 
 
 EMERGENCY = Message(
@@ -75,15 +78,17 @@ async def compose_problems(app: PushoverApp, sim: Simulator) -> None:
 
 
 async def history_acknowledged(app: PushoverApp, sim: Simulator) -> None:
-    app.outbox.tracker.interval = 0.2  # poll quickly for the picture; the product waits 5 s
-    await app.send_message(Message("Nightly backup of nas01 finished in 42 min.", title="nas01"))
-    await app.send_message(Message("Certificate for shop.example.com renews in 7 days."))
-    sent = await app.send_message(EMERGENCY)
+    app.session.outbox.tracker.interval = 0.2  # poll quickly for the picture; the product waits 5 s
+    await app.session.send_message(
+        Message("Nightly backup of nas01 finished in 42 min.", title="nas01")
+    )
+    await app.session.send_message(Message("Certificate for shop.example.com renews in 7 days."))
+    sent = await app.session.send_message(EMERGENCY)
     assert sent.result.receipt is not None
     sim.ack(sent.result.receipt, device="pixel")
     row_id = sent.row_id
     await wait_until(
-        lambda: app.history.get(row_id).receipt_state is ReceiptState.ACKNOWLEDGED  # type: ignore[union-attr]
+        lambda: app.session.history.get(row_id).receipt_state is ReceiptState.ACKNOWLEDGED  # type: ignore[union-attr]
     )
     app.switch_mode("history")
     await asyncio.sleep(0.8)
@@ -116,13 +121,44 @@ async def help_screen(app: PushoverApp, sim: Simulator) -> None:
 
 
 async def inbox_emergency(app: PushoverApp, sim: Simulator) -> None:
-    await wait_until(lambda: app.inbox.state is InboxState.CONNECTED)  # the demo's own device
-    await app.send_message(Message("Nightly backup of nas01 finished in 42 min.", title="nas01"))
-    await app.send_message(Message("Certificate for shop.example.com renews in 7 days."))
-    await app.send_message(EMERGENCY)
-    await wait_until(lambda: app.inbox.count() == 3)
+    await wait_until(
+        lambda: app.session.inbox.state is InboxState.CONNECTED
+    )  # the demo's own device
+    await app.session.send_message(
+        Message("Nightly backup of nas01 finished in 42 min.", title="nas01")
+    )
+    await app.session.send_message(Message("Certificate for shop.example.com renews in 7 days."))
+    await app.session.send_message(EMERGENCY)
+    await wait_until(lambda: app.session.inbox.count() == 3)
     app.switch_mode("inbox")  # the newest, the emergency, selected
     await asyncio.sleep(0.5)
+
+
+async def glance_panel(app: PushoverApp, sim: Simulator) -> None:
+    """Compose's Glance panel, filled in, after one glance was sent."""
+    from textual.widgets import Input
+
+    from pushover_tui.api.beyond_messages import Glance
+
+    await app.session.glances.send(Glance(text="build green", count=12))
+    await app.run_action("screen.glance")
+    await wait_until(lambda: bool(app.screen.query("#glance-title")))
+    app.screen.query_one("#title", Input).value = "Widgets sold"
+    app.screen.query_one("#count", Input).value = "1234"
+    app.screen.query_one("#percent", Input).value = "62"
+    await asyncio.sleep(0.3)
+
+
+async def groups_team(app: PushoverApp, sim: Simulator) -> None:
+    """Groups' team panel: the demo team's members and administrators."""
+    from textual.widgets import DataTable
+
+    app.switch_mode("groups")
+    await asyncio.sleep(0.5)
+    await app.run_action("screen.team")
+    await wait_until(lambda: bool(app.screen.query("#team-table")))
+    await wait_until(lambda: app.screen.query_one(DataTable).row_count == 2)
+    await asyncio.sleep(0.2)
 
 
 # name -> (what to do before the picture, terminal size)
@@ -135,6 +171,8 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "help-80x24": (help_screen, SMALL),
     "groups-oncall": (groups_oncall, ROOMY),
     "inbox-emergency": (inbox_emergency, ROOMY),
+    "glance-80x24": (glance_panel, SMALL),
+    "groups-team-80x24": (groups_team, SMALL),
 }
 
 
@@ -151,7 +189,43 @@ async def shoot(name: str, scene: Scene, size: tuple[int, int]) -> Path:
         return Path(app.save_screenshot(filename=f"{name}.svg", path=str(HERE)))
 
 
+async def browser_shots() -> None:
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from playwright.async_api import async_playwright
+    from served import Server, launch_options, new_tab
+
+    server = Server(["--demo"], {})
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            tab = await new_tab(browser, width=1200, height=760)
+            await tab.open(server.url)
+            await tab.page.mouse.click(200, 150)  # into the message box
+            await tab.page.keyboard.type("Backup of nas01 finished in 42 min.")
+            await tab.wait_for_text("42 min.")
+            await save_png(tab.page, "browser-compose")
+            await tab.page.keyboard.press("Control+s")
+            await tab.wait_for_text("9,999")  # the quota after the send
+            await tab.page.keyboard.press("F4")
+            await tab.wait_for_text("request id")  # History's filter bar
+            await save_png(tab.page, "browser-history")
+            await browser.close()
+        server.stop()
+    finally:
+        server.close()
+
+
+async def save_png(page: object, name: str) -> None:
+    path = HERE / f"{name}.png"
+    await asyncio.sleep(0.5)  # the browser paints the last frame it received
+    await page.screenshot(path=str(path))  # type: ignore[attr-defined]
+    print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+
+
 async def main(names: list[str]) -> None:
+    if names == ["--browser"]:
+        await browser_shots()
+        return
     for name in names or list(SCENES):
         path = await shoot(name, *SCENES[name])
         print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")

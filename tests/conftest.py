@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -100,3 +103,88 @@ def steady_api_host(monkeypatch):
     from pushover_tui.tui.widgets import status_bar
 
     monkeypatch.setattr(status_bar, "api_host", lambda api_url: "127.0.0.1:8765")
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL: one real server per test session (pgserver's binaries, in the dev extra), a fresh
+# database per test. No mocks of the database.
+
+_databases = iter(range(1_000_000))
+
+
+def start_postgres(folder: Path):
+    """Start a PostgreSQL server (pgserver's binaries) with its data and socket in `folder`,
+    listening on that Unix socket only. As root, pgserver runs it as the system user `pgserver`
+    (made once) and opens the folders above `folder` to it: `folder` must not be under pytest's
+    basetemp, which every pytest run resets to 0700."""
+    with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR when run as root
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        return pgserver.get_server(folder, cleanup_mode="stop")
+
+
+@pytest.fixture
+def own_postgres_server():
+    """A PostgreSQL server of the test's own (to stop and start again), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="pushover-tui-pg-"))
+    server = start_postgres(folder / "data")
+    yield server
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The session's PostgreSQL server, stopped and removed at the end."""
+    folder = Path(tempfile.mkdtemp(prefix="pushover-tui-pg-"))
+    server = start_postgres(folder / "data")
+    yield server
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """The URL of a new empty database: libpq's `?host=/socket/dir` form, with a password (the
+    test server trusts local connections and ignores it) so tests can see it masked."""
+    name = f"test_{next(_databases)}_{os.getpid()}"
+    postgres_server.psql(f"CREATE DATABASE {name};")
+    yield postgres_server.get_uri(name).replace("postgres:@", f"postgres:{POSTGRES_PASSWORD}@")
+    postgres_server.psql(f"DROP DATABASE {name} WITH (FORCE);")
+
+
+POSTGRES_PASSWORD = "pg-Secret-9d1c"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request):
+    """None (the SQLite files in the data folder) or a PostgreSQL database's StoreURL: every
+    test using it runs on both backends."""
+    from pushover_tui.store.url import StoreURL
+
+    if request.param == "sqlite":
+        return None
+    return StoreURL(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def open_test_store(store_url, tmp_path):
+    """open_test_store() opens the test's store (a second call: another process's view)."""
+    from pushover_tui.store.base import open_store
+
+    opened = []
+
+    def open_one():
+        opened.append(open_store(tmp_path / "data", store_url))
+        return opened[-1]
+
+    yield open_one
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_test_store):
+    """The store under test: SQLite, then PostgreSQL."""
+    return open_test_store()

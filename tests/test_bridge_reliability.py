@@ -4,6 +4,7 @@ emergency, hostile text, slow and vanishing clients, start-up failures, /health.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 import dataclasses
@@ -702,7 +703,7 @@ def test_health_is_503_when_alerts_wait_or_the_worker_is_gone(tmp_path, simulato
         assert health["queue_depth"] == 1 and health["oldest_pending_age"] >= 600
         assert "the oldest pending alert has waited" in health["problems"][0]
         assert "503" in health["last_error"]
-        service.worker.stop()
+        client.portal.call(service.worker.stop)
         health = client.get("/health")
         assert health.status_code == 503 and health.json()["worker_alive"] is False
 
@@ -766,6 +767,23 @@ def test_resolved_sends_a_quiet_notice_only_when_asked(tmp_path, simulator, noti
     assert notice["priority"] == "-1" and "tags" not in notice
     assert notice["message"] == "Resolved in Sentry: 1 emergency notification cancelled."
     assert notice["url"] == "https://sentry.io/organizations/acme/issues/1170820242/"
+
+
+# -- one loop -------------------------------------------------------------------------------------
+
+
+def test_the_worker_is_a_task_on_the_servers_loop_with_no_threads_of_its_own(client_and_bridge):
+    client, bridge = client_and_bridge
+    assert bridge.post(client, "event_alert", event(1)).status_code == 202
+    idle(client)
+    worker = client.app.state.service.worker
+
+    async def on_this_loop() -> bool:
+        return worker._task.get_loop() is asyncio.get_running_loop()
+
+    assert client.portal.call(on_this_loop)
+    names = [thread.name for thread in threading.enumerate()]
+    assert not [name for name in names if name.startswith("bridge-")], names
 
 
 def test_notify_resolved_must_be_true_or_false() -> None:

@@ -407,3 +407,37 @@ def test_simulator_state_help_names_every_section_the_file_accepts(capsys):
     text = " ".join(capsys.readouterr().out.split())
     state_help = text[text.index("--state FILE") :]
     assert all(name in state_help for name in SECTIONS), state_help
+
+
+def test_send_to_a_blank_recipient_is_refused_and_sends_nothing(env, simulator):
+    code, _, err = run(env, "send", "hello", "--to", "")
+    assert code == cli.EXIT_USAGE
+    assert "--to is blank" in err and err.count("\n") == 1
+    assert simulator.messages == []
+    assert run(env, "send", "hello", "--to", "  ")[0] == cli.EXIT_USAGE
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["send", "hi"],
+        ["--profile", "personal", "send", "hi"],
+        ["--prof", "personal", "send", "hi"],
+        ["--profile=personal", "send", "hi"],
+        ["--config", "unused.toml", "send", "hi", "--profile", "personal"],
+    ],
+)
+def test_the_command_is_found_among_global_options(argv):
+    # main declares only the command being run (the others' options cost start-up time).
+    only = cli._command_in(argv)
+    assert only == "send"
+    parser, _ = cli._build(only)
+    args = parser.parse_args(argv)
+    assert (args.command, args.message) == ("send", "hi")
+
+
+def test_the_full_parser_and_the_one_command_parser_agree():
+    full, _ = cli._build()
+    for argv in (["history", "--json", "--limit", "5"], ["group", "oncall", "ops", "Bob"]):
+        one, _ = cli._build(cli._command_in(argv))
+        assert vars(one.parse_args(argv)) == vars(full.parse_args(argv))

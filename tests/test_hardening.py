@@ -36,7 +36,7 @@ from pushover_tui.api.errors import FieldProblemsError
 from pushover_tui.api.images import describe_content, image_type
 from pushover_tui.api.models import Attachment, Message, Quota
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
-from pushover_tui.simulator.server import is_loopback_host
+from pushover_tui.simulator.standalone import is_loopback_host
 from pushover_tui.store.config import Config, load_config, save_config
 from pushover_tui.store.files import tighten
 from pushover_tui.store.history import History
@@ -536,7 +536,7 @@ def test_simulator_request_lines_are_escaped(isolated_env, monkeypatch):
         options["warn"]("warning \x9b")
         return 0
 
-    monkeypatch.setattr("pushover_tui.simulator.server.run_standalone", fake_run_standalone)
+    monkeypatch.setattr("pushover_tui.simulator.standalone.run_standalone", fake_run_standalone)
     code, out, err = run(dict(isolated_env), "simulator")
     assert code == 0
     assert out == "12:00:00 GET /1/\\x1b[2J.json 404 conn=1 fields=\n"
@@ -706,7 +706,7 @@ def test_a_remote_host_without_allow_remote_is_a_usage_error(isolated_env, monke
     def never(*args, **kwargs):
         raise AssertionError("nothing may be bound")
 
-    monkeypatch.setattr("pushover_tui.simulator.server.Simulator", never)
+    monkeypatch.setattr("pushover_tui.simulator.standalone.Simulator", never)
     code, out, err = run(dict(isolated_env), "simulator", "--host", host)
     assert code == cli.EXIT_USAGE
     assert "--allow-remote" in err and out == ""

@@ -22,8 +22,9 @@ from pushover_tui.api.errors import (
     TwoFactorRequiredError,
 )
 from pushover_tui.api.inbox import InboxSession, ReceivedMessage
-from pushover_tui.api.open_client import Backoff, OpenClient, SocketEvent, SocketStatus
+from pushover_tui.api.open_client import OpenClient, SocketEvent, SocketStatus
 from pushover_tui.api.secret import Secret
+from pushover_tui.backoff import Backoff
 from pushover_tui.inbox import (
     Acknowledged,
     Arrived,

@@ -353,3 +353,34 @@ def test_no_session_secret_password_or_device_id_anywhere(env, simulator, caplog
     hits = [needle for needle in needles for text in texts if needle in text]
     assert hits == []
     assert any("GET" in line or "login" in line for line in texts)  # the scan saw something
+
+
+# ---- bad input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_login_answers_that_are_not_utf8_are_a_field_problem(env, simulator, errors):
+    raw = io.BytesIO(f"{DEMO_EMAIL}\n".encode() + b"pass\xff\xfeword\n")
+    stdin = io.TextIOWrapper(raw, encoding="utf-8", errors=errors)
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["inbox", "login"], env=env, stdin=stdin, stdout=out, stderr=err)
+    assert code == cli.EXIT_USAGE
+    # Decoded strictly, the stream fails ahead of the line that holds the bytes.
+    expected = {
+        "strict": "standard input: Standard input is not valid UTF-8",
+        "surrogateescape": "password: The password on standard input is not valid UTF-8",
+    }
+    assert expected[errors] in err.getvalue()
+    assert not any(r.path.endswith("login.json") for r in simulator.requests)
+
+
+def test_login_from_a_process_whose_stdin_is_not_utf8_exits_2(env, simulator):
+    result = subprocess.run(
+        [sys.executable, "-m", "pushover_tui", "inbox", "login"],
+        input=f"{DEMO_EMAIL}\n".encode() + b"\xe9t\xe9\n",
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT), "LC_ALL": "C"},
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == cli.EXIT_USAGE, result.stderr
+    assert b"not valid UTF-8" in result.stderr and b"Traceback" not in result.stderr

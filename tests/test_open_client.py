@@ -27,12 +27,12 @@ from pushover_tui.api.errors import (
 from pushover_tui.api.inbox import ReceivedMessage
 from pushover_tui.api.open_client import (
     DEFAULT_WEBSOCKET_URL,
-    Backoff,
     OpenClient,
     check_websocket_url,
     websocket_url_for,
 )
 from pushover_tui.api.secret import Secret, redact
+from pushover_tui.backoff import Backoff
 
 API = "https://api.pushover.net/1"
 PASSWORD = "SENTINEL-password-Kq7Zx"

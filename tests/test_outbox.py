@@ -23,7 +23,7 @@ from pushover_tui.api.errors import (
 )
 from pushover_tui.api.models import Message, Priority, ReceiptState
 from pushover_tui.api.secret import Secret
-from pushover_tui.outbox import Outbox, apply_defaults, build_test_message
+from pushover_tui.outbox import Outbox, SendFailed, apply_defaults, build_test_message
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
 from pushover_tui.store.config import Config, Profile, resolve
 from pushover_tui.store.history import History, Status
@@ -296,3 +296,47 @@ async def test_cancel_after_acknowledgement_keeps_the_acknowledgement(outbox, si
     await outbox.tracker.cancel(sent.result.receipt)
     row = outbox.history.get(sent.row_id)
     assert row.receipt_state is ReceiptState.ACKNOWLEDGED
+
+
+# -- SendFailed: the history cannot record the send -------------------------------------------
+
+
+def _refuse(monkeypatch, history: History, name: str) -> None:
+    from pushover_tui.store.history import HistoryError
+
+    def refused(*args, **kwargs):
+        raise HistoryError(f"Cannot write the history file {history.path}: the disk is full.")
+
+    monkeypatch.setattr(history, name, refused)
+
+
+async def test_no_row_written_means_nothing_sent(outbox, sim, monkeypatch):
+    _refuse(monkeypatch, outbox.history, "record_sending")
+    with pytest.raises(SendFailed) as caught:
+        await outbox.send(Message("x"))
+    failed = caught.value
+    assert (failed.row_id, failed.request_sent, failed.error) == (None, False, None)
+    assert "disk is full" in str(failed) and "disk is full" in str(failed.history_error)
+    assert sim.requests == []
+
+
+async def test_sent_but_not_recorded_says_the_request_left(outbox, sim, monkeypatch):
+    _refuse(monkeypatch, outbox.history, "record_sent")
+    with pytest.raises(SendFailed) as caught:
+        await outbox.send(Message("x"))
+    failed = caught.value
+    assert failed.row_id == outbox.history.page()[0].id
+    assert failed.request_sent and failed.error is None
+    assert len(sim.messages) == 1
+
+
+async def test_a_failure_not_recorded_carries_the_requests_error(sim, clock, tmp_path, monkeypatch):
+    active = active_for(sim, user="u" * 30)
+    async with Outbox.open(active, tmp_path, origin="cli", sleep=clock.sleep, clock=clock) as box:
+        _refuse(monkeypatch, box.history, "record_failed")
+        with pytest.raises(SendFailed) as caught:
+            await box.send(Message("x"))
+        box.history.close()
+    failed = caught.value
+    assert failed.request_sent and isinstance(failed.error, RejectedError)
+    assert str(failed).startswith(str(failed.error)) and "disk is full" in str(failed)

@@ -17,8 +17,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 PLUGINS_OFF = ("no:cacheprovider", "no:textual-snapshot", "no:asyncio", "no:syrupy")
 
 
-def run_inner(pytester: pytest.Pytester) -> pytest.RunResult:
-    return pytester.runpytest(*(arg for name in PLUGINS_OFF for arg in ("-p", name)))
+def run_inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(*(arg for name in PLUGINS_OFF for arg in ("-p", name)), *args)
 
 
 def readme_blocks(heading: str, language: str) -> list[str]:
@@ -91,13 +91,20 @@ def test_another_projects_tests_use_the_fixture(pytester: pytest.Pytester) -> No
     run_inner(pytester).assert_outcomes(passed=3)
 
 
-def test_the_readme_examples_pass(pytester: pytest.Pytester) -> None:
+def test_the_readme_examples_pass(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # "Use the simulator in your own tests", as written, with the state file "Seeded state" shows.
     test_module, conftest = readme_blocks("Use the simulator in your own tests", "python")
     [state] = readme_blocks("The simulator", "toml")
     assert test_module.startswith("# test_alerts.py") and conftest.startswith("# conftest.py")
-    pytester.makepyfile(test_alerts=test_module)
-    pytester.makeconftest(conftest)
-    (pytester.path / "tests").mkdir()
-    (pytester.path / "tests" / "pushover-state.toml").write_text(state)
-    run_inner(pytester).assert_outcomes(passed=5)
+    # All three in tests/, run from another folder: the conftest finds its state file itself.
+    tests = pytester.path / "tests"
+    tests.mkdir()
+    (tests / "test_alerts.py").write_text(test_module)
+    (tests / "conftest.py").write_text(conftest)
+    (tests / "pushover-state.toml").write_text(state)
+    elsewhere = pytester.path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    run_inner(pytester, str(tests)).assert_outcomes(passed=5)

@@ -801,7 +801,7 @@ def test_release_lets_held_requests_go(sim: Simulator) -> None:
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 5
-    while sim._faults and time.monotonic() < deadline:  # both requests are now held
+    while sim.pending_faults and time.monotonic() < deadline:  # both requests are now held
         time.sleep(0.01)
     time.sleep(0.05)
     started = time.monotonic()
@@ -829,7 +829,7 @@ def test_stop_is_not_blocked_by_a_hung_request(clock: FakeClock) -> None:
 
     thread = threading.Thread(target=call)
     thread.start()
-    while sim._faults:
+    while sim.pending_faults:
         time.sleep(0.01)
     time.sleep(0.05)
     started = time.monotonic()
@@ -951,3 +951,17 @@ def test_standalone_process_prints_and_stops_cleanly() -> None:
     request_lines = [line for line in out.splitlines() if "/1/messages.json" in line]
     assert len(request_lines) == 1 and " 200 conn=1 " in request_lines[0]
     assert DEMO_TOKEN not in request_lines[0] and DEMO_USER not in request_lines[0]
+
+
+def test_a_json_body_nested_50000_deep_is_a_400_without_a_traceback(sim: Simulator, capfd) -> None:
+    body = '{"a":' * 50_000 + "1" + "}" * 50_000
+    response = httpx.post(
+        f"{sim.base_url}/messages.json",
+        verify=TLS,
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["JSON request body nests too deeply"]
+    assert "Traceback" not in capfd.readouterr().err

@@ -104,7 +104,8 @@ def test_seeded_quota_is_enforced() -> None:
     [
         (
             {"groupz": []},
-            "unknown section 'groupz'; known: quota, apps, users, sounds, groups, accounts",
+            "unknown section 'groupz'; known: quota, apps, users, sounds, groups, accounts, "
+            "team, licenses, subscriptions",
         ),
         (
             {"groups": [{"name": "x", "members": [{"user": ALICE}]}]},

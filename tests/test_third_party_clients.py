@@ -281,6 +281,33 @@ def test_pc_send_to_a_group_and_validate_it(pc: PushoverAPI, sim: Simulator, gro
     assert pc.send_message(group, "to the group")["status"] == 1
 
 
+# ---- pushover-complete: licenses and subscriptions (issue 25) --------------------------------
+# What it supports beyond messages and groups; none of the three clients has glances or teams.
+
+
+def test_pc_assign_license_by_user_key_and_by_email(pc: PushoverAPI, sim: Simulator) -> None:
+    sim.license_credits = 2
+    by_key = pc.assign_license(DEMO_USER, os="Desktop")
+    assert by_key["status"] == 1 and by_key["credits"] == 1
+    by_email = pc.assign_license("new.user@example.com")  # os=None: requests leaves it out
+    assert by_email["credits"] == 0
+    with pytest.raises(BadAPIRequestError, match="400: no license credits remaining"):
+        pc.assign_license(DEMO_USER)
+    with pytest.raises(BadAPIRequestError, match="os must be one of"):
+        sim.license_credits = 1
+        pc.assign_license(DEMO_USER, os="Windows")
+
+
+def test_pc_migrate_to_subscription(pc: PushoverAPI, sim: Simulator) -> None:
+    sim.add_subscription("pc-subscription")
+    body = pc.migrate_to_subscription(DEMO_USER, "pc-subscription", device="iphone", sound="ding")
+    assert body["status"] == 1 and KEY_RE.fullmatch(body["subscribed_user_key"])
+    many = pc.migrate_multiple_to_subscription([{"user": DEMO_USER}], "pc-subscription")
+    assert many[0]["subscribed_user_key"] == body["subscribed_user_key"]
+    with pytest.raises(BadAPIRequestError, match="subscription code is invalid"):
+        pc.migrate_to_subscription(DEMO_USER, "no-such-code")
+
+
 # ---- apprise ---------------------------------------------------------------------------------
 
 

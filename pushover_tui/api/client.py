@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -24,6 +27,7 @@ if "httpx" not in sys.modules:
 import httpx
 
 from pushover_tui import __version__
+from pushover_tui.api.beyond_messages import BeyondMessages
 from pushover_tui.api.checks import (
     Problem,
     check_api_url,
@@ -59,6 +63,7 @@ from pushover_tui.api.models import (
     int_or_none,
 )
 from pushover_tui.api.secret import Secret, redact, redact_url
+from pushover_tui.safe_text import escape_controls
 
 DEFAULT_BASE_URL = "https://api.pushover.net/1"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)  # Pushover answers in well under a second
@@ -119,6 +124,21 @@ def quota_from_headers(headers: httpx.Headers) -> Quota:
     )
 
 
+_HTML = re.compile(r"\s*<(!doctype html|html|head|body)\b", re.IGNORECASE)
+_HTML_HEADING = re.compile(r"<h1\b[^>]*>(.*?\w.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TITLE = re.compile(r"<title\b[^>]*>(.*?\w.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def _status_name(status: int) -> str:
+    """ "HTTP 503 Service Unavailable": the code and its standard name."""
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
 def _excerpt(text: str, limit: int = 120) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit] + "…"
@@ -138,8 +158,20 @@ def _receipt_path(receipt: str) -> str:
     return receipt
 
 
-class PushoverClient(AsyncClosing):
+def _needs_tls(base_url: str) -> bool:
+    """False only for a plain-http API (check_base_url allows that on loopback alone) reached
+    without a proxy: no request of this client can then use TLS, so it skips building a TLS
+    context, which loads the CA bundle (20-50 ms of every `pushover-tui send` to a simulator).
+    Every https URL, and every proxy (which may be https), keeps verification on."""
+    if not base_url.startswith("http://"):
+        return True
+    proxies = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+    return any(os.environ.get(name) or os.environ.get(name.lower()) for name in proxies)
+
+
+class PushoverClient(AsyncClosing, BeyondMessages):
     """Talks to the Pushover API. Use as `async with PushoverClient(token) as client:`.
+    Glances, teams, licenses and subscriptions: api/beyond_messages.py.
 
     `token=None` makes a client without an application token, for the Open Client's calls, which
     authenticate with a session secret instead (api/open_client.py)."""
@@ -160,6 +192,7 @@ class PushoverClient(AsyncClosing):
         self._sleep = sleep
         # TLS verification stays on (httpx's default); HTTP(S)_PROXY is honoured via trust_env.
         self._http = httpx.AsyncClient(
+            verify=_needs_tls(self.base_url),
             timeout=timeout,
             follow_redirects=False,
             limits=httpx.Limits(
@@ -405,6 +438,7 @@ class PushoverClient(AsyncClosing):
         keys = {**(secrets or {}), **({} if user is None else {"user": user})}
         attempts = (self.retries if retries is None else max(0, retries)) + 1
         failure = ""
+        status: int | None = None  # the last attempt's HTTP answer
         for attempt in range(1, attempts + 1):
             if attempt > 1:
                 _report(progress, SendProgress(attempt, attempts, RETRY_GAP, failure))
@@ -414,9 +448,10 @@ class PushoverClient(AsyncClosing):
                 # Built and sent in one expression: no local variable holds the bare token.
                 response = await self._http.send(self._build(method, path, form, keys, files))
             except httpx.TimeoutException:
-                failure = "Pushover did not answer in time"
+                failure, status = "Pushover did not answer in time", None
                 continue
             except httpx.RequestError as error:  # transport errors, and a body that will not decode
+                status = None
                 failure = (
                     f"Cannot reach {urlsplit(self.base_url).hostname}: "
                     f"{_describe(error, self._token, *keys.values())}"
@@ -429,6 +464,7 @@ class PushoverClient(AsyncClosing):
         raise TemporaryError(
             f"{failure}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}",
             attempts=attempts,
+            status_code=status,
         )
 
     def _build(
@@ -478,15 +514,26 @@ class PushoverClient(AsyncClosing):
             location = redact_url(response.headers.get("Location", "(no location)"))
             location = redact(location, self._token, *keys.values())
             return f"Pushover answered HTTP {status}, a redirect to {location} (not followed)"
-        return f"Pushover answered HTTP {status}: {self._excerpt(response, keys)}"
+        return f"Pushover answered {_status_name(status)}{self._excerpt(response, keys)}"
 
     def _excerpt(self, response: httpx.Response, keys: Mapping[str, Secret]) -> str:
+        """What the body says, after the status: ": <text>", or for a web page (a proxy's or a
+        maintenance page) its title only, never its markup."""
         try:
             text = response.text
         except (UnicodeError, LookupError):  # e.g. "charset=utf-16" on a body without a BOM
             text = response.content.decode("utf-8", "replace")
         # Redact before cutting: a secret cut in half by the excerpt would no longer match.
-        return _excerpt(redact(text, self._token, *keys.values()))
+        text = redact(text, self._token, *keys.values())
+        if "html" in response.headers.get("Content-Type", "") or _HTML.match(text):
+            # Its heading, else its title, else the start of its words (a captive portal's
+            # "please log in"), tags removed.
+            named_by = _HTML_HEADING.search(text) or _HTML_TITLE.search(text)
+            words = named_by.group(1) if named_by else _HTML_HIDDEN.sub(" ", text)
+            named = _excerpt(html.unescape(_HTML_TAG.sub(" ", words)), 60)
+            page = f"a web page “{escape_controls(named)}”" if named else "a web page"
+            return f" with {page}, not the API's answer"
+        return f": {_excerpt(text)}"
 
     def _parse(self, response: httpx.Response, keys: Mapping[str, Secret]) -> dict[str, Any]:
         status = response.status_code
@@ -495,10 +542,8 @@ class PushoverClient(AsyncClosing):
         except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
             body = None
         if not isinstance(body, dict):
-            text = (
-                f"Unexpected response from Pushover (HTTP {status}): "
-                f"{self._excerpt(response, keys)}"
-            )
+            text = f"Unexpected response from Pushover: {_status_name(status)}"
+            text += self._excerpt(response, keys)
             if status == 429:
                 reset = quota_from_headers(response.headers).reset
                 raise QuotaExceededError(text, reset=reset, status_code=status)

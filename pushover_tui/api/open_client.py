@@ -48,6 +48,7 @@ from pushover_tui.api.errors import (
 )
 from pushover_tui.api.inbox import ReceivedMessage
 from pushover_tui.api.secret import Secret, redact
+from pushover_tui.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ OPEN_CLIENT_OS = "O"  # devices.json `os` for an Open Client
 # Seconds without any frame after which the link counts as dead and is replaced. Pushover's
 # keep-alive period is not documented; clients use 60 to 180 s.
 DEAD_AFTER = 90.0
+RECONNECT_BACKOFF = Backoff()  # 1 s doubling to 60 s, with jitter
 
 # The websocket library logs frames at DEBUG, the login frame (device id and secret) included.
 for _name in ("websockets", "websockets.client"):
@@ -96,19 +98,6 @@ class Login:
 
     user: Secret  # the account's user key
     secret: Secret  # the session secret: new for every login
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Reconnect delays: doubling from `first` up to `limit`, each a random point in its upper
-    half (jitter), so many clients dropped together do not come back in step."""
-
-    first: float = 1.0
-    limit: float = 60.0
-
-    def delay(self, failures: int, rand: Callable[[], float] = random.random) -> float:
-        ceiling = min(self.limit, self.first * 2 ** min(failures, 30))
-        return ceiling / 2 + rand() * ceiling / 2
 
 
 def check_websocket_url(url: str) -> str:
@@ -165,7 +154,7 @@ class OpenClient(AsyncClosing):
         sleep: Sleep = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
         dead_after: float = DEAD_AFTER,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = RECONNECT_BACKOFF,
         rand: Callable[[], float] = random.random,
     ) -> None:
         # Checked before the HTTP client exists: a bad URL must not leave one open.

@@ -28,6 +28,7 @@ from pushover_tui.safe_text import EscapeControlsFilter
 
 if TYPE_CHECKING:
     from pushover_tui.store.config import ActiveProfile, Config
+    from pushover_tui.store.url import StoreURL
 
 EXTRA_HINT = "pip install 'pushover-tui[bridge]'"
 DEFAULT_HOST = "127.0.0.1"
@@ -65,8 +66,11 @@ def run_bridge(
     env: Mapping[str, str] = os.environ,
     timeout: float | None = None,
     show: Callable[[str], None] = print,
+    store_url: StoreURL | None = None,
 ) -> int:
-    """Serve `POST /sentry` until interrupted. Raises PushoverError for unusable settings."""
+    """Serve `POST /sentry` until interrupted, with the queue and history in `store_url`'s
+    PostgreSQL (shared with other bridges) or else in `data_folder`. Raises PushoverError for
+    unusable settings."""
     check_extra()
     from pushover_tui.api.errors import ConfigurationError
     from pushover_tui.bridge.settings import BridgeSettings
@@ -95,7 +99,9 @@ def run_bridge(
     for handler in logging.getLogger().handlers:
         handler.addFilter(EscapeControlsFilter())
     options = {} if timeout is None else {"timeout": timeout}
-    service = BridgeService(settings, active, data_folder, outbox_options=options)
+    service = BridgeService(
+        settings, active, data_folder, store_url=store_url, outbox_options=options
+    )
     service.open(listening=f"{host}:{port}")
     try:
         listener = _listen(host, port)
@@ -110,9 +116,11 @@ def run_bridge(
     if settings.shared_secret:
         accepts.append("legacy WebHooks plugin (?secret=...)")
     address = _url_host(host, listener.getsockname()[1])
+    queue = "this data folder" if store_url is None else f"the shared store {store_url.masked()}"
     show(
         f"Sentry bridge: POST http://{address}/sentry -> profile {active.profile.name!r} "
-        f"({active.api_url}); accepts {', '.join(accepts)}; GET /health. Ctrl-C stops."
+        f"({active.api_url}); accepts {', '.join(accepts)}; queue in {queue}; GET /health. "
+        "Ctrl-C stops."
     )
     server = uvicorn.Server(
         uvicorn.Config(
@@ -190,6 +198,11 @@ def check_bridge(
         health = json.loads(body)
     except ValueError:
         raise BridgeDownError(f"{url} answered HTTP {status} with something not JSON.") from None
-    if not isinstance(health, dict):
-        raise BridgeDownError(f"{url} answered HTTP {status} with unexpected JSON.")
+    # Something else that speaks JSON (another service on the port): not a bridge's health.
+    is_bridge = isinstance(health, dict) and {"status", "worker_alive"} <= health.keys()
+    if not is_bridge or health["status"] not in ("ok", "unhealthy"):
+        raise BridgeDownError(
+            f"{url} answered HTTP {status}, but not as a Sentry bridge: is another program "
+            "using the port? Ask the bridge's own with --port."
+        )
     return status == 200, health

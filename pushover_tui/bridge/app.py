@@ -3,7 +3,7 @@
 Order of work for every webhook, so Sentry hears back well within its 1-second timeout:
 size limit and body timeout -> signature (on the raw bytes, before any JSON is parsed) -> JSON
 (depth-limited) -> commit to the queue (off the event loop, 503 if it cannot be done in time)
--> 202. Sending happens afterwards, on the service's worker thread.
+-> 202. Sending happens afterwards, in the service's worker task on the same loop.
 
 No request can make a traceback: every outcome, a client going away included, is one log line
 (the bridge's logger escapes control characters) and a JSON answer.

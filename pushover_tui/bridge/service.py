@@ -1,11 +1,17 @@
 """The bridge's engine, free of HTTP: take the data folder, accept alerts durably, hand them to the
 sending worker (`worker.py`), report health.
 
-- One bridge per data folder: `open()` takes an OS lock on `bridge.lock` there for the process's
-  life; a second bridge is refused with one sentence naming the folder and the holder.
-- Accepting never blocks the event loop: the queue write runs on a thread of its own, and an
-  alert that cannot be stored within `store_within` seconds (Sentry waits 1 s) is refused with
-  AlertQueueError, which the HTTP face answers with 503. Never a 202 for an unstored alert.
+- With the SQLite files (no store URL), one bridge per data folder: `open()` takes an OS lock on
+  `bridge.lock` there for the process's life; a second bridge is refused with one sentence naming
+  the folder and the holder. With a shared PostgreSQL store, any number of bridges (each with its
+  own data folder) share one queue, claiming alerts with leases (store/postgres_queue.py).
+- The store unreachable (or locked, or full): webhooks get 503, never 202; `/health` says why;
+  the worker tries the store again every few seconds and the bridge accepts again by itself.
+- One event loop, the server's: the HTTP handlers and the sending worker (a task) share it;
+  every store call runs off it (`asyncio.to_thread`).
+- Accepting never blocks the event loop, and an alert that cannot be stored within
+  `store_within` seconds (Sentry waits 1 s) is refused with AlertQueueError, which the HTTP face
+  answers with 503. Never a 202 for an unstored alert.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ import os
 import socket
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,12 +39,14 @@ from pushover_tui.bridge.worker import (
 )
 from pushover_tui.outbox import Outbox
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.store.alert_queue import AlertQueue, AlertQueueError
+from pushover_tui.store.alert_queue import AlertQueue, AlertQueueError, open_alert_queue
 from pushover_tui.store.files import HeldLock, LockHeldError, hold_lock
 from pushover_tui.store.history import HistoryError
 
 if TYPE_CHECKING:
     from pushover_tui.store.config import ActiveProfile
+    from pushover_tui.store.postgres_queue import PostgresAlertQueue
+    from pushover_tui.store.url import StoreURL
 
 LOCK_FILE = "bridge.lock"
 STORE_WITHIN = 0.8  # seconds to commit an accepted alert: Sentry gives up after 1 s
@@ -54,6 +61,7 @@ class BridgeService:
         active: ActiveProfile,
         data_folder: Path,
         *,
+        store_url: StoreURL | None = None,
         outbox_options: Mapping[str, Any] | None = None,
         schedule: Schedule = DEFAULT_SCHEDULE,
         store_within: float = STORE_WITHIN,
@@ -62,6 +70,7 @@ class BridgeService:
         self.settings = settings
         self.active = active
         self.data_folder = Path(data_folder)
+        self.store_url = store_url
         # The worker's schedule does the retrying: one request per attempt, so a failing alert
         # holds a sending slot for one request, not for the client's 10 s of polite retries.
         self._outbox_options = {"retries": 0, **(outbox_options or {})}
@@ -69,16 +78,15 @@ class BridgeService:
         self.store_within = store_within
         self.stop_grace = stop_grace
         self.board = HealthBoard()
-        self.queue: AlertQueue | None = None  # the accepting side's connection
+        self.queue: AlertQueue | PostgresAlertQueue | None = None  # the accepting side's
         self.worker: Worker | None = None
         self._lock: HeldLock | None = None
-        self._executor: ThreadPoolExecutor | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     @property
     def is_open(self) -> bool:
-        return self._lock is not None
+        return self.queue is not None
 
     def open(self, listening: str = "") -> None:
         """Take the data folder and open the queue and the history; BridgeDownError (one
@@ -86,6 +94,11 @@ class BridgeService:
         start-up failures are told before a port is served."""
         if self.is_open:
             return
+        if self.store_url is None:
+            self._take_folder(listening)
+        self._open_stores()
+
+    def _take_folder(self, listening: str) -> None:
         folder = self.data_folder
         holder = f"pid {os.getpid()} on {socket.gethostname()}"
         if listening:
@@ -104,14 +117,19 @@ class BridgeService:
                 f"Cannot use the data folder {folder}: {error.strerror or error} (check its "
                 "permissions, or set PUSHOVER_TUI_DATA to another folder)."
             ) from None
+
+    def _open_stores(self) -> None:
+        folder, url = self.data_folder, self.store_url
         try:
-            self.queue = AlertQueue.open(folder)
-            worker_queue = AlertQueue.open(folder)
+            self.queue = open_alert_queue(folder, url)
+            worker_queue = open_alert_queue(folder, url)
             try:
                 outbox = Outbox.open(
                     self.active,
                     folder,
                     origin=ORIGIN,
+                    store_url=url,
+                    unreachable_ok=True,  # a shared store down: 503 and /health until it is back
                     stopped_text=STOPPED_TEXT,
                     **self._outbox_options,
                 )
@@ -132,29 +150,30 @@ class BridgeService:
         )
         try:
             worker_queue.prune()
+            self.queue.check_writable()  # connected now, not by the first webhook
         except AlertQueueError as error:  # housekeeping only: start anyway, /health tells
             self.board.error(str(error), store=True)
             log.warning("%s", error)
         try:
             pending = worker_queue.pending()
-        except AlertQueueError as error:  # a queue it cannot read: a start-up failure
-            self.close()
-            raise BridgeDownError(str(error)) from None
+        except AlertQueueError as error:
+            if not worker_queue.shared:  # this folder's queue unreadable: a start-up failure
+                self.close()
+                raise BridgeDownError(str(error)) from None
+            pending = 0  # the shared store is down: serve 503s until it is back
+            self.board.error(str(error), store=True)
+            log.warning("%s", error)
         if pending:
             log.info("resuming %d accepted alert(s) not sent before the last stop", pending)
 
     async def start(self) -> None:
-        self.open()
+        await asyncio.to_thread(self.open)
         assert self.worker is not None
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="bridge-accept")
-        self.worker.start()
+        await self.worker.start()
 
     async def stop(self) -> None:
         if self.worker is not None:
-            await asyncio.to_thread(self.worker.stop)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+            await self.worker.stop()
         self.close()
 
     def close(self) -> None:
@@ -175,7 +194,7 @@ class BridgeService:
     async def accept(self, job: Job) -> int | None:
         """Commit the job to disk; its queue id, or None for a duplicate. Wakes the worker.
         AlertQueueError when it could not be stored within `store_within` seconds."""
-        assert self.queue is not None and self.worker is not None and self._executor is not None
+        assert self.queue is not None and self.worker is not None
         queue = self.queue
         # The message as Sentry's webhook made it: the worker fills in the profile's defaults
         # when it sends (for resolved notices too), so they are applied once.
@@ -197,9 +216,8 @@ class BridgeService:
                 meta=job.meta,
             )
 
-        future = asyncio.wrap_future(self._executor.submit(add))
         try:
-            alert_id = await asyncio.wait_for(future, self.store_within)
+            alert_id = await asyncio.wait_for(asyncio.to_thread(add), self.store_within)
         except TimeoutError:
             # A write already under way may still commit: then the alert is sent (never lost).
             error = AlertQueueError(
@@ -234,7 +252,7 @@ class BridgeService:
         queue, worker = self.queue, self.worker
         deadline = time.monotonic() + timeout
         while True:
-            due, _ = await asyncio.to_thread(queue.due, time.time(), limit=1)
+            due = await asyncio.to_thread(queue.count_due, time.time())
             if not due and not worker.busy:
                 return
             if time.monotonic() > deadline:

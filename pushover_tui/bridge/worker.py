@@ -1,7 +1,9 @@
-"""The bridge's sending side: queued alerts out through the one pipeline, on a thread of its own.
+"""The bridge's sending side: queued alerts out through the one pipeline, as a task on the
+server's event loop.
 
-- Its own thread and event loop: whatever it waits for (the history file locked by another
-  program, a slow Pushover) never holds up a webhook reply or `/health`.
+- One loop: the worker is a task beside the HTTP handlers. Whatever it waits for in a store (the
+  history file locked by another program, a full disk) runs off the loop (`asyncio.to_thread`),
+  so it never holds up a webhook reply or `/health`; a slow Pushover is an await like any other.
 - Supervised: no exception ends it. A failure is logged when it happens and kept for `/health`;
   the loop starts again after a backoff (1 s doubling to 30 s).
 - Each alert has its own retry schedule (`Schedule`), so a failing alert never delays another;
@@ -19,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from pushover_tui.api.errors import PushoverError, TemporaryError
 from pushover_tui.api.models import Message
+from pushover_tui.backoff import Backoff
 from pushover_tui.bridge.sentry import resolved_notice
-from pushover_tui.outbox import apply_defaults
+from pushover_tui.outbox import SendFailed, apply_defaults
 from pushover_tui.store.alert_queue import DONE, FAILED, AlertQueueError
 from pushover_tui.store.history import HistoryError
 
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from pushover_tui.outbox import Outbox
     from pushover_tui.store.alert_queue import AlertQueue, QueuedAlert
     from pushover_tui.store.config import Profile
-    from pushover_tui.store.history import HistoryRow
+    from pushover_tui.store.postgres_queue import PostgresAlertQueue
 
 log = logging.getLogger("pushover_tui.bridge")
 
@@ -51,6 +53,7 @@ STOPPED_TEXT = (
 MAX_SENDING = 2  # the client's connection limit: more would only queue inside httpx
 RETRY = "retry"
 STALE_AFTER = 300.0  # /health: a pending alert older than this means alerts are not getting out
+STATS_EVERY = 1.0  # seconds between reads of the queue's depth while alerts are being sent
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,17 @@ class Schedule:
     backoff_first: float = 1.0  # the worker after an error, or an alert held by a local fault
     backoff_max: float = 30.0
     recheck_queue: float = 5.0  # while the queue cannot be written: how often to try again
+    # A shared queue (PostgreSQL): how often to look for alerts other bridges accepted and
+    # left (killed before sending them) and to renew the leases of the alerts being sent.
+    shared_poll: float = 2.0
 
     def delay(self, attempts: int) -> float:
         """The wait after the `attempts`-th failed attempt (1 = the first)."""
         return self.retry_delays[min(attempts, len(self.retry_delays)) - 1]
+
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(self.backoff_first, self.backoff_max, jitter=False)
 
 
 DEFAULT_SCHEDULE = Schedule()
@@ -118,77 +128,65 @@ class Health:
 
 
 class HealthBoard:
-    """The bridge's state for `/health`, written by both threads; reads never touch SQLite, so
-    `/health` answers while the queue file is locked."""
+    """The bridge's state for `/health`; reads never touch a store, so `/health` answers while
+    the queue is locked or unreachable."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._state = "stopped"
         self._alive = False
         self._depth = 0
         self._oldest: float | None = None
-        self._writable = True
+        self.writable = True
         self._error = ""
         self._error_at: float | None = None
 
     def worker(self, state: str, *, alive: bool = True) -> None:
-        with self._lock:
-            self._state, self._alive = state, alive
+        self._state, self._alive = state, alive
 
     def queue(self, depth: int, oldest: float | None) -> None:
-        with self._lock:
-            self._depth, self._oldest = depth, oldest
+        self._depth, self._oldest = depth, oldest
 
     def stored(self) -> None:
-        with self._lock:
-            self._writable = True
-
-    @property
-    def writable(self) -> bool:
-        with self._lock:
-            return self._writable
+        self.writable = True
 
     def error(self, text: str, *, store: bool = False) -> None:
         """A failure, as logged; `store=True`: the queue could not be written."""
-        with self._lock:
-            self._error, self._error_at = text, time.time()
-            if store:
-                self._writable = False
+        self._error, self._error_at = text, time.time()
+        if store:
+            self.writable = False
 
     def snapshot(self, now: float) -> Health:
-        with self._lock:
-            problems = []
-            if not self._alive:
-                problems.append("the sending worker is not running")
-            elif self._state != "running":
-                problems.append(f"the sending worker is restarting after an error: {self._error}")
-            if not self._writable:
-                problems.append(f"the queue cannot be written: {self._error}")
-            if self._oldest is not None and now - self._oldest > STALE_AFTER:
-                problems.append(
-                    f"the oldest pending alert has waited {now - self._oldest:.0f} s "
-                    "(see the log for why it is not sent)"
-                )
-            return Health(
-                worker_alive=self._alive,
-                worker_state=self._state,
-                queue_depth=self._depth,
-                oldest_pending_at=self._oldest,
-                queue_writable=self._writable,
-                last_error=self._error,
-                last_error_at=self._error_at,
-                problems=tuple(problems),
+        problems = []
+        if not self._alive:
+            problems.append("the sending worker is not running")
+        elif self._state != "running":
+            problems.append(f"the sending worker is restarting after an error: {self._error}")
+        if not self.writable:
+            problems.append(f"the queue cannot be written: {self._error}")
+        if self._oldest is not None and now - self._oldest > STALE_AFTER:
+            problems.append(
+                f"the oldest pending alert has waited {now - self._oldest:.0f} s "
+                "(see the log for why it is not sent)"
             )
+        return Health(
+            worker_alive=self._alive,
+            worker_state=self._state,
+            queue_depth=self._depth,
+            oldest_pending_at=self._oldest,
+            queue_writable=self.writable,
+            last_error=self._error,
+            last_error_at=self._error_at,
+            problems=tuple(problems),
+        )
 
 
 class Worker:
-    """Sends what the queue holds. `start()` and `stop()` and `wake()` are called from the
-    bridge's HTTP thread; everything else runs on the worker's own thread and loop."""
+    """Sends what the queue holds: `start()` makes it a task on the running loop."""
 
     def __init__(
         self,
         *,
-        queue: AlertQueue,
+        queue: AlertQueue | PostgresAlertQueue,
         outbox: Outbox,
         settings: BridgeSettings,
         profile: Profile,
@@ -203,84 +201,64 @@ class Worker:
         self.board = board
         self.schedule = schedule
         self.stop_grace = stop_grace
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
-        self._stopping: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
         self._sending: dict[int, asyncio.Task[None]] = {}
         self._unwritten: dict[int, _Outcome] = {}
-        self._recorded: set[int] = set()  # alerts whose current attempt has a history row
-        self._busy = 0  # alerts being sent or with an outcome not yet written (other threads)
-        self._hold = schedule.backoff_first  # the wait after a local fault, doubling
+        self._holds = 0  # local faults in a row: their wait doubles, a good send resets it
+        self._renewed_at = 0.0  # when the leases of the alerts being sent were last renewed
+        self._counted_at = 0.0  # when the queue's depth was last read (monotonic)
         self._progress = False  # the serving loop went round once since the last restart
-        outbox.tracker.add_listener(self._row_recorded)
 
-    # -- from the HTTP thread --------------------------------------------------------------
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._thread_main, name="bridge-worker", daemon=True)
-        self._thread.start()
-        self._ready.wait()
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        # The client now (httpx's import, its TLS context: a second under load), before the
+        # first webhook, not in the middle of the first send on the loop that answers them.
+        await self.outbox.client()
+        self.board.worker("running")
+        await self._resume_receipts()
+        self._task = asyncio.create_task(self._supervise(), name="bridge-worker")
 
     def wake(self) -> None:
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None:
+        """Look at the queue now (thread-safe: tests call it from outside the loop)."""
+        if self._loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop has just closed
-                loop.call_soon_threadsafe(wake.set)
+                self._loop.call_soon_threadsafe(self._wake.set)
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         """Stop sending: sends under way get `stop_grace` seconds to finish; an alert cut off
         stays pending and is sent at the next start."""
-        loop, stopping = self._loop, self._stopping
-        if loop is not None and stopping is not None:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(stopping.set)
-        if self._thread is not None:
-            self._thread.join(self.stop_grace + 10)
-            self._thread = None
-
-    @property
-    def busy(self) -> int:
-        return self._busy
-
-    # -- the worker's thread ---------------------------------------------------------------
-
-    def _thread_main(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
         try:
-            asyncio.run(self._main())
-        finally:
-            self.board.worker("stopped", alive=False)
-            self._ready.set()
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self.board.worker("running")
-        self._ready.set()
-        try:
-            self._resume_receipts()
-            supervisor = asyncio.create_task(self._supervise(), name="bridge-supervisor")
-            await self._stopping.wait()
-            supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await supervisor
             if self._sending:
                 await asyncio.wait(list(self._sending.values()), timeout=self.stop_grace)
+            cut_off = list(self._sending)
             for task in self._sending.values():
                 task.cancel()
             await asyncio.gather(*self._sending.values(), return_exceptions=True)
             with contextlib.suppress(AlertQueueError):
-                self._write_outcomes()
+                await self._write_outcomes()
+                await asyncio.to_thread(self.queue.release, cut_off)  # others may send them
         finally:
             self._loop = None
+            self.board.worker("stopped", alive=False)
             await self.outbox.aclose()
 
-    def _resume_receipts(self) -> None:
+    @property
+    def busy(self) -> int:
+        """Alerts being sent or with an outcome not yet written."""
+        return len(self._sending) + len(self._unwritten)
+
+    async def _resume_receipts(self) -> None:
         """Follow the emergencies this bridge sent before (the TUI and CLI follow their own)."""
         try:
-            rows = self.outbox.history.open_receipts()
+            rows = await asyncio.to_thread(self.outbox.history.open_receipts)
         except HistoryError as error:
             self._failure(f"cannot resume following receipts: {error}")
             return
@@ -289,7 +267,7 @@ class Worker:
                 self.outbox.tracker.track(row.id, row.receipt, poll_now=True)
 
     async def _supervise(self) -> None:
-        backoff = self.schedule.backoff_first
+        failures = 0
         while True:
             self._progress = False
             try:
@@ -298,39 +276,53 @@ class Worker:
                 raise
             except Exception as error:  # nothing ends the worker: log, wait, start again
                 if self._progress:  # it ran fine for a while: a new fault, not the same one
-                    backoff = self.schedule.backoff_first
+                    failures = 0
+                delay = self.schedule.backoff.delay(failures)
+                failures += 1
                 text = _describe(error)
                 self.board.error(text, store=isinstance(error, AlertQueueError))
                 self.board.worker("restarting")
-                log.error("sending worker: %s Starting again in %g s.", text, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.schedule.backoff_max)
+                log.error("sending worker: %s Starting again in %g s.", text, delay)
+                await asyncio.sleep(delay)
                 self.board.worker("running")
 
     async def _serve(self) -> None:
-        assert self._wake is not None
         while True:
             self._wake.clear()
-            self._write_outcomes()
-            self._recheck_queue()
-            next_at = self._start_due()
-            stats = self.queue.stats()
-            self.board.queue(stats.pending, stats.oldest_pending_at)
+            await self._write_outcomes()
+            await self._recheck_queue()
+            await self._renew_leases()
+            next_at = await self._start_due()
+            await self._count_queue()
             self._progress = True
             timeout = None if next_at is None else max(0.0, next_at - time.time())
             if not self.board.writable:  # come back to try the queue again
                 recheck = self.schedule.recheck_queue
                 timeout = recheck if timeout is None else min(timeout, recheck)
+            if self.queue.shared:  # other bridges' leftovers, and our leases
+                poll = self.schedule.shared_poll
+                timeout = poll if timeout is None else min(timeout, poll)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
-    def _start_due(self) -> float | None:
+    async def _count_queue(self) -> None:
+        """The queue's depth for /health: at most once a second while alerts are being sent
+        (a burst wakes the worker per alert), at once when it goes quiet."""
+        quiet = not self._sending and not self._unwritten
+        if quiet or time.monotonic() - self._counted_at >= STATS_EVERY:
+            stats = await asyncio.to_thread(self.queue.stats)
+            self.board.queue(stats.pending, stats.oldest_pending_at)
+            self._counted_at = time.monotonic()
+
+    async def _start_due(self) -> float | None:
         free = MAX_SENDING - len(self._sending)
+        if free <= 0:  # a finished send wakes the worker: nothing to claim or time until then
+            return None
         busy = set(self._sending) | set(self._unwritten)
-        alerts, next_at = self.queue.due(time.time(), limit=max(free, 0), busy=busy)
+        alerts, next_at = await asyncio.to_thread(
+            self.queue.due, time.time(), limit=max(free, 0), busy=busy
+        )
         for alert in alerts:
-            self._busy += 1
-            self._recorded.discard(alert.id)
             task = asyncio.create_task(self._attempt(alert), name=f"bridge-alert-{alert.id}")
             self._sending[alert.id] = task
         return next_at
@@ -342,42 +334,46 @@ class Worker:
             outcome = self._retry(alert, f"unexpected error ({type(error).__name__})")
         self._unwritten[alert.id] = outcome
         del self._sending[alert.id]
-        assert self._wake is not None
         self._wake.set()
 
-    def _write_outcomes(self) -> None:
+    async def _write_outcomes(self) -> None:
         """Write the outcomes kept in memory; AlertQueueError leaves the rest for the next try."""
+        # A written outcome (an UPDATE) does not clear /health's flag: on a full disk it can
+        # succeed while new alerts (INSERTs) cannot; a stored alert or `_recheck_queue` does.
         for alert_id, outcome in list(self._unwritten.items()):
-            if outcome.follow_up is not None:
-                self.queue.add(**outcome.follow_up)
-            if outcome.status == DONE:
-                self.queue.done(alert_id, history_id=outcome.history_id)
-            elif outcome.status == FAILED:
-                self.queue.failed(alert_id, outcome.error, history_id=outcome.history_id)
-            else:
-                self.queue.retry_later(
-                    alert_id, outcome.error, outcome.delay, attempt=outcome.attempt
-                )
+            await asyncio.to_thread(self._write_outcome, alert_id, outcome)
             del self._unwritten[alert_id]
-            self._busy -= 1
-            self.board.stored()
 
-    def _recheck_queue(self) -> None:
+    def _write_outcome(self, alert_id: int, outcome: _Outcome) -> None:
+        if outcome.follow_up is not None:
+            self.queue.add(**outcome.follow_up)
+        if outcome.status == DONE:
+            self.queue.done(alert_id, history_id=outcome.history_id)
+        elif outcome.status == FAILED:
+            self.queue.failed(alert_id, outcome.error, history_id=outcome.history_id)
+        else:
+            self.queue.retry_later(alert_id, outcome.error, outcome.delay, attempt=outcome.attempt)
+
+    async def _renew_leases(self) -> None:
+        """Keep the claims on the alerts being sent (or with an outcome not yet written) while
+        the sends go on: a shared queue's lease runs out only when this bridge is gone."""
+        held = set(self._sending) | set(self._unwritten)
+        due = time.time() - self._renewed_at >= self.schedule.shared_poll
+        if self.queue.shared and held and due:
+            await asyncio.to_thread(self.queue.renew, held)
+            self._renewed_at = time.time()
+
+    async def _recheck_queue(self) -> None:
         """After a failed write, whoever made it: clear /health's flag once the queue takes the
         write lock again (a webhook refused while another program held it may be the last)."""
         if not self.board.writable:
             with contextlib.suppress(AlertQueueError):
-                self.queue.check_writable()
+                await asyncio.to_thread(self.queue.check_writable)
                 self.board.stored()
 
     def _failure(self, text: str, *, store: bool = False) -> None:
         log.error("%s", text)
         self.board.error(text, store=store)
-
-    def _row_recorded(self, row: HistoryRow) -> None:
-        alert_id = row.meta.get("bridge_alert")
-        if alert_id in self._sending:
-            self._recorded.add(alert_id)
 
     # -- one alert -------------------------------------------------------------------------
 
@@ -389,25 +385,22 @@ class Worker:
         message = apply_defaults(Message.from_params(dict(alert.params)), self.profile)
         try:
             sent = await self.outbox.send(message, meta={**alert.meta, "bridge_alert": alert.id})
+        except SendFailed as failed:  # the history could not record it
+            if not failed.request_sent:
+                return self._held(f"{label} not sent yet: {failed.history_error}")
+            if isinstance(failed.error, TemporaryError):
+                return self._retry(alert, str(failed))
+            if failed.error is not None:
+                self._failure(f"{label} not sent: {failed}")
+                return _Outcome(FAILED, str(failed.error))
+            self._failure(f"{label} sent, but its history row stays incomplete: {failed}")
+            return _Outcome(DONE)
         except TemporaryError as error:
             return self._retry(alert, str(error))
-        except HistoryError as error:
-            if alert.id not in self._recorded:  # it failed before the request left
-                return self._held(f"{label} not sent yet: {error}")
-            # The request went; recording its outcome failed. The request's own error, if it
-            # had one, is the context of the history's (raised while handling it).
-            failure = _request_error(error)
-            if isinstance(failure, TemporaryError):
-                return self._retry(alert, f"{failure} (and {error})")
-            if failure is not None:
-                self._failure(f"{label} not sent: {failure} (and {error})")
-                return _Outcome(FAILED, str(failure))
-            self._failure(f"{label} sent, but its history row stays incomplete: {error}")
-            return _Outcome(DONE)
         except PushoverError as error:  # refused, field problems, quota: sending again won't do
             self._failure(f"{label} not sent: {error}")
             return _Outcome(FAILED, str(error))
-        self._hold = self.schedule.backoff_first
+        self._holds = 0
         receipt = f", receipt {sent.result.receipt}" if sent.result.receipt else ""
         log.info("%s sent: history #%d%s", label, sent.row_id, receipt)
         return _Outcome(DONE, history_id=sent.row_id)
@@ -415,7 +408,8 @@ class Worker:
     async def _cancel(self, alert: QueuedAlert) -> _Outcome:
         label = f"alert #{alert.id} ({alert.action} {alert.tag})"
         try:
-            titles = [row.title for row in self.outbox.history.open_receipts_with_tag(alert.tag)]
+            rows = await asyncio.to_thread(self.outbox.history.open_receipts_with_tag, alert.tag)
+            titles = [row.title for row in rows]
             count = await self.outbox.tracker.cancel_by_tag(alert.tag)
         except TemporaryError as error:
             return self._retry(alert, str(error))
@@ -464,20 +458,10 @@ class Worker:
     def _held(self, text: str) -> _Outcome:
         """A local fault (the history cannot be written): nothing left, so no attempt counted;
         tried again after the worker's backoff, which a successful send resets."""
-        delay, self._hold = self._hold, min(self._hold * 2, self.schedule.backoff_max)
+        delay = self.schedule.backoff.delay(self._holds)
+        self._holds += 1
         self._failure(f"{text} Trying again in {delay:g} s.")
         return _Outcome(RETRY, text, delay=delay, attempt=False)
-
-
-def _request_error(error: BaseException) -> PushoverError | None:
-    """The request's error behind a history error raised while recording it (None: the
-    request succeeded and only recording `sent` failed)."""
-    seen = error.__context__
-    while seen is not None:
-        if isinstance(seen, PushoverError) and not isinstance(seen, HistoryError):
-            return seen
-        seen = seen.__context__
-    return None
 
 
 def _describe(error: Exception) -> str:

@@ -13,14 +13,15 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from pushover_tui import __version__
-from pushover_tui.cli import groups, inbox, messages, services, setup
+from pushover_tui.cli import account, groups, inbox, messages, services, setup, store
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
     EXIT_CODES_HELP,
+    EXIT_HANGUP,
     EXIT_INTERRUPTED,
     EXIT_NO_CREDENTIALS,
     EXIT_NOT_ACKNOWLEDGED,
@@ -28,6 +29,7 @@ from pushover_tui.cli.base import (
     EXIT_QUOTA,
     EXIT_REJECTED,
     EXIT_TEMPORARY,
+    EXIT_TERMINATED,
     EXIT_UNEXPECTED,
     EXIT_USAGE,
     Context,
@@ -41,6 +43,7 @@ from pushover_tui.safe_text import EscapeControlsFilter
 
 __all__ = [
     "EXIT_BRIDGE_DOWN",
+    "EXIT_HANGUP",
     "EXIT_INTERRUPTED",
     "EXIT_NOT_ACKNOWLEDGED",
     "EXIT_NO_CREDENTIALS",
@@ -48,16 +51,46 @@ __all__ = [
     "EXIT_QUOTA",
     "EXIT_REJECTED",
     "EXIT_TEMPORARY",
+    "EXIT_TERMINATED",
     "EXIT_UNEXPECTED",
     "EXIT_USAGE",
     "build_parser",
     "main",
 ]
 
-_COMMAND_MODULES = (messages, groups, inbox, setup, services)
+_COMMAND_MODULES = (messages, groups, account, inbox, setup, store, services)
 
 
-def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+class _NotRun:
+    """Stands in for the parser of a command that is not being run: its options are never
+    parsed, and declaring them all cost about 5 ms of every start (argparse formats each one as
+    it is added). The command itself is still named, for the usage line and `--help`."""
+
+    def __getattr__(self, name: str) -> Callable[..., _NotRun]:
+        return lambda *args, **kwargs: self
+
+
+# The global options that take a value (global_options): skipped when looking for the command.
+_VALUED_OPTIONS = frozenset({"--profile", "--api-url", "--config"})
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The first word of `argv` that is not a global option or its value: the command's name
+    if there is one (argparse checks it); None without one (the dashboard)."""
+    words = iter(argv)
+    for word in words:
+        # argparse takes a long option's unambiguous prefix too (`--prof work`).
+        if word.startswith("--") and len(word) > 2 and "=" not in word:
+            if any(option.startswith(word) for option in _VALUED_OPTIONS):
+                next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _build(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    """The parser and each command's handler; with `only`, the other commands are named but
+    their options left out (main parses one command line)."""
     parser = argparse.ArgumentParser(
         prog="pushover-tui",
         description="Send, verify and follow Pushover notifications. "
@@ -81,6 +114,9 @@ def _build() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        if only is not None and name != only:
+            commands.add_parser(name, help=help_text, add_help=False)
+            return _NotRun()  # type: ignore[return-value]
         sub = commands.add_parser(
             name,
             help=help_text,
@@ -112,7 +148,8 @@ def main(
     env = os.environ if env is None else env
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     out = Output(stdout, stderr, env)
-    parser, handlers = _build()
+    # Only the command being run gets its options ("" without one: the dashboard).
+    parser, handlers = _build(_command_in(sys.argv[1:] if argv is None else argv) or "")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -127,9 +164,11 @@ def main(
         out.error("interrupted.")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): the command itself was done; stay quiet.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (e.g. `| head`): stay quiet, exit 0. Python's own flush of
+        # stdout at exit would fail again: point the process's stdout at /dev/null first.
+        if stdout is sys.stdout:
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # every failure becomes one sentence and a documented code
         out.error(describe(error))

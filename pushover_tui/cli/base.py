@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from pushover_tui.safe_text import escape_controls
 if TYPE_CHECKING:
     from pushover_tui.outbox import Outbox
     from pushover_tui.store.config import ActiveProfile, Config
+    from pushover_tui.store.url import StoreURL
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -39,7 +41,11 @@ EXIT_TEMPORARY = 5
 EXIT_NO_CREDENTIALS = 6
 EXIT_NOT_ACKNOWLEDGED = 7
 EXIT_BRIDGE_DOWN = 8
+EXIT_CANNOT_START = 8  # the same code: a service (bridge, simulator) cannot start
 EXIT_INTERRUPTED = 130
+# 128 + the signal's number, as shells report a process a signal ended.
+EXIT_HANGUP = 129
+EXIT_TERMINATED = 143
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -48,12 +54,16 @@ exit codes:
   2  usage error or field problems (nothing sent)
   3  rejected by the Pushover API (bad key, field, device...)
   4  monthly quota exceeded (HTTP 429)
-  5  temporary failure after retries (server error, timeout, no connection, redirect)
+  5  temporary failure after retries (server error, timeout, no connection, redirect),
+     or the shared store (PUSHOVER_TUI_STORE) unreachable: nothing sent
   6  no credentials configured (token and user key)
   7  with --wait: the emergency expired or was cancelled unacknowledged
-  8  bridge: cannot start (data folder used by another bridge, damaged database,
-     port in use); bridge --check: not answering or not healthy
+  8  bridge or simulator: cannot start (port in use, a host it cannot listen on;
+     bridge: data folder used by another bridge, damaged database);
+     bridge --check: not answering, not healthy, or not a bridge
   130  interrupted (Ctrl-C); with --wait the alert goes on
+  129, 143  group oncall: stopped by SIGHUP (a closed terminal) or SIGTERM (systemd, timeout)
+     mid-swap; what it had changed was undone, as for Ctrl-C
 """
 
 
@@ -91,6 +101,19 @@ def int_arg(name: str, low: int | None = None, high: int | None = None) -> Calla
             ) from None
         if (low is not None and value < low) or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"{name} must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def float_arg(name: str, low: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        if not math.isfinite(value) or value < low:
+            raise argparse.ArgumentTypeError(f"{name} must be {low:g} or more, not {text}")
         return value
 
     return parse
@@ -196,7 +219,16 @@ class Context:
         from pushover_tui.outbox import Outbox
         from pushover_tui.store.config import data_dir
 
-        return Outbox.open(self.active(), data_dir(self.env), origin="cli")
+        return Outbox.open(
+            self.active(), data_dir(self.env), origin="cli", store_url=self.store_url()
+        )
+
+    def store_url(self) -> StoreURL | None:
+        """The shared store's URL (PUSHOVER_TUI_STORE, else the config's store.url), or None
+        for this machine's files."""
+        from pushover_tui.store.url import store_url
+
+        return store_url(self.env, self.config.store_url.reveal())
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -205,10 +237,14 @@ class Context:
 def exit_code(error: BaseException) -> int:
     """The documented exit code for an error."""
     from pushover_tui.bridge import BridgeDownError
+    from pushover_tui.outbox import SendFailed
+    from pushover_tui.store.base import StoreUnreachableError
     from pushover_tui.store.config import ConfigFileError
 
     if isinstance(error, BridgeDownError):
         return EXIT_BRIDGE_DOWN
+    if isinstance(error, SendFailed) and error.row_id is None:
+        return exit_code(error.history_error)  # nothing recorded, nothing sent: say why
     if isinstance(error, NoCredentialsError):
         return EXIT_NO_CREDENTIALS
     usage = UsageError | FieldProblemsError | GroupNameError | ConfigurationError | ConfigFileError
@@ -218,7 +254,7 @@ def exit_code(error: BaseException) -> int:
         return EXIT_QUOTA
     if isinstance(error, RejectedError):
         return EXIT_REJECTED
-    if isinstance(error, TemporaryError):
+    if isinstance(error, TemporaryError | StoreUnreachableError):
         return EXIT_TEMPORARY
     return EXIT_UNEXPECTED
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +107,10 @@ async def _member_command(ctx: Context, client: PushoverClient, found: Group) ->
         call = getattr(client, f"{action}_group_user")
         request = await call(found.key, user, device=args.device)
     label = GroupMember(user, args.device, memo).label
+    if memo and action != "add":
+        # A memo shared by several memberships of one user acts on each: say which.
+        acted_on = [m for m in found.members if m.user == user and args.device in ("", m.device)]
+        label = ", ".join(m.label for m in acted_on) or label
     past = {"add": "Added", "remove": "Removed", "disable": "Disabled", "enable": "Enabled"}
     where = "to" if action == "add" else "in"
     text = f"{past[action]} {escape_controls(label)} {where} {_label(found)}."
@@ -118,22 +123,32 @@ async def _member_command(ctx: Context, client: PushoverClient, found: Group) ->
 
 
 async def _oncall(ctx: Context, client: PushoverClient) -> int:
-    from pushover_tui.oncall import OnCallError, make_oncall, plan_oncall
+    from pushover_tui.oncall import OnCallError, put_on_call
+    from pushover_tui.store.config import data_dir
+    from pushover_tui.store.locks import oncall_lock
 
     args = ctx.args
-    group = await client.show_group((await client.find_group(args.group)).key)
-    user = Secret(args.user) if is_key(args.user) else _memo_member(group, args.user)[0]
-    plan = plan_oncall(group, user, args.device)
-    try:
-        await make_oncall(client, plan)
-    except OnCallError as error:
-        ctx.out.error(describe(error.cause))
-        ctx.out.error(escape_controls(str(error)))
-        return exit_code(error.cause)
-    except (asyncio.CancelledError, KeyboardInterrupt) as error:
-        for note in getattr(error, "__notes__", ()):
-            ctx.out.error(escape_controls(note))
-        raise
+    found = await client.find_group(args.group)
+
+    def choose(group: Group) -> Secret:
+        return Secret(args.user) if is_key(args.user) else _memo_member(group, args.user)[0]
+
+    lock = oncall_lock(data_dir(ctx.env), ctx.store_url(), found.key)
+    with _StopSignals() as stopped:
+        try:
+            plan = await put_on_call(client, lock, found.key, choose, args.device)
+        except OnCallError as error:
+            ctx.out.error(describe(error.cause))
+            ctx.out.error(escape_controls(str(error)))
+            return exit_code(error.cause)
+        except (asyncio.CancelledError, KeyboardInterrupt) as error:
+            for note in getattr(error, "__notes__", ()):
+                ctx.out.error(escape_controls(note))
+            if stopped.signal is None:
+                raise  # Ctrl-C: "interrupted.", exit 130
+            ctx.out.error(f"stopped by {stopped.signal.name}.")
+            return 128 + stopped.signal
+    group = plan.group
     if args.json:
         ctx.out.json(
             {
@@ -151,6 +166,38 @@ async def _oncall(ctx: Context, client: PushoverClient) -> int:
     ctx.out.line(f"On call in {_label(group)} ({changes}):")
     ctx.out.table([("  before", _labels(plan.before)), ("  now", _labels(plan.now))])
     return EXIT_OK
+
+
+class _StopSignals:
+    """SIGTERM (systemd stop, `timeout`) and SIGHUP (a closed terminal) cancel the command as
+    Ctrl-C does, so a swap half made is undone; `signal` says which came. Where the loop cannot
+    take signal handlers (not the main thread), they keep their default."""
+
+    def __init__(self) -> None:
+        self.signal: signal.Signals | None = None
+        self._installed: list[signal.Signals] = []
+
+    def __enter__(self) -> _StopSignals:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        for number in (signal.SIGTERM, signal.SIGHUP):
+
+            def stop(number: signal.Signals = number) -> None:
+                if self.signal is None and task is not None:
+                    self.signal = number
+                    task.cancel()
+
+            try:
+                loop.add_signal_handler(number, stop)
+            except (ValueError, RuntimeError, NotImplementedError):
+                continue
+            self._installed.append(number)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        loop = asyncio.get_running_loop()
+        for number in self._installed:
+            loop.remove_signal_handler(number)
 
 
 # -- output -------------------------------------------------------------------------------------

@@ -3,6 +3,12 @@
     pushover-tui inbox login [--device-name NAME]   # prompts: email, password (no echo), 2FA code
     pushover-tui inbox [--keep] [--json]            # print pending messages, then delete upstream
     pushover-tui inbox --follow [--json]            # stream new messages (one JSON object a line)
+
+Nothing printed is lost: a message is deleted upstream only once it was written to standard
+output and flushed, and what was received but never printed (a follower killed, or cut off by a
+closed pipe) is printed by the next `inbox` or `inbox --follow`. A closed pipe (`| head -n1`)
+ends the follower with exit 0. `--keep` prints and deletes nothing: the next `inbox` prints the
+same messages again.
     pushover-tui inbox ack RECEIPT
     pushover-tui inbox logout
 
@@ -15,7 +21,9 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
-from typing import TYPE_CHECKING
+import os
+import stat
+from typing import TYPE_CHECKING, TextIO
 
 from pushover_tui.api.errors import (
     FieldProblemsError,
@@ -39,7 +47,8 @@ from pushover_tui.safe_text import escape_controls
 
 if TYPE_CHECKING:
     from pushover_tui.api.inbox import ReceivedMessage
-    from pushover_tui.inbox import Inbox, InboxEvent
+    from pushover_tui.inbox import Inbox, InboxEvent, Show
+    from pushover_tui.store.inbox import InboxRow
 
 
 def register(command: CommandMaker) -> dict[str, Handler]:
@@ -112,15 +121,43 @@ def _prompt(ctx: Context, label: str, *, hidden: bool = False) -> str:
     """One answer: typed at the terminal (a password without echo), else a line of stdin."""
     if ctx.stdin.isatty():
         if hidden:
-            return getpass.getpass(f"{label}: ")
+            answer = getpass.getpass(f"{label}: ")
+            if _has_undecodable(answer):
+                raise _not_utf8(label)
+            return answer
         print(f"{label}: ", end="", file=ctx.out.stderr, flush=True)
-    line = ctx.stdin.readline()
+    try:
+        line = ctx.stdin.readline()
+    except UnicodeDecodeError:  # a strict UTF-8 stdin decodes ahead: any line may be the bad one
+        raise _not_utf8(None) from None
+    if _has_undecodable(line):  # stdin decoded with surrogateescape (a C or POSIX locale)
+        raise _not_utf8(label)
     if not line:
         raise UsageError(
             f"No {label.lower()} given: type it at the prompt, or give it on its own line of "
             "standard input (email, password, then the two-factor code if asked)."
         )
     return line.rstrip("\r\n")
+
+
+def _has_undecodable(text: str) -> bool:
+    """Whether `text` holds bytes that were not UTF-8 (kept as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _not_utf8(label: str | None) -> FieldProblemsError:
+    """The answer for `label` (None: some line, the stream could not be decoded) was not UTF-8."""
+    from pushover_tui.api.checks import Problem
+
+    field = label.lower() if label else "standard input"
+    what = f"The {field} on standard input" if label else "Standard input"
+    return FieldProblemsError(
+        [Problem(field, f"{what} is not valid UTF-8 text: convert it, e.g. with iconv -t UTF-8.")]
+    )
 
 
 def _login(ctx: Context) -> int:
@@ -178,40 +215,93 @@ async def _receive(ctx: Context) -> int:
     async with _open(ctx) as inbox:
         if args.follow:
             return await _follow(ctx, inbox)
-        synced = await inbox.sync(keep=args.keep)
-    if args.json:
-        out.json([message.to_json() for message in synced.downloaded])
-    elif synced.downloaded:
-        for message in synced.downloaded:
-            _print_message(out, message)
-    else:
-        out.line("No pending messages.")
+        # A JSON list is printed whole: a part of one would not parse.
+        show = _show_json_list(out) if args.json else _show_lines(out, as_json=False)
+        synced = await inbox.sync(keep=args.keep, show=show, whole=args.json)
+    if not synced.shown:
+        out.line("[]" if args.json else "No pending messages.")
     return EXIT_OK
 
 
+def _show_json_list(out: Output) -> Show:
+    def show(rows: list[InboxRow]) -> None:
+        out.json([row.message.to_json() for row in rows])
+        out.stdout.flush()
+
+    return show
+
+
+def _show_lines(out: Output, *, as_json: bool) -> Show:
+    """Each message as it is printed, flushed at once: a reader at the other end of a pipe
+    sees each when it comes, and a closed pipe raises here, before anything is marked."""
+
+    def show(rows: list[InboxRow]) -> None:
+        for row in rows:
+            if as_json:
+                out.line(json.dumps(row.message.to_json(), ensure_ascii=False))
+            else:
+                _print_message(out, row.message)
+            out.stdout.flush()
+
+    return show
+
+
 async def _follow(ctx: Context, inbox: Inbox) -> int:
-    from pushover_tui.inbox import Arrived, InboxState, StatusChanged
+    from pushover_tui.inbox import InboxState, StatusChanged
 
     out, as_json = ctx.out, ctx.args.json
     greeted = False
 
-    def show(event: InboxEvent) -> None:
+    def tell(event: InboxEvent) -> None:
         nonlocal greeted
-        if isinstance(event, Arrived):
-            if as_json:
-                out.line(json.dumps(event.row.message.to_json(), ensure_ascii=False))
-            else:
-                _print_message(out, event.row.message)
-            out.stdout.flush()  # a reader at the other end of a pipe sees each at once
-        elif isinstance(event, StatusChanged) and event.text and not event.state.is_final:
+        if isinstance(event, StatusChanged) and event.text and not event.state.is_final:
             out.error(escape_controls(event.text))  # the final ones end the command with it
         elif isinstance(event, StatusChanged) and event.state is InboxState.CONNECTED:
             if not (as_json or greeted):
                 out.error("Listening for new messages (Ctrl-C stops).")
             greeted = True
 
-    inbox.add_listener(show)
-    await inbox.follow(keep=ctx.args.keep)
+    inbox.add_listener(tell)
+    following = asyncio.ensure_future(
+        inbox.follow(keep=ctx.args.keep, show=_show_lines(out, as_json=as_json))
+    )
+    reader_left = _when_reader_leaves(out.stdout)
+    try:
+        await asyncio.wait({following, reader_left}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        reader_left.cancel()
+        following.cancel()
+    if following.done() and not following.cancelled():
+        following.result()  # how following ended (a closed pipe: BrokenPipeError, exit 0)
+    # The reader of the pipe left with nothing more to print: ended as `head` users expect.
+    return EXIT_OK
+
+
+def _when_reader_leaves(stdout: TextIO) -> asyncio.Future[None]:
+    """A future done when standard output is a pipe whose reader closed it (`| head -n1`),
+    so a follower with nothing to print does not wait forever; never done otherwise. The
+    write end of a pipe polls as an error once its reader is gone (Linux epoll, BSD kqueue)."""
+    loop = asyncio.get_running_loop()
+    left: asyncio.Future[None] = loop.create_future()
+    try:
+        fd = stdout.fileno()
+        is_pipe = stat.S_ISFIFO(os.fstat(fd).st_mode)
+    except (AttributeError, OSError, ValueError):  # not a file (a test's StringIO)
+        return left
+    if not is_pipe:
+        return left
+
+    def gone() -> None:
+        loop.remove_reader(fd)
+        if not left.done():
+            left.set_result(None)
+
+    try:
+        loop.add_reader(fd, gone)
+    except (OSError, ValueError, NotImplementedError):
+        return left
+    left.add_done_callback(lambda _: loop.remove_reader(fd))
+    return left
 
 
 def _print_message(out: Output, message: ReceivedMessage) -> None:

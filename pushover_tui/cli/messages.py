@@ -177,6 +177,11 @@ async def cmd_send(ctx: Context) -> int:
     args, out = ctx.args, ctx.out
     if args.test and args.message is not None:
         raise UsageError("--test sends the labelled test message: leave out MESSAGE.")
+    if args.to is not None and not args.to.strip():  # e.g. `--to "$GROUP"` with GROUP unset
+        raise UsageError(
+            "--to is blank: give a group key or name, or leave --to out to send to the "
+            "profile's recipient. Nothing was sent."
+        )
     text = "" if args.test else _read_message(ctx)
     async with ctx.outbox() as outbox:
         message = _message_from_args(args, outbox.active.profile, text)
@@ -342,8 +347,9 @@ async def _masked_recipient(ctx: Context, to: str) -> str:
 
 
 def cmd_history(ctx: Context) -> int:
+    from pushover_tui.store.base import open_store
     from pushover_tui.store.config import data_dir
-    from pushover_tui.store.history import History, HistoryFilter
+    from pushover_tui.store.history import HistoryFilter
 
     args = ctx.args
     filters = HistoryFilter(
@@ -351,7 +357,7 @@ def cmd_history(ctx: Context) -> int:
         search=args.search,
         recipient=asyncio.run(_masked_recipient(ctx, args.to)) if args.to else None,
     )
-    with History.open(data_dir(ctx.env)) as history:
+    with open_store(data_dir(ctx.env), ctx.store_url()) as history:
         history.mark_interrupted()  # a killed sender's row shows as interrupted, not sending
         rows = history.page(filters, limit=args.limit)
     if args.json:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import json
 from pathlib import Path
 
 from pushover_tui.cli.base import (
     EXIT_BRIDGE_DOWN,
+    EXIT_CANNOT_START,
     EXIT_OK,
     EXIT_USAGE,
     CommandMaker,
     Context,
     Handler,
     UsageError,
+    float_arg,
     int_arg,
 )
 from pushover_tui.safe_text import escape_controls
@@ -32,7 +36,7 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     simulator.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
     simulator.add_argument(
         "--ack-after",
-        type=float,
+        type=float_arg("--ack-after", 0),
         default=20.0,
         metavar="SECONDS",
         help="acknowledge emergencies after this many seconds (0 = never)",
@@ -41,8 +45,10 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         "--state",
         metavar="FILE",
         type=Path,
-        help="seed it from a JSON or TOML file with any of the sections quota, apps, users "
-        "(with their devices), sounds, groups (delivery groups) and accounts (inbox logins)",
+        help="seed it from a JSON or TOML file (64 MiB at most) with any of the sections quota, "
+        "apps (and the account whose quota each shares), users (with their devices), sounds, "
+        "groups (delivery groups), accounts (inbox logins), team (Teams API), licenses "
+        "(credits) and subscriptions (codes)",
     )
 
     bridge = command(
@@ -60,12 +66,52 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         help="ask the bridge running on --host/--port for its health (GET /health), print it "
         "as JSON and exit 0 when healthy, 8 when not or when nothing answers (cron, systemd)",
     )
-    return {"simulator": cmd_simulator, "bridge": cmd_bridge}
+
+    serve = command(
+        "serve",
+        "open the dashboard in a browser: one dashboard per tab, behind an access token "
+        "(needs pip install 'pushover-tui[web]')",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)"
+    )
+    serve.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
+    # SUPPRESS: `pushover-tui --read-only serve` (the dashboard's own options) works as well.
+    serve.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="a wall display: every dashboard shows History, Groups and Inbox live and refuses "
+        "to send, edit, delete, acknowledge, change groups or save the config",
+    )
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host beyond loopback (put a TLS reverse proxy in front: see the README)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="each dashboard on its own embedded simulator, example keys, throwaway history",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=int_arg("max-sessions", 1, 64),
+        default=4,
+        metavar="N",
+        help="dashboards open at once, one per browser tab (default 4); the next tab is told so",
+    )
+    return {"simulator": cmd_simulator, "bridge": cmd_bridge, "serve": cmd_serve}
 
 
 def cmd_simulator(ctx: Context) -> int:
     from pushover_tui.simulator import StateError
-    from pushover_tui.simulator.server import RemoteHostError, run_standalone
+    from pushover_tui.simulator.standalone import (
+        CannotListenError,
+        RemoteHostError,
+        run_standalone,
+    )
 
     args = ctx.args
 
@@ -85,6 +131,9 @@ def cmd_simulator(ctx: Context) -> int:
         )
     except (RemoteHostError, StateError) as error:
         raise UsageError(str(error)) from None
+    except CannotListenError as error:
+        ctx.out.error(str(error))
+        return EXIT_CANNOT_START
 
 
 def cmd_bridge(ctx: Context) -> int:
@@ -104,7 +153,66 @@ def cmd_bridge(ctx: Context) -> int:
         port=args.port,
         env=ctx.env,
         show=ctx.out.line,
+        store_url=ctx.store_url(),
     )
+
+
+def cmd_serve(ctx: Context) -> int:
+    if importlib.util.find_spec("textual_serve") is None:
+        raise UsageError(
+            "pushover-tui serve needs the web extra, which is not installed: "
+            "run pip install 'pushover-tui[web]'."
+        )
+    from pushover_tui.web import (
+        ServeError,
+        ServeSettings,
+        access_token,
+        check_host,
+        dashboard_command,
+        is_loopback,
+        serve,
+    )
+
+    args = ctx.args
+    try:
+        check_host(args.host, args.allow_remote)
+        token, token_from_env = access_token(ctx.env)
+    except ServeError as error:
+        raise UsageError(str(error)) from None
+    if not args.demo:
+        ctx.active()  # a broken config or an unknown profile: said now, not in every tab
+    if not is_loopback(args.host):
+        ctx.out.error(
+            f"serving on {args.host}, beyond loopback: the token and the dashboard travel in "
+            'clear text unless a TLS reverse proxy is in front (README, "In a browser").'
+        )
+    settings = ServeSettings(
+        host=args.host,
+        port=args.port,
+        token=token,
+        token_from_env=token_from_env,
+        max_sessions=args.max_sessions,
+        dashboard=dashboard_command(
+            config=args.config,
+            profile=args.profile,
+            api_url=args.api_url,
+            demo=args.demo,
+            read_only=args.read_only,
+        ),
+    )
+
+    def show(address: str) -> None:
+        mode = ", read-only" if args.read_only else ""
+        ctx.out.line(f"Serving the dashboard (at most {args.max_sessions} at once{mode}). Open:")
+        ctx.out.line(f"    {address}")
+        ctx.out.line("Press Ctrl+C to stop.")
+        ctx.out.stdout.flush()
+
+    try:
+        serve(settings, show)
+    except ServeError as error:
+        raise UsageError(str(error)) from None
+    return EXIT_OK
 
 
 def cmd_tui(ctx: Context) -> int:

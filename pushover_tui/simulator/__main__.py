@@ -2,7 +2,7 @@
 
 import argparse
 
-from pushover_tui.simulator.server import RemoteHostError, run_standalone
+from pushover_tui.simulator.standalone import CannotListenError, RemoteHostError, run_standalone
 from pushover_tui.simulator.state import StateError
 
 
@@ -19,6 +19,8 @@ def main() -> int:
     parser.add_argument("--monthly-limit", type=int, default=10_000)
     parser.add_argument("--state", metavar="FILE", help="JSON or TOML state file")
     args = parser.parse_args()
+    if not args.ack_after >= 0 or args.ack_after == float("inf"):  # nan fails >= too
+        parser.error(f"--ack-after must be 0 or more, not {args.ack_after}")
     try:
         return run_standalone(
             args.host,
@@ -30,6 +32,8 @@ def main() -> int:
         )
     except (RemoteHostError, StateError) as error:
         parser.error(str(error))
+    except CannotListenError as error:
+        parser.exit(8, f"{parser.prog}: {error}\n")  # 8: cannot start, as pushover-tui says
 
 
 if __name__ == "__main__":

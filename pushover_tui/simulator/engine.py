@@ -10,9 +10,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from pushover_tui.simulator.glances_licenses import AppExtras
 from pushover_tui.simulator.groups import Answer, Endpoint, Groups, masked
-from pushover_tui.simulator.models import AppQuota, Receipt, UserInfo, next_reset
+from pushover_tui.simulator.models import Receipt, UserInfo
 from pushover_tui.simulator.parsing import Fields
+from pushover_tui.simulator.quota import Pools
+from pushover_tui.simulator.teams import Teams
 from pushover_tui.simulator.validation import (
     TOKEN_INVALID,
     FieldError,
@@ -136,14 +139,15 @@ class Engine:
     def __init__(self, *, ack_after: float, monthly_limit: int, clock: Callable[[], float]) -> None:
         self.lock = threading.RLock()
         self.ack_after = ack_after
-        self.limit = monthly_limit
         self.clock = clock
-        self.apps: dict[str, AppQuota] = {}
+        self.quota = Pools(monthly_limit, clock)
+        self.apps = self.quota.account_of  # every known app token, with its account
         self.users: dict[str, UserInfo] = {}
         self.sounds: dict[str, str] = dict(BUILTIN_SOUNDS)
         self.receipts: dict[str, Receipt] = {}
         self.messages: list[dict[str, object]] = []
         self.groups = Groups(self.apps, self.users)
+        self.extras = AppExtras(self.apps, self.users, self.sounds, clock)
         # Imported here: open_client builds its replies with this module's helpers.
         from pushover_tui.simulator.open_client import OpenClients
 
@@ -153,19 +157,39 @@ class Engine:
             receipt_acked=lambda receipt, now: bool(self.receipts[receipt].state(now).acknowledged),
             ack=lambda receipt, device, user, now: self.ack(receipt, device, now, user=user),
         )
+        self.teams = Teams(self.users, self._user_for_email)
         self._routes = tuple(
             (pattern, method, getattr(self, f"_{name}")) for pattern, method, name in _ROUTES
         ) + tuple(
             (pattern, method, _replying(endpoint))
-            for pattern, method, endpoint in self.groups.routes()
+            for pattern, method, endpoint in (
+                *self.groups.routes(),
+                *self.extras.routes(),
+                *self.teams.routes(),
+            )
         )
 
     # ---- configuration -------------------------------------------------------------------
-    def add_app(self, token: str) -> None:
+    def _user_for_email(self, email: str) -> str | None:
+        """The user key of an Open Client login with this e-mail address, if there is one."""
+        account = self.open_clients.accounts.get(email)
+        return account.user if account is not None else None
+
+    @property
+    def limit(self) -> int:
+        """The monthly limit of an account's pool unless its own is set (a team's)."""
+        return self.quota.default_limit
+
+    @limit.setter
+    def limit(self, limit: int) -> None:
+        self.quota.default_limit = limit
+
+    def add_app(self, token: str, account: str | None = None) -> None:
+        """An app token; apps of the same `account` share one quota pool."""
         if not is_key(token):
             raise ValueError("an app token is 30 characters of [A-Za-z0-9]")
         with self.lock:
-            self.apps.setdefault(token, AppQuota(0, next_reset(self.clock())))
+            self.quota.add_app(token, account)
 
     def add_user(
         self,
@@ -181,25 +205,18 @@ class Engine:
         with self.lock:
             self.users[user] = UserInfo(user, devices, group, lic)
 
-    def _quota(self, token: str, now: float) -> AppQuota:
-        """The token's count for the current month (rolled over once the reset time passes)."""
-        quota = self.apps[token]
-        if now >= quota.reset:
-            quota = AppQuota(0, next_reset(now))
-            self.apps[token] = quota
-        return quota
-
     def set_remaining(self, token: str, remaining: int) -> None:
+        """What is left this month of the pool of `token`'s account."""
         with self.lock:
-            quota = self._quota(token, self.clock())
-            self.apps[token] = replace(quota, used=self.limit - remaining)
+            self.quota.set_remaining(token, remaining, self.clock())
 
     def _limit_headers(self, token: str, now: float) -> tuple[tuple[str, str], ...]:
-        quota = self._quota(token, now)
+        # The pooled numbers under the old names (README: where the simulator is lenient).
+        limit, remaining, reset = self.quota.numbers(token, now)
         return (
-            ("X-Limit-App-Limit", str(self.limit)),
-            ("X-Limit-App-Remaining", str(max(0, self.limit - quota.used))),
-            ("X-Limit-App-Reset", str(quota.reset)),
+            ("X-Limit-App-Limit", str(limit)),
+            ("X-Limit-App-Remaining", str(remaining)),
+            ("X-Limit-App-Reset", str(reset)),
         )
 
     def quota_exceeded_reply(self, token: str | None, now: float) -> Reply:
@@ -250,10 +267,8 @@ class Engine:
         values = fields.values
         token = values.get("token", "").strip()
         known = is_key(token) and token in self.apps
-        if known:
-            quota = self._quota(token, now)
-            if quota.used >= self.limit:
-                return self.quota_exceeded_reply(token, now)
+        if known and self.quota.numbers(token, now)[1] <= 0:
+            return self.quota_exceeded_reply(token, now)
         check = check_message(
             values, fields.uploads, apps=self.apps, users=self.users, sounds=self.sounds
         )
@@ -262,8 +277,12 @@ class Engine:
             headers = self._limit_headers(token, now) if known else ()
             return error_reply(check.errors, 400, headers)
 
-        self.apps[token] = replace(self._quota(token, now), used=self._quota(token, now).used + 1)
         to = self.groups.recipients(values["user"])
+        # One per user reached: a group costs its enabled members; the pool must cover them all.
+        cost = len({user for user, _ in to})
+        if cost > self.quota.numbers(token, now)[1]:
+            return self.quota_exceeded_reply(token, now)
+        self.quota.spend(token, cost, now)
         record = {k: v for k, v in fields.raw.items() if k not in ("token", "user")}
         if check.attachment is not None:
             record["attachment"] = check.attachment.info()
@@ -335,9 +354,8 @@ class Engine:
     def _limits(self, fields: Fields, now: float) -> Reply:
         if (error := check_token(fields.values, self.apps)) is not None:
             return error_reply([error])
-        token = fields.values["token"].strip()
-        quota = self._quota(token, now)
-        return ok(limit=self.limit, remaining=max(0, self.limit - quota.used), reset=quota.reset)
+        limit, remaining, reset = self.quota.numbers(fields.values["token"].strip(), now)
+        return ok(limit=limit, remaining=remaining, reset=reset)
 
     def _owned_receipt(self, fields: Fields, receipt_id: str) -> Receipt | FieldError:
         if (error := check_token(fields.values, self.apps)) is not None:

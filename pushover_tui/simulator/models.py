@@ -60,12 +60,6 @@ class Upload:
 
 
 @dataclass(frozen=True)
-class AppQuota:
-    used: int
-    reset: int  # Unix time at which this count stops applying
-
-
-@dataclass(frozen=True)
 class ReceiptState:
     acknowledged: int
     acknowledged_at: int

@@ -4,9 +4,11 @@ but BadRequest, so a malformed body becomes a 400 answer instead of a dead handl
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
+from typing import BinaryIO
 from urllib.parse import parse_qsl
 
 from pushover_tui.simulator.models import Upload
@@ -19,6 +21,65 @@ class BadRequest(Exception):
         super().__init__(sentence)
         self.sentence = sentence
         self.field = field
+
+
+# A 5,242,880-byte attachment sent as attachment_base64 in a form body is ~7.2 MB; leave room.
+MAX_BODY = 8 * 1024 * 1024
+MAX_DRAIN = 64 * 1024 * 1024  # past this we close without reading, rather than swallow it all
+
+
+class BodyTooLarge(Exception):
+    """The body is over MAX_BODY (413; the connection is closed after the answer)."""
+
+
+def _read_chunked(rfile: BinaryIO) -> bytes:
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        line = rfile.readline(1024)
+        try:
+            size = int(line.split(b";")[0].strip(), 16)
+        except ValueError as exc:
+            raise BadRequest("malformed chunked body") from exc
+        if size == 0:
+            while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                pass  # skip trailers
+            return b"".join(parts)
+        total += size
+        if total > MAX_BODY:
+            raise BodyTooLarge
+        parts.append(rfile.read(size))
+        rfile.readline(1024)
+
+
+def read_body(headers: Mapping[str, str], rfile: BinaryIO) -> bytes:
+    """The request body as the headers frame it (Content-Length or chunked)."""
+    encoding = headers.get("Transfer-Encoding", "")
+    if "chunked" in encoding.lower():
+        return _read_chunked(rfile)
+    length_text = headers.get("Content-Length")
+    if length_text is None:
+        return b""
+    try:
+        length = int(length_text)
+    except ValueError as exc:
+        raise BadRequest("Content-Length is not a number") from exc
+    if length < 0:
+        raise BadRequest("Content-Length is negative")
+    if length > MAX_BODY:
+        # Read it away so the client, still sending, sees the 413 instead of a reset.
+        if length <= MAX_DRAIN:
+            remaining = length
+            while remaining > 0:
+                chunk = rfile.read(min(remaining, 1 << 16))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        raise BodyTooLarge
+    data = rfile.read(length)
+    if len(data) != length:
+        raise BadRequest("request body is shorter than Content-Length")
+    return data
 
 
 @dataclass(frozen=True)
@@ -55,6 +116,8 @@ def _parse_json(body: bytes) -> Fields:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest("request body is not valid JSON") from exc
+    except RecursionError:
+        raise BadRequest("JSON request body nests too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("JSON request body must be an object")
     values: dict[str, str] = {}

@@ -12,7 +12,8 @@ limit = 10000                 # messages a month
 
 [[apps]]
 token = "azGDORePK8gMaC0QOYAMyEEuzJnyUi"
-remaining = 25                # optional: quota left this month
+account = "acme"              # optional: apps of one account share one monthly pool
+remaining = 25                # optional: what is left of the account's pool this month
 
 [[users]]
 key = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
@@ -35,6 +36,24 @@ email = "alice@example.com"
 password = "correct horse battery staple"
 user = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"    # the user key this login is (listed under users)
 twofa = "123456"              # optional: the code a login must carry (HTTP 412 without it)
+
+[team]                        # the Teams API
+token = "tDemoTeam7Kq2HcC9sW3xTy6Ekd5PA"   # its Team API token
+name = "Acme"
+account = "acme"              # optional: that account's pool is a team's (25,000 a month)
+
+[[team.members]]              # user: the member's key, listed under users (or a demo)
+email = "alice@example.com"
+name = "Alice"
+user = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
+admin = true                  # optional: a team administrator
+
+[licenses]
+credits = 10                  # license credits left
+
+[[subscriptions]]
+code = "MySubscriptionCode"
+token = "azGDORePK8gMaC0QOYAMyEEuzJnyUi"   # optional: the app it belongs to (the first app)
 ```
 """
 
@@ -48,12 +67,15 @@ from pathlib import Path
 
 from pushover_tui.simulator.engine import Engine
 from pushover_tui.simulator.groups import MAX_MEMO, Member
+from pushover_tui.simulator.quota import TEAM_LIMIT
+from pushover_tui.simulator.teams import EMAIL_RE, TEAM_DELIVERY_GROUP, TeamMember
 from pushover_tui.simulator.validation import DEVICE_RE, is_key
 
 # A path to a JSON or TOML file, or the parsed table itself.
 StateSource = str | os.PathLike[str] | Mapping[str, object]
 
 LICENSES = ("Android", "iOS", "Desktop")
+MAX_STATE_BYTES = 64 * 1024 * 1024
 
 
 class StateError(ValueError):
@@ -136,9 +158,10 @@ def _quota(engine: Engine, value: object) -> None:
 
 
 def _apps(engine: Engine, value: object) -> None:
-    for where, table in _entries("apps", value, ("token", "remaining")):
+    for where, table in _entries("apps", value, ("token", "account", "remaining")):
         token = _key(f"{where}.token", _required(where, table, "token"))
-        engine.add_app(token)
+        account = _text(f"{where}.account", table["account"]) if "account" in table else None
+        engine.add_app(token, account)
         if "remaining" in table:
             remaining = _whole(f"{where}.remaining", table["remaining"], 0, engine.limit)
             engine.set_remaining(token, remaining)
@@ -217,6 +240,48 @@ def _accounts(engine: Engine, value: object) -> None:
         engine.open_clients.add_account(email, password, user, twofa)
 
 
+def _team(engine: Engine, value: object) -> None:
+    table = _table("team", value, ("token", "name", "account", "members"))
+    token = _key("team.token", _required("team", table, "token"))
+    name = _text("team.name", table.get("name", "Team"))
+    members = []
+    for place, member in _entries(
+        "team.members", table.get("members", []), ("email", "name", "user", "admin", "group")
+    ):
+        email = _text(f"{place}.email", _required(place, member, "email"))
+        if EMAIL_RE.fullmatch(email) is None:
+            raise StateError(f"{place}.email: {email!r} is not an email address")
+        user = _key(f"{place}.user", _required(place, member, "user"))
+        if user not in engine.users or engine.users[user].group:
+            raise StateError(f"{place}.user: not a user key listed under users (or a demo)")
+        admin = member.get("admin", False)
+        if not isinstance(admin, bool):
+            raise StateError(f"{place}.admin: must be true or false, not {_kind(admin)}")
+        group = _text(f"{place}.group", member.get("group", TEAM_DELIVERY_GROUP))
+        label = _text(f"{place}.name", member.get("name", email.partition("@")[0]))
+        members.append(TeamMember(email, label, user, admin, group))
+    engine.teams.add(token, name, members)
+    if "account" in table:  # a Teams organization's pool
+        engine.quota.set_account_limit(_text("team.account", table["account"]), TEAM_LIMIT)
+
+
+def _licenses(engine: Engine, value: object) -> None:
+    table = _table("licenses", value, ("credits",))
+    if "credits" in table:
+        engine.extras.credits = _whole("licenses.credits", table["credits"], 0)
+
+
+def _subscriptions(engine: Engine, value: object) -> None:
+    for where, table in _entries("subscriptions", value, ("code", "token")):
+        code = _text(f"{where}.code", _required(where, table, "code"))
+        if not code.strip():
+            raise StateError(f"{where}.code: cannot be blank")
+        token = _key(f"{where}.token", table["token"]) if "token" in table else None
+        if token is not None and token not in engine.apps:
+            raise StateError(f"{where}.token: not an app token listed under apps (or the demo)")
+        engine.extras.add_subscription(code, token or next(iter(engine.apps)))
+
+
 SECTIONS: dict[str, Callable[[Engine, object], None]] = {
     "quota": _quota,
     "apps": _apps,
@@ -224,6 +289,9 @@ SECTIONS: dict[str, Callable[[Engine, object], None]] = {
     "sounds": _sounds,
     "groups": _groups,  # after users: members must be known
     "accounts": _accounts,
+    "team": _team,  # after users: members must be known
+    "licenses": _licenses,
+    "subscriptions": _subscriptions,  # after apps
 }
 
 
@@ -233,9 +301,14 @@ SECTIONS: dict[str, Callable[[Engine, object], None]] = {
 def read_state_file(path: Path) -> dict[str, object]:
     """The table in a JSON file, or a TOML one when the name ends in .toml."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_STATE_BYTES + 1)  # /dev/zero must not fill the memory
     except OSError as error:
         raise StateError(f"cannot be read ({error.strerror or error})") from None
+    if len(data) > MAX_STATE_BYTES:
+        raise StateError(
+            f"is larger than {MAX_STATE_BYTES >> 20} MiB, the most a state file may be"
+        )
     try:
         if path.suffix.lower() == ".toml":
             return tomllib.loads(data.decode("utf-8"))

@@ -21,14 +21,21 @@ import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.store.files import SQLiteStore, open_sqlite, sqlite_trouble
 
+if TYPE_CHECKING:
+    from pushover_tui.store.postgres_queue import PostgresAlertQueue
+    from pushover_tui.store.url import StoreURL
+
 FILE_NAME = "bridge.sqlite3"
 BUSY_TIMEOUT = 0.5  # seconds: well inside Sentry's 1-second timeout
 KEEP_DONE_FOR = 30 * 86400  # duplicates are recognised for 30 days
+# A shared queue's claim on an alert being sent (store/postgres_queue.py), renewed while the
+# send goes on: a bridge killed mid-send holds its alerts at most this long.
+LEASE = 30.0
 
 PENDING = "pending"
 DONE = "done"
@@ -97,8 +104,20 @@ class QueueStats:
     oldest_pending_at: float | None  # Unix time the oldest pending alert was accepted
 
 
+def open_alert_queue(folder: Path, url: StoreURL | None = None) -> AlertQueue | PostgresAlertQueue:
+    """The queue shared by every bridge in the PostgreSQL store at `url`, or without one this
+    data folder's own (one bridge per folder). AlertQueueError when it cannot be opened."""
+    if url is None:
+        return AlertQueue.open(folder)
+    from pushover_tui.store.postgres_queue import PostgresAlertQueue  # psycopg: only for a URL
+
+    return PostgresAlertQueue(url)
+
+
 class AlertQueue(SQLiteStore):
     """Thread-safe: one connection behind a lock; each call is one short transaction."""
+
+    shared = False  # one bridge per data folder: nothing to claim from another
 
     def __init__(self, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.path = Path(path)
@@ -235,6 +254,12 @@ class AlertQueue(SQLiteStore):
                 (int(attempt), now + delay, error, now, alert_id),
             )
 
+    def renew(self, alert_ids: Collection[int]) -> None:
+        """Leases are for a shared queue: this folder has one bridge."""
+
+    def release(self, alert_ids: Collection[int]) -> None:
+        """Leases are for a shared queue: this folder has one bridge."""
+
     def check_writable(self) -> None:
         """Take the write lock and let it go (nothing written); AlertQueueError if it cannot
         be had: whether a write would succeed now."""
@@ -276,6 +301,17 @@ class AlertQueue(SQLiteStore):
                 (PENDING, now),
             ).fetchone()
         return [_alert(row) for row in rows], next_at
+
+    def count_due(self, now: float) -> int:
+        """How many alerts `due` would give at `now` with no limit (without taking any)."""
+        with self._read() as db:
+            (count,) = db.execute(
+                "SELECT count(*) FROM alerts AS a WHERE a.status = ? AND a.not_before <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM alerts AS b"
+                "  WHERE b.tag = a.tag AND b.status = ? AND b.id < a.id)",
+                (PENDING, now, PENDING),
+            ).fetchone()
+        return int(count)
 
     def stats(self) -> QueueStats:
         with self._read() as db:

@@ -19,15 +19,15 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any
 
-from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret
+from pushover_tui.store.base import HistoryError, OverviewCounts, Store
 from pushover_tui.store.files import SQLiteStore, open_sqlite, sqlite_trouble
 
 FILE_NAME = "history.sqlite3"
@@ -134,10 +134,6 @@ _MESSAGE_FIELDS: Mapping[str, Any] = MappingProxyType(
 
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat()
-
-
-class HistoryError(PushoverError):
-    """The history file cannot be opened or written; the sentence names the file."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,8 +311,24 @@ _OVERVIEW = (
     """,
 )
 
+# When a received message was shown: printed (and flushed) by `inbox`, or stored by the
+# dashboard, which lists every stored message. NULL: stored but never shown, so the next `inbox`
+# prints it (a follower killed or cut off by a closed pipe). Rows from before count as shown.
+_INBOX_PRINTED = (
+    "ALTER TABLE inbox ADD COLUMN printed_at REAL",
+    "UPDATE inbox SET printed_at = received_at",
+    "CREATE INDEX inbox_unprinted ON inbox (profile, id) WHERE printed_at IS NULL",
+)
+
 Migration = Sequence[str] | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_V1, _RECIPIENT, _INBOX, _POLLED_AT, _OVERVIEW)
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1,
+    _RECIPIENT,
+    _INBOX,
+    _POLLED_AT,
+    _OVERVIEW,
+    _INBOX_PRINTED,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = (
@@ -357,14 +369,37 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def left_by_gone_processes(
+    candidates: Sequence[Sequence[Any]], my_host: str, now: float, stale_after: float
+) -> list[int]:
+    """Of (id, created_at, pid, host, process) rows still `sending`, the ids a gone process
+    left: on this host, a dead pid (or ours under another process id: a reused pid); on any
+    host, older than `stale_after`. Never this process's rows."""
+    me = _process_id()
+    gone = []
+    for row_id, created_at, pid, host, process in candidates:
+        if process == me and pid == os.getpid() and host == my_host:
+            continue
+        dead = host == my_host and (pid == os.getpid() or not _pid_alive(pid))
+        if dead or now - created_at > stale_after:
+            gone.append(row_id)
+    return gone
+
+
 # ---------------------------------------------------------------------------------------------
 
 
-class History(SQLiteStore):
-    """The history database. Thread-safe: one connection guarded by a lock."""
+class History(SQLiteStore, Store):
+    """The history database (the SQLite backend of `Store`). Thread-safe: one connection
+    guarded by a lock."""
+
+    kind = "sqlite"
+    WATCH_SECONDS = 0.5  # how often `subscribe` looks at data_version
 
     def __init__(self, path: Path) -> None:
+        Store.__init__(self)
         self.path = Path(path)
+        self._watching = threading.Event()  # set: stop the subscribers' thread
         self._lock = threading.RLock()
         self._host = socket.gethostname()
         self._connection: sqlite3.Connection | None = None
@@ -396,21 +431,27 @@ class History(SQLiteStore):
         return cls(Path(folder) / FILE_NAME)
 
     def close(self) -> None:
+        self._watching.set()
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
 
-    def __enter__(self) -> History:
-        return self
+    def location(self) -> str:
+        return str(self.path)
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+    def _start_watching(self) -> None:
+        threading.Thread(target=self._watch, name="history-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        try:
+            seen = self.data_version()
+            while not self._watching.wait(self.WATCH_SECONDS):
+                if (current := self.data_version()) != seen:
+                    seen = current
+                    self._changed()
+        except HistoryError:
+            return  # closed: nothing left to watch
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -630,21 +671,12 @@ class History(SQLiteStore):
         pid was reused, or the sender hung). Another host: only by age. Never this process's rows.
         """
         now = time.time()
-        me = _process_id()
         with self._write() as connection:
             candidates = connection.execute(
                 "SELECT id, created_at, pid, host, process FROM messages WHERE status = ?",
                 (Status.SENDING.value,),
             ).fetchall()
-            gone = []
-            for row_id, created_at, pid, host, process in candidates:
-                if process == me and pid == os.getpid() and host == self._host:
-                    continue
-                stale = now - created_at > stale_after
-                if host == self._host and (pid == os.getpid() or not _pid_alive(pid)):
-                    gone.append(row_id)  # our pid but another process id: a reused pid
-                elif stale:
-                    gone.append(row_id)
+            gone = left_by_gone_processes(candidates, self._host, now, stale_after)
             for row_id in gone:
                 connection.execute(
                     "UPDATE messages SET status = ?, error = ?, updated_at = ?"
@@ -691,12 +723,6 @@ class History(SQLiteStore):
             (ReceiptState.AWAITING.value, time.time() - max_age),
         )
 
-    def open_receipts_with_tag(self, tag: str) -> list[HistoryRow]:
-        """Open receipts sent with `tag` (what a cancel-by-tag stops)."""
-        return [
-            row for row in self.open_receipts() if tag in str(row.params.get("tags", "")).split(",")
-        ]
-
     def page(
         self,
         filters: HistoryFilter = HistoryFilter(),
@@ -714,6 +740,26 @@ class History(SQLiteStore):
             return int(
                 connection.execute(f"SELECT count(*) FROM messages {where}", args).fetchone()[0]
             )
+
+    def overview_counts(self, profile: str | None, first_day: date, today: date) -> OverviewCounts:
+        from pushover_tui.store.overview import sqlite_counts  # overview.py imports this module
+
+        return sqlite_counts(self, profile, first_day, today)
+
+    def latest_quota(self, profile: str) -> tuple[float, Quota] | None:
+        from pushover_tui.store.overview import sqlite_latest_quota  # it imports this module
+
+        return sqlite_latest_quota(self, profile)
+
+    def queue_depth(self) -> int | None:
+        """The pending alerts of the bridge whose data folder this is (None: no bridge here)."""
+        from pushover_tui.store.alert_queue import FILE_NAME, AlertQueue
+
+        path = self.path.parent / FILE_NAME
+        if not path.exists():
+            return None
+        with AlertQueue(path) as queue:
+            return queue.pending()
 
     def data_version(self) -> int:
         """Changes when another connection commits: lets the UI refresh only when needed."""
@@ -745,31 +791,33 @@ class History(SQLiteStore):
 # Helpers
 
 
-def _where(filters: HistoryFilter) -> tuple[str, list[Any]]:
+def _where(filters: HistoryFilter, *, mark: str = "?", like: str = "LIKE") -> tuple[str, list[Any]]:
+    """The WHERE clause of `filters` with `mark` for each parameter (SQLite ?, psycopg %s) and
+    `like` for the case-insensitive search (SQLite's LIKE is; PostgreSQL's ILIKE)."""
     clauses: list[str] = []
     args: list[Any] = []
     if filters.status is not None:
-        clauses.append("status = ?")
+        clauses.append("status = " + mark)
         args.append(Status(filters.status).value)
     if filters.priority is not None:
-        clauses.append("priority = ?")
+        clauses.append("priority = " + mark)
         args.append(int(filters.priority))
     if filters.profile is not None:
-        clauses.append("profile = ?")
+        clauses.append("profile = " + mark)
         args.append(filters.profile)
     if filters.origin is not None:
-        clauses.append("origin = ?")
+        clauses.append("origin = " + mark)
         args.append(filters.origin)
     if filters.receipt_state is not None:
-        clauses.append("receipt_state = ?")
+        clauses.append("receipt_state = " + mark)
         args.append(ReceiptState(filters.receipt_state).value)
     if filters.recipient is not None:
-        clauses.append("recipient = ?")
+        clauses.append("recipient = " + mark)
         args.append(filters.recipient)
     if search := filters.search.strip():
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         columns = ("title", "message", "request_id", "receipt", "error")
-        clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns) + ")")
+        clauses.append("(" + " OR ".join(f"{c} {like} {mark} ESCAPE '\\'" for c in columns) + ")")
         args += [pattern] * len(columns)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
@@ -795,7 +843,7 @@ def _receipt_fields(receipt: Receipt) -> dict[str, Any]:
     return fields
 
 
-def _row(row: sqlite3.Row) -> HistoryRow:
+def _row(row: Mapping[str, Any]) -> HistoryRow:
     info = row["receipt_info"]
     state = row["receipt_state"]
     return HistoryRow(

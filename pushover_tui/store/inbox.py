@@ -3,7 +3,9 @@ creates it), so they outlive Pushover's copy, which is deleted once downloaded.
 
 A message is stored once per profile and device however often it is downloaded (Pushover keeps it
 until a delete succeeds): `add` skips the ones already there and returns only the new rows, which
-are all a listener ever hears about. Imported on start-up: no Textual, no httpx here.
+are all a listener ever hears about. A row also says whether it was shown (`printed_at`): what
+was stored but never printed is printed by the next `inbox`, so a crash or a closed pipe
+between storing and printing loses nothing. Imported on start-up: no Textual, no httpx here.
 """
 
 from __future__ import annotations
@@ -65,16 +67,18 @@ class InboxStore:
         messages: Iterable[ReceivedMessage],
         *,
         now: float | None = None,
+        printed: bool = False,
     ) -> list[InboxRow]:
-        """Store the messages (one transaction); returns the ones not stored before, in order."""
+        """Store the messages (one transaction); returns the ones not stored before, in order.
+        `printed`: they count as shown already (the dashboard lists what is stored)."""
         received_at = time.time() if now is None else now
         new: list[InboxRow] = []
         with self.history.writing() as connection:
             for message in messages:
                 cursor = connection.execute(
                     "INSERT INTO inbox (profile, device, message_id, umid, received_at, date,"
-                    " priority, app, title, message, receipt, raw)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " priority, app, title, message, receipt, raw, printed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (profile, device, message_id) DO NOTHING",
                     (
                         profile,
@@ -89,6 +93,7 @@ class InboxStore:
                         message.message,
                         message.receipt or None,
                         json.dumps(dict(message.raw), ensure_ascii=False, sort_keys=True),
+                        received_at if printed else None,
                     ),
                 )
                 if cursor.rowcount == 1 and cursor.lastrowid is not None:
@@ -108,6 +113,18 @@ class InboxStore:
                 (time.time() if now is None else now, profile, receipt),
             )
         return self._select("WHERE profile = ? AND receipt = ? ORDER BY id", (profile, receipt))
+
+    def unprinted(self, profile: str) -> list[InboxRow]:
+        """The profile's stored messages never shown, in the order they arrived."""
+        return self._select("WHERE profile = ? AND printed_at IS NULL ORDER BY id", (profile,))
+
+    def mark_printed(self, rows: Iterable[InboxRow], *, now: float | None = None) -> None:
+        """Record that the rows were printed (one transaction)."""
+        stamp = time.time() if now is None else now
+        with self.history.writing() as connection:
+            connection.executemany(
+                "UPDATE inbox SET printed_at = ? WHERE id = ?", [(stamp, row.id) for row in rows]
+            )
 
     def page(self, profile: str, *, offset: int = 0, limit: int = 100) -> list[InboxRow]:
         """The profile's received messages, newest first."""

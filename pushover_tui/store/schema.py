@@ -28,6 +28,7 @@ from pushover_tui.api.checks import (
     check_api_url,
     check_devices,
     check_group_name,
+    check_key,
     check_priority,
     check_token,
     check_users,
@@ -35,6 +36,7 @@ from pushover_tui.api.checks import (
 )
 from pushover_tui.api.errors import ConfigurationError, FieldProblemsError
 from pushover_tui.api.secret import Secret
+from pushover_tui.store.url import STORE_ENV, mask_store_urls, parse_store_url
 
 
 class Kind(StrEnum):
@@ -224,6 +226,19 @@ def shown_recipient(to: Secret) -> str:
     return to.masked() if is_key(to.reveal()) else to.reveal()
 
 
+def check_store_url(url: str) -> list[Problem]:
+    try:
+        parse_store_url(url, source="store.url")
+    except ConfigurationError as error:
+        return [Problem("url", str(error))]
+    return []
+
+
+def shown_store_url(url: Secret) -> str:
+    """The URL with its password masked ("" when not set)."""
+    return mask_store_urls(url.reveal())
+
+
 def _not_blank(key: str) -> Callable[[str], list[Problem]]:
     def check(value: str) -> list[Problem]:
         return [] if value.strip() else [Problem(key, f"{key} cannot be blank.")]
@@ -358,6 +373,28 @@ SETTINGS: tuple[Setting, ...] = (
         scope=Scope.PROFILE,
         check=check_recipient,
         shown=shown_recipient,
+    ),
+    Setting(
+        "team_token",
+        Kind.SECRET,
+        Secret(),
+        "A Team API token (pushover.net, your team's settings), for `team`; not an app token.",
+        scope=Scope.PROFILE,
+        env="PUSHOVER_TEAM_TOKEN",
+        check=_when_set(lambda token: check_key("team_token", token, "Team API token")),
+    ),
+    # [store] url: a team's shared PostgreSQL; its password is a secret like the token.
+    Setting(
+        "store.url",
+        Kind.SECRET,
+        Secret(),
+        "A PostgreSQL URL every host of a team shares, postgresql://USER:PASSWORD@HOST/DB "
+        "(blank: this machine's SQLite files).",
+        env=STORE_ENV,
+        listed=True,
+        check=check_store_url,
+        shown=shown_store_url,
+        attr="store_url",
     ),
     # The Sentry bridge's secrets, in the raw [bridge] table (bridge/settings.py reads the rest)
     Setting(

@@ -26,13 +26,14 @@ from textual.worker import Worker, WorkerState
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Group, Quota, ReceiptState
+from pushover_tui.safe_text import strip_controls
 from pushover_tui.store.config import Config, Profile, data_dir, load_config
 from pushover_tui.store.history import HistoryFilter, Status
 from pushover_tui.tui.base import ModeScreen, describe_error, secrets_of
 from pushover_tui.tui.keys import KEYS, binding, check_keymap
 from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
 from pushover_tui.tui.session import Session
-from pushover_tui.tui.startup import FastStartApp
+from pushover_tui.tui.startup import FastStartApp, memory_folder
 
 if TYPE_CHECKING:
     from textual.message import Message as TextualMessage
@@ -75,7 +76,7 @@ class PushoverApp(FastStartApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         binding("quit", "quit"),
         binding("help", "help"),
-        # Last: the footer shows these together, after every other key.
+        # Named on every screen's tab strip (widgets/screen_tabs.py) rather than the footer.
         binding("mode.config", "switch_mode('config')"),
         binding("mode.compose", "switch_mode('compose')"),
         binding("mode.history", "switch_mode('history')"),
@@ -92,6 +93,7 @@ class PushoverApp(FastStartApp):
     test_arrival: reactive[float | None] = reactive(None)
     known_groups: reactive[tuple[Group, ...] | None] = reactive(None)
     groups_note: reactive[str] = reactive("")
+    store_reachable: reactive[bool] = reactive(True)  # False: the shared PostgreSQL is down
     keys_edited: reactive[bool] = reactive(False)  # Config holds unsaved edits of the keys
 
     def __init__(
@@ -132,7 +134,8 @@ class PushoverApp(FastStartApp):
         if config.theme in self.available_themes:
             self.theme = config.theme
         # A keymap entry that cannot work is refused, with a sentence once the app is up.
-        self.keymap, self.keymap_problems = check_keymap(config.keymap)
+        self.keymap, problems = check_keymap(config.keymap)
+        self.keymap_problems = [*config.keymap_problems, *problems]
         if self.keymap:
             self.set_keymap(self.keymap)
 
@@ -173,6 +176,18 @@ class PushoverApp(FastStartApp):
 
             if isinstance(event.widget, Input | TextArea):
                 event.widget.cursor_blink = False
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every paste, from any driver, reaches a field without control sequences or
+        # characters (a one-line field gets spaces for tabs): nothing invisible is ever sent.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            from textual.widgets import TextArea
+
+            text = strip_controls(event.text)
+            if not isinstance(self.focused, TextArea):
+                text = text.replace("\t", " ")
+            event = events.Paste(text)
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         await self.session.aclose()
@@ -332,7 +347,21 @@ class PushoverApp(FastStartApp):
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None
     ) -> str | None:
         """The palette's "Save screenshot": into the Downloads folder when there is one, else
-        the current folder, and say where (Textual's default fails when Downloads is missing)."""
+        the current folder, and say where (Textual's default fails when Downloads is missing).
+        In a browser (`pushover-tui serve`) the browser downloads it: no path on the server."""
+        if self.is_web:
+            import io
+            import time
+
+            name = filename or time.strftime("pushover-tui-%Y-%m-%d-%H%M%S.svg")
+            # Textual says "Saved screenshot" once the browser has it (DeliveryComplete).
+            return self.deliver_text(
+                io.StringIO(self.export_screenshot()),
+                save_filename=name,
+                open_method="download",
+                mime_type="image/svg+xml",
+                name="screenshot",
+            )
         folder = Path(path) if path else screenshot_folder()
         try:
             saved = self.save_screenshot(filename, str(folder), time_format)
@@ -410,12 +439,17 @@ def build_app(
             read_only=read_only,
         )
     from pushover_tui.api.secret import Secret
-    from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
+    from pushover_tui.simulator import DEMO_TEAM_TOKEN, DEMO_TOKEN, DEMO_USER, Simulator
 
     simulator = Simulator(ack_after=ack_after)
     simulator.start()
-    folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-"))
-    demo_profile = Profile(name="demo", token=Secret(DEMO_TOKEN), user=Secret(DEMO_USER))
+    folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-", dir=memory_folder()))
+    demo_profile = Profile(
+        name="demo",
+        token=Secret(DEMO_TOKEN),
+        user=Secret(DEMO_USER),
+        team_token=Secret(DEMO_TEAM_TOKEN),  # the demo team, for Groups' team panel
+    )
     config = Config(path=folder / "config.toml", default_profile="demo", profiles=(demo_profile,))
     # The demo ignores PUSHOVER_* variables: it must never reach a real account.
     return PushoverApp(

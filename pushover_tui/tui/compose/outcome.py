@@ -129,9 +129,11 @@ def server_notes(error: APIError, key: KeyLabel) -> dict[str, str]:
 def idle_text(key: KeyLabel) -> Content:
     """One line: the outcome panel has nothing to say yet."""
     return Content.from_markup(
-        "[b]$send[/b] sends, [b]$test[/b] sends a test message; problems show under each field.",
+        "[b]$send[/b] sends, [b]$test[/b] a test message, [b]$glance[/b] a glance; problems "
+        "show under each field.",
         send=key("compose.send"),
         test=key("compose.send_test"),
+        glance=key("compose.glance"),
     )
 
 
@@ -244,7 +246,7 @@ def sent_text(
     quota = result.quota
     if quota.remaining is not None:
         of = f" of {quota.limit:,}" if quota.limit is not None else ""
-        lines.append(Content(f"Quota: {quota.remaining:,}{of} messages left this month."))
+        lines.append(Content(f"Account quota: {quota.remaining:,}{of} messages left this month."))
     for warning in sent.warnings:
         lines.append(Content.from_markup("[$warning]Note:[/] $text", text=warning.text))
     if not test:
@@ -261,7 +263,7 @@ def sent_text(
 def failure_text(error: PushoverError | str, key: KeyLabel, *, keys: bool = False) -> Content:
     """Not sent: the reason, where to fix the keys, and what else helps."""
     if isinstance(error, QuotaExceededError):
-        text = f"the monthly message quota is used up. {quota_reset(error.reset)}"
+        text = f"the account's monthly message quota is used up. {quota_reset(error.reset)}"
         return Content.from_markup("[b $error]✗ Not sent:[/] $text", text=text)
     lines = [Content.from_markup("[b $error]✗ Not sent:[/] $text", text=str(error))]
     if keys:

@@ -32,8 +32,9 @@ from pushover_tui.tui.widgets.choices import (
     priority_hint,
 )
 
-# The settings table's profile rows this form lays out (`to` is chosen on the Groups screen).
-FIELDS = tuple(row.key for row in PROFILE_SETTINGS if row.key != "to")
+# The settings table's profile rows this form lays out: `to` is chosen on the Groups screen,
+# and the Team API token, an administrator's key, is set with `config set team_token -`.
+FIELDS = tuple(row.key for row in PROFILE_SETTINGS if row.key not in ("to", "team_token"))
 KEYS = tuple(key for key in FIELDS if setting(key).secret)
 ENV_VARIABLES = {row.key: row.env for row in PROFILE_SETTINGS if row.env and row.key in FIELDS}
 SOURCE_TEXT = {

@@ -62,12 +62,12 @@ def overview_text(view: Overview, *, compact: bool, width: int = 78) -> Content:
         reset = local_time(quota.reset) if quota.reset else None
         until = f", resets {reset:%b %d}" if reset is not None else ""
         quota_text = Content.assemble(
-            "quota ",
+            "account quota ",
             (gauge(quota.remaining, quota.limit), "$success" if quota.remaining else "$error"),
             f" {quota.remaining:,} of {quota.limit:,} left{until}",
         )
     else:
-        quota_text = Content("quota unknown until the next send")
+        quota_text = Content("account quota unknown until the next send")
     dot = Content(" · ")
     if compact:  # one line: what fits of the most telling parts
         parts = [activity, *statuses[:2]]

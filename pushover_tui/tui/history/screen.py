@@ -1,9 +1,10 @@
 """History: every message sent, newest first, with live emergency receipts.
 
-The list pages from SQLite through a line-API table (widgets/row_table.py), so it opens and jumps to
-either end as fast with 100,000 rows as with 100. It refreshes by itself: on the app's
-`history_changed` signal (sends, receipt polls, cancels) and, for rows other processes write
-(the command line, cron jobs), by polling the store's `data_version()` every couple of seconds.
+The list pages from the store (SQLite or a team's PostgreSQL) through a line-API table
+(widgets/row_table.py), so it opens and jumps to either end as fast with 100,000 rows as with 100.
+It refreshes by itself: on the app's `history_changed` signal (sends, receipt polls, cancels) and,
+for rows other processes or hosts write (the command line, cron jobs, a teammate), through the
+store's change subscription (widgets/reloader.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pushover_tui.tui.widgets.dialogs import TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.row_table import HistoryTable, RowSource
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 from pushover_tui.tui.wording import masked_key, nothing_to_cancel
 from pushover_tui.tui.wording import now as history_clock
@@ -80,6 +82,7 @@ class HistoryScreen(ModeScreen):
     def compose(self) -> ComposeResult:
         key = self.pushover.key_label
         yield StatusBar()
+        yield ScreenTabs("history", self.pushover.key_label)
         yield FilterBar()
         yield OverviewPanel(id="history-overview")
         with Horizontal(id="history-body"):

@@ -4,8 +4,9 @@ The app follows the active profile's inbox session from its first frame on (tui/
 this screen shows what it received (paged from SQLite, like History), the state of following, live
 (connecting, following, reconnecting in N s, or ended: and what to do), and acknowledges the
 selected emergency. Without a session, or once Pushover ended it, it offers the login form.
-Rows other processes write (`pushover-tui inbox` in a shell) are found by polling the history
-database's `data_version()`, as History does.
+Rows other processes write (`pushover-tui inbox` in a shell) arrive through the local history
+database's change subscription, as History's do. The inbox stays on this machine even when the
+sent messages live in a team's PostgreSQL (`session.inbox_history`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from pushover_tui.tui.session.inbox import InboxLink
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.row_table import HistoryTable
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 NARROW = 100  # columns below which the detail panel goes under the list
@@ -60,7 +62,7 @@ class InboxScreen(ModeScreen):
         super().__init__()
         self._logging_in = False  # the form was asked for although a session exists
         # A hidden Inbox reloads too: a count, the rows are read when shown.
-        self._reloader = Reloader(self, lambda: self.session.history, self.reload)
+        self._reloader = Reloader(self, lambda: self.session.inbox_history, self.reload)
 
     @property
     def link(self) -> InboxLink:
@@ -71,6 +73,7 @@ class InboxScreen(ModeScreen):
     def compose(self) -> ComposeResult:
         session = self.session.active.profile.inbox
         yield StatusBar()
+        yield ScreenTabs("inbox", self.pushover.key_label)
         yield Static("", id="inbox-state")
         with Horizontal(id="inbox-body"):
             with Vertical(id="inbox-list"):
@@ -156,7 +159,7 @@ class InboxScreen(ModeScreen):
         """Count and show the profile's messages; only the windows on screen are read."""
         link = self.link
         try:
-            self._reloader.seen_version = self.session.history.data_version()
+            self._reloader.seen_version = self.session.inbox_history.data_version()
             source = InboxSource(link.store, link.profile)
         except PushoverError as error:
             self.show_error(error, title="Inbox")

@@ -31,16 +31,21 @@ from pushover_tui.api.errors import (
 from pushover_tui.api.models import Quota
 from pushover_tui.outbox import Outbox, Sent
 from pushover_tui.store.config import ActiveProfile, Config, Profile, resolve, save_config
+from pushover_tui.store.history import History
 from pushover_tui.store.overview import latest_quota
+from pushover_tui.store.url import store_url
+from pushover_tui.tui.session.glances import Glances
 from pushover_tui.tui.session.groups import GroupsAccount
 from pushover_tui.tui.session.signals import Listeners
+from pushover_tui.tui.session.team import TeamAccount
 
 if TYPE_CHECKING:
     from pushover_tui.api.client import Progress
     from pushover_tui.api.inbox import InboxSession
     from pushover_tui.api.models import Group, Message, UserCheck
     from pushover_tui.api.secret import Secret
-    from pushover_tui.store.history import History, HistoryRow
+    from pushover_tui.store.base import Store
+    from pushover_tui.store.history import HistoryRow
     from pushover_tui.tui.session.inbox import InboxLink
 
 # Runs background work named `group`; `exclusive`: a new one cancels the group's running one.
@@ -68,6 +73,7 @@ class Session:
         "test_arrival",  # seconds from the last Send test to its arrival in this inbox
         "known_groups",  # the account's delivery groups, None until loaded
         "groups_note",  # why they are not (loading, or the failure)
+        "store_reachable",  # False while the shared PostgreSQL does not answer
     )
 
     def __init__(
@@ -90,11 +96,24 @@ class Session:
         self._api_url_option = api_url
         self._run = run or _run_task
         self.active = resolve(config, profile, api_url=api_url, env=env)
-        self.outbox = Outbox.open(self.active, data_folder, origin="tui")
+        # The demo's history is its own throwaway folder, never a team's store.
+        shared = None if demo else store_url(env, config.store_url.reveal())
+        self.store_url = shared  # where on-call swaps take their lock too
+        self.outbox = Outbox.open(
+            self.active,
+            data_folder,
+            origin="tui",
+            store_url=shared,
+            unreachable_ok=True,  # the status line says so, and it retries by itself
+        )
+        self._local_history: History | None = None  # the inbox's, when the store is shared
+        self.store_reachable = self.outbox.history.reachable
         self.verified: bool | None = None
         self.reachable: bool | None = None
         self.devices: tuple[str, ...] | None = None
         self.quota: Quota | None = None
+        self.glances = Glances(self)  # what the Glance panel sent, and the pace advice
+        self.team = TeamAccount(self)  # the Teams API, with the profile's team_token
         self.awaiting = 0
         self.test_arrival: float | None = None
         self.known_groups: tuple[Group, ...] | None = None
@@ -113,8 +132,19 @@ class Session:
     # -- what is read ----------------------------------------------------------------------
 
     @property
-    def history(self) -> History:
+    def history(self) -> Store:
+        """Every message sent: this machine's files, or the team's PostgreSQL."""
         return self.outbox.history
+
+    @property
+    def inbox_history(self) -> History:
+        """The history database the inbox keeps its messages in: always this machine's (the
+        inbox belongs to this machine's device), even when the sent messages are shared."""
+        if isinstance(self.history, History):
+            return self.history
+        if self._local_history is None:
+            self._local_history = History.open(self.data_folder)
+        return self._local_history
 
     @property
     def inbox(self) -> InboxLink:
@@ -177,12 +207,16 @@ class Session:
             if version != self._seen_version:
                 self._seen_version = version
                 self._history_moved()
+        # The shared store's listener keeps trying to reconnect while the server is down.
+        self.set("store_reachable", self.history.reachable)
 
     async def aclose(self) -> None:
         if self._inbox is not None:
             await self._inbox.aclose()  # before the history it writes to closes
         await self.outbox.aclose()
         self.history.close()
+        if self._local_history is not None:
+            self._local_history.close()
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -218,7 +252,7 @@ class Session:
 
     def _answered(self, error: PushoverError | None = None) -> None:
         """Record whether the API answered a request (any answer counts, a refusal too)."""
-        self.set("reachable", not isinstance(error, TemporaryError | UnexpectedResponseError))
+        self.set("reachable", error is None or error.answered)
 
     async def cancel_receipt(self, receipt: str) -> None:
         self.refuse_if_read_only("cancel emergencies")
@@ -333,7 +367,9 @@ class Session:
 
     def _count_awaiting(self) -> None:
         name = self.active.profile.name
-        self.set("awaiting", sum(1 for row in self.history.open_receipts() if row.profile == name))
+        with suppress(PushoverError):  # the shared store is down: the status line says so
+            rows = self.history.open_receipts()
+            self.set("awaiting", sum(1 for row in rows if row.profile == name))
 
     def _show_quota(self) -> None:
         """The newest quota seen: the newest row's (any process) or this process's own read."""

@@ -52,7 +52,7 @@ class InboxLink:
         self._owner = owner
         self.changed: Listeners[InboxEvent] = Listeners()
         self.arrived: Listeners[list[InboxRow]] = Listeners()
-        self.store = InboxStore(owner.history)
+        self.store = InboxStore(owner.inbox_history)
         self.inbox: Inbox | None = None
         self.state = InboxState.STOPPED
         self.text = ""  # what the service last said about the state
@@ -104,7 +104,7 @@ class InboxLink:
             return
         inbox = Inbox(
             self._owner.active,
-            self._owner.history,
+            self._owner.inbox_history,
             websocket_url=websocket_url_from_env(self._owner.env),
         )
         inbox.add_listener(lambda event: self._heard(inbox, event))

@@ -22,6 +22,7 @@ SCOPES = {
     "history": "History (letters act while the list has focus)",
     "groups": "Groups (letters act while the list they concern has focus)",
     "inbox": "Inbox (letters act while the list has focus)",
+    "team": "Team panel (t in Groups)",
     "dialog": "Dialogs",
 }
 

@@ -37,6 +37,8 @@ def status_parts(app: Session, *, keys_edited: bool = False) -> list[Part]:
         parts.append(("read-only", "read-only"))
     name = app.active.profile.name
     parts.append((f"profile {name}", name))
+    if not app.store_reachable:
+        parts.append(("store unreachable", "store unreachable"))
     if not app.active.has_keys:
         parts.append(("no keys", "no keys"))
     elif keys_edited:
@@ -49,15 +51,15 @@ def status_parts(app: Session, *, keys_edited: bool = False) -> list[Part]:
         parts.append(
             ("keys verified ✓", "keys ✓") if app.verified else ("keys invalid ✗", "keys ✗")
         )
-    if host != DEFAULT_HOST and not app.demo:
+    if host != DEFAULT_HOST and not app.demo and app.reachable is not False:
         parts.append((f"API {host}", host))
     quota = app.quota
     if quota is not None and quota.remaining is not None:
         if quota.remaining == 0 and quota.reset:
             reset = f"{datetime.fromtimestamp(quota.reset):%Y-%m-%d}"
-            parts.append((f"quota used up until {reset}", "0 left"))
+            parts.append((f"account quota used up until {reset}", "0 left"))
         else:
-            parts.append((f"quota {quota.remaining:,} left", f"{quota.remaining:,} left"))
+            parts.append((f"account quota {quota.remaining:,} left", f"{quota.remaining:,} left"))
     if app.awaiting:
         noun = "emergency" if app.awaiting == 1 else "emergencies"
         parts.append((f"{app.awaiting} {noun} awaiting", f"{app.awaiting} awaiting"))
@@ -90,7 +92,15 @@ class StatusBar(Static):
     def on_mount(self) -> None:
         app = dashboard(self)
         self.set_class(app.session.demo, "demo")
-        attributes = ("verified", "quota", "awaiting", "reachable", "keys_edited", "test_arrival")
+        attributes = (
+            "verified",
+            "quota",
+            "awaiting",
+            "reachable",
+            "store_reachable",
+            "keys_edited",
+            "test_arrival",
+        )
         for attribute in attributes:
             self.watch(app, attribute, lambda _: self._show(), init=False)
         app.profile_changed.subscribe(self, lambda _: self._show())
