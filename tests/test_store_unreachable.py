@@ -38,6 +38,33 @@ def test_send_sends_nothing_when_the_store_is_unreachable(isolated_env, demo_con
     assert "Traceback" not in err.getvalue()
 
 
+def test_a_url_from_the_config_file_is_named_as_such_when_unreachable(
+    isolated_env, demo_config, simulator
+):
+    # Unsetting PUSHOVER_TUI_STORE alone would not help: the sentence names store.url too.
+    url = closed_port_url()
+    setting = cli.main(
+        ["config", "set", "store.url", "-"],
+        env=isolated_env,
+        stdin=io.StringIO(url),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert setting == cli.EXIT_OK
+    err = io.StringIO()
+    code = cli.main(
+        ["send", "disk full"],
+        env=isolated_env,
+        stdin=io.StringIO(""),
+        stdout=io.StringIO(),
+        stderr=err,
+    )
+    assert code == cli.EXIT_TEMPORARY
+    assert simulator.messages == []
+    assert "unset PUSHOVER_TUI_STORE and store.url" in err.getvalue()
+    assert PASSWORD not in err.getvalue()
+
+
 class StoppableServer:
     """The test's own PostgreSQL server, to stop and start again."""
 

@@ -215,7 +215,7 @@ class PostgresStore(Store):
         return StoreUnreachableError(
             f"The shared store {self.location()} is unreachable ({self._last_reason}), "
             "so nothing was done: check that the server is up and try again, or unset "
-            "PUSHOVER_TUI_STORE to use this machine's own history."
+            "PUSHOVER_TUI_STORE and store.url to use this machine's own history."
         )
 
     def _error(self, error: psycopg.Error, action: str) -> HistoryError:
