@@ -108,6 +108,22 @@ def test_a_server_stopped_mid_run_is_one_sentence_then_back_by_itself(
         assert after > first
 
 
+def test_a_server_restarted_while_idle_is_not_reported_unreachable(
+    stoppable: StoppableServer,
+) -> None:
+    """A restart (or a failover) between two calls: the first call after it works, on a new
+    connection, instead of failing on the connection the server closed meanwhile (a bridge
+    would answer that webhook 503 though the store is back)."""
+    from pushover_tui.store.postgres import PostgresStore
+
+    with PostgresStore(StoreURL(stoppable.url)) as store:
+        store.record_sending(Message("before"), profile="p", origin="cli")
+        stoppable.stop()
+        stoppable.start()
+        store.record_sending(Message("after"), profile="p", origin="cli")
+        assert [row.message for row in store.page(oldest_first=True)] == ["before", "after"]
+
+
 def test_while_the_listener_retries_calls_fail_at_once(monkeypatch) -> None:
     """A dashboard's calls on its event loop never wait for a connect timeout of their own
     while the listener is already trying to reach the server."""

@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import select
 import socket
 import threading
 import time
@@ -161,6 +162,18 @@ def _reason(error: BaseException, url: StoreURL) -> str:
     return escape_controls(redact(reason, url.password() or None))
 
 
+def _closed_by_server(connection: psycopg.Connection[Any]) -> bool:
+    """Whether the server has spoken to this idle connection since its last transaction: it
+    is idle and LISTENs to nothing, so that is the server closing it (a restart, a failover,
+    an idle timeout), or, rarely, a notice; either way a new connection is the safe choice.
+    libpq only finds out on the next query, which would fail."""
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return bool(readable)
+
+
 class PostgresStore(Store):
     """The history on a PostgreSQL server. Thread-safe: one connection behind a lock.
     Creating one connects to nothing: the first call connects (and migrates), so a dashboard
@@ -230,6 +243,8 @@ class PostgresStore(Store):
         with self._lock:
             if self._closed:
                 raise HistoryError(f"The shared store {self.location()} is closed.")
+            if self._connection is not None and _closed_by_server(self._connection):
+                self._drop()  # a restart or failover meanwhile: connect anew, not fail
             if self._connection is None or self._connection.closed:
                 if not self.reachable and self._listener_retrying():
                     # The listener is retrying: answer at once rather than wait for another
