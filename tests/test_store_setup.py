@@ -62,6 +62,9 @@ def test_a_url_that_is_not_postgresql_names_the_setting() -> None:
     assert str(raised.value).startswith("store.url") and PASSWORD not in str(raised.value)
     with pytest.raises(ConfigurationError, match="port"):
         parse_store_url("postgresql://h:port/db")
+    with pytest.raises(ConfigurationError, match="unbalanced") as raised:
+        parse_store_url(f"postgresql://u:{PASSWORD}@[::1/db")  # not a port problem
+    assert "port" not in str(raised.value).split(":")[0] and PASSWORD not in str(raised.value)
 
 
 def test_the_environment_wins_over_the_config_and_blank_means_sqlite() -> None:
