@@ -35,6 +35,11 @@ class HistoryError(PushoverError):
     """The history cannot be opened or written; the sentence names the file or the server."""
 
 
+class StoreURLError(HistoryError, ConfigurationError):
+    """The store URL is one libpq cannot read: a setting to fix (a usage error), raised where
+    any history error may be."""
+
+
 class StoreUnreachableError(HistoryError):
     """The shared PostgreSQL store does not answer (down, refused, timed out). Nothing that
     needed it happened; the next call tries to connect again."""

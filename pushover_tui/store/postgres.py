@@ -38,7 +38,13 @@ from psycopg.rows import dict_row
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret, redact
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.store.base import HistoryError, OverviewCounts, Store, StoreUnreachableError
+from pushover_tui.store.base import (
+    HistoryError,
+    OverviewCounts,
+    Store,
+    StoreUnreachableError,
+    StoreURLError,
+)
 from pushover_tui.store.history import (
     _COLUMNS,
     _FORBIDDEN_KEYS,
@@ -207,7 +213,7 @@ class PostgresStore(Store):
         try:
             given = set(conninfo_to_dict(self.url.reveal()))  # names only: no password held
         except psycopg.Error as error:
-            raise HistoryError(
+            raise StoreURLError(
                 f"The store URL {self.location()} is not a valid PostgreSQL URL: "
                 f"{_reason(error, self.url)}."
             ) from None
