@@ -81,8 +81,10 @@ class Glances:
         return pace_warnings(self.sent, self._clock())
 
     async def send(self, glance: Glance) -> SentGlance:
-        """To the profile's user; FieldProblemsError before any request, PushoverError after."""
+        """To the profile's user; ReadOnlyError or FieldProblemsError before any request,
+        PushoverError after."""
         session = self._session
+        session.refuse_if_read_only("send glances")
         client = await session.outbox.client()
         request = await client.send_glance(session.active.profile.user, glance)
         item = SentGlance(glance, self._clock(), request)
