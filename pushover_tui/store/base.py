@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Self
 from pushover_tui.api.errors import ConfigurationError, PushoverError
 
 if TYPE_CHECKING:
+    from pushover_tui.api.beyond_messages import Glance
     from pushover_tui.api.models import Message, Quota, Receipt, SendResult
     from pushover_tui.api.secret import Secret
     from pushover_tui.store.history import HistoryFilter, HistoryRow
@@ -96,7 +97,7 @@ class Store(ABC):
     @abstractmethod
     def record_sending(
         self,
-        message: Message,
+        message: Message | Glance,
         *,
         profile: str,
         origin: str,

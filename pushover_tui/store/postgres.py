@@ -35,6 +35,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
+from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret, redact
 from pushover_tui.safe_text import escape_controls
@@ -47,7 +48,6 @@ from pushover_tui.store.base import (
 )
 from pushover_tui.store.history import (
     _COLUMNS,
-    _FORBIDDEN_KEYS,
     _ORDER,
     INTERRUPTED_TEXT,
     STOPPED_TEXT,
@@ -61,6 +61,7 @@ from pushover_tui.store.history import (
     _row,
     _where,
     left_by_gone_processes,
+    sending_values,
 )
 from pushover_tui.store.url import StoreURL
 
@@ -157,7 +158,13 @@ _V2 = (
     "CREATE INDEX alerts_tag ON alerts (tag, status, id)",
 )
 
-MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2)
+# Version 3: what a row records, a message or a glance (issue 25). Rows from before are messages.
+_V3_ROW_KIND = (
+    "ALTER TABLE messages ADD COLUMN kind text NOT NULL DEFAULT 'message'",
+    "CREATE INDEX messages_kind ON messages (kind, created_at)",
+)
+
+MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2, _V3_ROW_KIND)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -398,40 +405,37 @@ class PostgresStore(Store):
 
     def record_sending(
         self,
-        message: Message,
+        message: Message | Glance,
         *,
         profile: str,
         origin: str,
         meta: Mapping[str, Any] | None = None,
         recipient: Secret | None = None,
     ) -> int:
-        params = message.params()
-        meta = dict(meta or {})
-        for name, mapping in (("params", params), ("meta", meta)):
-            leaked = _FORBIDDEN_KEYS & set(mapping)
-            if leaked:
-                raise ValueError(f"history {name} may not contain {sorted(leaked)}")
+        kind, priority, title, text, params, meta_text = sending_values(message, meta)
         now = time.time()
         with self._transaction("record the message") as connection:
             found = connection.execute(
                 "INSERT INTO messages (created_at, updated_at, status, origin, profile, priority,"
-                " title, message, params, meta, pid, host, process, recipient)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                " title, message, params, meta, pid, host, process, recipient, kind)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " RETURNING id",
                 (
                     now,
                     now,
                     Status.SENDING.value,
                     origin,
                     profile,
-                    int(message.priority),
-                    message.title,
-                    message.message,
-                    _dumps(params),
-                    _dumps(meta),
+                    priority,
+                    title,
+                    text,
+                    params,
+                    meta_text,
                     os.getpid(),
                     self._host,
                     _process_id(),
                     recipient.masked() if recipient else "",
+                    kind,
                 ),
             ).fetchone()
         assert found is not None
@@ -568,8 +572,8 @@ class PostgresStore(Store):
                     "INSERT INTO messages (created_at, updated_at, status, origin, profile,"
                     " priority, title, message, params, request_id, receipt, receipt_state,"
                     " receipt_info, quota_limit, quota_remaining, quota_reset, error, meta, pid,"
-                    " host, process, recipient, import_key) VALUES (%s, %s, %s, %s, %s, %s, %s,"
-                    " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)"
+                    " host, process, recipient, import_key, kind) VALUES (%s, %s, %s, %s, %s, %s,"
+                    " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s)"
                     " ON CONFLICT (import_key) DO NOTHING",
                     (
                         row.created_at,
@@ -592,6 +596,7 @@ class PostgresStore(Store):
                         "import",
                         row.recipient,
                         key,
+                        row.kind.value,
                     ),
                 ).rowcount
         return copied
