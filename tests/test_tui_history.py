@@ -245,7 +245,9 @@ async def test_rows_appear_live_newest_first_from_this_app_and_other_processes(
         # Sent through the app while the screen is open: on top at once.
         await app.session.send_message(Message("first message", title="One"))
         await app.session.send_message(Message("second message", title="Two"))
-        await wait_for(pilot, lambda: "sent " in table_lines(app)[1])
+        # The rows themselves, sent (the cron row alone already said "sent").
+        await wait_for(pilot, lambda: table(app).total == 3)
+        await wait_for(pilot, lambda: all("sent" in line for line in table_lines(app)[1:4]))
         lines = table_lines(app)
         assert "Time" in lines[0] and "Receipt" in lines[0]
         assert "Two — second" in lines[1] and "sent" in lines[1]
@@ -489,7 +491,7 @@ async def test_paging_through_5000_rows(demo_config, make_app, simulator, isolat
 # -- snapshots ----------------------------------------------------------------------------------
 
 
-async def settle(pilot) -> None:
+async def open_when_checked(pilot) -> None:
     """The status bar's key check and quota arrive in the background: wait for them."""
     app = pilot.app
     await wait_for(pilot, lambda: app.verified is not None and app.quota is not None)
@@ -505,7 +507,7 @@ def test_snapshot_rows_with_acknowledged_receipt(
     app = make_app(api_url=simulator.base_url)
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await open_when_checked(pilot)
         await pilot.press("down")  # the acknowledged emergency
         await pilot.pause()
 
@@ -523,7 +525,7 @@ def test_snapshot_filtered_to_open_emergencies(
     )  # nothing polls the seeded receipt
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await open_when_checked(pilot)
         app.screen.post_message(FilterHistory(HistoryFilter(receipt_state=ReceiptState.AWAITING)))
         await pilot.pause()
 
@@ -533,4 +535,4 @@ def test_snapshot_filtered_to_open_emergencies(
 @SNAPSHOT_SIZES
 def test_snapshot_empty_state(size, snap_compare, demo_config, make_app, simulator, frozen):
     app = make_app(api_url=simulator.base_url)
-    assert snap_compare(app, terminal_size=size, run_before=settle)
+    assert snap_compare(app, terminal_size=size, run_before=open_when_checked)

@@ -35,6 +35,7 @@ from pushover_tui.tui.widgets.dialogs import TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.row_table import HistoryTable, RowSource
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 from pushover_tui.tui.wording import masked_key, nothing_to_cancel
 from pushover_tui.tui.wording import now as history_clock
@@ -81,6 +82,7 @@ class HistoryScreen(ModeScreen):
     def compose(self) -> ComposeResult:
         key = self.pushover.key_label
         yield StatusBar()
+        yield ScreenTabs("history", self.pushover.key_label)
         yield FilterBar()
         yield OverviewPanel(id="history-overview")
         with Horizontal(id="history-body"):

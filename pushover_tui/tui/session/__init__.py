@@ -252,7 +252,7 @@ class Session:
 
     def _answered(self, error: PushoverError | None = None) -> None:
         """Record whether the API answered a request (any answer counts, a refusal too)."""
-        self.set("reachable", not isinstance(error, TemporaryError | UnexpectedResponseError))
+        self.set("reachable", error is None or error.answered)
 
     async def cancel_receipt(self, receipt: str) -> None:
         self.refuse_if_read_only("cancel emergencies")
