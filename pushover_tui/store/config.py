@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from pushover_tui.api.checks import Problem, check_emergency
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
-from pushover_tui.api.inbox import InboxSession
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.files import (
     FILE_MODE,
@@ -57,6 +56,8 @@ if TYPE_CHECKING:  # tomlkit is imported when saving only: reading needs tomllib
     from tomlkit import TOMLDocument
     from tomlkit.container import Container
     from tomlkit.items import Table
+
+    from pushover_tui.api.inbox import InboxSession
 
 APP_NAME = "pushover-tui"
 DEFAULT_API_URL = "https://api.pushover.net/1"  # same as api.client.DEFAULT_BASE_URL (no httpx)
@@ -363,6 +364,8 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
         device_id = reader.typed(body, (*key, "device_id"), Kind.SECRET, Secret())
         if not (secret and device_id):
             return None
+        from pushover_tui.api.inbox import InboxSession  # a profile logged in to its inbox only
+
         name = reader.typed(body, (*key, "device_name"), Kind.TEXT, "")
         return InboxSession(secret=secret, device_id=device_id, device_name=name)
 

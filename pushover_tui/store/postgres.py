@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import select
 import socket
 import threading
 import time
@@ -34,13 +35,19 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
+from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret, redact
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.store.base import HistoryError, OverviewCounts, Store, StoreUnreachableError
+from pushover_tui.store.base import (
+    HistoryError,
+    OverviewCounts,
+    Store,
+    StoreUnreachableError,
+    StoreURLError,
+)
 from pushover_tui.store.history import (
     _COLUMNS,
-    _FORBIDDEN_KEYS,
     _ORDER,
     INTERRUPTED_TEXT,
     STOPPED_TEXT,
@@ -54,6 +61,7 @@ from pushover_tui.store.history import (
     _row,
     _where,
     left_by_gone_processes,
+    sending_values,
 )
 from pushover_tui.store.url import StoreURL
 
@@ -150,7 +158,13 @@ _V2 = (
     "CREATE INDEX alerts_tag ON alerts (tag, status, id)",
 )
 
-MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2)
+# Version 3: what a row records, a message or a glance (issue 25). Rows from before are messages.
+_V3_ROW_KIND = (
+    "ALTER TABLE messages ADD COLUMN kind text NOT NULL DEFAULT 'message'",
+    "CREATE INDEX messages_kind ON messages (kind, created_at)",
+)
+
+MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2, _V3_ROW_KIND)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -159,6 +173,18 @@ def _reason(error: BaseException, url: StoreURL) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     reason = text.rsplit("failed: ", 1)[-1].strip().rstrip(".")
     return escape_controls(redact(reason, url.password() or None))
+
+
+def _closed_by_server(connection: psycopg.Connection[Any]) -> bool:
+    """Whether the server has spoken to this idle connection since its last transaction: it
+    is idle and LISTENs to nothing, so that is the server closing it (a restart, a failover,
+    an idle timeout), or, rarely, a notice; either way a new connection is the safe choice.
+    libpq only finds out on the next query, which would fail."""
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return bool(readable)
 
 
 class PostgresStore(Store):
@@ -194,7 +220,7 @@ class PostgresStore(Store):
         try:
             given = set(conninfo_to_dict(self.url.reveal()))  # names only: no password held
         except psycopg.Error as error:
-            raise HistoryError(
+            raise StoreURLError(
                 f"The store URL {self.location()} is not a valid PostgreSQL URL: "
                 f"{_reason(error, self.url)}."
             ) from None
@@ -215,7 +241,7 @@ class PostgresStore(Store):
         return StoreUnreachableError(
             f"The shared store {self.location()} is unreachable ({self._last_reason}), "
             "so nothing was done: check that the server is up and try again, or unset "
-            "PUSHOVER_TUI_STORE to use this machine's own history."
+            "PUSHOVER_TUI_STORE and store.url to use this machine's own history."
         )
 
     def _error(self, error: psycopg.Error, action: str) -> HistoryError:
@@ -230,6 +256,8 @@ class PostgresStore(Store):
         with self._lock:
             if self._closed:
                 raise HistoryError(f"The shared store {self.location()} is closed.")
+            if self._connection is not None and _closed_by_server(self._connection):
+                self._drop()  # a restart or failover meanwhile: connect anew, not fail
             if self._connection is None or self._connection.closed:
                 if not self.reachable and self._listener_retrying():
                     # The listener is retrying: answer at once rather than wait for another
@@ -377,40 +405,37 @@ class PostgresStore(Store):
 
     def record_sending(
         self,
-        message: Message,
+        message: Message | Glance,
         *,
         profile: str,
         origin: str,
         meta: Mapping[str, Any] | None = None,
         recipient: Secret | None = None,
     ) -> int:
-        params = message.params()
-        meta = dict(meta or {})
-        for name, mapping in (("params", params), ("meta", meta)):
-            leaked = _FORBIDDEN_KEYS & set(mapping)
-            if leaked:
-                raise ValueError(f"history {name} may not contain {sorted(leaked)}")
+        kind, priority, title, text, params, meta_text = sending_values(message, meta)
         now = time.time()
         with self._transaction("record the message") as connection:
             found = connection.execute(
                 "INSERT INTO messages (created_at, updated_at, status, origin, profile, priority,"
-                " title, message, params, meta, pid, host, process, recipient)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                " title, message, params, meta, pid, host, process, recipient, kind)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " RETURNING id",
                 (
                     now,
                     now,
                     Status.SENDING.value,
                     origin,
                     profile,
-                    int(message.priority),
-                    message.title,
-                    message.message,
-                    _dumps(params),
-                    _dumps(meta),
+                    priority,
+                    title,
+                    text,
+                    params,
+                    meta_text,
                     os.getpid(),
                     self._host,
                     _process_id(),
                     recipient.masked() if recipient else "",
+                    kind,
                 ),
             ).fetchone()
         assert found is not None
@@ -547,8 +572,8 @@ class PostgresStore(Store):
                     "INSERT INTO messages (created_at, updated_at, status, origin, profile,"
                     " priority, title, message, params, request_id, receipt, receipt_state,"
                     " receipt_info, quota_limit, quota_remaining, quota_reset, error, meta, pid,"
-                    " host, process, recipient, import_key) VALUES (%s, %s, %s, %s, %s, %s, %s,"
-                    " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)"
+                    " host, process, recipient, import_key, kind) VALUES (%s, %s, %s, %s, %s, %s,"
+                    " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s)"
                     " ON CONFLICT (import_key) DO NOTHING",
                     (
                         row.created_at,
@@ -571,6 +596,7 @@ class PostgresStore(Store):
                         "import",
                         row.recipient,
                         key,
+                        row.kind.value,
                     ),
                 ).rowcount
         return copied
