@@ -1,16 +1,17 @@
 """What every screen and component below the app builds on, so that nothing under tui/ imports
 tui/app.py: `ModeScreen` (a mode's screen), the `Dashboard` the app is to them, one awaitable
-`confirm()` for "ask, then proceed", and one `show_error()` (the app's `report()`) that turns
-an expected error into a sentence (an unexpected one into "…Please report it.", never a secret).
+`confirm()` for "ask, then proceed" (`ask()` when the answer is more than yes or no), and one
+`show_error()` (the app's `report()`) that turns an expected error into a sentence (an
+unexpected one into "…Please report it.", never a secret).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from textual.screen import Screen
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.secret import Secret, redact
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from pushover_tui.store.config import ActiveProfile
     from pushover_tui.store.history import HistoryRow
     from pushover_tui.tui.session import Session
+    from pushover_tui.tui.widgets.dialogs import Dialog
+
+Answer = TypeVar("Answer")
 
 
 class Dashboard(Protocol):
@@ -76,7 +80,12 @@ class ModeScreen(Screen[None]):
     async def confirm(self, title: str, text: str, confirm: str) -> bool:
         """Ask, then tell whether to proceed. Await it in a worker (Textual's rule for waiting
         on a dialog)."""
-        return await ask(self, title, text, confirm)
+        return await confirmed(self, title, text, confirm)
+
+    async def ask(self, dialog: Dialog[Answer]) -> Answer:
+        """Any dialog's answer (a choice of more than yes and no, a name), the way `confirm()`
+        waits for its own."""
+        return await ask(self, dialog)
 
     async def may_leave(self, why: str) -> bool:
         """May the app leave this screen (`why`: "mode", "profile" or "quit")? A screen with
@@ -84,13 +93,20 @@ class ModeScreen(Screen[None]):
         return True
 
 
-async def ask(node: DOMNode, title: str, text: str, confirm: str) -> bool:
+async def confirmed(node: DOMNode, title: str, text: str, confirm: str) -> bool:
     """A ConfirmDialog's answer (Escape and the other button: False); from a worker."""
     from pushover_tui.tui.widgets.dialogs import ConfirmDialog
 
-    return bool(
-        await node.app.push_screen(ConfirmDialog(title, text, confirm), wait_for_dismiss=True)
-    )
+    return bool(await ask(node, ConfirmDialog(title, text, confirm)))
+
+
+async def ask(node: DOMNode, dialog: Dialog[Answer]) -> Answer:
+    """`dialog`'s answer, awaited in the worker that asks (Textual's rule for waiting on a
+    dialog). The dialog names that worker (`asker`) while it is open: a worker waiting for the
+    user is not work in progress, and whatever waits for the app to be idle (tests' settle())
+    waits for every worker but one parked on an open dialog."""
+    dialog.asker = get_current_worker()
+    return await node.app.push_screen(dialog, wait_for_dismiss=True)
 
 
 def describe_error(error: BaseException | None, *secrets: Secret) -> str:

@@ -33,7 +33,7 @@ from pushover_tui.tui.groups import wording
 from pushover_tui.tui.groups.member_dialog import MemberDialog
 from pushover_tui.tui.groups.tables import GroupTable, MemberTable
 from pushover_tui.tui.keys import KEYS, binding
-from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
+from pushover_tui.tui.widgets.dialogs import TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
@@ -477,21 +477,14 @@ class GroupsScreen(ModeScreen):
             self.say(f"{who} is already the only one on call in {name}.", "$success")
             return
 
-        # Asked after this worker ends, not awaited in it: waiting for workers never waits
-        # on the user.
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._change(
-                    f"put {who} on call",
-                    lambda: self.session.groups.make_oncall(plan),
-                    f"On call in {name}: {wording.people(plan.now)} "
-                    f"(before: {wording.people(plan.before)}).",
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(f"Put {who} on call in {name}?", wording.oncall_text(plan), "On call"),
-            answered,
-        )
+        question = f"Put {who} on call in {name}?"
+        if await self.confirm(question, wording.oncall_text(plan), "On call"):
+            self._change(
+                f"put {who} on call",
+                lambda: self.session.groups.make_oncall(plan),
+                f"On call in {name}: {wording.people(plan.now)} "
+                f"(before: {wording.people(plan.before)}).",
+            )
 
 
 def _name_problem(name: str) -> str | None:

@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Label, Static
 
 from pushover_tui.api.beyond_messages import Team, check_email
 from pushover_tui.api.errors import PushoverError
-from pushover_tui.tui.base import ask, dashboard
+from pushover_tui.tui.base import ask, confirmed, dashboard
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, TextDialog
 
@@ -119,7 +119,8 @@ class TeamPanel(ModalScreen[None]):
             found = check_email(value)
             return found[0].text if found else None
 
-        email = await self.app.push_screen(
+        email = await ask(
+            self,
             TextDialog(
                 "Add a team member",
                 "Their e-mail address: Pushover makes them an account if they have none and "
@@ -127,11 +128,11 @@ class TeamPanel(ModalScreen[None]):
                 placeholder="name@example.com",
                 problem=problem,
             ),
-            wait_for_dismiss=True,
         )
         if not email:
             return
-        choice = await self.app.push_screen(
+        choice = await ask(
+            self,
             ChoiceDialog(
                 f"Add {email} to the team?",
                 "A member receives the Team Delivery Group's messages; an administrator also "
@@ -142,7 +143,6 @@ class TeamPanel(ModalScreen[None]):
                     ("cancel", "Cancel", "default"),
                 ],
             ),
-            wait_for_dismiss=True,
         )
         if choice not in ("member", "admin"):
             return
@@ -153,7 +153,7 @@ class TeamPanel(ModalScreen[None]):
 
     @work(exclusive=True, group="team-change", exit_on_error=False)
     async def _remove(self, email: str) -> None:
-        if not await ask(
+        if not await confirmed(
             self,
             f"Remove {email} from the team?",
             "They leave the team and its delivery group at once; adding them back sends them "

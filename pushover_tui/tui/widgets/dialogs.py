@@ -12,6 +12,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+from textual.worker import Worker
 
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.widgets.choices import split_devices
@@ -53,6 +54,8 @@ class Dialog(ModalScreen[Result], Generic[Result]):
         self.text = text
         self.choices = choices
         self.first_focus = focus
+        # The worker awaiting the answer (tui.base.ask), if one does.
+        self.asker: Worker[object] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
