@@ -506,17 +506,17 @@ class ComposeScreen(ModeScreen):
         if not (self._dirty and self.draft.has_text):
             self.prefill(event.message, event.to)
             return
+        self._ask_to_replace(event.message, event.to)
 
-        def answered(choice: str) -> None:
-            if choice == "replace":
-                self.prefill(event.message, event.to)
-
+    @work(exclusive=True, group="compose-ask", exit_on_error=False)
+    async def _ask_to_replace(self, message: Message, to: Secret | None) -> None:
         dialog = ChoiceDialog(
             "Replace the unsent draft?",
             "The message you were writing has not been sent. Resend replaces it.",
             [("replace", "Replace it", "warning"), ("cancel", "Keep my draft", "default")],
         )
-        self.app.push_screen(dialog, answered)
+        if await self.ask(dialog) == "replace":
+            self.prefill(message, to)
 
     async def may_leave(self, why: str) -> bool:
         """Quitting asks first while a send is on its way, or with a draft that was not sent
@@ -539,7 +539,7 @@ class ComposeScreen(ModeScreen):
             )
         else:
             return True
-        return await self.app.push_screen(dialog, wait_for_dismiss=True) == "quit"
+        return await self.ask(dialog) == "quit"
 
     def _replace_draft(self, draft: Draft, *, show_all: bool) -> None:
         self.draft = draft
