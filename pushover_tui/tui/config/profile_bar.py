@@ -1,39 +1,30 @@
 """The Config screen's profile bar: pick the profile to edit, add, rename, delete, make default.
 
 Every change is written through the session (`Session.save_config`); leaving a profile with
-unsaved edits asks first through the screen's `confirm_leave`.
+unsaved edits asks first through the screen's `ask_to_leave`; each question is awaited in the
+bar's own worker (`tui.base.ask`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Label, Select
 
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
 from pushover_tui.store.config import Config, Profile
-from pushover_tui.tui.base import dashboard, session_of
+from pushover_tui.tui.base import ask, dashboard, session_of
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, TextDialog
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from pushover_tui.tui.session import Session
-
-
-class ConfirmLeave(Protocol):
-    """Runs `proceed` once unsaved edits are dealt with (saved or discarded), else `on_cancel`."""
-
-    def __call__(
-        self,
-        proceed: Callable[[], object],
-        *,
-        on_cancel: Callable[[], object] | None = None,
-        question: str = "",
-    ) -> None: ...
 
 
 def profile_name_problem(name: str, taken: Collection[str], current: str = "") -> str | None:
@@ -61,10 +52,17 @@ def profile_name_dialog(title: str, taken: Collection[str], current: str = "") -
 
 
 class ProfileBar(Horizontal):
-    def __init__(self, confirm_leave: ConfirmLeave, *, dirty: Callable[[], bool]) -> None:
+    def __init__(
+        self, ask_to_leave: Callable[[str], Awaitable[bool]], *, dirty: Callable[[], bool]
+    ) -> None:
+        """`ask_to_leave(question)`: True once unsaved edits are saved or discarded (at once
+        without edits), False when the user keeps editing."""
         super().__init__(id="profile-switcher")
-        self.confirm_leave = confirm_leave
+        self.ask_to_leave = ask_to_leave
         self.dirty = dirty
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        dashboard(self).on_worker_state_changed(event)  # it does not bubble to the screen
 
     @property
     def session(self) -> Session:
@@ -123,57 +121,60 @@ class ProfileBar(Horizontal):
     def _picked(self, event: Select.Changed) -> None:
         event.stop()
         wanted = event.value
-        if not isinstance(wanted, str) or wanted == self.editing:
-            return
-        self.confirm_leave(
-            lambda: self.session.switch_profile(wanted),
-            on_cancel=self.show_profiles,
-            question=f"Switch to profile {wanted!r}?",
-        )
+        if isinstance(wanted, str) and wanted != self.editing:
+            self._switch(wanted)
+
+    @work(exclusive=True, group="profile-ask", exit_on_error=False)
+    async def _switch(self, wanted: str) -> None:
+        if await self.ask_to_leave(f"Switch to profile {wanted!r}?"):
+            self.session.switch_profile(wanted)
+        else:
+            self.show_profiles()
 
     @on(Button.Pressed, "#profile-new")
     def _new(self, event: Button.Pressed) -> None:
         event.stop()
-        self.confirm_leave(self._ask_new, question="Add a new profile?")
+        self._add()
 
-    def _ask_new(self) -> None:
+    @work(exclusive=True, group="profile-ask", exit_on_error=False)
+    async def _add(self) -> None:
+        if not await self.ask_to_leave("Add a new profile?"):
+            return
         config = self.session.config
-
-        def create(name: str | None) -> None:
-            if name is None:
-                return
-            new_config = config.with_profile(Profile(name))
-            if not config.profiles:
-                new_config = replace(new_config, default_profile=name)
-            if self.write(new_config):
-                self.session.switch_profile(name)
-                self.notify(f"Profile {name!r} added: enter its keys, verify and save.")
-
-        self.app.push_screen(profile_name_dialog("New profile", config.profile_names), create)
+        name = await ask(self, profile_name_dialog("New profile", config.profile_names))
+        if name is None:
+            return
+        new_config = config.with_profile(Profile(name))
+        if not config.profiles:
+            new_config = replace(new_config, default_profile=name)
+        if self.write(new_config):
+            self.session.switch_profile(name)
+            self.notify(f"Profile {name!r} added: enter its keys, verify and save.")
 
     @on(Button.Pressed, "#profile-rename")
     def _rename(self, event: Button.Pressed) -> None:
         event.stop()
-        self.confirm_leave(self._ask_rename, question="Rename this profile?")
+        self._ask_rename()
 
-    def _ask_rename(self) -> None:
+    @work(exclusive=True, group="profile-ask", exit_on_error=False)
+    async def _ask_rename(self) -> None:
+        if not await self.ask_to_leave("Rename this profile?"):
+            return
         config = self.session.config
         old = self.editing
-
-        def rename(new: str | None) -> None:
-            if new is None or new == old:
-                return
-            try:
-                new_config = config.renamed_profile(old, new)
-            except FieldProblemsError as error:
-                self.notify(str(error.problems[0].text), severity="error", markup=False)
-                return
-            if self.write(new_config):
-                self.session.switch_profile(new)
-                self.notify(f"Profile {old!r} is now {new!r}.", markup=False)
-
-        dialog = profile_name_dialog(f"Rename profile {old!r}", config.profile_names, old)
-        self.app.push_screen(dialog, rename)
+        new = await ask(
+            self, profile_name_dialog(f"Rename profile {old!r}", config.profile_names, old)
+        )
+        if new is None or new == old:
+            return
+        try:
+            new_config = config.renamed_profile(old, new)
+        except FieldProblemsError as error:
+            self.notify(str(error.problems[0].text), severity="error", markup=False)
+            return
+        if self.write(new_config):
+            self.session.switch_profile(new)
+            self.notify(f"Profile {old!r} is now {new!r}.", markup=False)
 
     @on(Button.Pressed, "#profile-delete")
     def _delete(self, event: Button.Pressed) -> None:
@@ -190,26 +191,24 @@ class ProfileBar(Horizontal):
                 markup=False,
             )
             return
+        self._ask_delete(config, name)
+
+    @work(exclusive=True, group="profile-ask", exit_on_error=False)
+    async def _ask_delete(self, config: Config, name: str) -> None:
         remaining = config.without_profile(name)
         text = f"Its keys and defaults are removed from {config.path.name}."
         if config.default_profile == name:
             text += f" {remaining.default_profile!r} becomes the default profile."
         if self.dirty():
             text += " Unsaved changes to it are lost."
-
-        def answered(choice: str | None) -> None:
-            if choice == "delete" and self.write(remaining):
-                self.session.switch_profile(remaining.default_profile)
-                self.notify(f"Profile {name!r} deleted.", markup=False)
-
-        self.app.push_screen(
-            ChoiceDialog(
-                f"Delete profile {name!r}?",
-                text,
-                [("cancel", "Cancel", "default"), ("delete", "Delete", "error")],
-            ),
-            answered,
+        dialog = ChoiceDialog(
+            f"Delete profile {name!r}?",
+            text,
+            [("cancel", "Cancel", "default"), ("delete", "Delete", "error")],
         )
+        if await ask(self, dialog) == "delete" and self.write(remaining):
+            self.session.switch_profile(remaining.default_profile)
+            self.notify(f"Profile {name!r} deleted.", markup=False)
 
     @on(Button.Pressed, "#profile-default")
     def _make_default(self, event: Button.Pressed) -> None:

@@ -10,7 +10,6 @@ Screens hold no protocol: verification and sounds go through `session.verify` / 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -113,7 +112,7 @@ class ConfigScreen(ModeScreen):
         yield StatusBar()
         yield ScreenTabs("config", self.pushover.key_label)
         with Horizontal(id="profile-bar"):
-            yield Deferred(lambda: ProfileBar(self.confirm_leave, dirty=lambda: self.is_dirty))
+            yield Deferred(lambda: ProfileBar(self.ask_to_leave, dirty=lambda: self.is_dirty))
         # One scroll: the form, with welcome and Verification beside it (under it when narrow).
         with VerticalScroll(id="config-body"):
             with Vertical(id="config-form"):
@@ -364,56 +363,63 @@ class ConfigScreen(ModeScreen):
 
     # -- save --------------------------------------------------------------------------------
 
-    def action_save(
-        self,
-        then: Callable[[], object] | None = None,
-        otherwise: Callable[[], object] | None = None,
-    ) -> None:
-        """Save the form, then run `then`; when it cannot be saved (problems shown on their
-        fields, or keys Pushover just rejected and the user keeps them unsaved), `otherwise`."""
-        profile, problems = self.form.to_profile(self._saved_profile(), self.session.active)
-        if problems:
-            if {p.field for p in problems} & {"retry", "expire"}:
-                self._force_emergency_rows = True
-            by_field: dict[str, Problem] = {}
-            for problem in problems:
-                by_field.setdefault(problem.field, problem)
-            self._refresh(by_field)
-            self._focus_field(problems[0].field)
-            count = len(by_field)
-            self.notify(
-                f"Fix the {'field' if count == 1 else f'{count} fields'} marked in red, "
-                "then save again.",
-                title="Not saved",
-                severity="error",
-            )
-            if otherwise is not None:
-                otherwise()
+    def action_save(self) -> None:
+        """Save the form, or show why it cannot be (problems marked on their fields); keys
+        Pushover just rejected are saved only when the user says so."""
+        profile = self._checked_profile()
+        if profile is None:
             return
-        if self._rejected_keys != (profile.token, profile.user):
-            self._write(profile, then, otherwise)
-            return
+        if self._rejected(profile):
+            self._save_if_wanted(profile)
+        else:
+            self._write(profile)
 
-        def answered(choice: str) -> None:
-            if choice == "save":
-                self._write(profile, then, otherwise)
-            elif otherwise is not None:
-                otherwise()
+    async def save(self) -> bool:
+        """`action_save`, awaited in a worker: whether it saved."""
+        profile = self._checked_profile()
+        if profile is None or (self._rejected(profile) and not await self._rejected_wanted()):
+            return False
+        return self._write(profile)
 
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
+    async def _save_if_wanted(self, profile: Profile) -> None:
+        if await self._rejected_wanted():
+            self._write(profile)
+
+    def _rejected(self, profile: Profile) -> bool:
+        return self._rejected_keys == (profile.token, profile.user)
+
+    async def _rejected_wanted(self) -> bool:
         dialog = ChoiceDialog(
             "Save keys Pushover rejected?",
             "Verify just said Pushover does not accept these keys: nothing sent with them "
             "would arrive.",
             [("cancel", "Keep editing", "primary"), ("save", "Save anyway", "error")],
         )
-        self.app.push_screen(dialog, answered)
+        return await self.ask(dialog) == "save"
 
-    def _write(
-        self,
-        profile: Profile,
-        then: Callable[[], object] | None,
-        otherwise: Callable[[], object] | None,
-    ) -> None:
+    def _checked_profile(self) -> Profile | None:
+        """The form as a profile; None with its problems shown on their fields."""
+        profile, problems = self.form.to_profile(self._saved_profile(), self.session.active)
+        if not problems:
+            return profile
+        if {p.field for p in problems} & {"retry", "expire"}:
+            self._force_emergency_rows = True
+        by_field: dict[str, Problem] = {}
+        for problem in problems:
+            by_field.setdefault(problem.field, problem)
+        self._refresh(by_field)
+        self._focus_field(problems[0].field)
+        count = len(by_field)
+        self.notify(
+            f"Fix the {'field' if count == 1 else f'{count} fields'} marked in red, "
+            "then save again.",
+            title="Not saved",
+            severity="error",
+        )
+        return None
+
+    def _write(self, profile: Profile) -> bool:
         config = self.session.config
         new_config = config.with_profile(profile)
         if not config.profiles:
@@ -423,14 +429,11 @@ class ConfigScreen(ModeScreen):
             self.session.save_config(new_config)
         except PushoverError as error:
             self.show_error(error, title="Not saved")
-            if otherwise is not None:
-                otherwise()
-            return
+            return False
         if verified_before is not None and (profile.token, profile.user) == verified_before[:2]:
             self.session.set("verified", True)
         self.notify(f"Profile {profile.name!r} saved to {config.path}.", markup=False)
-        if then is not None:
-            then()
+        return True
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self, event: Button.Pressed) -> None:
@@ -469,31 +472,10 @@ class ConfigScreen(ModeScreen):
                 ("cancel", "Cancel", "default"),
             ],
         )
-        choice = await self.app.push_screen(dialog, wait_for_dismiss=True)
+        choice = await self.ask(dialog)
         if choice == "save":
-            saved = asyncio.get_running_loop().create_future()
-            self.action_save(
-                then=lambda: saved.set_result(True), otherwise=lambda: saved.set_result(False)
-            )
-            return await saved
+            return await self.save()
         if choice == "discard":
             self._load_form()
             return True
         return False
-
-    def confirm_leave(
-        self,
-        proceed: Callable[[], object],
-        *,
-        on_cancel: Callable[[], object] | None = None,
-        question: str = "Leave the settings?",
-    ) -> None:
-        """The profile bar's switch, new and rename: `proceed` once `ask_to_leave` agrees."""
-
-        async def ask() -> None:
-            if await self.ask_to_leave(question):
-                proceed()
-            elif on_cancel is not None:
-                on_cancel()
-
-        self.run_worker(ask(), group="leave", exclusive=True, exit_on_error=False)
