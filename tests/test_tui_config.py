@@ -306,6 +306,27 @@ async def test_environment_values_are_read_only_and_never_saved(
     assert saved.user.reveal() == DEMO_USER  # the file's own key, not the environment's
 
 
+async def test_saving_keys_pushover_rejected_asks_first(demo_config, simulator, make_app):
+    app = config_app(make_app, api_url=simulator.base_url)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_config(app, pilot)
+        await set_value(pilot, screen, "token", OTHER_TOKEN)
+        await verify(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)  # the question waits for the user, not for the test
+        assert isinstance(app.screen, ChoiceDialog)
+        assert app.screen.title_text == "Save keys Pushover rejected?"
+        await pilot.click("#choice-cancel")
+        await settle(pilot)
+        assert app.screen is screen and screen.is_dirty
+        assert load_config(demo_config.path).profile("personal").token.reveal() == DEMO_TOKEN
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.click("#choice-save")
+        await settle(pilot)
+        assert load_config(demo_config.path).profile("personal").token.reveal() == OTHER_TOKEN
+
+
 # -- leaving with unsaved changes --------------------------------------------------------------
 
 
