@@ -1,9 +1,10 @@
 """The history in PostgreSQL, shared by every host of a team (the `Store` of store/base.py).
 
-- One connection per process for reads and writes (behind a lock, each call one short
-  transaction), opened again after the server comes back: a call while it is down raises
-  StoreUnreachableError and changes nothing. A second connection LISTENs, started only by a
-  subscriber (the dashboard): the `send` process opens one connection.
+- A small pool of connections per process (psycopg_pool, `POOL_SIZE`) for reads and writes,
+  each call one short transaction on one of them. Losing the server closes the pool; the next
+  call probes the server with a connection of its own and opens a new pool once it answers: a
+  call while it is down raises StoreUnreachableError and changes nothing. One more connection
+  LISTENs, started only by a subscriber (the dashboard).
 - Numbered migrations (`MIGRATIONS`, add, never edit) run at start inside one transaction under
   an advisory lock, so two hosts starting at once migrate once; `pushover_schema` holds the
   version.
@@ -26,6 +27,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,6 +35,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret, redact
@@ -62,6 +65,10 @@ log = logging.getLogger(__name__)
 CHANNEL = "pushover_messages"
 _EVERYTHING = HistoryFilter()
 CONNECT_TIMEOUT = 5  # seconds, unless the URL says otherwise
+POOL_SIZE = 4  # connections per process at most: a process makes a few short calls at once
+# The store says itself, in one masked sentence, when the server is unreachable; the pool's own
+# warnings (a reconnect that failed, a thread stopped late) would only repeat it.
+logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 # pg_advisory_xact_lock key for migrations: any fixed number; this one spells "pushover".
 MIGRATION_LOCK = 0x7075_7368_6F76_6572
 
@@ -154,6 +161,24 @@ MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+class _Writers:
+    """The backends of this process's pool connections (a notification they sent is this
+    process's own change). Weak: a connection the pool closed drops out, so a server that
+    reuses its pid for another host's backend is heard."""
+
+    def __init__(self) -> None:
+        self._by_pid: weakref.WeakValueDictionary[int, psycopg.Connection[Any]] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def add(self, connection: psycopg.Connection[Any]) -> None:
+        self._by_pid[connection.info.backend_pid] = connection
+
+    def wrote(self, pid: int) -> bool:
+        connection = self._by_pid.get(pid)
+        return connection is not None and not connection.closed
+
+
 def _reason(error: BaseException, url: StoreURL) -> str:
     """The server's or libpq's own words, first line, last clause, without the password."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -162,7 +187,7 @@ def _reason(error: BaseException, url: StoreURL) -> str:
 
 
 class PostgresStore(Store):
-    """The history on a PostgreSQL server. Thread-safe: one connection behind a lock.
+    """The history on a PostgreSQL server. Thread-safe: a small pool of connections.
     Creating one connects to nothing: the first call connects (and migrates), so a dashboard
     can start while the server is down and say so."""
 
@@ -173,8 +198,9 @@ class PostgresStore(Store):
         super().__init__()
         self.url = url
         self._host = socket.gethostname()
-        self._lock = threading.RLock()
-        self._connection: psycopg.Connection[dict[str, Any]] | None = None
+        self._lock = threading.Lock()  # guards the pool's creation and loss
+        self._pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] | None = None
+        self._writers = _Writers()  # the pool's connections, whose notifications are ours
         self._closed = False
         self._version = 0  # counts other processes' changes heard (data_version)
         self._stop = threading.Event()
@@ -189,7 +215,8 @@ class PostgresStore(Store):
     def location(self) -> str:
         return self.url.masked()
 
-    def _connect(self) -> psycopg.Connection[dict[str, Any]]:
+    def _options(self) -> dict[str, Any]:
+        """psycopg's connect options besides the URL (what the URL does not say already)."""
         options: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
         try:
             given = set(conninfo_to_dict(self.url.reveal()))  # names only: no password held
@@ -202,6 +229,11 @@ class PostgresStore(Store):
             options["connect_timeout"] = CONNECT_TIMEOUT
         if "application_name" not in given:
             options["application_name"] = "pushover-tui"
+        return options
+
+    def _connect(self) -> psycopg.Connection[dict[str, Any]]:
+        """A connection of its own (the listener's, a probe's, an advisory lock's)."""
+        options = self._options()
         try:
             return psycopg.connect(self.url.reveal(), **options)
         except psycopg.Error as error:
@@ -225,39 +257,73 @@ class PostgresStore(Store):
 
     @contextlib.contextmanager
     def _transaction(self, action: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-        """One transaction on the process's connection, connecting first if needed. A lost
-        connection is dropped (the next call connects again) and said as unreachable."""
+        """One transaction on a connection of the pool. A lost server drops the pool (the next
+        call probes the server again) and is said as unreachable."""
+        pool = self._ready_pool()
+        connection: psycopg.Connection[dict[str, Any]] | None = None
+        try:
+            with pool.connection() as connection, connection.transaction():
+                yield connection
+        except (PoolTimeout, PoolClosed) as error:
+            # Every connection busy for CONNECT_TIMEOUT s, or the pool could not reconnect,
+            # or another thread dropped it as the server went away.
+            self._lose(pool)
+            raise self._unreachable(None if isinstance(error, PoolClosed) else error) from None
+        except psycopg.Error as error:
+            if connection is None or connection.broken or connection.closed:
+                self._lose(pool)
+                raise self._unreachable(error) from None
+            raise self._error(error, action) from None
+        self._set_reachable(True)
+
+    def _ready_pool(self) -> ConnectionPool[psycopg.Connection[dict[str, Any]]]:
+        """The pool, after a probe when there is none yet (first call, or the server was lost):
+        one connection of the caller's own, so a server still down answers at once in libpq's
+        words (a pool would retry in the background until its timeout, and say nothing of
+        why), and the first probe of this process migrates."""
         with self._lock:
             if self._closed:
                 raise HistoryError(f"The shared store {self.location()} is closed.")
-            if self._connection is None or self._connection.closed:
-                if not self.reachable and self._listener_retrying():
-                    # The listener is retrying: answer at once rather than wait for another
-                    # connect timeout on the caller's thread (the dashboard's event loop).
-                    raise self._unreachable()
-                try:
-                    self._connection = self._connect()
-                except StoreUnreachableError:
-                    self._set_reachable(False)
-                    raise
-                if not self._migrated:
-                    try:
-                        self._migrate(self._connection)
-                    except BaseException:
-                        self._drop()
-                        raise
-                    self._migrated = True
-            connection = self._connection
+            if self._pool is not None:
+                return self._pool
+            if not self.reachable and self._listener_retrying():
+                # The listener is retrying: answer at once rather than wait for another
+                # connect timeout on the caller's thread.
+                raise self._unreachable()
             try:
-                with connection.transaction():
-                    yield connection
-            except psycopg.Error as error:
-                if connection.broken or connection.closed:
-                    self._drop()
-                    self._set_reachable(False)
-                    raise self._unreachable(error) from None
-                raise self._error(error, action) from None
-        self._set_reachable(True)
+                with self._connect() as probe:
+                    if not self._migrated:
+                        self._migrate(probe)
+                        self._migrated = True
+            except StoreUnreachableError:
+                self._set_reachable(False)
+                raise
+            # A pool, not one connection behind a lock: the bridge's webhooks, its worker and
+            # a dashboard's reads each take a connection rather than wait for one another.
+            # Synchronous (ConnectionPool, not AsyncConnectionPool): every store call is a
+            # plain function that async callers run with asyncio.to_thread, as they do for
+            # SQLite, so both backends are called one way.
+            self._pool = ConnectionPool(
+                self.url.reveal(),
+                kwargs=self._options(),
+                min_size=1,
+                max_size=POOL_SIZE,
+                timeout=CONNECT_TIMEOUT,
+                configure=self._writers.add,
+                name="pushover-store",
+                num_workers=1,
+                open=True,
+            )
+            return self._pool
+
+    def _lose(self, pool: ConnectionPool[Any]) -> None:
+        """The server went away: close the pool at once (its connections died with the server,
+        and its background reconnects would back off for minutes); the next call probes."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.close(timeout=0)  # its worker threads end by themselves
+        self._set_reachable(False)
 
     def _set_reachable(self, reachable: bool) -> None:
         """Record whether the server answers; subscribers hear of each change."""
@@ -265,18 +331,14 @@ class PostgresStore(Store):
             self.reachable = reachable
             self._changed()
 
-    def _drop(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                self._connection.close()
-            self._connection = None
-
     def close(self) -> None:
         self._stop.set()
         with self._listener_lock:
             self._closed = True  # no listener starts from now on
         with self._lock:
-            self._drop()
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
         if self._listener is not None and self._listener is not threading.current_thread():
             self._listener.join(timeout=5)
 
@@ -349,7 +411,7 @@ class PostgresStore(Store):
                     connected_before = True
                     while not self._stop.is_set():
                         for note in connection.notifies(timeout=0.5):
-                            if note.pid != self._writer_pid():
+                            if not self._writers.wrote(note.pid):
                                 self._heard()
             except (psycopg.Error, HistoryError) as error:
                 self.listening.clear()
@@ -362,12 +424,6 @@ class PostgresStore(Store):
         """The listener runs and has lost the server (it tries again every RETRY_SECONDS)."""
         alive = self._listener is not None and self._listener.is_alive()
         return alive and not self.listening.is_set()
-
-    def _writer_pid(self) -> int | None:
-        connection = self._connection
-        if connection is None or connection.closed:
-            return None
-        return connection.info.backend_pid
 
     def _heard(self) -> None:
         self._version += 1
