@@ -15,13 +15,20 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pushover_tui.api.checks import Problem, check_message, check_token, check_users, errors
+from pushover_tui.api.checks import (
+    Problem,
+    check_key,
+    check_message,
+    check_token,
+    check_users,
+    errors,
+)
 from pushover_tui.api.closing import AsyncClosing
 from pushover_tui.api.errors import (
     APIError,
@@ -36,6 +43,7 @@ from pushover_tui.store.history import STOPPED_TEXT
 from pushover_tui.tracker import ReceiptTracker
 
 if TYPE_CHECKING:
+    from pushover_tui.api.beyond_messages import Glance
     from pushover_tui.api.client import Progress, PushoverClient, Sleep
     from pushover_tui.api.secret import Secret
     from pushover_tui.store.config import ActiveProfile, Profile
@@ -222,10 +230,47 @@ class Outbox(AsyncClosing):
         if blocking := errors(problems):
             raise FieldProblemsError(blocking)
         recipient = await self.recipient(to)
+        return await self._recorded(
+            message,
+            recipient,
+            lambda: client.send(recipient, message, progress=progress),
+            meta=meta,
+            warned=problems,
+        )
+
+    async def send_glance(self, glance: Glance, *, to: Secret | None = None) -> Sent:
+        """Send a glance through the same pipeline, to `to` (a user key) or the profile's user,
+        recorded as a `glance` row. FieldProblemsError before anything is recorded or sent."""
+        client = await self.client()
+        recipient = to or self.active.profile.user
+        problems = (
+            credential_problems(self.active)
+            if to is None
+            else check_token(self.active.profile.token.reveal())
+            + check_key("user", recipient.reveal(), "user key")
+        )
+        if blocking := errors(problems + glance.problems()):
+            raise FieldProblemsError(blocking)
+
+        async def request() -> SendResult:
+            return SendResult(await client.send_glance(recipient, glance))
+
+        return await self._recorded(glance, recipient, request)
+
+    async def _recorded(
+        self,
+        item: Message | Glance,
+        recipient: Secret,
+        request: Callable[[], Awaitable[SendResult]],
+        *,
+        meta: Mapping[str, Any] | None = None,
+        warned: list[Problem] | None = None,
+    ) -> Sent:
+        """Record `item` as `sending`, make the `request`, record its outcome, track a receipt."""
         try:
             row_id = await asyncio.to_thread(
                 self.history.record_sending,
-                message,
+                item,
                 profile=self.active.profile.name,
                 origin=self.origin,
                 meta=meta,
@@ -235,7 +280,7 @@ class Outbox(AsyncClosing):
             raise SendFailed(error, row_id=None, request_sent=False) from None
         await self.tracker.changed(row_id)
         try:
-            result = await client.send(recipient, message, progress=progress)
+            result = await request()
         except asyncio.CancelledError:
             self._stopped(row_id)
             raise
@@ -251,7 +296,7 @@ class Outbox(AsyncClosing):
             await self.tracker.changed(row_id)
         if result.receipt:
             self.tracker.track(row_id, result.receipt)
-        warnings = tuple(problem for problem in problems if not problem.is_error)
+        warnings = tuple(problem for problem in warned or () if not problem.is_error)
         return Sent(row_id, result, warnings)
 
     async def send_test(self, *, progress: Progress | None = None) -> Sent:

@@ -16,6 +16,25 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROLS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+# Terminal control sequences, whole: CSI (ESC [ or U+009B, up to its final byte); OSC, DCS,
+# SOS, PM and APC strings (up to BEL or ST, or the end of the text as a terminal would swallow
+# it); every other two-byte escape (ESC ( B, ESC 7, ...).
+_SEQUENCES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|$)"
+    r"|\x1b[ -/]*[0-~]"
+)
+_CONTROLS_BUT_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` as typed or pasted into a field: line breaks as newlines, escape sequences (colour,
+    titles, cursor moves) removed whole, then every other C0/C1 control character (BEL, DEL,
+    SOH, ...) removed; newline and tab stay, the visible text keeps its order."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS_BUT_TEXT.sub("", _SEQUENCES.sub("", text))
+
+
 def _escape(match: re.Match[str]) -> str:
     return f"\\x{ord(match.group()):02x}"
 

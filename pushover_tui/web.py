@@ -40,6 +40,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from pushover_tui.safe_text import EscapeControlsFilter
+from pushover_tui.simulator.standalone import listen_problem
 
 TOKEN_VARIABLE = "PUSHOVER_TUI_SERVE_TOKEN"
 MIN_TOKEN_LENGTH = 16
@@ -51,6 +52,11 @@ EXIT_GRACE = 0.5
 
 class ServeError(Exception):
     """Settings `serve` cannot start with: one sentence, exit 2."""
+
+
+class CannotListenError(Exception):
+    """The port is taken or the host is not one to listen on: one sentence, exit 8 (as the
+    simulator and the bridge)."""
 
 
 @dataclass(frozen=True)
@@ -319,9 +325,8 @@ class DashboardServer(Server):
             try:
                 await site.start()
             except OSError as error:
-                raise ServeError(
-                    f"Cannot listen on {self.settings.host} port {self.settings.port}: "
-                    f"{error.strerror or error}."
+                raise CannotListenError(
+                    listen_problem(self.settings.host, self.settings.port, error)
                 ) from None
             port = runner.addresses[0][1]
             self.cookie_name = f"pushover_tui_serve_{port}"
@@ -368,7 +373,7 @@ def page(status: int, title: str, sentence: str) -> web.Response:
 
 
 def serve(settings: ServeSettings, show: Callable[[str], None]) -> None:
-    """Run the server until SIGTERM/SIGINT (ServeError when it cannot start)."""
+    """Run the server until SIGTERM/SIGINT (CannotListenError when it cannot listen)."""
     warnings = logging.StreamHandler(sys.stderr)
     warnings.setLevel(logging.WARNING)
     warnings.addFilter(EscapeControlsFilter(tracebacks=False))

@@ -40,9 +40,8 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> No
 async def config_verified(app: PushoverApp, sim: Simulator) -> None:
     app.switch_mode("config")
     await asyncio.sleep(0.3)
-    app.verified = None
     app.screen.post_message(VerifyKeys())
-    await wait_until(lambda: app.verified is True)
+    await wait_until(lambda: getattr(app.screen, "report", ("",))[0] == "ok")
 
 
 EMERGENCY = Message(
@@ -79,15 +78,17 @@ async def compose_problems(app: PushoverApp, sim: Simulator) -> None:
 
 
 async def history_acknowledged(app: PushoverApp, sim: Simulator) -> None:
-    app.outbox.tracker.interval = 0.2  # poll quickly for the picture; the product waits 5 s
-    await app.send_message(Message("Nightly backup of nas01 finished in 42 min.", title="nas01"))
-    await app.send_message(Message("Certificate for shop.example.com renews in 7 days."))
-    sent = await app.send_message(EMERGENCY)
+    app.session.outbox.tracker.interval = 0.2  # poll quickly for the picture; the product waits 5 s
+    await app.session.send_message(
+        Message("Nightly backup of nas01 finished in 42 min.", title="nas01")
+    )
+    await app.session.send_message(Message("Certificate for shop.example.com renews in 7 days."))
+    sent = await app.session.send_message(EMERGENCY)
     assert sent.result.receipt is not None
     sim.ack(sent.result.receipt, device="pixel")
     row_id = sent.row_id
     await wait_until(
-        lambda: app.history.get(row_id).receipt_state is ReceiptState.ACKNOWLEDGED  # type: ignore[union-attr]
+        lambda: app.session.history.get(row_id).receipt_state is ReceiptState.ACKNOWLEDGED  # type: ignore[union-attr]
     )
     app.switch_mode("history")
     await asyncio.sleep(0.8)
@@ -120,11 +121,15 @@ async def help_screen(app: PushoverApp, sim: Simulator) -> None:
 
 
 async def inbox_emergency(app: PushoverApp, sim: Simulator) -> None:
-    await wait_until(lambda: app.inbox.state is InboxState.CONNECTED)  # the demo's own device
-    await app.send_message(Message("Nightly backup of nas01 finished in 42 min.", title="nas01"))
-    await app.send_message(Message("Certificate for shop.example.com renews in 7 days."))
-    await app.send_message(EMERGENCY)
-    await wait_until(lambda: app.inbox.count() == 3)
+    await wait_until(
+        lambda: app.session.inbox.state is InboxState.CONNECTED
+    )  # the demo's own device
+    await app.session.send_message(
+        Message("Nightly backup of nas01 finished in 42 min.", title="nas01")
+    )
+    await app.session.send_message(Message("Certificate for shop.example.com renews in 7 days."))
+    await app.session.send_message(EMERGENCY)
+    await wait_until(lambda: app.session.inbox.count() == 3)
     app.switch_mode("inbox")  # the newest, the emergency, selected
     await asyncio.sleep(0.5)
 

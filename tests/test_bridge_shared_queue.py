@@ -215,12 +215,14 @@ def test_the_store_down_is_503_and_health_says_why_then_back_by_itself(
     assert "postgres:***@" in caplog.text  # the log line says which store, masked
 
 
-def test_bridge_starts_with_the_store_down_and_says_so(tmp_path, simulator):
+def test_bridge_starts_with_the_store_down_and_says_so(tmp_path, simulator, caplog):
     from test_store_unreachable import closed_port_url
 
     url = StoreURL(closed_port_url())
     bridge = SharedBridge(tmp_path, simulator, BASE_TABLE, url)
-    with TestClient(bridge.app(schedule=FAST)) as client:
+    with caplog.at_level(logging.WARNING), TestClient(bridge.app(schedule=FAST)) as client:
+        said = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(said) == 1 and "unreachable" in said[0].getMessage()  # once, not per step
         assert bridge.post(client, "event_alert", event(1)).status_code == 503
         health = client.get("/health")
         assert health.status_code == 503

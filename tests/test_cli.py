@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -59,6 +60,22 @@ def test_send_prints_request_and_records_cli_row(env, simulator):
     [row] = history_rows(env)
     assert (row.origin, row.status.value, row.title) == ("cli", "sent", "Backup")
     assert simulator.messages[-1]["message"] == "hello from a script"
+
+
+def test_commands_run_with_the_cyclic_collector_and_main_leaves_it_on(env, monkeypatch):
+    """main pauses the collector for start-up only (an error path may leave a connection in a
+    reference cycle): the command runs with it, and it is on again after a parse error too."""
+    seen: list[bool] = []
+
+    async def cmd_send(ctx) -> int:
+        seen.append(gc.isenabled())
+        return cli.EXIT_OK
+
+    monkeypatch.setattr("pushover_tui.cli.messages.cmd_send", cmd_send)
+    assert run(env, "send", "x")[0] == cli.EXIT_OK
+    assert seen == [True] and gc.isenabled()
+    assert run(env, "send", "--priority", "9")[0] == cli.EXIT_USAGE
+    assert gc.isenabled()
 
 
 def test_send_json_uses_api_field_names(env, simulator):

@@ -70,6 +70,26 @@ def test_glance_sends_its_fields_to_the_profiles_user(env, simulator):
     assert body["status"] == 1 and body["text"] == "hi" and body["user"].startswith("uBob")
 
 
+def test_glances_are_in_history_and_history_filters_by_kind(env, simulator):
+    assert run(env, "send", "a message")[0] == cli.EXIT_OK
+    assert run(env, "glance", "--title", "Sales", "--count", "12")[0] == cli.EXIT_OK
+    assert run(env, "glance", "--text", "sent to bob", "--user", DEMO_BOB)[0] == cli.EXIT_OK
+    code, out, err = run(env, "history", "--kind", "glance", "--json")
+    assert code == cli.EXIT_OK, err
+    rows = json.loads(out)
+    assert [(row["kind"], row["status"], row["origin"]) for row in rows] == [
+        ("glance", "sent", "cli")
+    ] * 2
+    assert (rows[1]["title"], rows[1]["count"], rows[1]["percent"]) == ("Sales", 12, None)
+    assert rows[0]["text"] == "sent to bob" and rows[0]["recipient"].startswith("uBob")
+    assert DEMO_USER not in out and DEMO_BOB not in out and DEMO_TOKEN not in out
+    code, out, _ = run(env, "history", "--kind", "message")
+    assert code == cli.EXIT_OK and "a message" in out and "glance" not in out
+    code, out, _ = run(env, "history")
+    assert "[glance] Sales: count 12" in out and "a message" in out
+    assert run(env, "history", "--kind", "other")[0] == cli.EXIT_USAGE
+
+
 @pytest.mark.parametrize(
     ("argv", "field"),
     [

@@ -614,9 +614,36 @@ async def test_non_json_success_is_unexpected(
     error = info.value
     assert error.status_code == status
     assert f"HTTP {status}" in str(error)
-    assert "Captive portal" in str(error)
+    assert "Captive portal" in str(error) and "web page" in str(error)
+    assert "<" not in str(error)  # the page's words, never its markup
     assert len(str(error)) < 250  # an excerpt, not the whole page
     assert route.call_count == 1 and sleep.calls == []
+
+
+async def test_an_error_page_is_its_status_and_title_never_its_markup(
+    client: PushoverClient, api: respx.Router, sleep: FakeSleep
+) -> None:
+    page = (
+        "<html><head><title>503 Service Temporarily Unavailable</title>"
+        "<style>body { color: red }</style></head><body><p>Sorry</p></body></html>"
+    )
+    api.post(MESSAGES).respond(503, text=page, headers={"Content-Type": "text/html"})
+    with pytest.raises(TemporaryError) as info:
+        await client.send(USER, Message("x"))
+    assert str(info.value) == (
+        "Pushover answered HTTP 503 Service Unavailable with a web page "
+        "“503 Service Temporarily Unavailable”, not the API's answer; gave up after 3 attempts"
+    )
+    assert info.value.answered and info.value.status_code == 503
+
+
+async def test_only_no_answer_at_all_counts_as_not_answered(
+    client: PushoverClient, api: respx.Router, sleep: FakeSleep
+) -> None:
+    api.post(MESSAGES).mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(TemporaryError) as info:
+        await client.send(USER, Message("x"))
+    assert not info.value.answered and info.value.status_code is None
 
 
 @pytest.mark.parametrize("body", ["[1, 2]", '"ok"', "", "null"])

@@ -451,7 +451,6 @@ def test_corrupt_file_untouched_with_path_and_line(path: Path) -> None:
         ("api_url = {x = 1}\n", "api_url", 1),
         ("profiles = 1\n", "profiles", 1),
         ("[profiles]\nwork = 1\n", "profiles.work", 2),
-        ("[keymap]\nsend = 1\n", "keymap.send", 2),
         ('keymap = "ctrl+s"\n', "keymap", 1),
         ("bridge = 1\n", "bridge", 1),
         ('theme = "x"\nbell = "yes"\n', "bell", 2),
@@ -655,3 +654,20 @@ def test_bell_round_trips_and_is_written_only_when_set(path: Path) -> None:
     assert tomllib.loads(path.read_text())["bell"] is True
     assert load_config(path, env={}).bell is True
     assert set_value(config, "ignored", "bell", "False").bell is False
+
+
+def test_a_value_the_file_spells_out_is_the_files_even_when_it_is_the_default(
+    path: Path,
+) -> None:
+    path.parent.mkdir(mode=0o700)
+    path.write_text(
+        '[profiles.p]\ntoken = "t"\npriority = 0\n[profiles.q]\npriority = 1\n', encoding="utf-8"
+    )
+    config = load_config(path)
+    assert resolve(config, "p", env={}).sources["priority"] is Source.FILE
+    assert resolve(config, "p", env={}).sources["retry"] is Source.DEFAULT
+    # Set back to the default and saved: the file says `priority = 0`, so does the source.
+    p, q = config.profiles
+    saved = save_config(replace(config, profiles=(p, replace(q, priority=0))))
+    assert "priority = 0" in path.read_text(encoding="utf-8").split("[profiles.q]")[1]
+    assert resolve(saved, "q", env={}).sources["priority"] is Source.FILE

@@ -27,6 +27,7 @@ from pushover_tui.store.history import (
     HistoryError,
     HistoryFilter,
     HistoryRow,
+    RowKind,
     Status,
 )
 
@@ -137,6 +138,25 @@ def test_v1_file_gains_a_blank_recipient(tmp_path: Path, monkeypatch: pytest.Mon
         (row,) = history.page()
         assert row.recipient == "" and row.to_json()["recipient"] == ""
         assert history.count(HistoryFilter(recipient="")) == 1
+
+
+def test_rows_from_before_glances_are_messages(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "history.sqlite3"
+    before = len(history_module.MIGRATIONS) - 1  # the last migration adds `kind`
+    with monkeypatch.context() as patch:
+        patch.setattr(history_module, "MIGRATIONS", history_module.MIGRATIONS[:before])
+        patch.setattr(history_module, "SCHEMA_VERSION", before)
+        History(path).close()
+        with raw(path) as connection:
+            connection.execute(
+                "INSERT INTO messages (created_at, updated_at, status, origin, profile, priority,"
+                " pid, host, process) VALUES (1, 1, 'sent', 'cli', 'p', 0, 1, 'h', 'x')"
+            )
+    with History(path) as history:
+        assert history.schema_version() == SCHEMA_VERSION
+        (row,) = history.page()
+        assert row.kind is RowKind.MESSAGE
+        assert history.count(HistoryFilter(kind=RowKind.GLANCE)) == 0
 
 
 def test_migrations_run_in_order_and_only_once(

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pushover_tui import cli
@@ -24,6 +25,7 @@ from pushover_tui.simulator import (
     DEMO_2FA_PASSWORD,
     DEMO_EMAIL,
     DEMO_PASSWORD,
+    DEMO_TOKEN,
     DEMO_USER,
 )
 from pushover_tui.store.config import load_config
@@ -185,7 +187,9 @@ def test_keep_leaves_them_and_json_is_a_list_with_the_api_names(logged_in, simul
 
 
 def test_received_text_is_escaped_on_a_terminal(logged_in, simulator):
-    send(logged_in, "evil \x1b]0;owned\x07 title")
+    # Another sender's message (our own send refuses control characters): straight to the API.
+    form = {"token": DEMO_TOKEN, "user": DEMO_USER, "message": "evil \x1b]0;owned\x07 title"}
+    assert httpx.post(f"{simulator.base_url}/messages.json", data=form).status_code == 200
     _, out, _ = run(logged_in, "inbox")
     assert "\x1b" not in out and "\\x1b" in out
 

@@ -18,6 +18,7 @@ import pytest
 
 from pushover_tui import cli
 from pushover_tui.api.client import PushoverClient
+from pushover_tui.api.secret import Secret
 from pushover_tui.simulator import Member, Simulator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,3 +137,29 @@ def test_a_memo_shared_by_several_memberships_names_each_one(isolated_env, demo_
         ("Dana", "phone"),
         ("Dana", "pager"),
     ]
+
+
+async def test_the_dashboard_swaps_from_the_group_as_it_is_then(
+    isolated_env, demo_config, simulator
+):
+    # The dashboard plans when it asks "Put Bob on call?"; a cron job may change the group
+    # before the answer. The swap is planned again under the lock: Bob alone, not Bob and Carol.
+    from pushover_tui.oncall import plan_oncall
+    from pushover_tui.simulator import DEMO_BOB, DEMO_GROUP
+    from pushover_tui.store.config import load_config
+    from pushover_tui.tui.session import Session
+
+    env = dict(isolated_env)
+    config = load_config(Path(env["PUSHOVER_TUI_CONFIG"]), env=env)
+    session = Session(config=config, data_folder=Path(env["PUSHOVER_TUI_DATA"]), env=env)
+    try:
+        client = await session.outbox.client()
+        group = await client.show_group(Secret(DEMO_GROUP))
+        plan = plan_oncall(group, Secret(DEMO_BOB))  # Alice, Bob on; Carol off: disable Alice
+        [carol] = [m for m in group.members if m.memo == "Carol"]
+        await client.enable_group_user(group.key, carol.user)  # the cron job, meanwhile
+        await session.groups.make_oncall(plan)
+    finally:
+        await session.aclose()
+    [ops] = [g for g in simulator.groups.values() if g.name == "ops"]
+    assert [m.memo for m in ops.members if not m.disabled] == ["Bob"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.errors import (
     FieldProblemsError,
     NoCredentialsError,
@@ -26,7 +27,7 @@ from pushover_tui.api.secret import Secret
 from pushover_tui.outbox import Outbox, SendFailed, apply_defaults, build_test_message
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER, Simulator
 from pushover_tui.store.config import Config, Profile, resolve
-from pushover_tui.store.history import History, Status
+from pushover_tui.store.history import History, RowKind, Status
 
 
 class FakeClock:
@@ -93,6 +94,35 @@ async def test_field_problems_send_and_record_nothing(outbox, sim):
     with pytest.raises(FieldProblemsError) as caught:
         await outbox.send(Message("", title="x" * 251))
     assert {p.field for p in caught.value.problems} == {"message", "title"}
+    assert sim.requests == []
+    assert outbox.history.count() == 0
+
+
+async def test_a_glance_goes_through_the_pipeline_and_is_recorded(outbox, sim):
+    sent = await outbox.send_glance(Glance(title="Sales", count=3))
+    row = outbox.history.get(sent.row_id)
+    assert row.kind is RowKind.GLANCE and row.status is Status.SENT
+    assert row.request_id == sent.result.request != ""
+    assert dict(row.params) == {"title": "Sales", "count": 3}
+    assert row.recipient == Secret(DEMO_USER).masked()
+    assert (sim.glances[-1]["title"], sim.glances[-1]["count"]) == ("Sales", 3)
+    assert sim.messages == []
+
+
+async def test_a_refused_glance_is_recorded_failed(sim, clock, tmp_path):
+    active = active_for(sim, user="u" * 30)
+    async with Outbox.open(active, tmp_path, origin="tui", sleep=clock.sleep, clock=clock) as box:
+        with pytest.raises(RejectedError) as caught:
+            await box.send_glance(Glance(text="hi"))
+        [row] = box.history.page()
+    assert (row.kind, row.status) == (RowKind.GLANCE, Status.FAILED)
+    assert row.request_id == caught.value.request_id and "user" in row.error
+
+
+async def test_glance_field_problems_send_and_record_nothing(outbox, sim):
+    with pytest.raises(FieldProblemsError) as caught:
+        await outbox.send_glance(Glance(percent=101))
+    assert [p.field for p in caught.value.problems] == ["percent"]
     assert sim.requests == []
     assert outbox.history.count() == 0
 

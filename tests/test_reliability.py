@@ -30,6 +30,7 @@ import httpx
 import pytest
 import respx
 from textual.widgets import Static, TextArea
+from tui_helpers import settle
 
 from pushover_tui import cli
 from pushover_tui.api import client as client_module
@@ -224,12 +225,6 @@ def test_cli_json_failure_still_exits_with_the_code(
 
 
 # -- 1. faults: the TUI --------------------------------------------------------------------------
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def tui_send(app, pilot, text: str, *, press: bool = False) -> tuple[bool, str]:

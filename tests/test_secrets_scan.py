@@ -20,6 +20,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
+from tui_helpers import settle
 
 from pushover_tui import cli
 from pushover_tui.outbox import Outbox
@@ -218,11 +219,6 @@ async def tui_session(env: dict[str, str], shots: Path, sim: Simulator) -> list[
 
     app = build_app(env=env)
     taken: list[str] = []
-
-    async def settle(pilot) -> None:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
     def shoot(name: str) -> None:
         svg = app.export_screenshot(title=name)

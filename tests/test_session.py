@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import GroupMember, Message
 from pushover_tui.api.secret import Secret
@@ -117,6 +118,7 @@ async def test_read_only_refuses_every_change_with_one_sentence(demo_config, iso
     changes = [
         lambda: session.send_message(Message("no")),
         lambda: session.send_test(),
+        lambda: session.glances.send(Glance(text="no")),  # a glance is sent too
         lambda: session.cancel_receipt("r" * 30),
         lambda: session.cancel_by_tag("ops"),
         lambda: session.groups.create("ops"),

@@ -124,3 +124,17 @@ def test_without_psycopg_a_postgresql_url_is_one_sentence(isolated_env) -> None:
         "pushover-tui: The store is a PostgreSQL URL, but psycopg is not installed: run "
         "pip install 'pushover-tui[postgres]' (or unset PUSHOVER_TUI_STORE and store.url)."
     ]
+
+
+def test_import_with_no_local_history_still_checks_the_store(isolated_env) -> None:
+    """Nothing to copy is "0 copied into" a store only if that store answered."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**isolated_env, "PUSHOVER_TUI_STORE": f"postgresql://u:{PASSWORD}@127.0.0.1:{port}/x"}
+    code, out, err = run(env, "store", "import")
+    assert code == cli.EXIT_TEMPORARY, out + err
+    assert out == "" and err.count("\n") == 1 and "unreachable" in err
+    assert PASSWORD not in err

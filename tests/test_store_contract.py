@@ -9,10 +9,11 @@ from datetime import date
 
 import pytest
 
+from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.base import Store
-from pushover_tui.store.history import HistoryFilter, Status
+from pushover_tui.store.history import HistoryFilter, RowKind, Status
 from pushover_tui.store.overview import overview
 
 USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
@@ -162,6 +163,49 @@ def test_filters(store: Store, filters: HistoryFilter, expected: list[int]) -> N
     wanted = [ids[index] for index in expected]
     assert [row.id for row in store.page(filters, oldest_first=True)] == wanted
     assert store.count(filters) == len(wanted)
+
+
+def test_a_glance_is_recorded_as_a_glance_row_with_its_fields(store: Store) -> None:
+    glance = Glance(title="Sales", text="build green", count=-2, percent=40, device="pixel")
+    row_id = store.record_sending(glance, profile="p", origin="cli", recipient=Secret(USER))
+    store.record_failed(row_id, "the device is not registered", request_id="req-7")
+    row = store.get(row_id)
+    assert row is not None and row.kind is RowKind.GLANCE and row.status is Status.FAILED
+    assert (row.title, row.message, row.priority) == (
+        "Sales",
+        "text 'build green', count -2, percent 40",
+        0,
+    )
+    assert dict(row.params) == {
+        "title": "Sales",
+        "text": "build green",
+        "count": -2,
+        "percent": 40,
+        "device": "pixel",
+    }
+    assert (row.error, row.request_id, row.recipient) == (
+        "the device is not registered",
+        "req-7",
+        Secret(USER).masked(),
+    )
+    shown = row.to_json()
+    assert shown["kind"] == "glance" and shown["subtext"] == "" and "url" not in shown
+    assert USER not in str(shown)
+    message_id = store.record_sending(Message("x"), profile="p", origin="cli")
+    assert store.get(message_id).kind is RowKind.MESSAGE  # type: ignore[union-attr]
+    assert store.get(message_id).to_json()["kind"] == "message"  # type: ignore[union-attr]
+
+
+def test_filter_by_kind(store: Store) -> None:
+    ids = fill(store)
+    glance_id = store.record_sending(Glance(count=3), profile="home", origin="tui")
+    store.record_sent(glance_id, SendResult("req-g"))
+    only_glances = HistoryFilter(kind=RowKind.GLANCE)
+    assert [row.id for row in store.page(only_glances)] == [glance_id]
+    assert store.count(only_glances) == 1
+    assert [row.id for row in store.page(HistoryFilter(kind=RowKind.MESSAGE))] == ids[::-1]
+    assert store.count(HistoryFilter(kind=RowKind.GLANCE, profile="work")) == 0
+    assert store.count() == len(ids) + 1
 
 
 def test_delete_and_clear(store: Store) -> None:

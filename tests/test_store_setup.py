@@ -62,6 +62,9 @@ def test_a_url_that_is_not_postgresql_names_the_setting() -> None:
     assert str(raised.value).startswith("store.url") and PASSWORD not in str(raised.value)
     with pytest.raises(ConfigurationError, match="port"):
         parse_store_url("postgresql://h:port/db")
+    with pytest.raises(ConfigurationError, match="unbalanced") as raised:
+        parse_store_url(f"postgresql://u:{PASSWORD}@[::1/db")  # not a port problem
+    assert "port" not in str(raised.value).split(":")[0] and PASSWORD not in str(raised.value)
 
 
 def test_the_environment_wins_over_the_config_and_blank_means_sqlite() -> None:
@@ -197,3 +200,14 @@ def test_send_and_history_use_the_configured_store(
     other = f"postgresql://team:{PASSWORD}@127.0.0.1:1/pushover"
     code, _, err = run_cli({**isolated_env, "PUSHOVER_TUI_STORE": other}, "history")
     assert code == 5 and "127.0.0.1:1" in err and PASSWORD not in err
+
+
+def test_a_url_libpq_cannot_read_is_a_usage_error(isolated_env, demo_config, simulator) -> None:
+    """A setting to fix (exit 2), like any other bad setting, not "anything unexpected"."""
+    env = {**isolated_env, "PUSHOVER_TUI_STORE": f"postgresql://u:{PASSWORD}@db/x?bogus=1"}
+    for command in (["store", "status"], ["send", "disk full"]):
+        code, out, err = run_cli(env, *command)
+        assert code == 2, (command, err)
+        assert err.count("\n") == 1 and "not a valid PostgreSQL URL" in err
+        assert PASSWORD not in out + err
+    assert simulator.messages == []

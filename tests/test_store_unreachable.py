@@ -38,6 +38,33 @@ def test_send_sends_nothing_when_the_store_is_unreachable(isolated_env, demo_con
     assert "Traceback" not in err.getvalue()
 
 
+def test_a_url_from_the_config_file_is_named_as_such_when_unreachable(
+    isolated_env, demo_config, simulator
+):
+    # Unsetting PUSHOVER_TUI_STORE alone would not help: the sentence names store.url too.
+    url = closed_port_url()
+    setting = cli.main(
+        ["config", "set", "store.url", "-"],
+        env=isolated_env,
+        stdin=io.StringIO(url),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert setting == cli.EXIT_OK
+    err = io.StringIO()
+    code = cli.main(
+        ["send", "disk full"],
+        env=isolated_env,
+        stdin=io.StringIO(""),
+        stdout=io.StringIO(),
+        stderr=err,
+    )
+    assert code == cli.EXIT_TEMPORARY
+    assert simulator.messages == []
+    assert "unset PUSHOVER_TUI_STORE and store.url" in err.getvalue()
+    assert PASSWORD not in err.getvalue()
+
+
 class StoppableServer:
     """The test's own PostgreSQL server, to stop and start again."""
 
@@ -79,6 +106,22 @@ def test_a_server_stopped_mid_run_is_one_sentence_then_back_by_itself(
         after = store.record_sending(Message("after"), profile="p", origin="cli")
         assert [row.message for row in store.page(oldest_first=True)] == ["before", "after"]
         assert after > first
+
+
+def test_a_server_restarted_while_idle_is_not_reported_unreachable(
+    stoppable: StoppableServer,
+) -> None:
+    """A restart (or a failover) between two calls: the first call after it works, on a new
+    connection, instead of failing on the connection the server closed meanwhile (a bridge
+    would answer that webhook 503 though the store is back)."""
+    from pushover_tui.store.postgres import PostgresStore
+
+    with PostgresStore(StoreURL(stoppable.url)) as store:
+        store.record_sending(Message("before"), profile="p", origin="cli")
+        stoppable.stop()
+        stoppable.start()
+        store.record_sending(Message("after"), profile="p", origin="cli")
+        assert [row.message for row in store.page(oldest_first=True)] == ["before", "after"]
 
 
 def test_while_the_listener_retries_calls_fail_at_once(monkeypatch) -> None:

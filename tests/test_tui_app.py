@@ -166,8 +166,12 @@ async def test_first_screen_renders_as_after_a_full_css_refresh(make_app, demo_c
             assert app.export_screenshot() == first
 
 
-async def test_footer_shows_each_screens_keys_once_built(make_app, demo_config, simulator):
+async def test_footer_shows_each_screens_keys_once_built_and_the_tabs_name_the_screens(
+    make_app, demo_config, simulator
+):
     from textual.widgets import Footer
+
+    from pushover_tui.tui.widgets.screen_tabs import ScreenTab
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -178,9 +182,12 @@ async def test_footer_shows_each_screens_keys_once_built(make_app, demo_config, 
             screen = app.screen
             assert len(screen.query(Footer)) == 1
             keys = {footer_key.key for footer_key in screen.query("FooterKey")}  # type: ignore[attr-defined]
-            others = {"f2", "f3", "f4"} - {f"f{2 + ('config', 'compose', 'history').index(mode)}"}
-            assert {key, "ctrl+q", "f1", *others} <= keys, keys
-            assert len(keys & {"f2", "f3", "f4"}) == 2  # the screen shown leaves out its own
+            assert {key, "ctrl+q", "f1"} <= keys, keys
+            assert not keys & {"f2", "f3", "f4", "f5", "f6"}  # the tab strip names them
+            tabs = [str(tab.visual) for tab in screen.query(ScreenTab)]
+            marked = f"● {mode.capitalize()}"
+            assert [tab for tab in tabs if tab.startswith("●")] == [marked]
+            assert len(tabs) == 5
 
 
 def test_run_takes_the_startup_objects_out_of_the_collectors_scans(make_app, monkeypatch):

@@ -11,6 +11,7 @@ import pytest
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, RadioButton, Select, Static, TextArea
+from tui_helpers import screen_text, settle
 
 from pushover_tui.api.models import BUILTIN_SOUNDS, Message, Priority, SendProgress
 from pushover_tui.simulator import DEMO_TOKEN
@@ -20,6 +21,7 @@ from pushover_tui.tui.compose import screen as compose_screen
 from pushover_tui.tui.compose.outcome import OutcomePanel
 from pushover_tui.tui.compose.screen import ComposeScreen
 from pushover_tui.tui.messages import PrefillDraft, SendTest
+from pushover_tui.tui.widgets.status_bar import StatusBar
 
 SIZE = (110, 36)
 # Every screen is pictured at the reference terminal (80x24) and a roomy one.
@@ -45,17 +47,6 @@ def compose(app: PushoverApp) -> ComposeScreen:
     screen = app.screen
     assert isinstance(screen, ComposeScreen)
     return screen
-
-
-async def settle(pilot) -> None:
-    """Wait for start-up (key check, quota, sound list) or a send to finish, including
-    workers started by others finishing (the sound list follows the key check)."""
-    await pilot.pause()
-    for _ in range(20):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(worker.is_finished for worker in pilot.app.workers):
-            break
 
 
 async def checked(pilot) -> None:
@@ -603,3 +594,37 @@ def test_snapshot_success(size, snap_compare, fast_app, fixed_request_id):
         await settle(pilot)
 
     assert snap_compare(fast_app(), terminal_size=size, run_before=run_before)
+
+
+async def test_an_error_page_is_named_by_its_status_with_the_advice_in_view(fast_app, simulator):
+    """A 503 whose body is a web page: the status and a plain sentence, never the markup; the
+    advice stays in view at 80x24; the status line never says "unreachable" (it answered)."""
+    app = fast_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = compose(app)
+        fill(screen, message="hello")
+        simulator.inject_fault("503", count=3)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = outcome(screen)
+        assert "HTTP 503 Service Unavailable" in text and "web page" in text
+        assert "<" not in text and "draft is kept" in text
+        assert "draft is kept" in " ".join(screen_text(pilot).split())
+        status = str(screen.query_one(StatusBar).visual)
+        assert "unreachable" not in status and "cannot reach" not in status
+
+
+async def test_once_the_typing_pauses_the_checks_run_and_none_is_left_waiting(fast_app, simulator):
+    app = fast_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = compose(app)
+        fill(screen, title="t" * 251)
+        await pilot.pause()
+        deadline = 200
+        while "250" not in note(screen, "title") and deadline:
+            await pilot.pause(0.02)
+            deadline -= 1
+        assert "250" in note(screen, "title")
+        assert screen._check_timer is None  # what tests (and a send) wait on: nothing pending

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Static
+from tui_helpers import settle
 
 from pushover_tui.api.models import Priority
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
@@ -173,6 +174,32 @@ async def test_verify_failures_say_what_to_do(demo_config, simulator, make_app, 
         await verify(app, pilot)
         assert "could not reach pushover, try again" in result_text(screen).lower()
         assert screen.query_one("#verify", Button).disabled is False
+
+
+async def test_an_error_page_is_named_by_its_status_and_pushover_counts_as_reached(
+    demo_config, simulator, make_app, monkeypatch
+):
+    from pushover_tui.api import client
+
+    monkeypatch.setattr(client, "RETRY_GAP", 0.0)
+    app = config_app(make_app, api_url=simulator.base_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_config(app, pilot)
+        simulator.inject_fault("503", count=3)
+        await verify(app, pilot)
+        text = " ".join(result_text(screen).split())
+        assert "HTTP 503 Service Unavailable with a web page" in text and "<" not in text
+        assert "Press Verify again in a few minutes" in text
+        assert "could not reach" not in text.lower()
+        status = str(screen.query_one(StatusBar).visual)
+        assert "unreachable" not in status and "cannot reach" not in status
+        # Nothing answering at all: then, and only then, "cannot reach".
+        simulator.inject_fault("drop", count=3)
+        await verify(app, pilot)
+        assert app.reachable is False
+        assert "could not reach pushover" in result_text(screen).lower()
+        await verify(app, pilot)
+        assert app.reachable is True  # something answered: the status line clears
 
 
 # -- live checks and the form ------------------------------------------------------------------
@@ -480,9 +507,8 @@ def _snapshot_app(make_app, **options):
     return config_app(make_app, **options)
 
 
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+async def settled_without_toasts(pilot) -> None:
+    await settle(pilot)
     pilot.app.clear_notifications()
     await pilot.pause()
 
@@ -493,11 +519,11 @@ def test_snapshot_verified(size, snap_compare, make_app, simulator):
     app = _snapshot_app(make_app, api_url=simulator.base_url)
 
     async def run_before(pilot) -> None:
-        await _settle(pilot)
+        await settled_without_toasts(pilot)
         await pilot.press("f2")
         await pilot.pause()
         await pilot.press("ctrl+v")
-        await _settle(pilot)
+        await settled_without_toasts(pilot)
         pilot.app.screen.query_one("#verify").focus()
         await pilot.pause()
 
@@ -510,13 +536,13 @@ def test_snapshot_failed_verification(size, snap_compare, make_app, simulator):
     app = _snapshot_app(make_app, api_url=simulator.base_url)
 
     async def run_before(pilot) -> None:
-        await _settle(pilot)
+        await settled_without_toasts(pilot)
         await pilot.press("f2")
         await pilot.pause()
         pilot.app.screen.query_one("#user", Input).value = OTHER_USER
         await pilot.pause()
         await pilot.press("ctrl+v")
-        await _settle(pilot)
+        await settled_without_toasts(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -524,4 +550,4 @@ def test_snapshot_failed_verification(size, snap_compare, make_app, simulator):
 @SNAPSHOT_SIZES
 def test_snapshot_first_run(size, snap_compare, make_app, simulator):
     app = _snapshot_app(make_app, api_url=simulator.base_url)
-    assert snap_compare(app, terminal_size=size, run_before=_settle)
+    assert snap_compare(app, terminal_size=size, run_before=settled_without_toasts)

@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from pushover_tui.api.beyond_messages import Glance
+from pushover_tui.store.history import HistoryFilter, RowKind, Status
 from pushover_tui.tui.app import PushoverApp
 from pushover_tui.tui.compose.glance_panel import GlancePanel
 from pushover_tui.tui.session.glances import SentGlance, pace_warnings
@@ -81,6 +82,10 @@ async def test_a_glance_is_sent_and_shown_as_last_sent(app, simulator):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert len(simulator.glances) == 2
+        # Both recorded in History as glances, with their fields.
+        rows = app.session.history.page(HistoryFilter(kind=RowKind.GLANCE))
+        assert [(row.status, row.origin) for row in rows] == [(Status.SENT, "tui")] * 2
+        assert dict(rows[0].params) == {"text": "build green", "count": -3}
 
 
 async def test_an_empty_glance_is_refused_without_a_request(app, simulator):

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from textual.widgets import Footer, Input, Select, Static, TextArea
+from tui_helpers import settle
 
 from pushover_tui.api.client import PushoverClient
 from pushover_tui.api.errors import RejectedError
@@ -62,16 +63,6 @@ def app_on_sim(demo_config, make_app, simulator):
 
 def state(simulator: Simulator, key: str = DEMO_GROUP) -> list[tuple[str, str | None, bool]]:
     return [(m.memo, m.device, m.disabled) for m in simulator.groups[key].members]
-
-
-async def settle(pilot) -> None:
-    """Until every request the screen started (and those they started) has ended."""
-    await pilot.pause()
-    for _ in range(40):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(worker.is_finished for worker in pilot.app.workers):
-            break
 
 
 async def open_groups(pilot) -> GroupsScreen:
@@ -151,7 +142,7 @@ async def test_names_and_memos_are_shown_as_typed_never_as_markup(app_on_sim, si
 
 async def test_footer_fits_the_reference_terminal(app_on_sim):
     """The app's footer, compact at 80 columns: every key of the member list is on screen, help
-    and the screen keys included, none under the palette's."""
+    included, none under the palette's (the screens' keys are on the tab strip)."""
     app = app_on_sim()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_groups(pilot)
@@ -159,7 +150,7 @@ async def test_footer_fits_the_reference_terminal(app_on_sim):
         footer = screen.query_one(Footer)
         assert isinstance(footer, AppFooter) and footer.compact
         keys = {key.key: key.region for key in footer.query("FooterKey")}  # type: ignore[attr-defined]
-        assert {"o", "d", "x", "f1", "f2", "f6"} <= set(keys)
+        assert {"o", "d", "x", "f1"} <= set(keys)
         palette = keys.pop("ctrl+p")
         assert all(region.width and region.right <= palette.x for region in keys.values()), keys
 
@@ -256,6 +247,23 @@ async def test_no_groups_yet_says_how_to_make_one(demo_config, make_app, simulat
         assert header.startswith("No groups yet. Press n to create one")
         assert activity(screen) == "n creates a group; ^r reloads."
         assert screen.check_action("add", ()) is None and screen.check_action("create", ())
+
+
+async def test_a_and_r_with_no_group_selected_say_why_nothing_happened(
+    demo_config, make_app, simulator
+):
+    other = "aOtherAppToken0000000000000000"
+    simulator.add_app(other)  # another app: it owns no group
+    save_config(replace(demo_config, profiles=(replace(demo_config.profiles[0], token=other),)))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_groups(pilot)
+        for key in ("a", "r"):
+            screen.say("")
+            await pilot.press(key)
+            await pilot.pause()
+            assert activity(screen) == "No group selected: n creates one."
+            assert app.screen is screen  # no dialog opened
 
 
 # -- changes ------------------------------------------------------------------------------------

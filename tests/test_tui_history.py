@@ -15,10 +15,11 @@ from rich.console import Console
 from textual.css.query import NoMatches
 from textual.widgets import Input, Select, Static, TextArea
 
+from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.simulator import DEMO_TOKEN, DEMO_USER
 from pushover_tui.store import history as history_module
-from pushover_tui.store.history import History, HistoryFilter, Status
+from pushover_tui.store.history import History, HistoryFilter, RowKind, Status
 from pushover_tui.tui import wording as history_format
 from pushover_tui.tui.history.filter_bar import FilterBar
 from pushover_tui.tui.history.screen import EMPTY_TEXT, HistoryScreen
@@ -245,7 +246,9 @@ async def test_rows_appear_live_newest_first_from_this_app_and_other_processes(
         # Sent through the app while the screen is open: on top at once.
         await app.session.send_message(Message("first message", title="One"))
         await app.session.send_message(Message("second message", title="Two"))
-        await wait_for(pilot, lambda: "sent " in table_lines(app)[1])
+        # The rows themselves, sent (the cron row alone already said "sent").
+        await wait_for(pilot, lambda: table(app).total == 3)
+        await wait_for(pilot, lambda: all("sent" in line for line in table_lines(app)[1:4]))
         lines = table_lines(app)
         assert "Time" in lines[0] and "Receipt" in lines[0]
         assert "Two — second" in lines[1] and "sent" in lines[1]
@@ -322,6 +325,31 @@ async def test_filters_text_status_and_open_emergencies(
         assert table(app).total == 0
         assert not app.screen.has_class("-empty")
         assert "No messages match these filters." in table_lines(app)[2]
+
+
+async def test_glances_are_listed_and_the_kind_filter_picks_them(demo_config, make_app, simulator):
+    app = make_app(api_url=simulator.base_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.session.send_message(Message("a message", title="Msg"))
+        await app.session.glances.send(Glance(title="Sales", count=12))
+        app.switch_mode("history")
+        await wait_for(pilot, lambda: table(app).total == 2)
+        assert "Glance    Sales — count 12" in table_lines(app)[1]
+        select = app.screen.query_one("#history-kind", Select)
+        select.value = RowKind.GLANCE.value
+        await wait_for(pilot, lambda: table(app).total == 1)
+        assert table(app).selected.kind is RowKind.GLANCE
+        await wait_for(pilot, lambda: "filtered: glances" in count_text(app))
+        assert app.screen.filters.kind is RowKind.GLANCE
+        # A glance is not resent as a message: the warning names where to send one.
+        table(app).focus()
+        await pilot.press("r")
+        await pilot.pause()
+        assert any("Glance panel" in n.message for n in app._notifications)
+        assert simulator.messages[-1]["message"] == "a message" and len(simulator.messages) == 1
+        select.value = RowKind.MESSAGE.value
+        await wait_for(pilot, lambda: table(app).selected.message == "a message")
+        assert table(app).total == 1
 
 
 async def test_emergency_acknowledged_live_with_device_and_masked_user(
@@ -489,7 +517,7 @@ async def test_paging_through_5000_rows(demo_config, make_app, simulator, isolat
 # -- snapshots ----------------------------------------------------------------------------------
 
 
-async def settle(pilot) -> None:
+async def open_when_checked(pilot) -> None:
     """The status bar's key check and quota arrive in the background: wait for them."""
     app = pilot.app
     await wait_for(pilot, lambda: app.verified is not None and app.quota is not None)
@@ -505,7 +533,7 @@ def test_snapshot_rows_with_acknowledged_receipt(
     app = make_app(api_url=simulator.base_url)
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await open_when_checked(pilot)
         await pilot.press("down")  # the acknowledged emergency
         await pilot.pause()
 
@@ -523,7 +551,7 @@ def test_snapshot_filtered_to_open_emergencies(
     )  # nothing polls the seeded receipt
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await open_when_checked(pilot)
         app.screen.post_message(FilterHistory(HistoryFilter(receipt_state=ReceiptState.AWAITING)))
         await pilot.pause()
 
@@ -533,4 +561,4 @@ def test_snapshot_filtered_to_open_emergencies(
 @SNAPSHOT_SIZES
 def test_snapshot_empty_state(size, snap_compare, demo_config, make_app, simulator, frozen):
     app = make_app(api_url=simulator.base_url)
-    assert snap_compare(app, terminal_size=size, run_before=settle)
+    assert snap_compare(app, terminal_size=size, run_before=open_when_checked)

@@ -509,7 +509,7 @@ async def test_a_long_inbox_is_paged_not_loaded(inbox_config, make_app, isolated
 # -- snapshots ----------------------------------------------------------------------------------
 
 
-async def settle(pilot) -> None:
+async def open_when_checked(pilot) -> None:
     """The key check and quota (status line) and following: then the inbox, quietly."""
     app = pilot.app
     await wait_for(pilot, lambda: app.verified is not None and app.quota is not None)
@@ -523,7 +523,7 @@ async def settle(pilot) -> None:
 @pytest.mark.usefixtures("steady_api_host")  # the simulator's port changes every run
 def test_snapshot_messages_arrived(snap_compare, inbox_config, make_app, isolated_env, utc, size):
     seed(Path(isolated_env["PUSHOVER_TUI_DATA"]))
-    assert snap_compare(make_app(), terminal_size=SIZES[size], run_before=settle)
+    assert snap_compare(make_app(), terminal_size=SIZES[size], run_before=open_when_checked)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -535,7 +535,7 @@ def test_snapshot_emergency_acknowledged(
     seed(folder)
     with History.open(folder) as history:
         InboxStore(history).acknowledged("personal", RECEIPT, now=BASE - 60)
-    assert snap_compare(make_app(), terminal_size=SIZES[size], run_before=settle)
+    assert snap_compare(make_app(), terminal_size=SIZES[size], run_before=open_when_checked)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -561,7 +561,7 @@ def test_snapshot_logged_out_elsewhere(
     seed(Path(isolated_env["PUSHOVER_TUI_DATA"]))
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await open_when_checked(pilot)
         simulator.push_frame("A")
         await wait_for(pilot, lambda: "Logged out elsewhere" in state_text(pilot.app))
         await pilot.pause()

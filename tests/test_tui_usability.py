@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Input, Static, TextArea
+from tui_helpers import settle
 
 from pushover_tui.api.models import Message, Receipt, SendResult
 from pushover_tui.simulator import DEMO_TOKEN
@@ -28,15 +29,6 @@ OTHER_TOKEN = "aUnknownToken".ljust(30, "X")
 
 def status(app: PushoverApp) -> str:
     return str(app.screen.query_one(StatusBar).render())
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    for _ in range(20):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(worker.is_finished for worker in pilot.app.workers):
-            break
 
 
 async def no_wait(_seconds: float) -> None:

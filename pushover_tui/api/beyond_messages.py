@@ -62,13 +62,26 @@ class Glance:
         texts = (self.title, self.text, self.subtext)
         return not any(texts) and self.count is None and self.percent is None
 
-    def form(self) -> dict[str, str]:
-        fields = {name: getattr(self, name) for name in (*GLANCE_TEXTS, "device")}
+    def params(self) -> dict[str, Any]:
+        """The fields sent, by their API names (numbers as numbers), as History keeps them."""
+        fields: dict[str, Any] = {name: getattr(self, name) for name in (*GLANCE_TEXTS, "device")}
         numbers = {"count": self.count, "percent": self.percent}
         return {
             **{name: value for name, value in fields.items() if value},
-            **{name: str(value) for name, value in numbers.items() if value is not None},
+            **{name: value for name, value in numbers.items() if value is not None},
         }
+
+    def summary(self, *, title: bool = True) -> str:
+        """Its fields as one line: `title 'Sales', count 3` (`title=False`: all but the title)."""
+        names = GLANCE_TEXTS if title else GLANCE_TEXTS[1:]
+        texts = [f"{name} {getattr(self, name)!r}" for name in names if getattr(self, name)]
+        numbers = {"count": self.count, "percent": self.percent}
+        return ", ".join(
+            texts + [f"{name} {value}" for name, value in numbers.items() if value is not None]
+        )
+
+    def form(self) -> dict[str, str]:
+        return {name: str(value) for name, value in self.params().items()}
 
 
 @dataclass(frozen=True)

@@ -301,16 +301,31 @@ def check_types(message: Message) -> list[Problem]:
     return problems
 
 
-def check_nul(message: Message) -> list[Problem]:
-    """A NUL character ends a string in many programs on the way to a device: never send one."""
+# C0 and C1 control characters: a terminal escape, a BEL or a NUL (which ends a string in many
+# programs on the way to a device). The message keeps newline and tab; other fields keep none.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_MESSAGE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def check_controls(message: Message) -> list[Problem]:
+    """Never send a control character but newline and tab (in the message): the dashboard
+    strips them as they are pasted; a script that sends one is told which field and which."""
     problems = []
     for name in _FREE_TEXT_FIELDS:
-        if "\x00" in getattr(message, name):
+        pattern = _CONTROL_IN_MESSAGE if name == "message" else _CONTROL
+        if found := pattern.search(getattr(message, name)):
             label = name.replace("_", " ").capitalize()
-            problems.append(Problem(name, f"{label} holds a NUL character (\\x00): remove it."))
-    if any("\x00" in tag for tag in message.tags):
-        problems.append(Problem("tags", "A tag holds a NUL character (\\x00): remove it."))
+            problems.append(Problem(name, f"{label} {_holds_control(found.group())}"))
+    for tag in message.tags:
+        if found := _CONTROL.search(tag):
+            problems.append(Problem("tags", f"A tag {_holds_control(found.group())}"))
+            break
     return problems
+
+
+def _holds_control(character: str) -> str:
+    name = "a NUL character" if character == "\x00" else "a control character"
+    return f"holds {name} (\\x{ord(character):02x}): remove it."
 
 
 def _is_utf8(text: str) -> bool:
@@ -325,7 +340,7 @@ def check_message(message: Message) -> list[Problem]:
     """Every documented rule for one message. Errors block sending; warnings only inform."""
     if problems := check_types(message):
         return problems  # the rules below assume the right types
-    problems = check_nul(message)
+    problems = check_controls(message)
     if not message.message.strip():
         problems.append(Problem("message", "The message is empty: write something to send."))
     problems += check_length("message", message.message, MESSAGE_MAX, "The message")

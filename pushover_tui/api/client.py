@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -61,6 +63,7 @@ from pushover_tui.api.models import (
     int_or_none,
 )
 from pushover_tui.api.secret import Secret, redact, redact_url
+from pushover_tui.safe_text import escape_controls
 
 DEFAULT_BASE_URL = "https://api.pushover.net/1"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)  # Pushover answers in well under a second
@@ -119,6 +122,21 @@ def quota_from_headers(headers: httpx.Headers) -> Quota:
         remaining=_int_header(headers, "X-Limit-App-Remaining"),
         reset=_int_header(headers, "X-Limit-App-Reset"),
     )
+
+
+_HTML = re.compile(r"\s*<(!doctype html|html|head|body)\b", re.IGNORECASE)
+_HTML_HEADING = re.compile(r"<h1\b[^>]*>(.*?\w.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TITLE = re.compile(r"<title\b[^>]*>(.*?\w.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def _status_name(status: int) -> str:
+    """ "HTTP 503 Service Unavailable": the code and its standard name."""
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
 
 
 def _excerpt(text: str, limit: int = 120) -> str:
@@ -420,6 +438,7 @@ class PushoverClient(AsyncClosing, BeyondMessages):
         keys = {**(secrets or {}), **({} if user is None else {"user": user})}
         attempts = (self.retries if retries is None else max(0, retries)) + 1
         failure = ""
+        status: int | None = None  # the last attempt's HTTP answer
         for attempt in range(1, attempts + 1):
             if attempt > 1:
                 _report(progress, SendProgress(attempt, attempts, RETRY_GAP, failure))
@@ -429,9 +448,10 @@ class PushoverClient(AsyncClosing, BeyondMessages):
                 # Built and sent in one expression: no local variable holds the bare token.
                 response = await self._http.send(self._build(method, path, form, keys, files))
             except httpx.TimeoutException:
-                failure = "Pushover did not answer in time"
+                failure, status = "Pushover did not answer in time", None
                 continue
             except httpx.RequestError as error:  # transport errors, and a body that will not decode
+                status = None
                 failure = (
                     f"Cannot reach {urlsplit(self.base_url).hostname}: "
                     f"{_describe(error, self._token, *keys.values())}"
@@ -444,6 +464,7 @@ class PushoverClient(AsyncClosing, BeyondMessages):
         raise TemporaryError(
             f"{failure}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}",
             attempts=attempts,
+            status_code=status,
         )
 
     def _build(
@@ -493,15 +514,26 @@ class PushoverClient(AsyncClosing, BeyondMessages):
             location = redact_url(response.headers.get("Location", "(no location)"))
             location = redact(location, self._token, *keys.values())
             return f"Pushover answered HTTP {status}, a redirect to {location} (not followed)"
-        return f"Pushover answered HTTP {status}: {self._excerpt(response, keys)}"
+        return f"Pushover answered {_status_name(status)}{self._excerpt(response, keys)}"
 
     def _excerpt(self, response: httpx.Response, keys: Mapping[str, Secret]) -> str:
+        """What the body says, after the status: ": <text>", or for a web page (a proxy's or a
+        maintenance page) its title only, never its markup."""
         try:
             text = response.text
         except (UnicodeError, LookupError):  # e.g. "charset=utf-16" on a body without a BOM
             text = response.content.decode("utf-8", "replace")
         # Redact before cutting: a secret cut in half by the excerpt would no longer match.
-        return _excerpt(redact(text, self._token, *keys.values()))
+        text = redact(text, self._token, *keys.values())
+        if "html" in response.headers.get("Content-Type", "") or _HTML.match(text):
+            # Its heading, else its title, else the start of its words (a captive portal's
+            # "please log in"), tags removed.
+            named_by = _HTML_HEADING.search(text) or _HTML_TITLE.search(text)
+            words = named_by.group(1) if named_by else _HTML_HIDDEN.sub(" ", text)
+            named = _excerpt(html.unescape(_HTML_TAG.sub(" ", words)), 60)
+            page = f"a web page “{escape_controls(named)}”" if named else "a web page"
+            return f" with {page}, not the API's answer"
+        return f": {_excerpt(text)}"
 
     def _parse(self, response: httpx.Response, keys: Mapping[str, Secret]) -> dict[str, Any]:
         status = response.status_code
@@ -510,10 +542,8 @@ class PushoverClient(AsyncClosing, BeyondMessages):
         except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
             body = None
         if not isinstance(body, dict):
-            text = (
-                f"Unexpected response from Pushover (HTTP {status}): "
-                f"{self._excerpt(response, keys)}"
-            )
+            text = f"Unexpected response from Pushover: {_status_name(status)}"
+            text += self._excerpt(response, keys)
             if status == 429:
                 reset = quota_from_headers(response.headers).reset
                 raise QuotaExceededError(text, reset=reset, status_code=status)

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 class PushoverError(Exception):
     """Base of every error this package raises on purpose."""
 
+    # Did a server answer the request (any HTTP answer, an error page too)? False only when
+    # nothing did: no connection, a timeout, or no request made.
+    answered = True
+
 
 class FieldProblemsError(PushoverError):
     """The message or settings break a documented rule: nothing was sent."""
@@ -66,8 +70,10 @@ class QuotaExceededError(APIError):
 class TemporaryError(PushoverError):
     """Server error, timeout or no connection, still failing after the allowed retries."""
 
-    def __init__(self, text: str, *, attempts: int = 1) -> None:
+    def __init__(self, text: str, *, attempts: int = 1, status_code: int | None = None) -> None:
         self.attempts = attempts
+        self.status_code = status_code  # the last attempt's HTTP answer (None: nothing answered)
+        self.answered = status_code is not None
         super().__init__(text)
 
 
@@ -75,7 +81,8 @@ class UnexpectedResponseError(PushoverError):
     """The server answered something that is not the API's JSON."""
 
     def __init__(self, text: str, *, status_code: int) -> None:
-        self.status_code = status_code
+        self.status_code = status_code  # 0: no request was made
+        self.answered = status_code != 0
         super().__init__(text)
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pushover_tui.api.checks import MESSAGE_MAX, TITLE_MAX, URL_MAX
 from pushover_tui.api.models import Message
 from pushover_tui.bridge.settings import BridgeSettings
+from pushover_tui.safe_text import strip_controls
 
 MAX_BODY = 1024 * 1024  # 1 MiB
 # Sentry's payloads nest about 10 deep; refusing far deeper ones keeps every later step (str(),
@@ -111,6 +112,12 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _line(text: str) -> str:
+    """`text` for a one-line field: Sentry's texts may hold escape sequences (a log line's
+    colours) or line breaks, which the API check refuses there; strip them, never drop the alert."""
+    return strip_controls(text).replace("\n", " ").replace("\t", " ")
+
+
 def tag_pairs(tags: Any) -> list[tuple[str, str]]:
     """Sentry's tags as (key, value) pairs sorted by key: [[k, v]], [{key, value}] or {k: v}."""
     pairs: list[tuple[str, str]] = []
@@ -175,9 +182,9 @@ def _message(
     tag: str,
 ) -> Message:
     return Message(
-        message=text[:MESSAGE_MAX],
-        title=title[:TITLE_MAX],
-        url=link[:URL_MAX],
+        message=strip_controls(text)[:MESSAGE_MAX],
+        title=_line(title)[:TITLE_MAX],
+        url=_line(link)[:URL_MAX],
         url_title=url_title if link else "",
         priority=priority,
         sound=settings.sound,
@@ -421,8 +428,8 @@ def resolved_notice(
     plural = "" if cancelled == 1 else "s"
     return Message(
         message=f"{word} in Sentry: {cancelled} emergency notification{plural} cancelled.",
-        title=f"{word}: {title}"[:TITLE_MAX],
-        url=link[:URL_MAX],
+        title=_line(f"{word}: {title}")[:TITLE_MAX],
+        url=_line(link)[:URL_MAX],
         url_title=(METRIC_URL_TITLE if resource == "metric_alert" else URL_TITLE) if link else "",
         priority=-1,
         sound=settings.sound,

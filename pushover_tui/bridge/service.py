@@ -148,12 +148,14 @@ class BridgeService:
             schedule=self.schedule,
             stop_grace=self.stop_grace,
         )
+        said = ""  # the sentence logged already: the store down is said once, not per step
         try:
             worker_queue.prune()
             self.queue.check_writable()  # connected now, not by the first webhook
         except AlertQueueError as error:  # housekeeping only: start anyway, /health tells
             self.board.error(str(error), store=True)
             log.warning("%s", error)
+            said = str(error)
         try:
             pending = worker_queue.pending()
         except AlertQueueError as error:
@@ -162,7 +164,8 @@ class BridgeService:
                 raise BridgeDownError(str(error)) from None
             pending = 0  # the shared store is down: serve 503s until it is back
             self.board.error(str(error), store=True)
-            log.warning("%s", error)
+            if str(error) != said:
+                log.warning("%s", error)
         if pending:
             log.info("resuming %d accepted alert(s) not sent before the last stop", pending)
 

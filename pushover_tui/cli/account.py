@@ -152,9 +152,8 @@ async def cmd_glance(ctx: Context) -> int:
     if problems:
         raise FieldProblemsError(problems)  # before any request, and before any key is needed
     async with ctx.outbox() as outbox:
-        client = await outbox.client()
         user = Secret(args.user) if args.user is not None else outbox.active.profile.user
-        request = await client.send_glance(user, glance)
+        request = (await outbox.send_glance(glance, to=user)).result.request
     shown = glance.form()
     if args.json:
         ctx.out.json({"status": 1, "user": user.masked(), **shown, "request": request})

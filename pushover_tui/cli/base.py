@@ -41,7 +41,7 @@ EXIT_TEMPORARY = 5
 EXIT_NO_CREDENTIALS = 6
 EXIT_NOT_ACKNOWLEDGED = 7
 EXIT_BRIDGE_DOWN = 8
-EXIT_CANNOT_START = 8  # the same code: a service (bridge, simulator) cannot start
+EXIT_CANNOT_START = 8  # the same code: a service (bridge, simulator, serve) cannot start
 EXIT_INTERRUPTED = 130
 # 128 + the signal's number, as shells report a process a signal ended.
 EXIT_HANGUP = 129
@@ -58,7 +58,7 @@ exit codes:
      or the shared store (PUSHOVER_TUI_STORE) unreachable: nothing sent
   6  no credentials configured (token and user key)
   7  with --wait: the emergency expired or was cancelled unacknowledged
-  8  bridge or simulator: cannot start (port in use, a host it cannot listen on;
+  8  bridge, simulator or serve: cannot start (port in use, a host it cannot listen on;
      bridge: data folder used by another bridge, damaged database);
      bridge --check: not answering, not healthy, or not a bridge
   130  interrupted (Ctrl-C); with --wait the alert goes on

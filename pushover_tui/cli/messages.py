@@ -27,7 +27,7 @@ from pushover_tui.cli.base import (
     when,
 )
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.store.history import Status
+from pushover_tui.store.history import RowKind, Status
 
 if TYPE_CHECKING:
     from pushover_tui.api.models import Message
@@ -96,9 +96,12 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     cancel.add_argument("--tag", help="cancel every active emergency with this tag")
     cancel.add_argument("--json", action="store_true", help="print one JSON object")
 
-    history = command("history", "list sent messages, newest first")
+    history = command("history", "list sent messages and glances, newest first")
     history.add_argument("--limit", type=int_arg("limit", 1, 100_000), default=20)
     history.add_argument("--status", choices=[status.value for status in Status])
+    history.add_argument(
+        "--kind", choices=[kind.value for kind in RowKind], help="only messages, or only glances"
+    )
     history.add_argument("--search", default="", help="text in the title or message")
     history.add_argument(
         "--to", metavar="KEY|NAME", help="only messages sent to this user or group key, or group"
@@ -354,6 +357,7 @@ def cmd_history(ctx: Context) -> int:
     args = ctx.args
     filters = HistoryFilter(
         status=Status(args.status) if args.status else None,
+        kind=RowKind(args.kind) if args.kind else None,
         search=args.search,
         recipient=asyncio.run(_masked_recipient(ctx, args.to)) if args.to else None,
     )
@@ -364,13 +368,15 @@ def cmd_history(ctx: Context) -> int:
         ctx.out.json([row.to_json() for row in rows])
         return EXIT_OK
     if not rows:
-        filtered = args.status or args.search or args.to
+        filtered = args.status or args.kind or args.search or args.to
         ctx.out.line("No match." if filtered else "No messages yet.")
         return EXIT_OK
     line = "{:>6}  {:<19}  {:<11}  {:>3}  {:<12}  {}"
     ctx.out.line(line.format("#", "sent at", "status", "pri", "receipt", "message"))
     for row in rows:
         text = f"{row.title}: {row.message}" if row.title else row.message
+        if row.kind is RowKind.GLANCE:
+            text = f"[glance] {text}"
         preview = escape_controls(" ".join(text.split()))  # stored text: no terminal sequences
         state = row.receipt_state.value if row.receipt_state else ""
         sent_at, status = when(row.created_at), row.status.value

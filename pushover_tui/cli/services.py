@@ -164,6 +164,7 @@ def cmd_serve(ctx: Context) -> int:
             "run pip install 'pushover-tui[web]'."
         )
     from pushover_tui.web import (
+        CannotListenError,
         ServeError,
         ServeSettings,
         access_token,
@@ -210,8 +211,9 @@ def cmd_serve(ctx: Context) -> int:
 
     try:
         serve(settings, show)
-    except ServeError as error:
-        raise UsageError(str(error)) from None
+    except CannotListenError as error:
+        ctx.out.error(str(error))
+        return EXIT_CANNOT_START
     return EXIT_OK
 
 

@@ -88,13 +88,14 @@ def _import(ctx: Context) -> int:
         )
     source = data_dir(ctx.env) / FILE_NAME
     found = copied = 0
-    if source.exists():
-        host = socket.gethostname()
-        with History(source) as local, open_shared_store(url) as shared:
-            shared.schema_version()  # connects (and sets up the tables) before reading anything
-            while rows := local.page(offset=found, limit=BATCH, oldest_first=True):
-                found += len(rows)
-                copied += shared.import_rows([(row, import_key(host, row)) for row in rows])
+    with open_shared_store(url) as shared:
+        shared.schema_version()  # connects (and sets up the tables) before reading anything
+        if source.exists():
+            host = socket.gethostname()
+            with History(source) as local:
+                while rows := local.page(offset=found, limit=BATCH, oldest_first=True):
+                    found += len(rows)
+                    copied += shared.import_rows([(row, import_key(host, row)) for row in rows])
     counts = {
         "from": str(source),
         "to": url.masked(),

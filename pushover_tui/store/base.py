@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Self
 from pushover_tui.api.errors import ConfigurationError, PushoverError
 
 if TYPE_CHECKING:
+    from pushover_tui.api.beyond_messages import Glance
     from pushover_tui.api.models import Message, Quota, Receipt, SendResult
     from pushover_tui.api.secret import Secret
     from pushover_tui.store.history import HistoryFilter, HistoryRow
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
 
 class HistoryError(PushoverError):
     """The history cannot be opened or written; the sentence names the file or the server."""
+
+
+class StoreURLError(HistoryError, ConfigurationError):
+    """The store URL is one libpq cannot read: a setting to fix (a usage error), raised where
+    any history error may be."""
 
 
 class StoreUnreachableError(HistoryError):
@@ -91,7 +97,7 @@ class Store(ABC):
     @abstractmethod
     def record_sending(
         self,
-        message: Message,
+        message: Message | Glance,
         *,
         profile: str,
         origin: str,

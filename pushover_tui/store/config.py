@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from pushover_tui.api.checks import Problem, check_emergency
 from pushover_tui.api.errors import FieldProblemsError, PushoverError
-from pushover_tui.api.inbox import InboxSession
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.files import (
     FILE_MODE,
@@ -49,6 +48,7 @@ from pushover_tui.store.schema import (
     Scope,
     Setting,
     TableReader,
+    find_line,
     setting,
 )
 
@@ -56,6 +56,8 @@ if TYPE_CHECKING:  # tomlkit is imported when saving only: reading needs tomllib
     from tomlkit import TOMLDocument
     from tomlkit.container import Container
     from tomlkit.items import Table
+
+    from pushover_tui.api.inbox import InboxSession
 
 APP_NAME = "pushover-tui"
 DEFAULT_API_URL = "https://api.pushover.net/1"  # same as api.client.DEFAULT_BASE_URL (no httpx)
@@ -94,6 +96,9 @@ class Profile:
     to: Secret = field(default=_default("to"))
     team_token: Secret = field(default=_default("team_token"))  # the Teams API's, not an app's
     inbox: InboxSession | None = None  # [profiles.NAME.inbox], written by `inbox login`
+    # The values the file spells out (even one equal to the default: `priority = 0` is the
+    # file's, not "default"); not part of what a profile is.
+    written: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers, but never keep one: a bare key in a frame would be
@@ -133,6 +138,8 @@ class Config:
     keymap: Mapping[str, str] = field(
         default_factory=lambda: _EMPTY
     )  # binding id -> keys, e.g. {"send": "ctrl+s"}
+    # One sentence per [keymap] entry that could not be read (not a string): left out above.
+    keymap_problems: tuple[str, ...] = field(default=(), compare=False)
     bridge: Mapping[str, Any] = field(
         default_factory=lambda: _EMPTY
     )  # the raw [bridge] table, written back untouched (but for what `with_bridge` sets)
@@ -357,6 +364,8 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
         device_id = reader.typed(body, (*key, "device_id"), Kind.SECRET, Secret())
         if not (secret and device_id):
             return None
+        from pushover_tui.api.inbox import InboxSession  # a profile logged in to its inbox only
+
         name = reader.typed(body, (*key, "device_name"), Kind.TEXT, "")
         return InboxSession(secret=secret, device_id=device_id, device_name=name)
 
@@ -371,16 +380,31 @@ def _parse(path: Path, text: str, data: dict[str, Any]) -> Config:
             row.attribute: value_at(body, (*key, *row.path), row) for row in PROFILE_SETTINGS
         }
         profiles.append(
-            Profile(name=name, **profile_values, inbox=inbox_session(body, (*key, "inbox")))
+            Profile(
+                name=name,
+                **profile_values,
+                inbox=inbox_session(body, (*key, "inbox")),
+                written=_written(body),
+            )
         )
-    keymap = reader.table(data, ("keymap",))
-    for binding, keys in keymap.items():
-        if not isinstance(keys, str):
-            raise reader.fail(("keymap", binding), 'a string of keys, such as "ctrl+s"')
+    # A keymap entry that is not a string costs only that entry: the dashboard says so
+    # ("Key not moved") and the binding keeps its default key; the file is never rewritten.
+    keymap: dict[str, str] = {}
+    keymap_problems: list[str] = []
+    for binding, keys in reader.table(data, ("keymap",)).items():
+        if isinstance(keys, str):
+            keymap[binding] = keys
+        else:
+            line = find_line(text, ("keymap", binding))
+            where = f" (line {line})" if line else ""
+            keymap_problems.append(
+                f'[keymap] {binding!r}: {keys!r} is not a string of keys, such as "ctrl+s"{where}.'
+            )
     return Config(
         path=path,
         profiles=tuple(profiles),
         keymap=keymap,
+        keymap_problems=tuple(keymap_problems),
         bridge=reader.table(data, ("bridge",)),
         **values,
     )
@@ -555,7 +579,22 @@ def save_config(config: Config, env: Mapping[str, str] = os.environ) -> Config:
         document, on_disk = _document(path)
         _update(document, config, on_disk if config.as_loaded is None else config.as_loaded)
         _write_atomically(path, document.as_string())
+    profiles = document.get("profiles", {})
+    config = replace(
+        config,
+        profiles=tuple(
+            replace(profile, written=_written(profiles.get(profile.name, {})))
+            for profile in config.profiles
+        ),
+    )
     return replace(config, as_loaded=replace(config, as_loaded=None))
+
+
+def _written(body: Any) -> frozenset[str]:
+    """The profile values a `[profiles.NAME]` table spells out."""
+    if not isinstance(body, Mapping):
+        return frozenset()
+    return frozenset(row.attribute for row in PROFILE_SETTINGS if row.path[-1] in body)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -637,9 +676,9 @@ def resolve(
         sources["name"] = Source.DEFAULT
 
     def layered(row: Setting, saved: Any) -> Any:
-        # A value equal to the built-in default is shown as "default": the file may or may not
-        # spell it out, and the value is the same either way.
-        value, source = saved, Source.DEFAULT if saved == row.default else Source.FILE
+        # "default" only for a value the file leaves out (or one set since, equal to it).
+        written = row.scope is Scope.PROFILE and row.attribute in base.written
+        value, source = saved, Source.FILE if written or saved != row.default else Source.DEFAULT
         if row.env and (from_env := row.from_environment(env.get(row.env, ""))) is not None:
             value, source = from_env, Source.ENVIRONMENT
         if row.key in options:

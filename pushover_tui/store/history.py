@@ -16,7 +16,6 @@ import sqlite3
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.base import HistoryError, OverviewCounts, Store
@@ -38,6 +38,13 @@ INTERRUPTED_TEXT = (
 # A send this process stopped (Esc in the dashboard, Ctrl-C) while the request may have left.
 STOPPED_TEXT = "Stopped by you; it may have been delivered. Check your device before resending."
 _FORBIDDEN_KEYS = frozenset({"token", "user"})  # credentials never go into history
+
+
+class RowKind(StrEnum):
+    """What a row records: a message (messages.json) or a glance (glances.json)."""
+
+    MESSAGE = "message"
+    GLANCE = "glance"
 
 
 class Status(StrEnum):
@@ -56,6 +63,7 @@ class HistoryFilter:
     origin: str | None = None
     receipt_state: ReceiptState | None = None
     recipient: str | None = None  # masked, as stored: Secret(key).masked()
+    kind: RowKind | None = None
 
 
 @dataclass(frozen=True)
@@ -78,11 +86,13 @@ class HistoryRow:
     error: str
     meta: Mapping[str, Any]  # e.g. {"sentry_issue": "123", "link": "..."}
     recipient: str = ""  # the user or group key sent to, masked; blank in rows from before v2
+    kind: RowKind = RowKind.MESSAGE  # a glance's params are its fields (title, text, count…)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready, with the API's field names; never a token or user key."""
         data: dict[str, Any] = {
             "id": self.id,
+            "kind": str(self.kind),
             "status": str(self.status),
             "origin": self.origin,
             "profile": self.profile,
@@ -90,7 +100,7 @@ class HistoryRow:
             "updated_at": _iso(self.updated_at),
         }
         # Every field always present (blank when not sent), so scripts can index the object.
-        data.update(_MESSAGE_FIELDS)
+        data.update(_MESSAGE_FIELDS if self.kind is RowKind.MESSAGE else _GLANCE_FIELDS)
         data.update(self.params)
         data["priority"] = self.priority
         data["request"] = self.request_id
@@ -129,6 +139,12 @@ _MESSAGE_FIELDS: Mapping[str, Any] = MappingProxyType(
         "callback": "",
         "tags": "",
     }
+)
+
+
+# The glances.json fields, likewise.
+_GLANCE_FIELDS: Mapping[str, Any] = MappingProxyType(
+    {"title": "", "text": "", "subtext": "", "count": None, "percent": None, "device": ""}
 )
 
 
@@ -320,6 +336,12 @@ _INBOX_PRINTED = (
     "CREATE INDEX inbox_unprinted ON inbox (profile, id) WHERE printed_at IS NULL",
 )
 
+# What a row records: a message, or a glance (issue 25). Rows from before are messages.
+_KIND = (
+    "ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'message'",
+    "CREATE INDEX messages_kind ON messages (kind, created_at)",
+)
+
 Migration = Sequence[str] | Callable[[sqlite3.Connection], None]
 MIGRATIONS: tuple[Migration, ...] = (
     _V1,
@@ -328,13 +350,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     _POLLED_AT,
     _OVERVIEW,
     _INBOX_PRINTED,
+    _KIND,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = (
     "id, created_at, updated_at, status, origin, profile, priority, title, message, params, "
     "request_id, receipt, receipt_state, receipt_info, quota_limit, quota_remaining, "
-    "quota_reset, error, meta, recipient"
+    "quota_reset, error, meta, recipient, kind"
 )
 _ORDER = {False: "created_at DESC, id DESC", True: "created_at ASC, id ASC"}
 
@@ -349,7 +372,7 @@ def _process_id() -> str:
     """A random id for this process (renewed after fork): tells our rows from a reused pid's."""
     global _process
     if _process is None or _process[0] != os.getpid():
-        _process = (os.getpid(), uuid.uuid4().hex)
+        _process = (os.getpid(), os.urandom(16).hex())  # not uuid4: its module costs ~1 ms
     return _process[1]
 
 
@@ -517,7 +540,7 @@ class History(SQLiteStore, Store):
 
     def record_sending(
         self,
-        message: Message,
+        message: Message | Glance,
         *,
         profile: str,
         origin: str,
@@ -526,33 +549,29 @@ class History(SQLiteStore, Store):
     ) -> int:
         """Insert the row as `sending` and commit before returning its id. The recipient's key
         is stored masked only."""
-        params = message.params()
-        meta = dict(meta or {})
-        for name, mapping in (("params", params), ("meta", meta)):
-            leaked = _FORBIDDEN_KEYS & set(mapping)
-            if leaked:
-                raise ValueError(f"history {name} may not contain {sorted(leaked)}")
+        kind, priority, title, text, params, meta_text = sending_values(message, meta)
         now = time.time()
         with self._write() as connection:
             cursor = connection.execute(
                 "INSERT INTO messages (created_at, updated_at, status, origin, profile, priority,"
-                " title, message, params, meta, pid, host, process, recipient)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " title, message, params, meta, pid, host, process, recipient, kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     now,
                     Status.SENDING.value,
                     origin,
                     profile,
-                    int(message.priority),
-                    message.title,
-                    message.message,
-                    _dumps(params),
-                    _dumps(meta),
+                    priority,
+                    title,
+                    text,
+                    params,
+                    meta_text,
                     os.getpid(),
                     self._host,
                     _process_id(),
                     recipient.masked() if recipient else "",
+                    kind,
                 ),
             )
             row_id = cursor.lastrowid
@@ -814,12 +833,34 @@ def _where(filters: HistoryFilter, *, mark: str = "?", like: str = "LIKE") -> tu
     if filters.recipient is not None:
         clauses.append("recipient = " + mark)
         args.append(filters.recipient)
+    if filters.kind is not None:
+        clauses.append("kind = " + mark)
+        args.append(RowKind(filters.kind).value)
     if search := filters.search.strip():
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         columns = ("title", "message", "request_id", "receipt", "error")
         clauses.append("(" + " OR ".join(f"{c} {like} {mark} ESCAPE '\\'" for c in columns) + ")")
         args += [pattern] * len(columns)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def sending_values(
+    item: Message | Glance, meta: Mapping[str, Any] | None
+) -> tuple[str, int, str, str, str, str]:
+    """A new row's kind, priority, title, message, params and meta (JSON), for either store. A
+    glance's message column is its other fields in one line (`text 'build green', count 12`):
+    the list shows and searches it as a message's text."""
+    if isinstance(item, Glance):
+        kind, priority, title, text = RowKind.GLANCE, 0, item.title, item.summary(title=False)
+    else:
+        kind, priority, title, text = RowKind.MESSAGE, int(item.priority), item.title, item.message
+    params = item.params()
+    meta = dict(meta or {})
+    for name, mapping in (("params", params), ("meta", meta)):
+        leaked = _FORBIDDEN_KEYS & set(mapping)
+        if leaked:
+            raise ValueError(f"history {name} may not contain {sorted(leaked)}")
+    return kind.value, priority, title, text, _dumps(params), _dumps(meta)
 
 
 def _dumps(value: Mapping[str, Any]) -> str:
@@ -865,6 +906,7 @@ def _row(row: Mapping[str, Any]) -> HistoryRow:
         error=row["error"],
         meta=MappingProxyType(json.loads(row["meta"])),
         recipient=row["recipient"],
+        kind=RowKind(row["kind"]),
     )
 
 

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import select
 import socket
 import threading
 import time
@@ -37,13 +38,19 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
+from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret, redact
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.store.base import HistoryError, OverviewCounts, Store, StoreUnreachableError
+from pushover_tui.store.base import (
+    HistoryError,
+    OverviewCounts,
+    Store,
+    StoreUnreachableError,
+    StoreURLError,
+)
 from pushover_tui.store.history import (
     _COLUMNS,
-    _FORBIDDEN_KEYS,
     _ORDER,
     INTERRUPTED_TEXT,
     STOPPED_TEXT,
@@ -57,6 +64,7 @@ from pushover_tui.store.history import (
     _row,
     _where,
     left_by_gone_processes,
+    sending_values,
 )
 from pushover_tui.store.url import StoreURL
 
@@ -157,7 +165,13 @@ _V2 = (
     "CREATE INDEX alerts_tag ON alerts (tag, status, id)",
 )
 
-MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2)
+# Version 3: what a row records, a message or a glance (issue 25). Rows from before are messages.
+_V3_ROW_KIND = (
+    "ALTER TABLE messages ADD COLUMN kind text NOT NULL DEFAULT 'message'",
+    "CREATE INDEX messages_kind ON messages (kind, created_at)",
+)
+
+MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2, _V3_ROW_KIND)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -184,6 +198,18 @@ def _reason(error: BaseException, url: StoreURL) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     reason = text.rsplit("failed: ", 1)[-1].strip().rstrip(".")
     return escape_controls(redact(reason, url.password() or None))
+
+
+def _closed_by_server(connection: psycopg.Connection[Any]) -> bool:
+    """Whether the server has spoken to this idle connection since its last transaction: it
+    is idle and LISTENs to nothing, so that is the server closing it (a restart, a failover,
+    an idle timeout), or, rarely, a notice; either way a new connection is the safe choice.
+    libpq only finds out on the next query, which would fail."""
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return bool(readable)
 
 
 class PostgresStore(Store):
@@ -221,7 +247,7 @@ class PostgresStore(Store):
         try:
             given = set(conninfo_to_dict(self.url.reveal()))  # names only: no password held
         except psycopg.Error as error:
-            raise HistoryError(
+            raise StoreURLError(
                 f"The store URL {self.location()} is not a valid PostgreSQL URL: "
                 f"{_reason(error, self.url)}."
             ) from None
@@ -247,7 +273,7 @@ class PostgresStore(Store):
         return StoreUnreachableError(
             f"The shared store {self.location()} is unreachable ({self._last_reason}), "
             "so nothing was done: check that the server is up and try again, or unset "
-            "PUSHOVER_TUI_STORE to use this machine's own history."
+            "PUSHOVER_TUI_STORE and store.url to use this machine's own history."
         )
 
     def _error(self, error: psycopg.Error, action: str) -> HistoryError:
@@ -259,22 +285,40 @@ class PostgresStore(Store):
     def _transaction(self, action: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
         """One transaction on a connection of the pool. A lost server drops the pool (the next
         call probes the server again) and is said as unreachable."""
-        pool = self._ready_pool()
-        connection: psycopg.Connection[dict[str, Any]] | None = None
+        pool, connection = self._borrow()
         try:
-            with pool.connection() as connection, connection.transaction():
+            with connection.transaction():
                 yield connection
-        except (PoolTimeout, PoolClosed) as error:
-            # Every connection busy for CONNECT_TIMEOUT s, or the pool could not reconnect,
-            # or another thread dropped it as the server went away.
-            self._lose(pool)
-            raise self._unreachable(None if isinstance(error, PoolClosed) else error) from None
         except psycopg.Error as error:
-            if connection is None or connection.broken or connection.closed:
+            if connection.broken or connection.closed:
                 self._lose(pool)
                 raise self._unreachable(error) from None
             raise self._error(error, action) from None
+        finally:
+            pool.putconn(connection)
         self._set_reachable(True)
+
+    def _borrow(
+        self,
+    ) -> tuple[ConnectionPool[psycopg.Connection[dict[str, Any]]], psycopg.Connection[Any]]:
+        """A connection of the pool, and the pool to give it back to. One the server closed
+        while idle (a restart, a failover) means the pool's others went with it: the pool is
+        dropped and the server probed again, so the call works if the server is back and says
+        unreachable at once if it is not (the pool would wait for its own reconnects)."""
+        while True:
+            pool = self._ready_pool()
+            try:
+                connection = pool.getconn()
+            except (PoolTimeout, PoolClosed) as error:
+                # Every connection busy for CONNECT_TIMEOUT s, the pool could not reconnect,
+                # or another thread dropped it as the server went away.
+                self._lose(pool)
+                raise self._unreachable(None if isinstance(error, PoolClosed) else error) from None
+            if not _closed_by_server(connection):
+                return pool, connection
+            connection.close()
+            pool.putconn(connection)
+            self._drop_pool(pool)  # not unreachable: the probe finds out
 
     def _ready_pool(self) -> ConnectionPool[psycopg.Connection[dict[str, Any]]]:
         """The pool, after a probe when there is none yet (first call, or the server was lost):
@@ -317,13 +361,17 @@ class PostgresStore(Store):
             return self._pool
 
     def _lose(self, pool: ConnectionPool[Any]) -> None:
-        """The server went away: close the pool at once (its connections died with the server,
-        and its background reconnects would back off for minutes); the next call probes."""
+        """The server went away: drop the pool, and say so to subscribers."""
+        self._drop_pool(pool)
+        self._set_reachable(False)
+
+    def _drop_pool(self, pool: ConnectionPool[Any]) -> None:
+        """Close the pool at once (its connections died with the server, and its background
+        reconnects would back off for minutes); the next call probes."""
         with self._lock:
             if self._pool is pool:
                 self._pool = None
         pool.close(timeout=0)  # its worker threads end by themselves
-        self._set_reachable(False)
 
     def _set_reachable(self, reachable: bool) -> None:
         """Record whether the server answers; subscribers hear of each change."""
@@ -433,40 +481,37 @@ class PostgresStore(Store):
 
     def record_sending(
         self,
-        message: Message,
+        message: Message | Glance,
         *,
         profile: str,
         origin: str,
         meta: Mapping[str, Any] | None = None,
         recipient: Secret | None = None,
     ) -> int:
-        params = message.params()
-        meta = dict(meta or {})
-        for name, mapping in (("params", params), ("meta", meta)):
-            leaked = _FORBIDDEN_KEYS & set(mapping)
-            if leaked:
-                raise ValueError(f"history {name} may not contain {sorted(leaked)}")
+        kind, priority, title, text, params, meta_text = sending_values(message, meta)
         now = time.time()
         with self._transaction("record the message") as connection:
             found = connection.execute(
                 "INSERT INTO messages (created_at, updated_at, status, origin, profile, priority,"
-                " title, message, params, meta, pid, host, process, recipient)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                " title, message, params, meta, pid, host, process, recipient, kind)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " RETURNING id",
                 (
                     now,
                     now,
                     Status.SENDING.value,
                     origin,
                     profile,
-                    int(message.priority),
-                    message.title,
-                    message.message,
-                    _dumps(params),
-                    _dumps(meta),
+                    priority,
+                    title,
+                    text,
+                    params,
+                    meta_text,
                     os.getpid(),
                     self._host,
                     _process_id(),
                     recipient.masked() if recipient else "",
+                    kind,
                 ),
             ).fetchone()
         assert found is not None
@@ -603,8 +648,8 @@ class PostgresStore(Store):
                     "INSERT INTO messages (created_at, updated_at, status, origin, profile,"
                     " priority, title, message, params, request_id, receipt, receipt_state,"
                     " receipt_info, quota_limit, quota_remaining, quota_reset, error, meta, pid,"
-                    " host, process, recipient, import_key) VALUES (%s, %s, %s, %s, %s, %s, %s,"
-                    " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)"
+                    " host, process, recipient, import_key, kind) VALUES (%s, %s, %s, %s, %s, %s,"
+                    " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s)"
                     " ON CONFLICT (import_key) DO NOTHING",
                     (
                         row.created_at,
@@ -627,6 +672,7 @@ class PostgresStore(Store):
                         "import",
                         row.recipient,
                         key,
+                        row.kind.value,
                     ),
                 ).rowcount
         return copied

@@ -83,9 +83,14 @@ def parse_store_url(text: str, *, source: str = STORE_ENV) -> StoreURL | None:
         )
     try:
         urlsplit(text).port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
+    except ValueError as error:
+        problem = (
+            "a port that is not a number from 1 to 65535"
+            if "port" in str(error).lower()
+            else "unbalanced [brackets] around its host"  # urlsplit's "Invalid IPv6 URL"
+        )
         raise ConfigurationError(
-            f"{source} has a port that is not a number: {mask_store_urls(text)[:60]!r}."
+            f"{source} has {problem}: {mask_store_urls(text)[:60]!r}."
         ) from None
     return StoreURL(text)
 

@@ -26,13 +26,14 @@ from textual.worker import Worker, WorkerState
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Group, Quota, ReceiptState
+from pushover_tui.safe_text import strip_controls
 from pushover_tui.store.config import Config, Profile, data_dir, load_config
 from pushover_tui.store.history import HistoryFilter, Status
 from pushover_tui.tui.base import ModeScreen, describe_error, secrets_of
 from pushover_tui.tui.keys import KEYS, binding, check_keymap
 from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
 from pushover_tui.tui.session import Session
-from pushover_tui.tui.startup import FastStartApp
+from pushover_tui.tui.startup import FastStartApp, memory_folder
 
 if TYPE_CHECKING:
     from textual.message import Message as TextualMessage
@@ -75,7 +76,7 @@ class PushoverApp(FastStartApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         binding("quit", "quit"),
         binding("help", "help"),
-        # Last: the footer shows these together, after every other key.
+        # Named on every screen's tab strip (widgets/screen_tabs.py) rather than the footer.
         binding("mode.config", "switch_mode('config')"),
         binding("mode.compose", "switch_mode('compose')"),
         binding("mode.history", "switch_mode('history')"),
@@ -133,7 +134,8 @@ class PushoverApp(FastStartApp):
         if config.theme in self.available_themes:
             self.theme = config.theme
         # A keymap entry that cannot work is refused, with a sentence once the app is up.
-        self.keymap, self.keymap_problems = check_keymap(config.keymap)
+        self.keymap, problems = check_keymap(config.keymap)
+        self.keymap_problems = [*config.keymap_problems, *problems]
         if self.keymap:
             self.set_keymap(self.keymap)
 
@@ -174,6 +176,18 @@ class PushoverApp(FastStartApp):
 
             if isinstance(event.widget, Input | TextArea):
                 event.widget.cursor_blink = False
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every paste, from any driver, reaches a field without control sequences or
+        # characters (a one-line field gets spaces for tabs): nothing invisible is ever sent.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            from textual.widgets import TextArea
+
+            text = strip_controls(event.text)
+            if not isinstance(self.focused, TextArea):
+                text = text.replace("\t", " ")
+            event = events.Paste(text)
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         await self.session.aclose()
@@ -429,7 +443,7 @@ def build_app(
 
     simulator = Simulator(ack_after=ack_after)
     simulator.start()
-    folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-"))
+    folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-", dir=memory_folder()))
     demo_profile = Profile(
         name="demo",
         token=Secret(DEMO_TOKEN),

@@ -28,28 +28,23 @@ class KeySpec:
     scope: str  # where it acts: "app" (everywhere) or a screen ("compose", "history", ...)
     show: bool = True  # shown in the footer
     priority: bool = False  # fires even while a text field has focus
-    group: str = ""  # the footer shows a group's keys together under this one word
 
 
 KEYS: Mapping[str, KeySpec] = {
     # Everywhere: F-keys and ctrl combinations work while a text field has focus.
-    # The screens' keys share one place in the footer ("f2 f4 f5 f6 screens"): named one by
-    # one, the five modes' keys would push "f1 Help" out of an 80-column footer.
+    # The screens' keys are named on every screen's tab strip (widgets/screen_tabs.py), not in
+    # the footer: there they pushed "f1 Help" and the palette out of 80 columns.
     "mode.config": KeySpec(
-        "f2", "Config", "open Config: keys, defaults, verification", "app", group="screens"
+        "f2", "Config", "open Config: keys, defaults, verification", "app", show=False
     ),
-    "mode.compose": KeySpec(
-        "f3", "Compose", "open Compose: write and send", "app", group="screens"
-    ),
-    "mode.history": KeySpec(
-        "f4", "History", "open History: every message sent", "app", group="screens"
-    ),
+    "mode.compose": KeySpec("f3", "Compose", "open Compose: write and send", "app", show=False),
+    "mode.history": KeySpec("f4", "History", "open History: every message sent", "app", show=False),
     "mode.groups": KeySpec(
-        "f5", "Groups", "open Groups: delivery groups and on-call", "app", group="screens"
+        "f5", "Groups", "open Groups: delivery groups and on-call", "app", show=False
     ),
     # Priority: Textual's TextArea (Compose's message box) binds f6 to "select line" itself.
     "mode.inbox": KeySpec(
-        "f6", "Inbox", "open Inbox: messages received here", "app", priority=True, group="screens"
+        "f6", "Inbox", "open Inbox: messages received here", "app", show=False, priority=True
     ),
     "help": KeySpec("f1,question_mark", "Help", "show this help: every key", "app"),
     "quit": KeySpec(
@@ -147,13 +142,9 @@ def binding(binding_id: str, action: str) -> Binding:
         spec.description,
         show=spec.show,
         priority=spec.priority,
-        tooltip=f"{spec.description}: {spec.help}" if spec.group else spec.help,
+        tooltip=spec.help,
         id=binding_id,
-        group=_GROUPS.get(spec.group),
     )
-
-
-_GROUPS = {"screens": Binding.Group("screens")}
 
 
 def is_key_name(key: str) -> bool:
@@ -180,8 +171,24 @@ def _character_names() -> frozenset[str]:
 _CHARACTER_NAMES = _character_names()
 
 
+def works_everywhere(key: str) -> bool:
+    """Whether every common terminal can send `key` (without the kitty keyboard protocol, a
+    terminal sends ctrl+enter as enter, or nothing): a hint never names a key that is not, while
+    its binding has one that is."""
+    *modifiers, name = key.strip().split("+")
+    held = set(modifiers)
+    if held & {"super", "hyper", "meta"}:
+        return False
+    if name in ("enter", "backspace", "escape") and held & {"ctrl", "shift"}:
+        return False
+    if (name == "tab" and "ctrl" in held) or (name == "space" and "shift" in held):
+        return False
+    return not ({"ctrl", "shift"} <= held and len(name) == 1)  # ctrl+shift+a arrives as ctrl+a
+
+
 def check_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The entries of `keymap` that can be used, and one sentence per entry refused."""
+    """The entries of `keymap` that can be used, and one sentence per entry refused. A binding's
+    keys that every terminal can send come first: the footer and every hint name the first."""
     accepted: dict[str, str] = {}
     problems: list[str] = []
     for binding_id, keys in keymap.items():
@@ -190,7 +197,9 @@ def check_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
         elif not keys.strip() or not all(is_key_name(key) for key in keys.split(",")):
             problems.append(f"[keymap] {binding_id!r}: {keys!r} is not a key name Textual knows.")
         else:
-            accepted[binding_id] = keys
+            listed = [key.strip() for key in keys.split(",")]
+            listed.sort(key=lambda key: not works_everywhere(key))  # stable: else as written
+            accepted[binding_id] = ",".join(listed)
     # Two bindings active at once (the same screen, or one that acts everywhere) on one key.
     for binding_id in list(accepted):
         mine = _keys_of(binding_id, accepted)

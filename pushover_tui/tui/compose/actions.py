@@ -8,6 +8,8 @@ the state and draws it once composed.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, LoadingIndicator, Static
@@ -50,7 +52,7 @@ class ActionBar(Horizontal):
             action="screen.glance",
         )
         yield LoadingIndicator(id="send-spinner")
-        yield Static("", id="actions-hint")
+        yield FittedHint(id="actions-hint")
 
     def on_mount(self) -> None:
         self._draw()
@@ -70,10 +72,30 @@ class ActionBar(Horizontal):
             if button.id == "send":
                 button.label = "Send emergency" if self._emergency else "Send"
         if self._sending:
-            hint = "Sending… the buttons come back when Pushover answers."
+            hints = ("Sending… the buttons come back when Pushover answers.", "Sending…")
         elif self._emergency:
-            hint = "Repeats until acknowledged."
+            hints = ("Repeats until acknowledged.",)  # the emergency box says it too
         else:
-            hint = ""
-        for static in self.query("#actions-hint").results(Static):
-            static.update(hint)
+            hints = ()
+        for hint in self.query(FittedHint).results(FittedHint):
+            hint.show(hints)
+
+
+class FittedHint(Static):
+    """The first of its wordings that fits its width whole; none when none does (a cut
+    sentence says less than no sentence)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._wordings: tuple[str, ...] = ()
+
+    def show(self, wordings: tuple[str, ...]) -> None:
+        self._wordings = wordings
+        self._fit()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        width = self.content_region.width
+        self.update(next((text for text in self._wordings if cell_len(text) <= width), ""))

@@ -216,10 +216,10 @@ class OptionFields(DraftComponent):
         self.query_one("#sound", Select).prompt = (
             f"Profile default ({profile.sound})" if profile.sound else "Device default"
         )
+        # Short enough for the narrowest column (120x40 shows two): a placeholder is cut, not
+        # wrapped.
         self.query_one("#device", Input).placeholder = (
-            f"profile default: {profile.device}"
-            if profile.device
-            else "all devices (names, comma-separated)"
+            f"default: {profile.device}" if profile.device else "blank = all devices"
         )
 
 

@@ -70,9 +70,11 @@ from pushover_tui.tui.compose.recipient import RecipientField, group_label
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import PrefillDraft, SendTest
 from pushover_tui.tui.startup import Deferred, imported
+from pushover_tui.tui.widgets.composed import composed
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, device_picker
 from pushover_tui.tui.widgets.field_row import FieldRow
 from pushover_tui.tui.widgets.footer import AppFooter
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -119,6 +121,7 @@ class ComposeScreen(ModeScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
+        yield ScreenTabs("compose", self.pushover.key_label)
         yield Static("", id="keys-note", markup=False)
         self.draft = Draft.for_profile(self.session.active.profile)
         with VerticalScroll(id="compose-body"):
@@ -151,13 +154,15 @@ class ComposeScreen(ModeScreen):
 
     @on(Deferred.Built)
     def _component_built(self, event: Deferred.Built) -> None:
+        if isinstance(event.widget, OptionFields):  # the sounds may have come while it mounted
+            event.widget.set_sounds(self._sounds, self.draft.sound)
         self._show_devices()
         self._refresh()
         if event.widget.id == "message-box" and self.focused is None:
             self.query_one("#message").focus()
 
     def _components(self) -> list[DraftComponent]:
-        return list(self.query(DraftComponent).results(DraftComponent))
+        return composed(self, DraftComponent)
 
     def _show_draft(self) -> None:
         """Load the draft into every component, then refresh what depends on it."""
@@ -175,7 +180,7 @@ class ComposeScreen(ModeScreen):
         self._show_actions()
 
     def _show_devices(self) -> None:
-        for options in self.query(OptionFields).results(OptionFields):
+        for options in composed(self, OptionFields):
             options.set_devices(self.session.devices)
 
     @on(Button.Pressed, "#device-pick")
@@ -200,7 +205,7 @@ class ComposeScreen(ModeScreen):
         self._refresh()
 
     def _show_actions(self) -> None:
-        for bar in self.query(ActionBar).results(ActionBar):
+        for bar in composed(self, ActionBar):
             bar.show(sending=self.sending, emergency=self.draft.is_emergency)
             bar.set_compact(self.has_class("-short"))
 
@@ -239,7 +244,7 @@ class ComposeScreen(ModeScreen):
     def set_sounds(self, sounds: dict[str, str]) -> None:
         """Replace the sound list, keeping the current choice (even a name not listed)."""
         self._sounds = dict(sounds)
-        for options in self.query(OptionFields).results(OptionFields):
+        for options in composed(self, OptionFields):
             options.set_sounds(self._sounds, self.draft.sound)
 
     # -- edits and live checks -------------------------------------------------------------
@@ -261,7 +266,12 @@ class ComposeScreen(ModeScreen):
             return
         if self._check_timer is not None:
             self._check_timer.stop()
-        self._check_timer = self.set_timer(CHECK_DELAY, self._refresh)
+        self._check_timer = self.set_timer(CHECK_DELAY, self._checks_due)
+
+    def _checks_due(self) -> None:
+        """The typing has paused: check the draft (no check is waiting any more)."""
+        self._check_timer = None
+        self._refresh()
 
     def _take_edits(self, found: list[DraftComponent]) -> bool:
         """Take the values of these components into the draft. An edit is a field whose value
@@ -293,11 +303,11 @@ class ComposeScreen(ModeScreen):
         emergency = draft.is_emergency
         self.set_class(emergency, "-emergency")
         self._show_actions()
-        rows = {row.field: row for row in self.query(FieldRow).results(FieldRow)}
+        rows = {row.field: row for row in composed(self, FieldRow)}
         for field, limit in LIMITS.items():
             if field in rows:
                 rows[field].set_count(len(getattr(draft, field)), limit)  # code points
-        for box in self.query(EmergencyBox).results(EmergencyBox):
+        for box in composed(self, EmergencyBox):
             box.show_summary(draft, self.session.active.profile)
         if checks:
             self._show_problems(draft.problems(self.session.active, self.session.devices))
@@ -305,7 +315,7 @@ class ComposeScreen(ModeScreen):
     def _show_problems(self, problems: list[Problem]) -> None:
         shown = set(NOTE_FIELDS) if self._show_all else self._touched
         notes = field_notes(self.draft, problems, shown=shown, server=self._server)
-        for row in self.query(FieldRow).results(FieldRow):
+        for row in composed(self, FieldRow):
             if row.field in notes:  # the recipient's note is its own (the groups loading)
                 row.set_note(*notes[row.field])
         text = keys_note(problems, self._server, self.session.active, self.pushover.key_label)
@@ -315,7 +325,7 @@ class ComposeScreen(ModeScreen):
 
     def problem_text(self, field: str) -> str:
         """The warning or problem shown under `field` now ("" for none or a hint)."""
-        for row in self.query(f"#{field}-row").results(FieldRow):
+        for row in composed(self, FieldRow, f"#{field}-row"):
             text, severity = row.note
             return text if severity in ("warning", "error") else ""
         return ""

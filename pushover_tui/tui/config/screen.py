@@ -54,9 +54,11 @@ from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import VerifyKeys
 from pushover_tui.tui.startup import Deferred
 from pushover_tui.tui.widgets.choices import sound_options
+from pushover_tui.tui.widgets.composed import composed
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, device_picker
 from pushover_tui.tui.widgets.field_row import FieldRow, set_compact
 from pushover_tui.tui.widgets.footer import AppFooter
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 
@@ -109,6 +111,7 @@ class ConfigScreen(ModeScreen):
     def compose(self) -> ComposeResult:
         # The first frame shows what a first run reads first: the welcome text.
         yield StatusBar()
+        yield ScreenTabs("config", self.pushover.key_label)
         with Horizontal(id="profile-bar"):
             yield Deferred(lambda: ProfileBar(self.confirm_leave, dirty=lambda: self.is_dirty))
         # One scroll: the form, with welcome and Verification beside it (under it when narrow).
@@ -178,7 +181,7 @@ class ConfigScreen(ModeScreen):
             self._show_report("idle", idle_report(self.session.verified))
         self.form = self.loaded = ProfileForm.load(self._saved_profile(), active)
         self._force_emergency_rows = False
-        for bar in self.query(ProfileBar).results(ProfileBar):
+        for bar in composed(self, ProfileBar):
             bar.show_profiles()
         self._show_form(self)
 
@@ -238,7 +241,7 @@ class ConfigScreen(ModeScreen):
         problems = {**form.problems(active, emergency_rows=emergency), **(extra or {})}
         devices = self._devices.get(self._profile_name)
         sounds = self._sounds.get(self._profile_name)
-        for row in self.query(FieldRow).results(FieldRow):
+        for row in composed(self, FieldRow):
             field = row.field
             edited = getattr(form, field) != getattr(self.loaded, field)
             row.set_source(*source_line(field, active, edited=edited))
@@ -356,7 +359,7 @@ class ConfigScreen(ModeScreen):
 
     def _show_report(self, state: str, report: Content) -> None:
         self.report = (state, report)
-        for panel in self.query(VerifyPanel).results(VerifyPanel):
+        for panel in composed(self, VerifyPanel):
             panel.show(state, report)
 
     # -- save --------------------------------------------------------------------------------

@@ -131,11 +131,19 @@ def failure_report(error: PushoverError, device: str) -> tuple[Content, dict[str
         return Content("\n\n").join(parts), field_problems
     if isinstance(error, TemporaryError | UnexpectedResponseError):
         detail = Content.from_markup("[dim]$error[/dim]", error=str(error))
-        advice = Content(
-            "Your keys were not checked. Check the network connection and press Verify "
-            "again in a moment."
-        )
-        parts = [_part("Could not reach Pushover, try again."), detail, advice]
+        if error.answered:  # an error page (a 503 during maintenance): the network is fine
+            title = "Pushover could not check the keys, try again."
+            advice = Content(
+                "Your keys were not checked: Pushover answered with an error. Press Verify "
+                "again in a few minutes."
+            )
+        else:
+            title = "Could not reach Pushover, try again."
+            advice = Content(
+                "Your keys were not checked. Check the network connection and press Verify "
+                "again in a moment."
+            )
+        parts = [_part(title), detail, advice]
         return Content("\n\n").join(parts), field_problems
     if isinstance(error, FieldProblemsError):
         field_problems = {p.field: p for p in error.problems}

@@ -35,6 +35,7 @@ from pushover_tui.tui.groups.tables import GroupTable, MemberTable
 from pushover_tui.tui.keys import KEYS, binding
 from pushover_tui.tui.widgets.dialogs import ConfirmDialog, TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 # Each list's own keys: with both lists' keys, the member list's footer ran past 80 columns.
@@ -75,6 +76,7 @@ class GroupsScreen(ModeScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
+        yield ScreenTabs("groups", self.pushover.key_label)
         with Horizontal(id="groups-body"):
             yield GroupTable(id="group-table")
             with Vertical(id="groups-main"):
@@ -308,7 +310,18 @@ class GroupsScreen(ModeScreen):
                     f"{'member' if members else 'group'} list (tab moves there).",
                     title="Not in this list",
                 )
+            elif action != "create" and not self.busy and (why := self._nothing_selected(members)):
+                self.say(why, "$warning")  # the key would do nothing without a word
             return
+
+    def _nothing_selected(self, member_action: bool) -> str:
+        """Why a list's key does nothing now ("" when it acts)."""
+        if self.group is None:
+            return f"No group selected: {self.key('groups.create')} creates one."
+        if member_action and self.members_table.selected is None:
+            name = wording.group_name(self.group)
+            return f"No member selected: {name} has none yet; {self.key('groups.add')} adds one."
+        return ""
 
     @on(DataTable.RowHighlighted, "#member-table")
     def _member_highlighted(self) -> None:

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from pushover_tui.api.models import ReceiptState
 from pushover_tui.safe_text import escape_controls
-from pushover_tui.store.history import HistoryRow, Status
+from pushover_tui.store.history import HistoryRow, RowKind, Status
 from pushover_tui.tui import wording as fmt
 from pushover_tui.tui.widgets.detail_grid import Row, grid, section
 
@@ -73,15 +73,14 @@ def detail_content(
         return Content.styled("Select a message to see its details.", "italic $foreground-muted")
     parts: list[Content] = [
         Content.assemble(
-            (f"Message #{row.id}", "bold"),
+            (f"{'Glance' if row.kind is RowKind.GLANCE else 'Message'} #{row.id}", "bold"),
             "  ",
             (fmt.STATUS_LABELS[row.status], STATUS_STYLES[row.status]),
         )
     ]
-    general: list[Row] = [
-        ("Priority", fmt.priority_label(row.priority) + f" ({row.priority})"),
-        ("Created", fmt.full_time(row.created_at)),
-    ]
+    general: list[Row] = [("Created", fmt.full_time(row.created_at))]
+    if row.kind is RowKind.MESSAGE:  # a glance has none
+        general.insert(0, ("Priority", fmt.priority_label(row.priority) + f" ({row.priority})"))
     if row.updated_at != row.created_at:
         general.append(("Updated", fmt.full_time(row.updated_at)))
     general.append(("Origin", f"{row.origin} · profile {row.profile}"))

@@ -1,4 +1,5 @@
-"""History's filter bar: text search, status, origin, recipient and "awaiting acknowledgement"."""
+"""History's filter bar: text search, kind (message or glance), status, origin, recipient and
+"awaiting acknowledgement"."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Select
 
 from pushover_tui.api.models import ReceiptState
-from pushover_tui.store.history import HistoryFilter, Status
+from pushover_tui.store.history import HistoryFilter, RowKind, Status
 from pushover_tui.tui.base import dashboard
 from pushover_tui.tui.widgets.toggles import MarkedCheckbox
 from pushover_tui.tui.wording import masked_key
@@ -26,6 +27,7 @@ STATUS_OPTIONS = [
     ("Failed", Status.FAILED.value),
     ("Interrupted", Status.INTERRUPTED.value),
 ]
+KIND_OPTIONS = [("Messages", RowKind.MESSAGE.value), ("Glances", RowKind.GLANCE.value)]
 FILTER_CHANGES = (Input.Changed, Select.Changed, Checkbox.Changed)
 
 
@@ -50,10 +52,11 @@ class FilterBar(Horizontal):
         # One line of compact controls: the list keeps the rows of a short terminal.
         search_key = dashboard(self).key_label("history.search")
         yield Input(
-            placeholder=f"Search ({search_key}): text, request id, receipt…",
+            placeholder=f"Search ({search_key}): text, request id…",
             id="history-search",
             compact=True,
         )
+        yield Select(KIND_OPTIONS, prompt="Any kind", id="history-kind", compact=True)
         yield Select(STATUS_OPTIONS, prompt="Any status", id="history-status", compact=True)
         yield Select(ORIGIN_OPTIONS, prompt="Any origin", id="history-origin", compact=True)
         # Options (masked recipients the app can name) come from the screen: set_recipients.
@@ -62,11 +65,13 @@ class FilterBar(Horizontal):
 
     def filters(self) -> HistoryFilter:
         status = self.query_one("#history-status", Select)
+        kind = self.query_one("#history-kind", Select)
         origin = self.query_one("#history-origin", Select)
         recipient = self.query_one("#history-recipient", Select)
         awaiting = self.query_one("#history-awaiting", Checkbox).value
         return HistoryFilter(
             status=None if status.is_blank() else Status(str(status.value)),
+            kind=None if kind.is_blank() else RowKind(str(kind.value)),
             search=self.query_one("#history-search", Input).value,
             origin=None if origin.is_blank() else str(origin.value),
             receipt_state=ReceiptState.AWAITING if awaiting else None,
@@ -94,6 +99,7 @@ class FilterBar(Horizontal):
             self.set_recipients(self._recipients, filters.recipient)
             for select_id, value in (
                 ("#history-status", filters.status),
+                ("#history-kind", filters.kind),
                 ("#history-origin", filters.origin),
                 ("#history-recipient", filters.recipient),
             ):

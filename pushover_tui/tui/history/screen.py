@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.models import Message, ReceiptState
-from pushover_tui.store.history import HistoryFilter, HistoryRow
+from pushover_tui.store.history import HistoryFilter, HistoryRow, RowKind
 from pushover_tui.store.overview import overview
 from pushover_tui.tui.base import ModeScreen
 from pushover_tui.tui.history.detail import HistoryDetail
@@ -35,6 +35,7 @@ from pushover_tui.tui.widgets.dialogs import TextDialog
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.row_table import HistoryTable, RowSource
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 from pushover_tui.tui.wording import masked_key, nothing_to_cancel
 from pushover_tui.tui.wording import now as history_clock
@@ -81,6 +82,7 @@ class HistoryScreen(ModeScreen):
     def compose(self) -> ComposeResult:
         key = self.pushover.key_label
         yield StatusBar()
+        yield ScreenTabs("history", self.pushover.key_label)
         yield FilterBar()
         yield OverviewPanel(id="history-overview")
         with Horizontal(id="history-body"):
@@ -208,6 +210,8 @@ class HistoryScreen(ModeScreen):
             parts = []
             if filters.status is not None:
                 parts.append(f"status {filters.status}")
+            if filters.kind is not None:
+                parts.append(f"{filters.kind}s")
             if filters.origin is not None:
                 parts.append(f"origin {filters.origin}")
             if filters.receipt_state is ReceiptState.AWAITING:
@@ -291,6 +295,15 @@ class HistoryScreen(ModeScreen):
     def action_resend(self) -> None:
         row = self._selected()
         if row is None:
+            return
+        if row.kind is RowKind.GLANCE:
+            keys = f"{self.pushover.key_label('mode.compose')}, then "
+            keys += self.pushover.key_label("compose.glance")
+            self.notify(
+                f"A glance is not resent from History: send one from Compose's Glance panel "
+                f"({keys}).",
+                severity="warning",
+            )
             return
         message = Message.from_params(dict(row.params))
         self.pushover.resend(message, self.session.groups.group_for(row.recipient))

@@ -40,6 +40,7 @@ from pushover_tui.tui.session.inbox import InboxLink
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.reloader import Reloader
 from pushover_tui.tui.widgets.row_table import HistoryTable
+from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 NARROW = 100  # columns below which the detail panel goes under the list
@@ -72,6 +73,7 @@ class InboxScreen(ModeScreen):
     def compose(self) -> ComposeResult:
         session = self.session.active.profile.inbox
         yield StatusBar()
+        yield ScreenTabs("inbox", self.pushover.key_label)
         yield Static("", id="inbox-state")
         with Horizontal(id="inbox-body"):
             with Vertical(id="inbox-list"):

@@ -98,6 +98,7 @@ class Session:
         self.active = resolve(config, profile, api_url=api_url, env=env)
         # The demo's history is its own throwaway folder, never a team's store.
         shared = None if demo else store_url(env, config.store_url.reveal())
+        self.store_url = shared  # where on-call swaps take their lock too
         self.outbox = Outbox.open(
             self.active,
             data_folder,
@@ -251,7 +252,7 @@ class Session:
 
     def _answered(self, error: PushoverError | None = None) -> None:
         """Record whether the API answered a request (any answer counts, a refusal too)."""
-        self.set("reachable", not isinstance(error, TemporaryError | UnexpectedResponseError))
+        self.set("reachable", error is None or error.answered)
 
     async def cancel_receipt(self, receipt: str) -> None:
         self.refuse_if_read_only("cancel emergencies")

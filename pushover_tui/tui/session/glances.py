@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pushover_tui.api.beyond_messages import GLANCE_DAILY, GLANCE_MIN_GAP, GLANCE_TEXTS, Glance
+from pushover_tui.api.beyond_messages import GLANCE_DAILY, GLANCE_MIN_GAP, Glance
 
 if TYPE_CHECKING:
     from pushover_tui.tui.session import Session
@@ -31,13 +31,7 @@ class SentGlance:
 
     def summary(self) -> str:
         """Its fields as one line: `title 'Sales', count 3`."""
-        glance = self.glance
-        texts = [f"{name} {getattr(glance, name)!r}" for name in GLANCE_TEXTS]
-        numbers = {"count": glance.count, "percent": glance.percent}
-        return ", ".join(
-            [text for name, text in zip(GLANCE_TEXTS, texts, strict=True) if getattr(glance, name)]
-            + [f"{name} {value}" for name, value in numbers.items() if value is not None]
-        )
+        return self.glance.summary()
 
 
 def pace_warnings(sent: list[SentGlance], now: float) -> list[str]:
@@ -81,10 +75,11 @@ class Glances:
         return pace_warnings(self.sent, self._clock())
 
     async def send(self, glance: Glance) -> SentGlance:
-        """To the profile's user; FieldProblemsError before any request, PushoverError after."""
+        """To the profile's user, recorded in History; ReadOnlyError or FieldProblemsError before
+        any request, PushoverError after."""
         session = self._session
-        client = await session.outbox.client()
-        request = await client.send_glance(session.active.profile.user, glance)
-        item = SentGlance(glance, self._clock(), request)
+        session.refuse_if_read_only("send glances")
+        sent = await session.outbox.send_glance(glance)
+        item = SentGlance(glance, self._clock(), sent.result.request)
         self._sent.setdefault(session.active.profile.name, []).append(item)
         return item

@@ -114,8 +114,20 @@ class GroupsAccount:
         await call(key, member.user, device=member.device)
 
     async def make_oncall(self, plan: OnCallPlan) -> None:
-        """All or nothing (oncall.make_oncall): OnCallError says what was undone."""
+        """The plan's member on call, as `group oncall` does it (oncall.put_on_call): under the
+        group's lock, planned again from the group as it is then (a cron job may have swapped
+        it since), all or nothing (OnCallError says what was undone), and checked after
+        (OnCallNotVerifiedError when something else changed it meanwhile)."""
         self._session.refuse_if_read_only("change groups")
-        from pushover_tui.oncall import make_oncall
+        from pushover_tui.oncall import put_on_call
+        from pushover_tui.store.locks import oncall_lock
 
-        await make_oncall(await self._session.outbox.client(), plan)
+        chosen = plan.now
+        device = chosen[0].device if len(chosen) == 1 else ""  # several: all the user's
+        await put_on_call(
+            await self._session.outbox.client(),
+            oncall_lock(self._session.data_folder, self._session.store_url, plan.group.key),
+            plan.group.key,
+            lambda group: chosen[0].user,
+            device,
+        )

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from pushover_tui.store.history import History, HistoryFilter, HistoryRow
+from pushover_tui.store.history import History, HistoryFilter, HistoryRow, RowKind
 from pushover_tui.tui import wording as fmt
 from pushover_tui.tui.keys import binding
 
@@ -343,7 +343,11 @@ class HistoryTable(ScrollView, can_focus=True):
         return [
             (fmt.short_time(row.created_at), "muted"),
             (fmt.STATUS_LABELS[row.status], str(row.status)),
-            (fmt.priority_label(row.priority), priority_class),
+            # A glance has no priority: the column says what it is instead.
+            (
+                "Glance" if row.kind is RowKind.GLANCE else fmt.priority_label(row.priority),
+                priority_class,
+            ),
             (fmt.preview(row), None),
             (fmt.RECEIPT_LABELS[row.receipt_state] if row.receipt_state else "", receipt or None),
         ]

@@ -51,7 +51,7 @@ def status_parts(app: Session, *, keys_edited: bool = False) -> list[Part]:
         parts.append(
             ("keys verified ✓", "keys ✓") if app.verified else ("keys invalid ✗", "keys ✗")
         )
-    if host != DEFAULT_HOST and not app.demo:
+    if host != DEFAULT_HOST and not app.demo and app.reachable is not False:
         parts.append((f"API {host}", host))
     quota = app.quota
     if quota is not None and quota.remaining is not None:
