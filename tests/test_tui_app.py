@@ -190,17 +190,35 @@ async def test_footer_shows_each_screens_keys_once_built_and_the_tabs_name_the_s
             assert len(tabs) == 5
 
 
-def test_run_takes_the_startup_objects_out_of_the_collectors_scans(make_app, monkeypatch):
+def test_run_pauses_the_collector_until_the_first_frame_then_freezes_what_startup_made(
+    make_app, monkeypatch
+):
     import gc
 
     from pushover_tui.tui import startup
 
-    frozen: list[bool] = []
+    frozen: list[bool] = []  # the collector's state at each freeze
+    after_start: list[bool] = []
     monkeypatch.setattr(startup.gc, "freeze", lambda: frozen.append(gc.isenabled()))
     app = make_app()  # no keys: no background check to cut short
-    app.call_after_start(app, app.exit)
+    original_mount = PushoverApp.on_mount
+    before_frame: list[bool] = []
+
+    def on_mount(self: PushoverApp) -> None:
+        before_frame.append(gc.isenabled())
+        original_mount(self)
+
+    monkeypatch.setattr(PushoverApp, "on_mount", on_mount)
+
+    def stop() -> None:
+        after_start.append(gc.isenabled())
+        app.exit()
+
+    app.call_after_start(app, stop)
+    assert gc.isenabled()
     app.run(headless=True, size=SIZE)
-    assert frozen == [True]
+    assert before_frame == [False] and frozen == [False] and after_start == [True]
+    assert gc.isenabled()
 
 
 async def test_deferred_components_are_built_just_after_the_first_frame(
