@@ -34,6 +34,42 @@ async def test_demo_runs_on_the_simulator_with_a_throwaway_history(make_app):
     assert not folder.exists()  # the throwaway history is gone
 
 
+async def test_demo_draws_its_first_frame_before_it_starts_its_simulator(make_app, monkeypatch):
+    """startup.LateSimulator: --demo's simulator is imported and started just after the first
+    frame; its socket is bound from the start, so the key check that follows is answered."""
+    app = make_app(demo=True)
+    at_first_frame: list[object] = []
+    original = PushoverApp.on_ready
+
+    def on_ready(self: PushoverApp) -> None:
+        at_first_frame.append(self.simulator)
+        original(self)
+
+    monkeypatch.setattr(PushoverApp, "on_ready", on_ready)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(1000):
+            if app.verified is not None:
+                break
+            await pilot.pause(0.01)
+        assert at_first_frame == [None]
+        assert app.verified is True
+        assert app.simulator is not None
+        assert any(r.path == "/1/users/validate.json" for r in app.simulator.requests)
+
+
+def test_a_demo_stopped_before_its_first_frame_frees_its_socket():
+    import socket
+
+    from pushover_tui.tui.startup import LateSimulator
+
+    late = LateSimulator(ack_after=0)
+    port = int(late.base_url.rsplit(":", 1)[1].split("/")[0])
+    late.stop()
+    assert late.start() is None
+    with socket.create_server(("127.0.0.1", port)):  # the port is free again
+        pass
+
+
 async def test_first_run_without_keys_opens_config(make_app, isolated_env):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
