@@ -278,7 +278,7 @@ class Outbox(AsyncClosing):
             )
         except HistoryError as error:
             raise SendFailed(error, row_id=None, request_sent=False) from None
-        self.tracker.changed(row_id)
+        await self.tracker.changed(row_id)
         try:
             result = await request()
         except asyncio.CancelledError:
@@ -293,7 +293,7 @@ class Outbox(AsyncClosing):
             except HistoryError as failure:
                 raise SendFailed(failure, row_id=row_id, request_sent=True) from None
         finally:
-            self.tracker.changed(row_id)
+            await self.tracker.changed(row_id)
         if result.receipt:
             self.tracker.track(row_id, result.receipt)
         warnings = tuple(problem for problem in warned or () if not problem.is_error)

@@ -10,6 +10,9 @@ Invariants:
 - A follower stops when its receipt is closed (whoever recorded it), unknown to Pushover,
   deleted, or the tracker closes. A store failure (a full disk) is logged and retried later;
   waiters still learn a closed state the store could not record.
+- Every store call runs off the event loop (`asyncio.to_thread`, as the outbox's do): with a
+  shared PostgreSQL store each one is a round trip, and a locked SQLite file must not freeze a
+  dashboard.
 - `resume(profile)` follows the profile's open receipts, then watches the store's data_version
   so that receipts other processes record later (the command line, the bridge) are followed
   too: the indexed open-receipts read runs only after another process wrote, never on a timer.
@@ -20,9 +23,10 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -75,6 +79,8 @@ class ReceiptTracker:
         self._seen: dict[int, float] = {}  # updated_at of each followed row as last seen
         self._announced: set[int] = set()  # rows whose closing closed listeners heard
         self._unrecorded: dict[int, Receipt] = {}  # closed receipts the store could not record
+        self._closing = False  # aclose began: a resume still reading starts nothing
+        self._cancelling: set[int] = set()  # rows a cancel of this process is stopping
 
     def add_listener(self, listener: Listener) -> None:
         """Called with the updated row after every change to a sent message (the outbox's
@@ -93,7 +99,7 @@ class ReceiptTracker:
 
     def track(self, row_id: int, receipt: str, *, poll_now: bool = False) -> None:
         """Follow `receipt` (of history row `row_id`) until it closes. Idempotent."""
-        if row_id in self._tasks:
+        if row_id in self._tasks or self._closing:
             return
         self._followed.add(row_id)
         self._closed_event(row_id)
@@ -103,17 +109,18 @@ class ReceiptTracker:
         self._tasks[row_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(row_id, None))
 
-    def resume(self, profile: str) -> int:
+    async def resume(self, profile: str) -> int:
         """Follow `profile`'s open receipts (they live a week): those recorded before, by a
         previous run or another process, and until `aclose` those other processes record later.
         Returns how many were open."""
-        version = self._history.data_version()  # read first: a write after it is seen
+        # Read first: a write after it is seen.
+        version = await asyncio.to_thread(self._history.data_version)
         try:
-            count = self._follow_open(profile, tell=False)
+            count = await self._follow_open(profile, tell=False)
         except HistoryError as error:  # the shared store is down: the watch looks again
             log.warning("looking for open receipts: %s", error)
             count, version = 0, -1
-        if profile not in self._watchers:
+        if profile not in self._watchers and not self._closing:
             self._watchers[profile] = asyncio.create_task(
                 self._watch(profile, version), name=f"receipts-of-{profile}"
             )
@@ -124,7 +131,7 @@ class ReceiptTracker:
         followed). The row as recorded, or with the closed state a poll found when the store
         could not record it."""
         await self._closed_event(row_id).wait()
-        row = self._history.get(row_id)
+        row = await asyncio.to_thread(self._history.get, row_id)
         info = self._unrecorded.get(row_id)
         if row is not None and info is not None and row.receipt_state is ReceiptState.AWAITING:
             return replace(row, receipt_state=info.state, receipt_info=info)
@@ -133,23 +140,37 @@ class ReceiptTracker:
     async def cancel(self, receipt: str) -> HistoryRow | None:
         """Stop an emergency's retries on Pushover, then record its row (if any) as cancelled."""
         client = await self._client()
-        await client.cancel_receipt(receipt)
-        row = self._history.get_by_receipt(receipt)
-        if row is None:
-            return None
-        self._history.record_cancelled(row.id)
-        return self._closed_row(row.id)
+        row = await asyncio.to_thread(self._history.get_by_receipt, receipt)
+        with self._cancelling_rows([] if row is None else [row.id]):
+            await client.cancel_receipt(receipt)
+            if row is None:
+                return None
+            await asyncio.to_thread(self._history.record_cancelled, row.id)
+            return await self._closed_row(row.id)
 
     async def cancel_by_tag(self, tag: str) -> int:
         """Cancel every active emergency with `tag`; returns Pushover's count."""
         client = await self._client()
-        cancelled = await client.cancel_by_tag(tag)
-        for row in self._history.open_receipts_with_tag(tag):
-            self._history.record_cancelled(row.id)
-            self._closed_row(row.id)
+        rows = await asyncio.to_thread(self._history.open_receipts_with_tag, tag)
+        with self._cancelling_rows([row.id for row in rows]):
+            cancelled = await client.cancel_by_tag(tag)
+            for row in rows:
+                await asyncio.to_thread(self._history.record_cancelled, row.id)
+                await self._closed_row(row.id)
         return cancelled
 
+    @contextlib.contextmanager
+    def _cancelling_rows(self, row_ids: list[int]) -> Iterator[None]:
+        """While a cancel is under way its rows' followers record no poll: Pushover may already
+        say "expired" of a cancelled receipt, and the row must end up "cancelled"."""
+        self._cancelling.update(row_ids)
+        try:
+            yield
+        finally:
+            self._cancelling.difference_update(row_ids)
+
     async def aclose(self) -> None:
+        self._closing = True
         tasks = [*self._watchers.values(), *self._tasks.values()]
         self._watchers.clear()
         for task in tasks:
@@ -183,21 +204,25 @@ class ReceiptTracker:
     async def _step(self, row_id: int, receipt: str) -> float | None:
         """Read the row, and poll Pushover if this process wins the claim. Returns the wait
         before the next step, or None when following ends."""
-        row = self._history.get(row_id)
+        row = await asyncio.to_thread(self._history.get, row_id)
         if row is None or not self._saw(row):
             return None  # deleted, or closed (here or by another process)
+        if row_id in self._cancelling:
+            return self.interval
         try:
             client = await self._client()
         except PushoverError as error:  # no keys any more: nothing to poll with for now
             log.warning("receipt poll postponed: %s", error)
             return TEMPORARY_FAILURE_BACKOFF
         now = self._clock()
-        if not self._history.claim_poll(row_id, now=now, interval=self.interval, lease=POLL_LEASE):
+        if not await asyncio.to_thread(
+            self._history.claim_poll, row_id, now=now, interval=self.interval, lease=POLL_LEASE
+        ):
             return self.interval  # another process polls it: read what it records next time
         try:
             info = await client.receipt(receipt, retries=0)
         except BaseException as error:
-            self._end_poll(row_id)
+            await self._end_poll(row_id)
             if isinstance(error, RejectedError):
                 # Unknown or older than a week: nothing more to learn from Pushover.
                 log.warning("receipt %s is no longer known: %s", row_id, error)
@@ -206,17 +231,22 @@ class ReceiptTracker:
                 log.warning("receipt poll failed, retrying later: %s", error)
                 return TEMPORARY_FAILURE_BACKOFF
             raise
+        if row_id in self._cancelling:  # the cancel records the outcome, not this poll
+            await self._end_poll(row_id)
+            return self.interval
         try:
             # Kept "cancelled" when a cancel landed meanwhile (record_receipt sees to it).
-            self._history.record_receipt(row_id, info, polled_at=self._clock())
+            await asyncio.to_thread(
+                self._history.record_receipt, row_id, info, polled_at=self._clock()
+            )
         except HistoryError:
-            self._end_poll(row_id)
+            await self._end_poll(row_id)
             if info.state is not ReceiptState.AWAITING:  # tell waiters what the store cannot
                 self._unrecorded[row_id] = info
                 self._closed_event(row_id).set()
             raise
         self._unrecorded.pop(row_id, None)
-        row = self._history.get(row_id)
+        row = await asyncio.to_thread(self._history.get, row_id)
         return self.interval if row is not None and self._saw(row) else None
 
     def _saw(self, row: HistoryRow) -> bool:
@@ -230,9 +260,9 @@ class ReceiptTracker:
         self._announce_closed(row)
         return False
 
-    def _end_poll(self, row_id: int) -> None:
+    async def _end_poll(self, row_id: int) -> None:
         try:
-            self._history.end_poll(row_id, at=self._clock())
+            await asyncio.to_thread(self._history.end_poll, row_id, at=self._clock())
         except HistoryError as error:  # the claim's lease runs out on its own
             log.warning("could not record the end of a receipt poll: %s", error)
 
@@ -242,16 +272,17 @@ class ReceiptTracker:
         while True:
             await asyncio.sleep(self.watch_interval)
             try:
-                current = self._history.data_version()
+                current = await asyncio.to_thread(self._history.data_version)
                 if current != version:
                     version = current
-                    self._follow_open(profile, tell=True)
+                    await self._follow_open(profile, tell=True)
             except HistoryError as error:
                 log.warning("looking for new receipts to follow: %s", error)
 
-    def _follow_open(self, profile: str, *, tell: bool) -> int:
+    async def _follow_open(self, profile: str, *, tell: bool) -> int:
         """Follow the profile's open receipts not followed yet; returns how many are open."""
-        rows = [row for row in self._history.open_receipts() if row.profile == profile]
+        open_rows = await asyncio.to_thread(self._history.open_receipts)
+        rows = [row for row in open_rows if row.profile == profile]
         for row in rows:
             if row.receipt and row.id not in self._followed:
                 self.track(row.id, row.receipt, poll_now=True)
@@ -264,13 +295,13 @@ class ReceiptTracker:
     def _closed_event(self, row_id: int) -> asyncio.Event:
         return self._closed.setdefault(row_id, asyncio.Event())
 
-    def _closed_row(self, row_id: int) -> HistoryRow | None:
+    async def _closed_row(self, row_id: int) -> HistoryRow | None:
         """Stop following a row closed here (cancelled), wake its waiters, tell listeners."""
         task = self._tasks.pop(row_id, None)
         if task is not None:
             task.cancel()
         self._closed_event(row_id).set()
-        row = self.notify(row_id)
+        row = await self.notify(row_id)
         if row is not None and row.receipt_state not in (None, ReceiptState.AWAITING):
             self._seen[row_id] = row.updated_at
             self._announce_closed(row)
@@ -282,15 +313,14 @@ class ReceiptTracker:
             self._announced.add(row.id)
             _call_each(self._closed_listeners, row)
 
-    def changed(self, row_id: int) -> None:
+    async def changed(self, row_id: int) -> None:
         """The outbox recorded a change to the row: tell the listeners. With none (the bridge)
-        nothing is read: this runs on the caller's loop, and a shared store's read is a round
-        trip."""
+        nothing is read (a shared store's read is a round trip)."""
         if self._listeners:
-            self.notify(row_id)
+            await self.notify(row_id)
 
-    def notify(self, row_id: int) -> HistoryRow | None:
-        row = self._history.get(row_id)
+    async def notify(self, row_id: int) -> HistoryRow | None:
+        row = await asyncio.to_thread(self._history.get, row_id)
         if row is not None:
             self._tell(row)
         return row

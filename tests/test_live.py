@@ -112,7 +112,7 @@ async def test_an_emergency_the_command_line_sends_is_followed_by_the_dashboard(
     dashboard = boxes("tui")
     changes = []
     dashboard.tracker.add_listener(changes.append)
-    assert dashboard.tracker.resume("p") == 0
+    assert await dashboard.tracker.resume("p") == 0
     cli = boxes("cli")
     sent = await cli.send(emergency())  # then the command line exits, without --wait
     await cli.aclose()
@@ -131,7 +131,7 @@ async def test_an_emergency_the_command_line_sends_is_followed_by_the_dashboard(
 
 async def test_another_profiles_receipts_are_left_alone(boxes, sim, clock):
     dashboard = boxes("tui")
-    dashboard.tracker.resume("someone-else")
+    await dashboard.tracker.resume("someone-else")
     cli = boxes("cli")
     sent = await cli.send(emergency())
     await cli.aclose()
@@ -149,7 +149,7 @@ async def test_the_store_is_read_again_only_after_another_process_wrote(boxes, m
     monkeypatch.setattr(
         dashboard.history, "open_receipts", lambda: reads.append(1) or open_receipts()
     )
-    dashboard.tracker.resume("p")
+    await dashboard.tracker.resume("p")
     assert len(reads) == 1
     for _ in range(20):  # many data_version checks, nothing new: no read
         await asyncio.sleep(0.005)
@@ -174,7 +174,7 @@ async def test_two_processes_following_one_receipt_poll_it_at_most_every_5s(boxe
     dashboard.tracker.add_closed_listener(closed["tui"].append)
     sent = await cli.send(emergency())  # `send --wait` follows it
     receipt = sent.result.receipt
-    assert dashboard.tracker.resume("p") == 1  # and so does a dashboard opened meanwhile
+    assert await dashboard.tracker.resume("p") == 1  # and so does a dashboard opened meanwhile
     await clock.run(60)
     sim.ack(receipt, device="pixel")
     await clock.run(10)  # one polls it; the other reads that at its next turn
@@ -240,7 +240,7 @@ async def test_a_store_failure_is_survived_and_retried(boxes, sim, clock, monkey
 
 async def test_closed_listeners_hear_each_transition_once(boxes, sim, clock):
     cli, dashboard = boxes("cli"), boxes("tui")
-    dashboard.tracker.resume("p")
+    await dashboard.tracker.resume("p")
     heard = {"cli": [], "tui": []}
     cli.tracker.add_closed_listener(heard["cli"].append)
     dashboard.tracker.add_closed_listener(heard["tui"].append)
@@ -274,7 +274,7 @@ async def test_a_receipt_closed_before_it_is_resumed_is_heard_at_the_first_poll(
     dashboard = boxes("tui")
     heard = []
     dashboard.tracker.add_closed_listener(heard.append)
-    dashboard.tracker.resume("p")
+    await dashboard.tracker.resume("p")
     await asyncio.wait_for(dashboard.tracker.wait(sent.row_id), 5)
     assert [row.receipt_state for row in heard] == [ReceiptState.ACKNOWLEDGED]
 

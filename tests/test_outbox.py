@@ -241,6 +241,46 @@ async def test_cancel_and_cancel_by_tag(outbox, sim):
     assert outbox.tracker.tracked == 1
 
 
+class LoopCallsNoted:
+    """A store that notes each call made on the event loop's thread (a network round trip on
+    the loop with a shared PostgreSQL store)."""
+
+    def __init__(self, store: History) -> None:
+        self._store = store
+        self.on_loop: list[str] = []
+
+    def __getattr__(self, name: str):
+        found = getattr(self._store, name)
+        if not callable(found):
+            return found
+
+        def call(*args, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                self.on_loop.append(name)
+            return found(*args, **kwargs)
+
+        return call
+
+
+async def test_the_tracker_calls_the_store_off_the_loop(sim, clock, tmp_path):
+    store = LoopCallsNoted(History.open(tmp_path))
+    async with Outbox(active_for(sim), store, origin="tui", sleep=clock.sleep, clock=clock) as box:
+        box.tracker.add_listener(lambda row: None)  # as the dashboard: every change is read
+        acknowledged = await box.send(emergency("a"))
+        first = await box.send(emergency("b", tags=("db",)))
+        await box.send(emergency("c", tags=("db",)))
+        assert await box.tracker.resume("p") == 3
+        sim.ack(acknowledged.result.receipt, device="pixel")
+        row = await asyncio.wait_for(box.tracker.wait(acknowledged.row_id), 5)
+        assert row.receipt_state is ReceiptState.ACKNOWLEDGED
+        assert (await box.tracker.cancel(first.result.receipt)).receipt_state is (
+            ReceiptState.CANCELLED
+        )
+        assert await box.tracker.cancel_by_tag("db") == 1
+    assert store.on_loop == []
+    store.close()
+
+
 async def test_open_receipts_resumed_by_next_run(sim, clock, tmp_path):
     active = active_for(sim)
     async with Outbox.open(active, tmp_path, origin="cli", sleep=clock.sleep, clock=clock) as box:
@@ -249,7 +289,7 @@ async def test_open_receipts_resumed_by_next_run(sim, clock, tmp_path):
         box.history.close()
     sim.ack(sent.result.receipt, device="iphone")
     async with Outbox.open(active, tmp_path, origin="tui", sleep=clock.sleep, clock=clock) as box:
-        assert box.tracker.resume("p") == 1
+        assert await box.tracker.resume("p") == 1
         row = await asyncio.wait_for(box.tracker.wait(sent.row_id), 5)
         box.history.close()
     assert row.receipt_state is ReceiptState.ACKNOWLEDGED

@@ -292,6 +292,36 @@ def test_overview_counts(store: Store) -> None:
     assert overview(store, profile="home").total == 2
 
 
+def recount(store: Store, profile: str | None = None) -> tuple[dict, dict, int]:
+    """What the overview says, from the rows themselves."""
+    rows = [r for r in store.page(limit=1000) if profile is None or r.profile == profile]
+    by_status = {status: sum(r.status is status for r in rows) for status in Status}
+    origins = sorted({r.origin for r in rows})
+    return by_status, {o: sum(r.origin == o for r in rows) for o in origins}, len(rows)
+
+
+def test_overview_counts_follow_every_change(store: Store, open_test_store) -> None:
+    ids = fill(store)
+    acked = sent_emergency(store, "y" * 30)
+    created = store.get(acked).created_at  # type: ignore[union-attr]
+    store.record_receipt(acked, Receipt("y" * 30, acknowledged=True, acknowledged_at=int(created)))
+    other = open_test_store()  # another process's writes are counted too
+    other.record_failed(ids[3], "stopped")
+    other.record_interrupted(ids[0])  # sent already: stays sent
+    store.record_cancelled(acked)  # acknowledged already: stays
+    store.delete(ids[1])
+    for profile in (None, "home", "work"):
+        summary = overview(store, profile=profile, today=date.today())
+        by_status, by_origin, total = recount(store, profile)
+        assert dict(summary.by_status) == by_status
+        assert dict(summary.by_origin) == by_origin
+        assert summary.total == total == sum(summary.per_day)
+    assert overview(store).median_ack_seconds == 0
+    assert store.clear() == 5
+    emptied = overview(store)
+    assert (emptied.total, emptied.by_origin, emptied.acknowledged) == (0, {}, 0)
+
+
 def test_schema_version_and_location(store: Store, store_url) -> None:
     assert store.schema_version() >= 1
     if store_url is not None:

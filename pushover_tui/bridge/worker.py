@@ -155,6 +155,10 @@ class HealthBoard:
         if store:
             self.writable = False
 
+    def error_age(self) -> float:
+        """Seconds since the last failure (infinite: none yet)."""
+        return float("inf") if self._error_at is None else time.time() - self._error_at
+
     def snapshot(self, now: float) -> Health:
         problems = []
         if not self._alive:
@@ -365,8 +369,10 @@ class Worker:
 
     async def _recheck_queue(self) -> None:
         """After a failed write, whoever made it: clear /health's flag once the queue takes the
-        write lock again (a webhook refused while another program held it may be the last)."""
-        if not self.board.writable:
+        write lock again (a webhook refused while another program held it may be the last).
+        Only `recheck_queue` seconds after the failure: taking the lock needs no free space, so
+        a recheck at every wake would call a full disk healthy right after a refusal."""
+        if not self.board.writable and self.board.error_age() >= self.schedule.recheck_queue:
             with contextlib.suppress(AlertQueueError):
                 await asyncio.to_thread(self.queue.check_writable)
                 self.board.stored()

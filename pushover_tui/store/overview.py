@@ -5,9 +5,9 @@ Invariant: nothing here reads more rows as the history grows. The counts come fr
 tables that triggers on `messages` keep equal to a recount (`message_counts`, `ack_seconds`: see
 the `_OVERVIEW` migration in store/history.py), the quota from the newest rows through an index;
 an overview of 100,000 messages costs what one of 100 does (tests/benchmarks/run.py,
-`--only history-overview`). That holds for the SQLite files; a shared PostgreSQL answers with
-plain GROUP BYs over its indexes instead (`PostgresStore.overview_counts`: about 50 ms for
-100,000 rows here), its days counted by this host's current UTC offset.
+`--only history-overview`). A shared PostgreSQL keeps the same counts with statement triggers
+(its migration 4, `PostgresStore.overview_counts`), days as UTC quarter-hours that the reader
+sums into its local days by this host's current UTC offset.
 
 Imported on start-up: stdlib and store/ only.
 """

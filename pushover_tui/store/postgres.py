@@ -1,9 +1,10 @@
 """The history in PostgreSQL, shared by every host of a team (the `Store` of store/base.py).
 
-- One connection per process for reads and writes (behind a lock, each call one short
-  transaction), opened again after the server comes back: a call while it is down raises
-  StoreUnreachableError and changes nothing. A second connection LISTENs, started only by a
-  subscriber (the dashboard): the `send` process opens one connection.
+- A small pool of connections per process (psycopg_pool, `POOL_SIZE`) for reads and writes,
+  each call one short transaction on one of them. Losing the server closes the pool; the next
+  call probes the server with a connection of its own and opens a new pool once it answers: a
+  call while it is down raises StoreUnreachableError and changes nothing. One more connection
+  LISTENs, started only by a subscriber (the dashboard).
 - Numbered migrations (`MIGRATIONS`, add, never edit) run at start inside one transaction under
   an advisory lock, so two hosts starting at once migrate once; `pushover_schema` holds the
   version.
@@ -27,6 +28,7 @@ import select
 import socket
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,6 +36,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
@@ -70,6 +73,10 @@ log = logging.getLogger(__name__)
 CHANNEL = "pushover_messages"
 _EVERYTHING = HistoryFilter()
 CONNECT_TIMEOUT = 5  # seconds, unless the URL says otherwise
+POOL_SIZE = 4  # connections per process at most: a process makes a few short calls at once
+# The store says itself, in one masked sentence, when the server is unreachable; the pool's own
+# warnings (a reconnect that failed, a thread stopped late) would only repeat it.
+logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 # pg_advisory_xact_lock key for migrations: any fixed number; this one spells "pushover".
 MIGRATION_LOCK = 0x7075_7368_6F76_6572
 
@@ -164,8 +171,134 @@ _V3_ROW_KIND = (
     "CREATE INDEX messages_kind ON messages (kind, created_at)",
 )
 
-MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2, _V3_ROW_KIND)
+# Version 4: History's overview reads counts, not rows (store/overview.py), as in SQLite: three
+# small tables that statement triggers keep equal to a recount of `messages`, whoever writes.
+# A statement's changed rows (its transition tables) are summed first, then each count updated
+# once, in key order: two writers lock the counts in the same order, never each other's.
+# Days: rows count by the UTC quarter-hour they were created in (`QUARTER` s), which a reader
+# turns into its own local days (every UTC offset is a whole number of quarter-hours).
+QUARTER = 900
+
+
+def _acknowledged_after(rows: str) -> str:
+    """SQL: whole seconds from sending to acknowledgement of `rows`' row; NULL unless
+    acknowledged."""
+    at = f"({rows}.receipt_info::jsonb ->> 'acknowledged_at')::double precision"
+    return (
+        f"CASE WHEN {rows}.receipt_state = 'acknowledged' AND {at} > 0"
+        f" THEN greatest(0, round({at} - {rows}.created_at))::integer END"
+    )
+
+
+def _count_changes(changes: str) -> str:
+    """The body of a trigger function: add the rows of `changes` (columns of messages plus a
+    `step`, 1 or -1) to the counts."""
+    return f"""
+    BEGIN
+        INSERT INTO message_counts (kind, key, profile, n)
+        SELECT kind, key, profile, sum(step) FROM (
+            SELECT 'status' AS kind, status AS key, profile, step FROM ({changes}) AS c
+            UNION ALL SELECT 'origin', origin, profile, step FROM ({changes}) AS c
+        ) AS counted GROUP BY 1, 2, 3 HAVING sum(step) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (kind, key, profile) DO UPDATE SET n = message_counts.n + EXCLUDED.n;
+        INSERT INTO message_quarters (quarter, profile, n)
+        SELECT floor(created_at / {QUARTER})::bigint, profile, sum(step) FROM ({changes}) AS c
+        GROUP BY 1, 2 HAVING sum(step) <> 0 ORDER BY 1, 2
+        ON CONFLICT (quarter, profile) DO UPDATE SET n = message_quarters.n + EXCLUDED.n;
+        INSERT INTO ack_seconds (seconds, profile, n)
+        SELECT {_acknowledged_after("c")}, profile, sum(step) FROM ({changes}) AS c
+        WHERE {_acknowledged_after("c")} IS NOT NULL
+        GROUP BY 1, 2 HAVING sum(step) <> 0 ORDER BY 1, 2
+        ON CONFLICT (seconds, profile) DO UPDATE SET n = ack_seconds.n + EXCLUDED.n;
+        RETURN NULL;
+    END
+    """
+
+
+_COUNTED = "status, origin, profile, created_at, receipt_state, receipt_info"
+_V4_OVERVIEW_COUNTS = (
+    """
+    CREATE TABLE message_counts (
+        kind text NOT NULL,
+        key text NOT NULL,
+        profile text NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (kind, key, profile)
+    )
+    """,
+    """
+    CREATE TABLE message_quarters (
+        quarter bigint NOT NULL,
+        profile text NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (quarter, profile)
+    )
+    """,
+    """
+    CREATE TABLE ack_seconds (
+        seconds integer NOT NULL,
+        profile text NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (seconds, profile)
+    )
+    """,
+    # Under the migration's transaction: rows written meanwhile wait, then are counted.
+    "LOCK TABLE messages IN SHARE ROW EXCLUSIVE MODE",
+    f"""
+    CREATE FUNCTION pushover_count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+    {_count_changes(f"SELECT {_COUNTED}, 1 AS step FROM new_rows")}
+    $$
+    """,
+    f"""
+    CREATE FUNCTION pushover_count_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    {_count_changes(f"SELECT {_COUNTED}, -1 AS step FROM old_rows")}
+    $$
+    """,
+    f"""
+    CREATE FUNCTION pushover_count_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+    {
+        _count_changes(
+            f"SELECT {_COUNTED}, 1 AS step FROM new_rows"
+            f" UNION ALL SELECT {_COUNTED}, -1 FROM old_rows"
+        )
+    }
+    $$
+    """,
+    "CREATE TRIGGER messages_counted_insert AFTER INSERT ON messages REFERENCING NEW TABLE AS"
+    " new_rows FOR EACH STATEMENT EXECUTE FUNCTION pushover_count_inserted()",
+    "CREATE TRIGGER messages_counted_delete AFTER DELETE ON messages REFERENCING OLD TABLE AS"
+    " old_rows FOR EACH STATEMENT EXECUTE FUNCTION pushover_count_deleted()",
+    "CREATE TRIGGER messages_counted_update AFTER UPDATE ON messages REFERENCING OLD TABLE AS"
+    " old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION"
+    " pushover_count_updated()",
+    # The rows already there: the same sums, once.
+    f"""
+    DO $$ {
+        _count_changes(f"SELECT {_COUNTED}, 1 AS step FROM messages").replace("RETURN NULL;", "")
+    } $$
+    """,
+)
+
+MIGRATIONS: tuple[Sequence[str], ...] = (_V1, _V2, _V3_ROW_KIND, _V4_OVERVIEW_COUNTS)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class _Writers:
+    """The backends of this process's pool connections (a notification they sent is this
+    process's own change). Weak: a connection the pool closed drops out, so a server that
+    reuses its pid for another host's backend is heard."""
+
+    def __init__(self) -> None:
+        self._by_pid: weakref.WeakValueDictionary[int, psycopg.Connection[Any]] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def add(self, connection: psycopg.Connection[Any]) -> None:
+        self._by_pid[connection.info.backend_pid] = connection
+
+    def wrote(self, pid: int) -> bool:
+        connection = self._by_pid.get(pid)
+        return connection is not None and not connection.closed
 
 
 def _reason(error: BaseException, url: StoreURL) -> str:
@@ -188,7 +321,7 @@ def _closed_by_server(connection: psycopg.Connection[Any]) -> bool:
 
 
 class PostgresStore(Store):
-    """The history on a PostgreSQL server. Thread-safe: one connection behind a lock.
+    """The history on a PostgreSQL server. Thread-safe: a small pool of connections.
     Creating one connects to nothing: the first call connects (and migrates), so a dashboard
     can start while the server is down and say so."""
 
@@ -199,8 +332,9 @@ class PostgresStore(Store):
         super().__init__()
         self.url = url
         self._host = socket.gethostname()
-        self._lock = threading.RLock()
-        self._connection: psycopg.Connection[dict[str, Any]] | None = None
+        self._lock = threading.Lock()  # guards the pool's creation and loss
+        self._pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] | None = None
+        self._writers = _Writers()  # the pool's connections, whose notifications are ours
         self._closed = False
         self._version = 0  # counts other processes' changes heard (data_version)
         self._stop = threading.Event()
@@ -215,7 +349,8 @@ class PostgresStore(Store):
     def location(self) -> str:
         return self.url.masked()
 
-    def _connect(self) -> psycopg.Connection[dict[str, Any]]:
+    def _options(self) -> dict[str, Any]:
+        """psycopg's connect options besides the URL (what the URL does not say already)."""
         options: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
         try:
             given = set(conninfo_to_dict(self.url.reveal()))  # names only: no password held
@@ -228,6 +363,11 @@ class PostgresStore(Store):
             options["connect_timeout"] = CONNECT_TIMEOUT
         if "application_name" not in given:
             options["application_name"] = "pushover-tui"
+        return options
+
+    def _connect(self) -> psycopg.Connection[dict[str, Any]]:
+        """A connection of its own (the listener's, a probe's, an advisory lock's)."""
+        options = self._options()
         try:
             return psycopg.connect(self.url.reveal(), **options)
         except psycopg.Error as error:
@@ -251,41 +391,95 @@ class PostgresStore(Store):
 
     @contextlib.contextmanager
     def _transaction(self, action: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-        """One transaction on the process's connection, connecting first if needed. A lost
-        connection is dropped (the next call connects again) and said as unreachable."""
+        """One transaction on a connection of the pool. A lost server drops the pool (the next
+        call probes the server again) and is said as unreachable."""
+        pool, connection = self._borrow()
+        try:
+            with connection.transaction():
+                yield connection
+        except psycopg.Error as error:
+            if connection.broken or connection.closed:
+                self._lose(pool)
+                raise self._unreachable(error) from None
+            raise self._error(error, action) from None
+        finally:
+            pool.putconn(connection)
+        self._set_reachable(True)
+
+    def _borrow(
+        self,
+    ) -> tuple[ConnectionPool[psycopg.Connection[dict[str, Any]]], psycopg.Connection[Any]]:
+        """A connection of the pool, and the pool to give it back to. One the server closed
+        while idle (a restart, a failover) means the pool's others went with it: the pool is
+        dropped and the server probed again, so the call works if the server is back and says
+        unreachable at once if it is not (the pool would wait for its own reconnects)."""
+        while True:
+            pool = self._ready_pool()
+            try:
+                connection = pool.getconn()
+            except (PoolTimeout, PoolClosed) as error:
+                # Every connection busy for CONNECT_TIMEOUT s, the pool could not reconnect,
+                # or another thread dropped it as the server went away.
+                self._lose(pool)
+                raise self._unreachable(None if isinstance(error, PoolClosed) else error) from None
+            if not _closed_by_server(connection):
+                return pool, connection
+            connection.close()
+            pool.putconn(connection)
+            self._drop_pool(pool)  # not unreachable: the probe finds out
+
+    def _ready_pool(self) -> ConnectionPool[psycopg.Connection[dict[str, Any]]]:
+        """The pool, after a probe when there is none yet (first call, or the server was lost):
+        one connection of the caller's own, so a server still down answers at once in libpq's
+        words (a pool would retry in the background until its timeout, and say nothing of
+        why), and the first probe of this process migrates."""
         with self._lock:
             if self._closed:
                 raise HistoryError(f"The shared store {self.location()} is closed.")
-            if self._connection is not None and _closed_by_server(self._connection):
-                self._drop()  # a restart or failover meanwhile: connect anew, not fail
-            if self._connection is None or self._connection.closed:
-                if not self.reachable and self._listener_retrying():
-                    # The listener is retrying: answer at once rather than wait for another
-                    # connect timeout on the caller's thread (the dashboard's event loop).
-                    raise self._unreachable()
-                try:
-                    self._connection = self._connect()
-                except StoreUnreachableError:
-                    self._set_reachable(False)
-                    raise
-                if not self._migrated:
-                    try:
-                        self._migrate(self._connection)
-                    except BaseException:
-                        self._drop()
-                        raise
-                    self._migrated = True
-            connection = self._connection
+            if self._pool is not None:
+                return self._pool
+            if not self.reachable and self._listener_retrying():
+                # The listener is retrying: answer at once rather than wait for another
+                # connect timeout on the caller's thread.
+                raise self._unreachable()
             try:
-                with connection.transaction():
-                    yield connection
-            except psycopg.Error as error:
-                if connection.broken or connection.closed:
-                    self._drop()
-                    self._set_reachable(False)
-                    raise self._unreachable(error) from None
-                raise self._error(error, action) from None
-        self._set_reachable(True)
+                with self._connect() as probe:
+                    if not self._migrated:
+                        self._migrate(probe)
+                        self._migrated = True
+            except StoreUnreachableError:
+                self._set_reachable(False)
+                raise
+            # A pool, not one connection behind a lock: the bridge's webhooks, its worker and
+            # a dashboard's reads each take a connection rather than wait for one another.
+            # Synchronous (ConnectionPool, not AsyncConnectionPool): every store call is a
+            # plain function that async callers run with asyncio.to_thread, as they do for
+            # SQLite, so both backends are called one way.
+            self._pool = ConnectionPool(
+                self.url.reveal(),
+                kwargs=self._options(),
+                min_size=1,
+                max_size=POOL_SIZE,
+                timeout=CONNECT_TIMEOUT,
+                configure=self._writers.add,
+                name="pushover-store",
+                num_workers=1,
+                open=True,
+            )
+            return self._pool
+
+    def _lose(self, pool: ConnectionPool[Any]) -> None:
+        """The server went away: drop the pool, and say so to subscribers."""
+        self._drop_pool(pool)
+        self._set_reachable(False)
+
+    def _drop_pool(self, pool: ConnectionPool[Any]) -> None:
+        """Close the pool at once (its connections died with the server, and its background
+        reconnects would back off for minutes); the next call probes."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.close(timeout=0)  # its worker threads end by themselves
 
     def _set_reachable(self, reachable: bool) -> None:
         """Record whether the server answers; subscribers hear of each change."""
@@ -293,18 +487,14 @@ class PostgresStore(Store):
             self.reachable = reachable
             self._changed()
 
-    def _drop(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                self._connection.close()
-            self._connection = None
-
     def close(self) -> None:
         self._stop.set()
         with self._listener_lock:
             self._closed = True  # no listener starts from now on
         with self._lock:
-            self._drop()
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
         if self._listener is not None and self._listener is not threading.current_thread():
             self._listener.join(timeout=5)
 
@@ -377,7 +567,7 @@ class PostgresStore(Store):
                     connected_before = True
                     while not self._stop.is_set():
                         for note in connection.notifies(timeout=0.5):
-                            if note.pid != self._writer_pid():
+                            if not self._writers.wrote(note.pid):
                                 self._heard()
             except (psycopg.Error, HistoryError) as error:
                 self.listening.clear()
@@ -390,12 +580,6 @@ class PostgresStore(Store):
         """The listener runs and has lost the server (it tries again every RETRY_SECONDS)."""
         alive = self._listener is not None and self._listener.is_alive()
         return alive and not self.listening.is_set()
-
-    def _writer_pid(self) -> int | None:
-        connection = self._connection
-        if connection is None or connection.closed:
-            return None
-        return connection.info.backend_pid
 
     def _heard(self) -> None:
         self._version += 1
@@ -664,40 +848,36 @@ class PostgresStore(Store):
         )
 
     def overview_counts(self, profile: str | None, first_day: date, today: date) -> OverviewCounts:
-        # Plain GROUP BYs over the indexed columns (SQLite keeps trigger-made counts instead).
+        # The counts the triggers of migration 4 keep: the cost of 100 rows for 100,000.
         mine, args = ("AND profile = %s", [profile]) if profile is not None else ("", [])
         # This host's local day, by its current offset from UTC.
-        offset = datetime.now().astimezone().utcoffset() or timedelta()
-        acknowledged_at = "(receipt_info::jsonb ->> 'acknowledged_at')::double precision"
+        offset = (datetime.now().astimezone().utcoffset() or timedelta()).total_seconds()
+        start = datetime.combine(first_day, datetime.min.time()).timestamp() - 86400
+        end = datetime.combine(today, datetime.min.time()).timestamp() + 2 * 86400
         with self._transaction("read the overview") as connection:
             counts = [
                 (row["kind"], row["key"], int(row["n"]))
                 for row in connection.execute(
-                    "SELECT 'status' AS kind, status AS key, count(*) AS n FROM messages"
-                    f" WHERE true {mine} GROUP BY status UNION ALL"
-                    " SELECT 'origin', origin, count(*) FROM messages"
-                    f" WHERE true {mine} GROUP BY origin",
-                    [*args, *args],
+                    "SELECT kind, key, sum(n) AS n FROM message_counts"
+                    f" WHERE true {mine} GROUP BY kind, key",
+                    args,
                 )
             ]
-            start = datetime.combine(first_day, datetime.min.time()).timestamp()
             per_day = {
                 row["day"].isoformat(): int(row["n"])
                 for row in connection.execute(
-                    "SELECT (to_timestamp(created_at + %s) AT TIME ZONE 'UTC')::date AS day,"
-                    " count(*) AS n FROM messages WHERE created_at >= %s"
+                    "SELECT (to_timestamp(quarter * %s + %s) AT TIME ZONE 'UTC')::date AS day,"
+                    " sum(n) AS n FROM message_quarters WHERE quarter BETWEEN %s AND %s"
                     f" {mine} GROUP BY 1",
-                    [offset.total_seconds(), start - 86400, *args],
+                    [QUARTER, offset, int(start // QUARTER), int(end // QUARTER), *args],
                 )
                 if first_day <= row["day"] <= today
             }
             ack_seconds = [
                 (int(row["seconds"]), int(row["n"]))
                 for row in connection.execute(
-                    f"SELECT greatest(0, round({acknowledged_at} - created_at))::integer"
-                    " AS seconds, count(*) AS n FROM messages"
-                    f" WHERE receipt_state = 'acknowledged' AND {acknowledged_at} > 0 {mine}"
-                    " GROUP BY 1 ORDER BY 1",
+                    f"SELECT seconds, sum(n) AS n FROM ack_seconds WHERE true {mine}"
+                    " GROUP BY seconds HAVING sum(n) > 0 ORDER BY seconds",
                     args,
                 )
             ]

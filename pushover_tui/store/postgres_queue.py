@@ -44,7 +44,7 @@ _COLUMNS = (
 
 
 class PostgresAlertQueue:
-    """Thread-safe: one connection behind a lock (the store's), each call one transaction."""
+    """Thread-safe: the store's connection pool, each call one transaction."""
 
     shared = True
 

@@ -34,6 +34,7 @@ from pushover_tui.tui.keys import KEYS, binding, check_keymap
 from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
 from pushover_tui.tui.session import Session
 from pushover_tui.tui.startup import FastStartApp, LateSimulator, memory_folder
+from pushover_tui.tui.wording import Toast, arrival_toasts, receipt_toasts
 
 if TYPE_CHECKING:
     from textual.message import Message as TextualMessage
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from pushover_tui.simulator import Simulator
     from pushover_tui.store.config import ActiveProfile
     from pushover_tui.store.history import HistoryRow
-    from pushover_tui.store.inbox import InboxRow
 
 REFRESH_SECONDS = 2.0  # how often rows other processes wrote are looked for (as the lists do)
 
@@ -153,7 +153,7 @@ class PushoverApp(FastStartApp):
         session.changed.subscribe(lambda name: setattr(self, name, getattr(session, name)))
         session.history_changed.subscribe(self.history_changed.publish)
         session.profile_changed.subscribe(self.profile_changed.publish)
-        session.receipt_closed.subscribe(self._receipt_closed)
+        session.receipt_closed.subscribe(lambda row: self._tell(receipt_toasts(row)))
         self.theme_changed_signal.subscribe(self, lambda _: self._keep_theme())
         for problem in self.keymap_problems:
             self.notify(
@@ -172,7 +172,9 @@ class PushoverApp(FastStartApp):
         if not self._following_inbox:
             self._following_inbox = True
             inbox.changed.subscribe(self.inbox_changed.publish)
-            inbox.arrived.subscribe(self._arrived)
+            inbox.arrived.subscribe(
+                lambda rows: self._tell(arrival_toasts(rows, self.key_label("mode.inbox")))
+            )
             self.set_interval(REFRESH_SECONDS, self.session.refresh)
         self.session.start()
 
@@ -227,21 +229,12 @@ class PushoverApp(FastStartApp):
 
     # -- news ------------------------------------------------------------------------------
 
-    def _receipt_closed(self, row: HistoryRow) -> None:
-        """An emergency was acknowledged, expired or was cancelled: say so, once."""
-        from pushover_tui.tui.wording import receipt_news
-
-        self.notify(receipt_news(row), title="Emergency", timeout=10, markup=False)
-        if self.session.config.bell:
-            self.bell()
-
-    def _arrived(self, rows: list[InboxRow]) -> None:
-        """New inbox messages: a toast naming them (one for a batch) and the bell."""
-        from pushover_tui.tui.wording import arrival_toasts
-
-        for text, title, severity, timeout in arrival_toasts(rows, self.key_label("mode.inbox")):
+    def _tell(self, toasts: list[Toast]) -> None:
+        """News (an emergency that closed, inbox messages that arrived): the toasts, and the
+        bell when the config says `bell = true` (the one switch for all news that rings)."""
+        for text, title, severity, timeout in toasts:
             self.notify(text, title=title, severity=severity, timeout=timeout, markup=False)
-        if self.session.config.bell:  # the one switch for every piece of news that rings
+        if self.session.config.bell:
             self.bell()
 
     def _keep_theme(self) -> None:

@@ -157,6 +157,11 @@ Severity = Literal["information", "warning", "error"]
 Toast = tuple[str, str, Severity, float | None]  # text, title, severity, timeout
 
 
+def receipt_toasts(row: HistoryRow) -> list[Toast]:
+    """The toast for an emergency that closed (acknowledged, expired, cancelled)."""
+    return [(receipt_news(row), "Emergency", "information", 10)]
+
+
 def arrival_toasts(
     rows: list[InboxRow], inbox_key: str
 ) -> list[tuple[str, str, Severity, float | None]]:

@@ -22,7 +22,7 @@ async def main(seconds: float) -> int:
     active = resolve(config, None, env=os.environ)
     url = store_url(os.environ, config.store_url.reveal())
     async with Outbox.open(active, data_dir(os.environ), origin="cli", store_url=url) as outbox:
-        followed = outbox.tracker.resume(active.profile.name)
+        followed = await outbox.tracker.resume(active.profile.name)
         await asyncio.sleep(seconds)
     return followed
 

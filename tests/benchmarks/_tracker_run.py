@@ -33,7 +33,7 @@ async def main(seconds: float, receipts: int, follow: bool) -> dict[str, float]:
         followed: set[int] = set()
         outbox.tracker.add_listener(lambda row: followed.add(row.id))
         if follow:
-            outbox.tracker.resume(active.profile.name)
+            await outbox.tracker.resume(active.profile.name)
             receipts = 0
         for index in range(receipts):
             message = Message(

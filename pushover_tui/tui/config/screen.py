@@ -1,11 +1,11 @@
 """The Config screen: keys, sending defaults, verification and profiles.
 
 The form edits the active profile through a ProfileForm (config/form.py): loaded from the file's
-values (`app.config`) and the effective ones (`app.active`: the environment, the command line),
-saved through `app.save_config`, which never receives an environment value: a key set by the
-environment is shown read-only and the file's own value is written back unchanged.
+values (`session.config`) and the effective ones (`session.active`: the environment, the command
+line), saved through `session.save_config`, which never receives an environment value: a key set
+by the environment is shown read-only and the file's own value is written back unchanged.
 
-Screens hold no protocol: verification and sounds go through `app.verify` / `app.sounds`.
+Screens hold no protocol: verification and sounds go through `session.verify` / `session.sounds`.
 """
 
 from __future__ import annotations

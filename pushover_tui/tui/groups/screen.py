@@ -365,28 +365,19 @@ class GroupsScreen(ModeScreen):
         )
 
     def action_remove(self) -> None:
-        if (found := self._selected_member()) is None:
-            return
-        group, member = found
+        if (found := self._selected_member()) is not None:
+            self._remove(*found)
+
+    @work(exclusive=True, group="groups-ask", exit_on_error=False)
+    async def _remove(self, group: Group, member: GroupMember) -> None:
         who, name = wording.who(member), wording.group_name(group)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._change(
-                    f"remove {who}",
-                    lambda: self.session.groups.remove_member(group.key, member),
-                    f"Removed {who} from {name}.",
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Remove {who} from {name}?",
-                "They stop receiving the group's messages at once. Adding them back takes "
-                "their user key.",
-                "Remove",
-            ),
-            answered,
-        )
+        text = "They stop receiving the group's messages at once. Adding them back takes "
+        if await self.confirm(f"Remove {who} from {name}?", text + "their user key.", "Remove"):
+            self._change(
+                f"remove {who}",
+                lambda: self.session.groups.remove_member(group.key, member),
+                f"Removed {who} from {name}.",
+            )
 
     def action_add(self) -> None:
         group = self.group
@@ -486,6 +477,8 @@ class GroupsScreen(ModeScreen):
             self.say(f"{who} is already the only one on call in {name}.", "$success")
             return
 
+        # Asked after this worker ends, not awaited in it: waiting for workers never waits
+        # on the user.
         def answered(yes: bool | None) -> None:
             if yes:
                 self._change(

@@ -178,7 +178,7 @@ class Session:
             self._started = True
             self.refresh()
             if self.active.has_keys:
-                self.outbox.tracker.resume(self.active.profile.name)
+                self.run(self.outbox.tracker.resume(self.active.profile.name), "resume")
                 self._check_in_background()
         self.inbox.start()
 
@@ -340,7 +340,7 @@ class Session:
         self._show_quota()
         self.groups.forget()
         if self.active.has_keys:
-            self.outbox.tracker.resume(self.active.profile.name)
+            self.run(self.outbox.tracker.resume(self.active.profile.name), "resume")
             if self._started:  # else start() will
                 self._check_in_background()
         self._count_awaiting()
