@@ -78,6 +78,21 @@ def test_commands_run_with_the_cyclic_collector_and_main_leaves_it_on(env, monke
     assert gc.isenabled()
 
 
+def test_the_dashboard_starts_with_the_collector_still_paused(env, monkeypatch):
+    """The dashboard's start-up goes on to its first frame, which resumes the collector
+    (tui/startup.py); main leaves it on when the dashboard ends."""
+    seen: list[bool] = []
+
+    def cmd_tui(ctx) -> int:
+        seen.append(gc.isenabled())
+        return cli.EXIT_OK
+
+    monkeypatch.setattr("pushover_tui.cli.services.cmd_tui", cmd_tui)
+    monkeypatch.setattr(sys, "argv", ["pushover-tui"])
+    assert cli.main(env=env, stdout=io.StringIO(), stderr=io.StringIO()) == cli.EXIT_OK
+    assert seen == [False] and gc.isenabled()
+
+
 def test_send_json_uses_api_field_names(env, simulator):
     code, out, _ = run(env, "send", "x", "--priority", "1", "--sound", "siren", "--json")
     assert code == 0

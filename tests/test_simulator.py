@@ -965,3 +965,23 @@ def test_a_json_body_nested_50000_deep_is_a_400_without_a_traceback(sim: Simulat
     assert response.status_code == 400
     assert response.json()["errors"] == ["JSON request body nests too deeply"]
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_it_serves_a_socket_bound_beforehand_answering_what_waited_for_it():
+    """Simulator(listening=...): the dashboard's --demo binds the socket before its first frame
+    and starts the simulator after it; a request made meanwhile waits and is answered."""
+    import http.client
+    import socket
+
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    early = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    early.request("GET", f"/1/sounds.json?token={DEMO_TOKEN}")  # nothing serves it yet
+    try:
+        with Simulator(listening=listening) as sim:
+            assert sim.port == port
+            response = early.getresponse()
+            assert response.status == 200 and b'"status":1' in response.read()
+    finally:
+        early.close()
+    assert listening.fileno() == -1  # stop() closed it

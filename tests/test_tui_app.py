@@ -34,6 +34,42 @@ async def test_demo_runs_on_the_simulator_with_a_throwaway_history(make_app):
     assert not folder.exists()  # the throwaway history is gone
 
 
+async def test_demo_draws_its_first_frame_before_it_starts_its_simulator(make_app, monkeypatch):
+    """startup.LateSimulator: --demo's simulator is imported and started just after the first
+    frame; its socket is bound from the start, so the key check that follows is answered."""
+    app = make_app(demo=True)
+    at_first_frame: list[object] = []
+    original = PushoverApp.on_ready
+
+    def on_ready(self: PushoverApp) -> None:
+        at_first_frame.append(self.simulator)
+        original(self)
+
+    monkeypatch.setattr(PushoverApp, "on_ready", on_ready)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(1000):
+            if app.verified is not None:
+                break
+            await pilot.pause(0.01)
+        assert at_first_frame == [None]
+        assert app.verified is True
+        assert app.simulator is not None
+        assert any(r.path == "/1/users/validate.json" for r in app.simulator.requests)
+
+
+def test_a_demo_stopped_before_its_first_frame_frees_its_socket():
+    import socket
+
+    from pushover_tui.tui.startup import LateSimulator
+
+    late = LateSimulator(ack_after=0)
+    port = int(late.base_url.rsplit(":", 1)[1].split("/")[0])
+    late.stop()
+    assert late.start() is None
+    with socket.create_server(("127.0.0.1", port)):  # the port is free again
+        pass
+
+
 async def test_first_run_without_keys_opens_config(make_app, isolated_env):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -190,17 +226,35 @@ async def test_footer_shows_each_screens_keys_once_built_and_the_tabs_name_the_s
             assert len(tabs) == 5
 
 
-def test_run_takes_the_startup_objects_out_of_the_collectors_scans(make_app, monkeypatch):
+def test_run_pauses_the_collector_until_the_first_frame_then_freezes_what_startup_made(
+    make_app, monkeypatch
+):
     import gc
 
     from pushover_tui.tui import startup
 
-    frozen: list[bool] = []
+    frozen: list[bool] = []  # the collector's state at each freeze
+    after_start: list[bool] = []
     monkeypatch.setattr(startup.gc, "freeze", lambda: frozen.append(gc.isenabled()))
     app = make_app()  # no keys: no background check to cut short
-    app.call_after_start(app, app.exit)
+    original_mount = PushoverApp.on_mount
+    before_frame: list[bool] = []
+
+    def on_mount(self: PushoverApp) -> None:
+        before_frame.append(gc.isenabled())
+        original_mount(self)
+
+    monkeypatch.setattr(PushoverApp, "on_mount", on_mount)
+
+    def stop() -> None:
+        after_start.append(gc.isenabled())
+        app.exit()
+
+    app.call_after_start(app, stop)
+    assert gc.isenabled()
     app.run(headless=True, size=SIZE)
-    assert frozen == [True]
+    assert before_frame == [False] and frozen == [False] and after_start == [True]
+    assert gc.isenabled()
 
 
 async def test_deferred_components_are_built_just_after_the_first_frame(

@@ -177,7 +177,10 @@ def _run(
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    if collecting:  # start-up is over (main)
+    # Start-up is over (main), except the dashboard's: in this process's own run it goes on
+    # until the first frame, which resumes the collector (tui/startup.py, FastStartApp.run).
+    dashboard = args.command is None and argv is None
+    if collecting and not dashboard:
         if argv is None:
             gc.freeze()
         gc.enable()

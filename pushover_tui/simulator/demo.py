@@ -1,8 +1,21 @@
 """The demo data every simulator starts with: the documentation's example keys, a delivery
-group, two Open Client logins, a team, license credits and a subscription code."""
+group, two Open Client logins, a team, license credits and a subscription code (the keys
+and names themselves are in demo_keys.py)."""
 
 from __future__ import annotations
 
+from pushover_tui.simulator.demo_keys import (
+    DEMO_BOB,
+    DEMO_CAROL,
+    DEMO_GROUP,
+    DEMO_GROUP_NAME,
+    DEMO_LICENSE_CREDITS,
+    DEMO_SUBSCRIPTION,
+    DEMO_TEAM_NAME,
+    DEMO_TEAM_TOKEN,
+    DEMO_TOKEN,
+    DEMO_USER,
+)
 from pushover_tui.simulator.engine import Engine
 from pushover_tui.simulator.groups import Member
 from pushover_tui.simulator.open_client import (
@@ -15,24 +28,26 @@ from pushover_tui.simulator.open_client import (
 )
 from pushover_tui.simulator.teams import TeamMember
 
-# Documentation example keys: valid out of the box, never live credentials.
-DEMO_TOKEN = "azGDORePK8gMaC0QOYAMyEEuzJnyUi"
-DEMO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
-DEMO_GROUP = "gznej3rKEVAvPUxu9vvNnqpmZpokzF"
-DEMO_GROUP_NAME = "ops"
-# Two more users for the demo group (made-up keys, shaped like the documentation's).
-DEMO_BOB = "uBobPm8Vq2KhYcC9sW3xTy6Ekd5PAg"
-DEMO_CAROL = "uCarol4NfRz7LwQ1JdXe8UbMs2HkVt"
 DEMO_MEMBERS = (
     Member(DEMO_USER, "iphone", "Alice"),
     Member(DEMO_BOB, None, "Bob"),
     Member(DEMO_CAROL, None, "Carol", disabled=True),
 )
 
-DEMO_TEAM_TOKEN = "tDemoTeam7Kq2HcC9sW3xTy6Ekd5PA"  # a Team API token (made up)
-DEMO_TEAM_NAME = "Demo team"
-DEMO_LICENSE_CREDITS = 5
-DEMO_SUBSCRIPTION = "DemoSubscriptionCode4xQ9"  # a subscription code of the demo app
+__all__ = [
+    "DEMO_BOB",
+    "DEMO_CAROL",
+    "DEMO_GROUP",
+    "DEMO_GROUP_NAME",
+    "DEMO_LICENSE_CREDITS",
+    "DEMO_MEMBERS",
+    "DEMO_SUBSCRIPTION",
+    "DEMO_TEAM_NAME",
+    "DEMO_TEAM_TOKEN",
+    "DEMO_TOKEN",
+    "DEMO_USER",
+    "seed_demo",
+]
 
 
 def seed_demo(engine: Engine) -> None:

@@ -126,9 +126,11 @@ class HttpFront:
         log: RequestLog,
         controls: Controls,
         clock: Callable[[], float],
+        listening: socket.socket | None = None,
     ) -> None:
         self.host = host
         self._port = port
+        self._listening = listening  # bound and listening already (Simulator's `listening`)
         self._engine = engine
         self._lock = engine.lock
         self._hub = hub
@@ -147,7 +149,14 @@ class HttpFront:
     def bind(self) -> _Server:
         if self._server is None:
             cls = _Server6 if ":" in self.host else _Server
-            server = cls((self.host, self._port), Handler)
+            listening, self._listening = self._listening, None
+            if listening is None:
+                server = cls((self.host, self._port), Handler)
+            else:
+                server = cls(listening.getsockname()[:2], Handler, bind_and_activate=False)
+                server.socket.close()
+                server.socket = listening
+                server.server_address = listening.getsockname()
             server.front = self
             self._server = server
         return self._server

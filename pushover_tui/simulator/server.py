@@ -5,6 +5,7 @@ runner (standalone.py) is the command line's."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -62,10 +63,13 @@ class Simulator:
         log: Callable[[str], None] | None = None,
         state: StateSource | None = None,
         keepalive: float = KEEPALIVE,
+        listening: socket.socket | None = None,
     ) -> None:
         """`state`: a JSON or TOML file (or its parsed table) seeding quota, apps, users, sounds,
         groups and accounts on top of the demo keys (simulator/state.py); StateError if it is
-        unusable."""
+        unusable. `listening`: a TCP socket already bound and listening, served instead of
+        binding `host` and `port` (once: stop() closes it); connections made to it before
+        start() wait in its backlog."""
         self.host = host
         self._clock = clock
         self._engine = Engine(ack_after=ack_after, monthly_limit=monthly_limit, clock=clock)
@@ -87,6 +91,7 @@ class Simulator:
             log=self._log,
             controls=lambda method, path, fields: control_reply(self, method, path, fields),
             clock=clock,
+            listening=listening,
         )
 
     # ---- lifecycle --------------------------------------------------------------------------

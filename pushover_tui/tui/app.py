@@ -33,7 +33,7 @@ from pushover_tui.tui.base import ModeScreen, describe_error, secrets_of
 from pushover_tui.tui.keys import KEYS, binding, check_keymap
 from pushover_tui.tui.messages import FilterHistory, PrefillDraft, SendTest, VerifyKeys
 from pushover_tui.tui.session import Session
-from pushover_tui.tui.startup import FastStartApp, memory_folder
+from pushover_tui.tui.startup import FastStartApp, LateSimulator, memory_folder
 from pushover_tui.tui.wording import Toast, arrival_toasts, receipt_toasts
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class PushoverApp(FastStartApp):
         env: Mapping[str, str] = os.environ,
         demo: bool = False,
         read_only: bool = False,
-        simulator: Simulator | None = None,
+        simulator: LateSimulator | None = None,
     ) -> None:
         self.session = Session(
             config=config,
@@ -124,7 +124,14 @@ class PushoverApp(FastStartApp):
         # Start straight in the screen the user needs: no blank default screen first.
         self.DEFAULT_MODE = "compose" if self.session.active.has_keys else "config"
         super().__init__()
-        self.simulator = simulator
+        self.simulator: Simulator | None = None  # --demo's, once started
+        self._late_simulator = simulator
+        if simulator is not None:
+
+            def start_simulator() -> None:
+                self.simulator = simulator.start()
+
+            self.call_after_start(self, start_simulator)
         self._asking = False  # a question before leaving is open: a second one is not asked
         self._following_inbox = False
         # Published with the changed row (or None when many rows changed).
@@ -193,8 +200,8 @@ class PushoverApp(FastStartApp):
 
     async def on_unmount(self) -> None:
         await self.session.aclose()
-        if self.simulator is not None:
-            self.simulator.stop()
+        if self._late_simulator is not None:
+            self._late_simulator.stop()
         if self.session.demo:
             shutil.rmtree(self.session.data_folder, ignore_errors=True)
 
@@ -432,10 +439,9 @@ def build_app(
             read_only=read_only,
         )
     from pushover_tui.api.secret import Secret
-    from pushover_tui.simulator import DEMO_TEAM_TOKEN, DEMO_TOKEN, DEMO_USER, Simulator
+    from pushover_tui.simulator.demo_keys import DEMO_TEAM_TOKEN, DEMO_TOKEN, DEMO_USER
 
-    simulator = Simulator(ack_after=ack_after)
-    simulator.start()
+    simulator = LateSimulator(ack_after=ack_after)
     folder = Path(tempfile.mkdtemp(prefix="pushover-tui-demo-", dir=memory_folder()))
     demo_profile = Profile(
         name="demo",

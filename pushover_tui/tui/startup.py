@@ -10,7 +10,10 @@ Config), and has a test in tests/test_tui_app.py.
 - `memory_folder()`: `--demo`'s throwaway data folder in memory (/dev/shm) where there is one:
   its new history database is made before the first frame, and on a disk that took 22-55 ms of
   file syncs (in memory 1.3 ms).
-- `FastStartApp.run`: `gc.freeze()` before the first frame.
+- `LateSimulator`: `--demo`'s embedded simulator is imported and started just after the first
+  frame (its imports took ~22 ms of CPU before it); its socket is bound at once, so its address
+  is in the config from the start and a request made meanwhile waits in the socket's backlog.
+- `FastStartApp.run`: the cyclic collector paused until the first frame, then `gc.freeze()`.
 - `FastStartApp.refresh_css`: the first screen is restyled without re-parsing the CSS.
 - `FastStartApp._fatal_error`: a crash prints one sentence, never a traceback with locals.
 - `FastStartApp.get_driver_class`: the terminal and web drivers read input with
@@ -22,16 +25,20 @@ from __future__ import annotations
 import gc
 import importlib
 import os
+import socket
 import sys
 from collections.abc import Callable
 from inspect import isawaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.driver import Driver
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from pushover_tui.simulator import Simulator
 
 
 class FastStartApp(App[int]):
@@ -42,6 +49,7 @@ class FastStartApp(App[int]):
         self._started = False
         self._after_start: list[tuple[MessagePump, Callable[[], object]]] = []
         self._building = 0  # queued callbacks still running
+        self._collector_paused = False  # run() pauses it until the first frame
         # The theme the stylesheet's variables were made with (see refresh_css).
         self._stylesheet_theme = self.theme
 
@@ -57,6 +65,10 @@ class FastStartApp(App[int]):
             self._after_start.append((node, callback))
 
     def on_ready(self) -> None:
+        if self._collector_paused:
+            self._collector_paused = False
+            gc.freeze()
+            gc.enable()
         self._started = True
         queued, self._after_start = self._after_start, []
         self._building = len(queued)
@@ -76,12 +88,18 @@ class FastStartApp(App[int]):
                 self.started()
 
     def run(self, **options: Any) -> int | None:
-        # What the process imported and built so far (Textual, its CSS tables, the config, the
-        # outbox) lives as long as it does: gc.freeze() takes it out of the cyclic collector's
-        # scans. Without it the first full collection (~14 ms, walking every object imported)
-        # fell just before the first frame (figure 1b 1.40-1.46 -> 1.31-1.39).
-        gc.freeze()
-        return super().run(**options)
+        # Start-up makes many long-lived objects and little garbage, yet the cyclic collector
+        # ran ~100 times over them before the first frame: it is paused until then (cli.main
+        # pauses it from the process's start), and what start-up made is then frozen out of its
+        # scans (Textual, its CSS tables, the config, the first screen: they live as long as
+        # the process). Freezing before run alone: figure 1b 1.40-1.46 -> 1.31-1.39; pausing
+        # too: see README figure 1.
+        gc.disable()
+        self._collector_paused = True
+        try:
+            return super().run(**options)
+        finally:
+            gc.enable()
 
     def refresh_css(self, animate: bool = True) -> None:
         # Textual refreshes all CSS for each mode's new screen, the first one included. For
@@ -118,6 +136,36 @@ class FastStartApp(App[int]):
             f"pushover-tui stopped on an unexpected error: {self.describe_crash(error)}"
         )
         self._close_messages_no_wait()
+
+
+class LateSimulator:
+    """`--demo`'s simulator on loopback: its socket bound now, the simulator itself imported and
+    started by `start()` (the app calls it just after its first frame)."""
+
+    HOST = "127.0.0.1"
+
+    def __init__(self, *, ack_after: float) -> None:
+        self._ack_after = ack_after
+        self._socket: socket.socket | None = socket.create_server((self.HOST, 0), backlog=128)
+        self.base_url = f"http://{self.HOST}:{self._socket.getsockname()[1]}/1"
+        self.simulator: Simulator | None = None
+
+    def start(self) -> Simulator | None:
+        """The simulator, serving; None if stop() came first."""
+        if self._socket is None:
+            return self.simulator
+        from pushover_tui.simulator import Simulator
+
+        listening, self._socket = self._socket, None
+        self.simulator = Simulator(self.HOST, ack_after=self._ack_after, listening=listening)
+        return self.simulator.start()
+
+    def stop(self) -> None:
+        if self.simulator is not None:
+            self.simulator.stop()
+        elif self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
 
 def memory_folder() -> str | None:
