@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from textual.widgets import Input, Static
+from tui_helpers import settle
 
 from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.store.history import HistoryFilter, RowKind, Status
@@ -15,15 +16,6 @@ from pushover_tui.tui.compose.glance_panel import GlancePanel
 from pushover_tui.tui.session.glances import SentGlance, pace_warnings
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    for _ in range(20):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(worker.is_finished for worker in pilot.app.workers):
-            break
 
 
 async def open_panel(pilot) -> GlancePanel:

@@ -7,21 +7,13 @@ from dataclasses import replace
 
 import pytest
 from textual.widgets import DataTable, Input, Static
+from tui_helpers import settle
 
 from pushover_tui.api.secret import Secret
 from pushover_tui.simulator import DEMO_TEAM_TOKEN
 from pushover_tui.store.config import save_config
 from pushover_tui.tui.app import PushoverApp
 from pushover_tui.tui.groups.team_panel import TeamPanel
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    for _ in range(20):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(worker.is_finished for worker in pilot.app.workers):
-            break
 
 
 async def open_panel(pilot) -> TeamPanel:
