@@ -178,10 +178,10 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
 
 async def shoot(name: str, scene: Scene, size: tuple[int, int]) -> Path:
     app = build_app(demo=True, ack_after=0)
-    assert app.simulator is not None
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()  # the start-up key check: a settled status line
+        assert app.simulator is not None  # started just after the first frame
         await scene(app, app.simulator)
         await pilot.pause()
         app.clear_notifications()
