@@ -725,3 +725,35 @@ def test_store_imports_stay_light() -> None:
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_processes_opening_a_new_file_at_once_all_get_wal(tmp_path: Path) -> None:
+    """Switching a new file to WAL from several processes at once: SQLite tells all but one
+    "locked" at once, without waiting; open_sqlite waits instead (two `send`s from cron on the
+    first run, two `group oncall`s at once)."""
+    code = """
+        import sys, time
+        from pathlib import Path
+        from pushover_tui.store.files import open_sqlite
+        path, go = Path(sys.argv[1]), Path(sys.argv[2])
+        while not go.exists():
+            time.sleep(0.001)
+        open_sqlite(path).close()
+    """
+    for round_ in range(12):
+        go = tmp_path / f"go-{round_}"
+        path = tmp_path / str(round_) / "history.sqlite3"
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-c", textwrap.dedent(code), str(path), str(go)],
+                env=ENV,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        time.sleep(0.15)  # let the interpreters start and wait at the line
+        go.touch()
+        for child in children:
+            _, stderr = child.communicate(timeout=60)
+            assert child.returncode == 0, stderr

@@ -17,6 +17,7 @@ import shlex
 import sqlite3
 import stat
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -116,12 +117,27 @@ def open_sqlite(
     try:
         connection.row_factory = sqlite3.Row
         connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        connection.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(connection, busy_timeout)
         connection.execute(f"PRAGMA synchronous = {synchronous}")
     except sqlite3.Error:
         connection.close()
         raise
     return connection
+
+
+def _switch_to_wal(connection: sqlite3.Connection, busy_timeout: float) -> None:
+    """WAL mode, waiting up to `busy_timeout` for other processes. Two processes switching a new
+    file at once both hold a shared lock and want an exclusive one: SQLite answers one of them
+    "locked" at once, without its busy handler (waiting could deadlock), so wait here."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if sqlite_trouble(error) != "locked" or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def sqlite_trouble(error: sqlite3.Error) -> str:
