@@ -35,7 +35,15 @@ class RowSource:
         self.history = history
         self.filters = filters
         self._windows: OrderedDict[int, list[HistoryRow]] = OrderedDict()
-        self.total = history.count(filters)
+        # The count and the newest rows from one moment: a row written between the two (another
+        # process, or a send finishing) would shift every index by one, and the selection kept
+        # across a reload would land on its neighbour. Counted again until nothing came between.
+        for _ in range(3):
+            self.total = history.count(filters)
+            newest = self._fetch(0) if self.total else []
+            if history.count(filters) == self.total:
+                break
+        self._windows[0] = newest
 
     @property
     def filtered(self) -> bool:
