@@ -9,10 +9,12 @@ Start-up devices (and every use of Textual's private API) live in `startup.py`.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -45,8 +47,6 @@ if TYPE_CHECKING:
     from pushover_tui.simulator import Simulator
     from pushover_tui.store.config import ActiveProfile
     from pushover_tui.store.history import HistoryRow
-
-REFRESH_SECONDS = 2.0  # how often rows other processes wrote are looked for (as the lists do)
 
 
 def _lazy_screen(path: str) -> Callable[[], Screen]:
@@ -175,7 +175,15 @@ class PushoverApp(FastStartApp):
             inbox.arrived.subscribe(
                 lambda rows: self._tell(arrival_toasts(rows, self.key_label("mode.inbox")))
             )
-            self.set_interval(REFRESH_SECONDS, self.session.refresh)
+            # Rows other processes wrote (the quota, emergencies awaiting), as soon as the store
+            # hears of them: the subscription the lists reload by, not a poll of our own.
+            loop = asyncio.get_running_loop()
+
+            def heard() -> None:  # on the store's thread
+                with suppress(RuntimeError):  # the app has ended
+                    loop.call_soon_threadsafe(self.session.refresh)
+
+            self.session.history.subscribe(heard)
         self.session.start()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

@@ -200,8 +200,8 @@ class Session:
             await self.groups.load()
 
     def refresh(self) -> None:
-        """Follow rows other processes wrote (the app polls this as its lists do): the quota
-        and the count of emergencies awaiting acknowledgement."""
+        """Follow rows other processes wrote (the app calls this when the store hears of a change,
+        as its lists reload): the quota and the count of emergencies awaiting acknowledgement."""
         with suppress(PushoverError):  # closing, or the file is gone: the lists say so
             version = self.history.data_version()
             if version != self._seen_version:
