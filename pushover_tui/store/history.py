@@ -22,13 +22,15 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pushover_tui.api.beyond_messages import Glance
 from pushover_tui.api.models import Message, Quota, Receipt, ReceiptState, SendResult
 from pushover_tui.api.secret import Secret
 from pushover_tui.store.base import HistoryError, OverviewCounts, Store
 from pushover_tui.store.files import SQLiteStore, open_sqlite, sqlite_trouble
+
+if TYPE_CHECKING:
+    from pushover_tui.api.beyond_messages import Glance
 
 FILE_NAME = "history.sqlite3"
 INTERRUPTED_TEXT = (
@@ -850,10 +852,10 @@ def sending_values(
     """A new row's kind, priority, title, message, params and meta (JSON), for either store. A
     glance's message column is its other fields in one line (`text 'build green', count 12`):
     the list shows and searches it as a message's text."""
-    if isinstance(item, Glance):
-        kind, priority, title, text = RowKind.GLANCE, 0, item.title, item.summary(title=False)
-    else:
+    if isinstance(item, Message):
         kind, priority, title, text = RowKind.MESSAGE, int(item.priority), item.title, item.message
+    else:
+        kind, priority, title, text = RowKind.GLANCE, 0, item.title, item.summary(title=False)
     params = item.params()
     meta = dict(meta or {})
     for name, mapping in (("params", params), ("meta", meta)):

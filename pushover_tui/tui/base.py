@@ -8,8 +8,9 @@ unexpected one into "…Please report it.", never a secret).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
@@ -61,6 +62,22 @@ def session_of(node: DOMNode) -> Session:
 class ModeScreen(Screen[None]):
     """A mode's screen: the app (`pushover`) and its session typed, errors sent to the app's one
     handler (Worker.StateChanged does not bubble: they would end silently), and `confirm()`."""
+
+    # Below this many columns (rows) the screen has the class -narrow (-short), which its CSS
+    # lays out by; 0: never.
+    NARROW_BELOW: ClassVar[int] = 0
+    SHORT_BELOW: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Fitted to the terminal before the first styling: fitted on the first Resize instead,
+        # every widget was styled twice before the first frame (figure 1, ~6 ms).
+        self.fit_to(self.app.size)
+
+    def fit_to(self, size: Size) -> None:
+        """The layout classes for `size` (screens call it on each Resize too)."""
+        self.set_class(size.width < self.NARROW_BELOW, "-narrow")
+        self.set_class(size.height < self.SHORT_BELOW, "-short")
 
     @property
     def pushover(self) -> Dashboard:

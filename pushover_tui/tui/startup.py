@@ -15,6 +15,7 @@ Config), and has a test in tests/test_tui_app.py.
   is in the config from the start and a request made meanwhile waits in the socket's backlog.
 - `FastStartApp.run`: the cyclic collector paused until the first frame, then `gc.freeze()`.
 - `FastStartApp.refresh_css`: the first screen is restyled without re-parsing the CSS.
+- `FastStartApp._load_screen_css`: a screen's own CSS is parsed alone, not with every source again.
 - `FastStartApp._fatal_error`: a crash prints one sentence, never a traceback with locals.
 - `FastStartApp.get_driver_class`: the terminal and web drivers read input with
   `paste_parser.PasteCleaningParser` (pasted escape sequences stripped, the text in order).
@@ -35,6 +36,7 @@ from textual.app import App
 from textual.driver import Driver
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 from textual.widget import Widget
 
 if TYPE_CHECKING:
@@ -112,6 +114,21 @@ class FastStartApp(App[int]):
             self.stylesheet.update(self, animate=animate)
             return
         super().refresh_css(animate)
+
+    def _load_screen_css(self, screen: Screen[Any]) -> None:
+        # Private API. A screen with CSS of its own has Textual re-parse every source in a new
+        # stylesheet (for the variables' sake; its parse cache starts empty). With the variables
+        # those the stylesheet was made with, the screen's source is added and parsed alone,
+        # the others coming from the cache (figure 1, ~5 ms; each screen's first opening too).
+        if self.theme != self._stylesheet_theme:
+            super()._load_screen_css(screen)
+            return
+        stylesheet = self.stylesheet
+        stylesheet.reparse = lambda: None  # type: ignore[method-assign]
+        try:
+            super()._load_screen_css(screen)
+        finally:
+            del stylesheet.reparse
 
     def get_driver_class(self) -> type[Driver]:
         # Private API: the terminal and web drivers create Textual's XTermParser by that name

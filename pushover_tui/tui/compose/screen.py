@@ -71,7 +71,6 @@ from pushover_tui.tui.keys import binding
 from pushover_tui.tui.messages import PrefillDraft, SendTest
 from pushover_tui.tui.startup import Deferred, imported
 from pushover_tui.tui.widgets.composed import composed
-from pushover_tui.tui.widgets.dialogs import ChoiceDialog, device_picker
 from pushover_tui.tui.widgets.field_row import FieldRow
 from pushover_tui.tui.widgets.footer import AppFooter
 from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
@@ -89,6 +88,8 @@ class ComposeScreen(ModeScreen):
     """Write and send a notification; F3."""
 
     CSS_PATH = "compose.tcss"
+    NARROW_BELOW = 90
+    SHORT_BELOW = 30
     BINDINGS: ClassVar[list[BindingType]] = [
         binding("compose.send", "send"),
         binding("compose.send_test", "send_test"),
@@ -175,8 +176,7 @@ class ComposeScreen(ModeScreen):
         self._refresh()
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 90, "-narrow")
-        self.set_class(self.size.height < 30, "-short")
+        self.fit_to(self.size)
         self._show_actions()
 
     def _show_devices(self) -> None:
@@ -186,14 +186,16 @@ class ComposeScreen(ModeScreen):
     @on(Button.Pressed, "#device-pick")
     def _pick_devices(self, event: Button.Pressed) -> None:
         event.stop()
+        self._ask_devices()
 
-        def picked(names: list[str] | None) -> None:
-            if names is not None:
-                self._replace_fields(device=",".join(names))
+    @work(exclusive=True, group="compose-ask", exit_on_error=False)
+    async def _ask_devices(self) -> None:
+        from pushover_tui.tui.widgets.dialogs import device_picker
 
         devices = self.session.devices or ()
-        dialog = device_picker("Send to which devices?", devices, self.draft.device)
-        self.app.push_screen(dialog, picked)
+        names = await self.ask(device_picker("Send to which devices?", devices, self.draft.device))
+        if names is not None:
+            self._replace_fields(device=",".join(names))
 
     def _replace_fields(self, **values: str) -> None:
         """Set fields as an edit would (they count as touched), and show them."""
@@ -510,6 +512,8 @@ class ComposeScreen(ModeScreen):
 
     @work(exclusive=True, group="compose-ask", exit_on_error=False)
     async def _ask_to_replace(self, message: Message, to: Secret | None) -> None:
+        from pushover_tui.tui.widgets.dialogs import ChoiceDialog
+
         dialog = ChoiceDialog(
             "Replace the unsent draft?",
             "The message you were writing has not been sent. Resend replaces it.",
@@ -523,6 +527,8 @@ class ComposeScreen(ModeScreen):
         (a failed send's too). Other screens keep the draft: leaving for them never asks."""
         if why != "quit":
             return True
+        from pushover_tui.tui.widgets.dialogs import ChoiceDialog
+
         self._take_edits(self._components())
         if self.sending:
             dialog = ChoiceDialog(

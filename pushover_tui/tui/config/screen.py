@@ -81,6 +81,8 @@ class ConfigScreen(ModeScreen):
     """Keys, defaults and profiles, with live checks and a Verify panel."""
 
     CSS_PATH = "config.tcss"
+    NARROW_BELOW = 100
+    SHORT_BELOW = 30
     BINDINGS: ClassVar[list[BindingType]] = [
         binding("config.save", "save"),
         # priority: an Input's own ctrl+v (paste from the app clipboard) would win otherwise.
@@ -157,10 +159,8 @@ class ConfigScreen(ModeScreen):
     # -- loading -----------------------------------------------------------------------------
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "-narrow")
-        short = self.size.height < 30
-        self.set_class(short, "-short")
-        set_compact(self, short)
+        self.fit_to(self.size)
+        set_compact(self, self.has_class("-short"))
 
     def on_screen_suspend(self) -> None:
         if self._revealed:

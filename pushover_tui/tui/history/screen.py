@@ -53,6 +53,8 @@ class HistoryScreen(ModeScreen):
     COUNTDOWN_SECONDS = 1.0
 
     CSS_PATH = "history.tcss"
+    NARROW_BELOW = 100
+    SHORT_BELOW = 30
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The search field's placeholder and the detail panel name the keys the footer leaves out.
@@ -111,8 +113,7 @@ class HistoryScreen(ModeScreen):
         self.query_one(FilterBar).set_recipients(options)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "-narrow")
-        self.set_class(self.size.height < 30, "-short")
+        self.fit_to(self.size)
         self._show_overview()
 
     def _show_overview(self) -> None:

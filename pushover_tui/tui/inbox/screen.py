@@ -43,13 +43,12 @@ from pushover_tui.tui.widgets.row_table import HistoryTable
 from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
-NARROW = 100  # columns below which the detail panel goes under the list
-
 
 class InboxScreen(ModeScreen):
     """The inbox mode (F6)."""
 
     CSS_PATH = "inbox.tcss"
+    NARROW_BELOW = 100  # the detail panel goes under the list
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Letters act only while the list has focus (they would be typed into the login form).
@@ -98,7 +97,7 @@ class InboxScreen(ModeScreen):
         self.reload(keep=False)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW, "-narrow")
+        self.fit_to(self.size)
 
     def _show_page(self) -> None:
         """The login form when there is no session (or it was asked for), else the list. The

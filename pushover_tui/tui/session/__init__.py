@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextlib import suppress
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +35,8 @@ from pushover_tui.store.config import ActiveProfile, Config, Profile, resolve, s
 from pushover_tui.store.history import History
 from pushover_tui.store.overview import latest_quota
 from pushover_tui.store.url import store_url
-from pushover_tui.tui.session.glances import Glances
 from pushover_tui.tui.session.groups import GroupsAccount
 from pushover_tui.tui.session.signals import Listeners
-from pushover_tui.tui.session.team import TeamAccount
 
 if TYPE_CHECKING:
     from pushover_tui.api.client import Progress
@@ -46,7 +45,9 @@ if TYPE_CHECKING:
     from pushover_tui.api.secret import Secret
     from pushover_tui.store.base import Store
     from pushover_tui.store.history import HistoryRow
+    from pushover_tui.tui.session.glances import Glances
     from pushover_tui.tui.session.inbox import InboxLink
+    from pushover_tui.tui.session.team import TeamAccount
 
 # Runs background work named `group`; `exclusive`: a new one cancels the group's running one.
 # The app passes Textual workers (tests wait for them as for the app's own).
@@ -112,8 +113,6 @@ class Session:
         self.reachable: bool | None = None
         self.devices: tuple[str, ...] | None = None
         self.quota: Quota | None = None
-        self.glances = Glances(self)  # what the Glance panel sent, and the pace advice
-        self.team = TeamAccount(self)  # the Teams API, with the profile's team_token
         self.awaiting = 0
         self.test_arrival: float | None = None
         self.known_groups: tuple[Group, ...] | None = None
@@ -154,6 +153,21 @@ class Session:
 
             self._inbox = InboxLink(self)
         return self._inbox
+
+    @cached_property
+    def glances(self) -> Glances:
+        """What the Glance panel sent, and the pace advice (imported when first used: not
+        on the way to the first frame)."""
+        from pushover_tui.tui.session.glances import Glances
+
+        return Glances(self)
+
+    @cached_property
+    def team(self) -> TeamAccount:
+        """The Teams API, with the profile's team_token (imported when first used)."""
+        from pushover_tui.tui.session.team import TeamAccount
+
+        return TeamAccount(self)
 
     def set(self, name: str, value: object) -> None:
         """Change one of STATE and tell `changed` (only when it did change)."""
