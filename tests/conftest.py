@@ -11,8 +11,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from pushover_tui.simulator import Simulator
+
+# The suite runs on every core (pytest-xdist), often beside other work: a property's examples
+# may take longer than Hypothesis's 200 ms deadline there without anything being wrong. What the
+# properties promise is checked example by example; how fast is the benchmarks' business.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture
@@ -121,7 +128,27 @@ def start_postgres(folder: Path):
         warnings.simplefilter("ignore")
         import pgserver
 
+        if os.geteuid() == 0:
+            _add_pgserver_user()
         return pgserver.get_server(folder, cleanup_mode="stop")
+
+
+def _add_pgserver_user() -> None:
+    """Make the system user `pgserver` before pgserver does: each pytest-xdist worker starts its
+    own server, and on a fresh machine two workers would both run `useradd`; the slower one
+    fails ("already exists"), which is fine as long as the user is there."""
+    import pwd
+
+    try:
+        pwd.getpwnam("pgserver")
+    except KeyError:
+        added = subprocess.run(
+            ["useradd", "-s", "/bin/bash", "pgserver"], capture_output=True, text=True
+        )
+        try:
+            pwd.getpwnam("pgserver")
+        except KeyError:
+            raise RuntimeError(f"cannot add the user pgserver: {added.stderr}") from None
 
 
 @pytest.fixture
@@ -136,7 +163,8 @@ def own_postgres_server():
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """The session's PostgreSQL server, stopped and removed at the end."""
+    """The session's PostgreSQL server, stopped and removed at the end. Under pytest-xdist each
+    worker has its own (its own folder and socket): tests never share a server across workers."""
     folder = Path(tempfile.mkdtemp(prefix="pushover-tui-pg-"))
     server = start_postgres(folder / "data")
     yield server

@@ -57,6 +57,16 @@ SIZE = (110, 36)
 HANG_TIMEOUT = 0.3  # PUSHOVER_TUI_TIMEOUT for the "hang" fault
 
 
+def time_out_the_answer_only(outbox: Outbox) -> None:
+    """The outbox's timeout (PUSHOVER_TUI_TIMEOUT) for the answer only; 10 s to connect and send.
+    On a busy machine an event loop held up longer than the timeout (the dashboard's, drawing)
+    would time an attempt out before its request reached the simulator: not counted there, and
+    its "hang" left for the next request. A held answer is the fault under test, not a slow
+    connect."""
+    options = outbox._client_options
+    options["timeout"] = httpx.Timeout(10.0, read=options["timeout"])
+
+
 class FakeSleep:
     """Records every pause asked for (retry gaps, tracker polls) without waiting."""
 
@@ -104,9 +114,8 @@ def message_requests(simulator) -> list:
 def requests_after_release(simulator, expected: int) -> int:
     """A held ("hang") request is logged once the simulator answers it, after release()."""
     simulator.release()
-    for _ in range(200):
-        if len(message_requests(simulator)) >= expected:
-            break
+    deadline = time.monotonic() + 10
+    while len(message_requests(simulator)) < expected and time.monotonic() < deadline:
         time.sleep(0.01)
     return len(message_requests(simulator))
 
@@ -135,6 +144,7 @@ async def test_pipeline_records_each_fault_as_failed_then_a_later_success(
     outbox = Outbox.open(
         active_for(simulator), tmp_path, origin="cli", sleep=sleep, timeout=HANG_TIMEOUT
     )
+    time_out_the_answer_only(outbox)
     async with outbox:
         inject(simulator, fault)
         with pytest.raises(fault.error) as info:
@@ -172,13 +182,17 @@ async def test_fault_then_recovery_within_the_retries_is_recorded_sent(simulator
 
 @pytest.fixture
 def cli_sleep(monkeypatch) -> FakeSleep:
-    """The command line's Outbox gets a fake sleep: real retry policy, no waiting."""
+    """The command line's Outbox gets a fake sleep (real retry policy, no waiting) and its
+    timeout for the answer only (time_out_the_answer_only)."""
     fake = FakeSleep()
     original = Outbox.open.__func__
 
     def open_with_fake_sleep(cls, *args, **options):
         options["sleep"] = fake
-        return original(cls, *args, **options)
+        outbox = original(cls, *args, **options)
+        if "timeout" in outbox._client_options:  # PUSHOVER_TUI_TIMEOUT, as the command line read it
+            time_out_the_answer_only(outbox)
+        return outbox
 
     monkeypatch.setattr(Outbox, "open", classmethod(open_with_fake_sleep))
     return fake
@@ -251,9 +265,8 @@ async def test_tui_shows_each_fault_and_keeps_running(
     sleep = FakeSleep()
     app = make_app(env={**isolated_env, "PUSHOVER_TUI_TIMEOUT": str(HANG_TIMEOUT)})
     app.session.outbox._client_options["sleep"] = sleep
-    assert (
-        app.session.outbox._client_options["timeout"] == HANG_TIMEOUT
-    )  # the app reads the variable
+    assert app.session.outbox._client_options["timeout"] == HANG_TIMEOUT  # it reads the variable
+    time_out_the_answer_only(app.session.outbox)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)  # start-up key check, quota and sound list done before the faults
         for index, fault in enumerate(FAULTS):
