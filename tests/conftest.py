@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import subprocess
@@ -12,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
+import pushover_tui
 from pushover_tui.simulator import Simulator
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Many tests start the command line in a new process. Where PYTHONDONTWRITEBYTECODE is set
+    (CI machines), each such process would compile the whole package again: compiled once here
+    (compileall writes the cache regardless)."""
+    compileall.compile_dir(Path(pushover_tui.__file__).parent, quiet=1)
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
 from textual.geometry import Size
-from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.secret import Secret, redact
+from pushover_tui.tui.startup import StartScreen
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -59,7 +59,7 @@ def session_of(node: DOMNode) -> Session:
     return dashboard(node).session
 
 
-class ModeScreen(Screen[None]):
+class ModeScreen(StartScreen):
     """A mode's screen: the app (`pushover`) and its session typed, errors sent to the app's one
     handler (Worker.StateChanged does not bubble: they would end silently), and `confirm()`."""
 
@@ -70,14 +70,15 @@ class ModeScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        # Fitted to the terminal before the first styling: fitted on the first Resize instead,
-        # every widget was styled twice before the first frame (figure 1, ~6 ms).
-        self.fit_to(self.app.size)
+        # Fitted to the terminal before the first styling (which is still to come: no restyle
+        # now): fitted on the first Resize instead, every widget was styled twice before the
+        # first frame (figure 1, ~6 ms).
+        self.fit_to(self.app.size, restyle=False)
 
-    def fit_to(self, size: Size) -> None:
+    def fit_to(self, size: Size, *, restyle: bool = True) -> None:
         """The layout classes for `size` (screens call it on each Resize too)."""
-        self.set_class(size.width < self.NARROW_BELOW, "-narrow")
-        self.set_class(size.height < self.SHORT_BELOW, "-short")
+        self.set_class(size.width < self.NARROW_BELOW, "-narrow", update=restyle)
+        self.set_class(size.height < self.SHORT_BELOW, "-short", update=restyle)
 
     @property
     def pushover(self) -> Dashboard:
