@@ -207,7 +207,7 @@ async def test_footer_shows_each_screens_keys_once_built_and_the_tabs_name_the_s
 ):
     from textual.widgets import Footer
 
-    from pushover_tui.tui.widgets.screen_tabs import ScreenTab
+    from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -220,7 +220,9 @@ async def test_footer_shows_each_screens_keys_once_built_and_the_tabs_name_the_s
             keys = {footer_key.key for footer_key in screen.query("FooterKey")}  # type: ignore[attr-defined]
             assert {key, "ctrl+q", "f1"} <= keys, keys
             assert not keys & {"f2", "f3", "f4", "f5", "f6"}  # the tab strip names them
-            tabs = [str(tab.visual) for tab in screen.query(ScreenTab)]
+            strip = screen.query_one(ScreenTabs)
+            line = str(strip.visual)
+            tabs = [line[start:end].strip() for start, end in strip.columns.values()]
             marked = f"● {mode.capitalize()}"
             assert [tab for tab in tabs if tab.startswith("●")] == [marked]
             assert len(tabs) == 5
