@@ -387,8 +387,8 @@ class PushoverApp(FastStartApp):
         an expected error, or the screen's own `text` for it; "…Please report it." for
         another), never a secret."""
         sentence = describe_error(error, *secrets_of(self.session), text=text)
-        # Long enough to read (3 words a second, 10 s at least): the 5 s of other toasts
-        # hid the end of a long one, such as an on-call failure and what it undid.
+        # Long enough to read (3 words a second, 10 s at least): Textual's 5 s is too short
+        # for a long one, such as an on-call failure and what it undid (~60 words).
         timeout = max(10.0, len(f"{title} {sentence}".split()) / 3)
         self.notify(sentence, title=title, severity="error", timeout=timeout, markup=False)
 
