@@ -46,7 +46,7 @@ class Dashboard(Protocol):
     def keys_of(self, binding_id: str) -> list[str]: ...
     def open_mode(self, mode: str, request: TextualMessage | None = None) -> None: ...
     def resend(self, message: Message, to: Secret | None = None) -> None: ...
-    def report(self, error: BaseException, *, title: str = "") -> None: ...
+    def report(self, error: BaseException, *, title: str = "", text: str = "") -> None: ...
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None: ...
 
 
@@ -91,9 +91,10 @@ class ModeScreen(StartScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.pushover.on_worker_state_changed(event)
 
-    def show_error(self, error: BaseException, *, title: str = "") -> None:
-        """An error the user must know about, as one sentence (the app's one handler)."""
-        self.pushover.report(error, title=title)
+    def show_error(self, error: BaseException, *, title: str = "", text: str = "") -> None:
+        """An error the user must know about, as one sentence (the app's one handler); `text`:
+        the screen's own words for an expected error (see describe_error)."""
+        self.pushover.report(error, title=title, text=text)
 
     async def confirm(self, title: str, text: str, confirm: str) -> bool:
         """Ask, then tell whether to proceed. Await it in a worker (Textual's rule for waiting
@@ -127,11 +128,13 @@ async def ask(node: DOMNode, dialog: Dialog[Answer]) -> Answer:
     return await node.app.push_screen(dialog, wait_for_dismiss=True)
 
 
-def describe_error(error: BaseException | None, *secrets: Secret) -> str:
-    """One sentence for the user; the API's own words for our errors, never a secret (`secrets`:
-    the keys in use, masked wherever an unexpected error's text holds them)."""
+def describe_error(error: BaseException | None, *secrets: Secret, text: str = "") -> str:
+    """One sentence for the user; the API's own words for our errors, or `text` when the
+    screen words an expected error itself (Groups: its reason and what to do there), never a
+    secret (`secrets`: the keys in use, masked wherever an error's text holds them). An
+    unexpected error keeps its "Please report it." whatever `text` says."""
     if isinstance(error, PushoverError):
-        return str(error)
+        return redact(text, *secrets) if text else str(error)
     name = type(error).__name__ if error is not None else "Error"
     return redact(f"unexpected {name}: {error}. Please report it.", *secrets)
 
