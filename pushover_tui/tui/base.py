@@ -71,8 +71,8 @@ class ModeScreen(StartScreen):
     def __init__(self) -> None:
         super().__init__()
         # Fitted to the terminal before the first styling (which is still to come: no restyle
-        # now): fitted on the first Resize instead, every widget was styled twice before the
-        # first frame (figure 1, ~6 ms).
+        # now). Fitted on the first Resize instead, every widget was styled again before the
+        # first frame (figure 1).
         self.fit_to(self.app.size, restyle=False)
 
     def fit_to(self, size: Size, *, restyle: bool = True) -> None:
