@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+import pushover_tui
 from pushover_tui.simulator import Simulator
 
 # The suite runs on every core (pytest-xdist), often beside other work: a property's examples
@@ -20,6 +22,13 @@ from pushover_tui.simulator import Simulator
 # properties promise is checked example by example; how fast is the benchmarks' business.
 settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("suite")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Many tests start the command line in a new process. Where PYTHONDONTWRITEBYTECODE is set
+    (CI machines), each such process would compile the whole package again: compiled once here
+    (compileall writes the cache regardless)."""
+    compileall.compile_dir(Path(pushover_tui.__file__).parent, quiet=1)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input
+from tui_helpers import settle
 
 from pushover_tui.api.models import Message
 from pushover_tui.store.config import load_config
@@ -178,12 +179,14 @@ async def test_a_crash_prints_one_sentence_not_locals(make_app, demo_config, sim
     assert DEMO_TOKEN not in err and "Traceback" not in err
 
 
-async def test_first_screen_renders_as_after_a_full_css_refresh(make_app, demo_config):
-    """The first screen skips Textual's re-parse of the CSS (same variables): it must look
-    exactly as after a full refresh and repaint, with the default theme or a saved one."""
+async def test_each_screen_renders_as_after_a_full_css_refresh(make_app, demo_config):
+    """A screen's first opening skips Textual's re-parse of every CSS source (its own is parsed
+    alone), and the first screen is not restyled as it resumes: each must look exactly as after
+    a full refresh and repaint, with the default theme or a saved one."""
     from dataclasses import replace
 
     from pushover_tui.store.config import save_config
+    from pushover_tui.tui.widgets.screen_tabs import SCREENS
 
     for theme in (None, "nord"):
         if theme is not None:
@@ -192,14 +195,15 @@ async def test_first_screen_renders_as_after_a_full_css_refresh(make_app, demo_c
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert app.theme == (theme or "textual-dark")
-            await app.workers.wait_for_complete()  # the start-up key check: status settled
-            await pilot.pause()
-            first = app.export_screenshot()
-            app.refresh_css(animate=False)
-            for widget in app.screen.query("*"):
-                widget.refresh(layout=True)
-            await pilot.pause()
-            assert app.export_screenshot() == first
+            for mode in ("compose", *(mode for mode in SCREENS if mode != "compose")):
+                app.switch_mode(mode)
+                await settle(pilot)  # the start-up key check too: the status line settled
+                first = app.export_screenshot()
+                app.refresh_css(animate=False)
+                for widget in app.screen.query("*"):
+                    widget.refresh(layout=True)
+                await pilot.pause()
+                assert app.export_screenshot() == first, mode
 
 
 async def test_footer_shows_each_screens_keys_once_built_and_the_tabs_name_the_screens(
@@ -207,7 +211,7 @@ async def test_footer_shows_each_screens_keys_once_built_and_the_tabs_name_the_s
 ):
     from textual.widgets import Footer
 
-    from pushover_tui.tui.widgets.screen_tabs import ScreenTab
+    from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -220,7 +224,9 @@ async def test_footer_shows_each_screens_keys_once_built_and_the_tabs_name_the_s
             keys = {footer_key.key for footer_key in screen.query("FooterKey")}  # type: ignore[attr-defined]
             assert {key, "ctrl+q", "f1"} <= keys, keys
             assert not keys & {"f2", "f3", "f4", "f5", "f6"}  # the tab strip names them
-            tabs = [str(tab.visual) for tab in screen.query(ScreenTab)]
+            strip = screen.query_one(ScreenTabs)
+            line = str(strip.visual)
+            tabs = [line[start:end].strip() for start, end in strip.columns.values()]
             marked = f"● {mode.capitalize()}"
             assert [tab for tab in tabs if tab.startswith("●")] == [marked]
             assert len(tabs) == 5

@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import pytest
 from textual.widgets import Footer, Input, Select, Static, TextArea
-from tui_helpers import settle
+from textual.widgets._toast import Toast
+from tui_helpers import screen_text, settle
 
 from pushover_tui.api.client import PushoverClient
 from pushover_tui.api.errors import RejectedError
@@ -84,6 +85,38 @@ async def select_member(pilot, screen: GroupsScreen, memo: str) -> None:
 
 def activity(screen: GroupsScreen) -> str:
     return str(screen.query_one("#groups-activity-text", Static).visual)
+
+
+@pytest.fixture
+def reports(monkeypatch) -> list[tuple[str, str]]:
+    """The toasts the app's one error handler (PushoverApp.report) showed: title and sentence."""
+    shown: list[tuple[str, str]] = []
+    reporting = False
+    report, notify = PushoverApp.report, PushoverApp.notify
+
+    def reporting_spy(app: PushoverApp, error: BaseException, **options: str) -> None:
+        nonlocal reporting
+        reporting = True
+        try:
+            report(app, error, **options)
+        finally:
+            reporting = False
+
+    def notify_spy(app: PushoverApp, message: str, **options) -> None:
+        if reporting:
+            shown.append((options.get("title", ""), message))
+        notify(app, message, **options)
+
+    monkeypatch.setattr(PushoverApp, "report", reporting_spy)
+    monkeypatch.setattr(PushoverApp, "notify", notify_spy)
+    return shown
+
+
+def toast_text(pilot) -> str:
+    """The text of the toast on screen, as drawn (wrapped to its width)."""
+    region = pilot.app.screen.query_one(Toast).region
+    lines = screen_text(pilot).splitlines()[region.y : region.bottom]
+    return "\n".join(line[region.x : region.right].replace("▌", "") for line in lines)
 
 
 def no_member_key(text: str) -> bool:
@@ -437,8 +470,9 @@ async def test_oncall_shows_before_and_after_then_changes_all(app_on_sim, simula
         assert activity(screen) == "Carol (all devices) is already the only one on call in ops."
 
 
-async def test_oncall_failure_undoes_and_says_what(app_on_sim, simulator, monkeypatch):
-    """The second change (disable Alice) is refused: the first (enable Carol) is undone."""
+async def test_oncall_failure_undoes_and_says_what(app_on_sim, simulator, monkeypatch, reports):
+    """The second change (disable Alice) is refused: the first (enable Carol) is undone. The
+    toast says so whole at 80x24, the longest a Groups error gets."""
     calls = 0
     original = PushoverClient.disable_group_user
 
@@ -451,7 +485,7 @@ async def test_oncall_failure_undoes_and_says_what(app_on_sim, simulator, monkey
 
     monkeypatch.setattr(PushoverClient, "disable_group_user", disable)
     app = app_on_sim()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await open_groups(pilot)
         await select_member(pilot, screen, "Carol")
         await pilot.press("o")
@@ -459,9 +493,11 @@ async def test_oncall_failure_undoes_and_says_what(app_on_sim, simulator, monkey
         await dialog_choose(pilot, "confirm")
         await settle(pilot)
         assert state(simulator) == DEMO_STATE
-        text = activity(screen)
-        assert text.startswith("Could not put Carol (all devices) on call: Monthly message quota")
+        [(title, text)] = reports
+        assert title == "Could not put Carol (all devices) on call"
+        assert text.startswith("Monthly message quota")
         assert "undone: disable Carol (all devices)." in text
+        assert "".join(f"{title}{text}".split()) in "".join(toast_text(pilot).split())
         assert str(screen.query_one(MemberTable).get_row_at(2)[0]) == "disabled"
 
 
@@ -488,7 +524,10 @@ async def test_progress_while_a_request_runs(app_on_sim, simulator):
         assert not screen.busy and state(simulator)[1] == ("Bob", None, True)
 
 
-async def test_an_error_names_the_cause_and_what_to_do(app_on_sim, simulator):
+async def test_an_error_goes_to_the_one_handler_naming_the_cause_and_what_to_do(
+    app_on_sim, simulator, reports
+):
+    """A toast like every screen's errors; the activity line goes back to the keys."""
     app = app_on_sim()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_groups(pilot)
@@ -497,15 +536,19 @@ async def test_an_error_names_the_cause_and_what_to_do(app_on_sim, simulator):
             await client.remove_group_user(DEMO_GROUP, DEMO_BOB)  # behind the screen's back
         await pilot.press("d")
         await settle(pilot)
-        assert activity(screen) == (
-            "Could not disable Bob (all devices): Pushover says user is not a member of this "
-            "group. Press ^r to see the group as Pushover has it, then try again."
-        )
+        assert reports == [
+            (
+                "Could not disable Bob (all devices)",
+                "Pushover says user is not a member of this group. Press ^r to see the group as "
+                "Pushover has it, then try again.",
+            )
+        ]
+        assert activity(screen).startswith("Tab moves between the lists.")
         # The read that follows shows the group as it is now.
         assert [m.memo for m in screen.query_one(MemberTable).members] == ["Alice", "Carol"]
 
 
-async def test_cannot_reach_pushover(app_on_sim, simulator):
+async def test_cannot_reach_pushover(app_on_sim, simulator, reports):
     app = app_on_sim()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_groups(pilot)
@@ -515,9 +558,37 @@ async def test_cannot_reach_pushover(app_on_sim, simulator):
         app.screen.query_one(Input).value = "later"
         await pilot.press("enter")
         await settle(pilot)
-        text = activity(screen)
-        assert text.startswith("Could not create the group: Pushover answered HTTP 503")
+        [(title, text)] = reports
+        assert title == "Could not create later"
+        assert text.startswith("Pushover answered HTTP 503")
         assert text.endswith("Try again in a moment (^r reloads).")
+        assert activity(screen).startswith("Tab moves between the lists.")  # not "Creating…"
+
+
+async def test_a_change_made_then_a_failed_read_says_both(
+    app_on_sim, simulator, reports, monkeypatch
+):
+    """The line keeps the change's outcome (it was made); the read's failure is a toast, and a
+    failed read of its own leaves the line saying how to try again, not "Loading…"."""
+
+    async def refused(client):
+        raise RejectedError("Pushover rejected the request", status_code=400, errors=("later",))
+
+    app = app_on_sim()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_groups(pilot)
+        await select_member(pilot, screen, "Bob")
+        monkeypatch.setattr(PushoverClient, "list_groups", refused)
+        await pilot.press("d")
+        await settle(pilot)
+        assert state(simulator)[1] == ("Bob", None, True)
+        assert activity(screen) == "Disabled Bob (all devices) in ops."
+        said = "Pushover says later. Press ^r to see the group as Pushover has it, then try again."
+        assert reports == [("Could not load your groups", said)]
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert activity(screen) == "Not loaded: ^r tries again."
+        assert len(reports) == 2
 
 
 async def test_remapped_keys_in_hints(app_on_sim, simulator, demo_config):

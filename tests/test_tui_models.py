@@ -198,7 +198,7 @@ def test_a_used_up_quota_says_when_it_resets_the_same_way_everywhere() -> None:
     said = [
         str(compose_failure_text(error, str)),
         str(failure_report(error, "")[0]),
-        groups_failure_text("add the member", error, str),
+        groups_failure_text(error, str),
     ]
     assert all("It resets on 2030-01-01 at 00:00." in text for text in said), said
     unknown = QuotaExceededError("quota used up", status_code=429)

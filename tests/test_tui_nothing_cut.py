@@ -70,12 +70,13 @@ async def test_a_long_groups_message_shows_whole_at_80x24(make_app, demo_config,
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, GroupsScreen)
-        # An on-call failure with its undo and advice: five lines at 80 columns.
+        # A long outcome on the activity line (errors go to the one error handler's toast,
+        # tested in test_tui_groups.py): five lines at 80 columns.
         text = (
-            "Could not put Bob on call: Pushover says user is not a member of this group; "
-            "Alice was enabled again and Carol disabled again, as before, so the group is "
-            "as it was. Press ^r to see the group as Pushover has it, then try again, or ask "
-            "the group's owner to add Bob first: only members can be on call for ops."
+            "Bob is now the only one on call in the group ops for the night shift: Alice and "
+            "Carol were disabled on every device they have, and the group read back from "
+            "Pushover agrees with that. Their notifications stop at once; Bob's start with "
+            "the next message sent to the group, whichever device or application sends it."
         )
         screen.say(text)
         await pilot.pause()

@@ -9,7 +9,7 @@ import pytest
 from tui_helpers import screen_text
 
 from pushover_tui.store.config import save_config
-from pushover_tui.tui.widgets.screen_tabs import SCREENS
+from pushover_tui.tui.widgets.screen_tabs import SCREENS, ScreenTabs
 
 
 def tab_line(pilot) -> str:
@@ -40,6 +40,7 @@ async def test_a_click_on_a_tab_opens_its_screen(make_app, demo_config, simulato
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         for mode in ("history", "groups", "inbox", "config", "compose"):
-            await pilot.click(f"#tab-{mode}")
+            start, _ = app.screen.query_one(ScreenTabs).columns[mode]
+            await pilot.click(ScreenTabs, offset=(start + 1, 0))
             await pilot.pause()
             assert app.current_mode == mode

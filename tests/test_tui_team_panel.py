@@ -9,6 +9,8 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 from tui_helpers import settle
 
+from pushover_tui.api.client import PushoverClient
+from pushover_tui.api.errors import RejectedError
 from pushover_tui.api.secret import Secret
 from pushover_tui.simulator import DEMO_TEAM_TOKEN
 from pushover_tui.store.config import save_config
@@ -85,6 +87,38 @@ async def test_remove_asks_first_and_cancel_changes_nothing(team_app, simulator)
         await settle(pilot)
         assert [m.name for m in simulator.team(DEMO_TEAM_TOKEN).members] == ["Alice"]
         assert status(panel) == "Removed bob@example.com from the team."
+
+
+async def test_a_failure_goes_to_the_one_error_handler(team_app, simulator, monkeypatch):
+    """A toast titled with what failed, the API's sentence; the status says what is true."""
+
+    async def refused(client, email):
+        raise RejectedError("Pushover rejected the request", status_code=400, errors=("no",))
+
+    monkeypatch.setattr(PushoverClient, "remove_team_member", refused)
+    async with team_app.run_test(size=(80, 24)) as pilot:
+        panel = await open_panel(pilot)
+        panel.query_one(DataTable).move_cursor(row=1)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.click("#choice-confirm")
+        await settle(pilot)
+        errors = [(str(n.title), str(n.message)) for n in team_app._notifications]
+        assert errors == [("Could not remove bob@example.com", "Pushover rejected the request: no")]
+        assert status(panel) == "Members and administrators, as Pushover has them."
+        assert len(simulator.team(DEMO_TEAM_TOKEN).members) == 2
+
+
+async def test_a_team_that_cannot_be_read_says_so_and_how_to_try_again(team_app, monkeypatch):
+    async def refused(client):
+        raise RejectedError("Pushover rejected the request", status_code=400, errors=("no",))
+
+    monkeypatch.setattr(PushoverClient, "team", refused)
+    async with team_app.run_test(size=(100, 30)) as pilot:
+        panel = await open_panel(pilot)
+        errors = [(str(n.title), str(n.message)) for n in team_app._notifications]
+        assert errors == [("Could not load the team", "Pushover rejected the request: no")]
+        assert status(panel) == "Not loaded: esc closes the panel, t opens it again."
 
 
 async def test_without_a_team_token_it_says_how_to_set_it_and_asks_nothing(

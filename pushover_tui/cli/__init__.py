@@ -86,9 +86,16 @@ def _command_in(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _asks_for_help(argv: Sequence[str]) -> bool:
+    """-h, --help or a prefix argparse takes for it (`--he`)."""
+    return any(word == "-h" or (len(word) > 2 and "--help".startswith(word)) for word in argv)
+
+
 def _build(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     """The parser and each command's handler; with `only`, the other commands are named but
-    their options left out (main parses one command line)."""
+    their options left out (main parses one command line); with `only=""`, the dashboard's
+    options alone, no command named (a bare `pushover-tui`: naming every command took ~3 ms of
+    the dashboard's start, and only --help shows them)."""
     parser = argparse.ArgumentParser(
         prog="pushover-tui",
         description="Send, verify and follow Pushover notifications. "
@@ -109,6 +116,9 @@ def _build(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, 
         "or saved (with --demo too)",
     )
     global_options(parser, suppress=False)
+    if only == "":
+        parser.set_defaults(command=None)
+        return parser, {}
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -171,8 +181,10 @@ def _run(
     env = os.environ if env is None else env
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     out = Output(stdout, stderr, env)
-    # Only the command being run gets its options ("" without one: the dashboard).
-    parser, handlers = _build(_command_in(sys.argv[1:] if argv is None else argv) or "")
+    # Only the command being run gets its options ("": the dashboard's alone).
+    words = sys.argv[1:] if argv is None else argv
+    command = _command_in(words)
+    parser, handlers = _build(command or (None if _asks_for_help(words) else ""))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -185,7 +197,7 @@ def _run(
             gc.freeze()
         gc.enable()
     ctx = Context(args, env, out, stdin)
-    from pushover_tui.cli import services  # imported by _build already
+    from pushover_tui.cli import services
 
     handler = services.cmd_tui if args.command is None else handlers[args.command]
     # The dashboard draws on the terminal, and the bridge sets up its own log lines.

@@ -33,7 +33,12 @@ def register(command: CommandMaker) -> dict[str, Handler]:
         help="allow a --host beyond loopback: its /_sim/* controls and message log have no "
         "authentication",
     )
-    simulator.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
+    simulator.add_argument(
+        "--port",
+        type=int_arg("port", 0, 65535),
+        default=8765,
+        help="port to listen on (default: 8765; 0: any free port)",
+    )
     simulator.add_argument(
         "--ack-after",
         type=float_arg("--ack-after", 0),
@@ -59,7 +64,12 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     bridge.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (put a reverse proxy in front)"
     )
-    bridge.add_argument("--port", type=int_arg("port", 0, 65535), default=8686)
+    bridge.add_argument(
+        "--port",
+        type=int_arg("port", 0, 65535),
+        default=8686,
+        help="port to listen on (default: 8686; 0: any free port)",
+    )
     bridge.add_argument(
         "--check",
         action="store_true",
@@ -75,7 +85,12 @@ def register(command: CommandMaker) -> dict[str, Handler]:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)"
     )
-    serve.add_argument("--port", type=int_arg("port", 0, 65535), default=8765)
+    serve.add_argument(
+        "--port",
+        type=int_arg("port", 0, 65535),
+        default=8765,
+        help="port to listen on (default: 8765; 0: any free port)",
+    )
     # SUPPRESS: `pushover-tui --read-only serve` (the dashboard's own options) works as well.
     serve.add_argument(
         "--read-only",

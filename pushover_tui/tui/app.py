@@ -382,10 +382,15 @@ class PushoverApp(FastStartApp):
 
     # -- errors ----------------------------------------------------------------------------
 
-    def report(self, error: BaseException, *, title: str = "") -> None:
+    def report(self, error: BaseException, *, title: str = "", text: str = "") -> None:
         """The one place an error reaches the user: one sentence in a toast (the API's words for
-        an expected error, "…Please report it." for another), never a secret."""
-        self.notify(self.describe_crash(error), title=title, severity="error", markup=False)
+        an expected error, or the screen's own `text` for it; "…Please report it." for
+        another), never a secret."""
+        sentence = describe_error(error, *secrets_of(self.session), text=text)
+        # Long enough to read (3 words a second, 10 s at least): Textual's 5 s is too short
+        # for a long one, such as an on-call failure and what it undid (~60 words).
+        timeout = max(10.0, len(f"{title} {sentence}".split()) / 3)
+        self.notify(sentence, title=title, severity="error", timeout=timeout, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Workers' errors end up here (the app's own, and every mode screen's through

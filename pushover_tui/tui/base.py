@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
 from textual.geometry import Size
-from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from pushover_tui.api.errors import PushoverError
 from pushover_tui.api.secret import Secret, redact
+from pushover_tui.tui.startup import StartScreen
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -46,7 +46,7 @@ class Dashboard(Protocol):
     def keys_of(self, binding_id: str) -> list[str]: ...
     def open_mode(self, mode: str, request: TextualMessage | None = None) -> None: ...
     def resend(self, message: Message, to: Secret | None = None) -> None: ...
-    def report(self, error: BaseException, *, title: str = "") -> None: ...
+    def report(self, error: BaseException, *, title: str = "", text: str = "") -> None: ...
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None: ...
 
 
@@ -59,7 +59,7 @@ def session_of(node: DOMNode) -> Session:
     return dashboard(node).session
 
 
-class ModeScreen(Screen[None]):
+class ModeScreen(StartScreen):
     """A mode's screen: the app (`pushover`) and its session typed, errors sent to the app's one
     handler (Worker.StateChanged does not bubble: they would end silently), and `confirm()`."""
 
@@ -70,14 +70,15 @@ class ModeScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        # Fitted to the terminal before the first styling: fitted on the first Resize instead,
-        # every widget was styled twice before the first frame (figure 1, ~6 ms).
-        self.fit_to(self.app.size)
+        # Fitted to the terminal before the first styling (which is still to come: no restyle
+        # now). Fitted on the first Resize instead, every widget was styled again before the
+        # first frame (figure 1).
+        self.fit_to(self.app.size, restyle=False)
 
-    def fit_to(self, size: Size) -> None:
+    def fit_to(self, size: Size, *, restyle: bool = True) -> None:
         """The layout classes for `size` (screens call it on each Resize too)."""
-        self.set_class(size.width < self.NARROW_BELOW, "-narrow")
-        self.set_class(size.height < self.SHORT_BELOW, "-short")
+        self.set_class(size.width < self.NARROW_BELOW, "-narrow", update=restyle)
+        self.set_class(size.height < self.SHORT_BELOW, "-short", update=restyle)
 
     @property
     def pushover(self) -> Dashboard:
@@ -90,9 +91,10 @@ class ModeScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.pushover.on_worker_state_changed(event)
 
-    def show_error(self, error: BaseException, *, title: str = "") -> None:
-        """An error the user must know about, as one sentence (the app's one handler)."""
-        self.pushover.report(error, title=title)
+    def show_error(self, error: BaseException, *, title: str = "", text: str = "") -> None:
+        """An error the user must know about, as one sentence (the app's one handler); `text`:
+        the screen's own words for an expected error (see describe_error)."""
+        self.pushover.report(error, title=title, text=text)
 
     async def confirm(self, title: str, text: str, confirm: str) -> bool:
         """Ask, then tell whether to proceed. Await it in a worker (Textual's rule for waiting
@@ -126,11 +128,13 @@ async def ask(node: DOMNode, dialog: Dialog[Answer]) -> Answer:
     return await node.app.push_screen(dialog, wait_for_dismiss=True)
 
 
-def describe_error(error: BaseException | None, *secrets: Secret) -> str:
-    """One sentence for the user; the API's own words for our errors, never a secret (`secrets`:
-    the keys in use, masked wherever an unexpected error's text holds them)."""
+def describe_error(error: BaseException | None, *secrets: Secret, text: str = "") -> str:
+    """One sentence for the user; the API's own words for our errors, or `text` when the
+    screen words an expected error itself (Groups: its reason and what to do there), never a
+    secret (`secrets`: the keys in use, masked wherever an error's text holds them). An
+    unexpected error keeps its "Please report it." whatever `text` says."""
     if isinstance(error, PushoverError):
-        return str(error)
+        return redact(text, *secrets) if text else str(error)
     name = type(error).__name__ if error is not None else "Error"
     return redact(f"unexpected {name}: {error}. Please report it.", *secrets)
 

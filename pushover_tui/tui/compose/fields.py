@@ -1,78 +1,25 @@
-"""The Compose screen's components. Each shows some fields of the Draft: `load(draft)` puts the
-draft's values in its widgets (quietly: no Changed events, so nothing counts as an edit) and
-`to_draft(draft)` returns the draft with its widgets' values. The screen owns the Draft.
-
-Also the quiet line each field shows when nothing is wrong (`field_hint`): pure wording.
-"""
+"""The Compose screen's components (built after the first frame; what every component is, and
+the wording the screen needs before, is in compose/component.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 
-from pushover_tui.api.checks import (
-    EXPIRE_MAX,
-    MESSAGE_MAX,
-    RETRY_MIN,
-    TITLE_MAX,
-    URL_MAX,
-    URL_TITLE_MAX,
-)
-from pushover_tui.api.models import Attachment
+from pushover_tui.api.checks import EXPIRE_MAX, RETRY_MIN
 from pushover_tui.store.config import Profile
-from pushover_tui.tui.compose.draft import Draft, parse_timestamp
-from pushover_tui.tui.widgets.choices import (
-    emergency_summary,
-    priority_hint,
-    priority_options,
-    sound_options,
-)
+from pushover_tui.tui.compose.component import QUIET_CHANGES, DraftComponent
+from pushover_tui.tui.compose.draft import Draft
+from pushover_tui.tui.widgets.choices import emergency_summary, priority_options, sound_options
 from pushover_tui.tui.widgets.field_row import FieldRow
 from pushover_tui.tui.widgets.toggles import MarkedRadioButton
 
-# Character limits with a live counter: field -> limit.
-LIMITS: Mapping[str, int] = {
-    "message": MESSAGE_MAX,
-    "title": TITLE_MAX,
-    "url": URL_MAX,
-    "url_title": URL_TITLE_MAX,
-}
 FORMAT_LABELS = (("plain", "Plain"), ("html", "HTML"), ("monospace", "Monospace"))
-# What a component's programmatic changes post; the message box adds TextArea.Changed.
-QUIET_CHANGES = (Input.Changed, Select.Changed, RadioSet.Changed)
-
-
-class DraftComponent(Vertical):
-    """Some fields of the draft. Text inputs' ids are the draft's field names.
-
-    Built showing `draft`: the Changed events its controls post when they mount then leave the
-    draft as it is, and the screen takes no edit from them."""
-
-    DEFAULT_CSS = "DraftComponent { height: auto; }"
-
-    FIELDS: tuple[str, ...] = ()
-
-    def __init__(self, draft: Draft, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.initial = draft
-
-    def text_input(self, field: str, placeholder: str) -> Input:
-        value = getattr(self.initial, field)
-        return Input(value, placeholder=placeholder, id=field, compact=True)
-
-    def load(self, draft: Draft) -> None:
-        with self.prevent(*QUIET_CHANGES):
-            for field in self.FIELDS:
-                self.query_one(f"#{field}", Input).value = getattr(draft, field)
-
-    def to_draft(self, draft: Draft) -> Draft:
-        values = {field: self.query_one(f"#{field}", Input).value for field in self.FIELDS}
-        return replace(draft, **values)
+# The options' programmatic changes: the format's radio set posts too.
+OPTION_CHANGES = (*QUIET_CHANGES, RadioSet.Changed)
 
 
 class DetailFields(DraftComponent):
@@ -177,7 +124,7 @@ class OptionFields(DraftComponent):
 
     def load(self, draft: Draft) -> None:
         super().load(draft)
-        with self.prevent(*QUIET_CHANGES):
+        with self.prevent(*OPTION_CHANGES):
             self.query_one("#priority", Select).value = draft.priority
             self._select_sound(draft.sound)
             self.query_one(f"#format-{draft.format}", MarkedRadioButton).value = True
@@ -196,7 +143,7 @@ class OptionFields(DraftComponent):
 
     def set_sounds(self, sounds: Mapping[str, str], current: str) -> None:
         """The app's sound list; the current choice stays chosen (even one not listed)."""
-        with self.prevent(*QUIET_CHANGES):
+        with self.prevent(*OPTION_CHANGES):
             self.query_one("#sound", Select).set_options(sound_options(sounds, current))
             self._select_sound(current)
 
@@ -221,39 +168,3 @@ class OptionFields(DraftComponent):
         self.query_one("#device", Input).placeholder = (
             f"default: {profile.device}" if profile.device else "blank = all devices"
         )
-
-
-def field_hint(draft: Draft, field: str) -> str:
-    """The quiet line under a field that has nothing wrong ("" for none)."""
-    if field == "attachment" and draft.attachment.strip():
-        attachment = Attachment.from_path(draft.attachment.strip())
-        try:
-            size = attachment.size()
-        except OSError:
-            return ""
-        return f"{attachment.filename} · {attachment.content_type} · {_size(size)}"
-    if field == "timestamp":
-        timestamp, problems = parse_timestamp(draft.timestamp)
-        if timestamp is not None and not problems:
-            try:
-                shown = datetime.fromtimestamp(timestamp)
-            except (OverflowError, OSError, ValueError):
-                return ""
-            return f"Shown as sent at {shown:%Y-%m-%d %H:%M} (local time)."
-    if field == "priority":
-        return priority_hint(draft.priority)
-    if field == "format":
-        return {
-            "plain": "",
-            "html": 'HTML: <b> <i> <u> <font color="#rrggbb"> <a href="…">.',
-            "monospace": "Monospace: shown in a fixed-width font.",
-        }[draft.format]
-    return ""
-
-
-def _size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / 1024 / 1024:.2f} MiB"

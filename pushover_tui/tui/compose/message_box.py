@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import TextArea
 
+from pushover_tui.tui.compose.component import QUIET_CHANGES, DraftComponent
 from pushover_tui.tui.compose.draft import Draft
-from pushover_tui.tui.compose.fields import QUIET_CHANGES, DraftComponent
 from pushover_tui.tui.widgets.field_row import FieldRow
 
 MESSAGE_HINT = "What should the notification say? (required)"

@@ -19,8 +19,8 @@ from pushover_tui.outbox import Sent
 from pushover_tui.store.config import ActiveProfile
 from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.base import dashboard
+from pushover_tui.tui.compose.component import field_hint
 from pushover_tui.tui.compose.draft import Draft
-from pushover_tui.tui.compose.fields import field_hint
 from pushover_tui.tui.wording import clock_time, quota_reset
 
 # Every field with a note line under it.

@@ -18,8 +18,8 @@ from pushover_tui.api.models import Group
 from pushover_tui.api.secret import Secret
 from pushover_tui.safe_text import escape_controls
 from pushover_tui.tui.base import dashboard
+from pushover_tui.tui.compose.component import QUIET_CHANGES, DraftComponent
 from pushover_tui.tui.compose.draft import Draft
-from pushover_tui.tui.compose.fields import QUIET_CHANGES, DraftComponent
 from pushover_tui.tui.session.groups import GROUPS_LOADING
 from pushover_tui.tui.widgets.field_row import FieldRow
 from pushover_tui.tui.wording import masked_key

@@ -21,13 +21,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import (
-    Button,
-    Input,
-    RadioSet,
-    Select,
-    Static,
-)
+from textual.widgets import Button, Input, Select, Static
 from textual.worker import Worker
 
 from pushover_tui.api.checks import Problem, errors
@@ -43,14 +37,8 @@ from pushover_tui.outbox import Sent
 from pushover_tui.store.history import HistoryRow
 from pushover_tui.tui.base import ModeScreen
 from pushover_tui.tui.compose.actions import ActionBar
+from pushover_tui.tui.compose.component import LIMITS, DraftComponent
 from pushover_tui.tui.compose.draft import EMERGENCY_FIELDS, Draft
-from pushover_tui.tui.compose.fields import (
-    LIMITS,
-    DetailFields,
-    DraftComponent,
-    EmergencyBox,
-    OptionFields,
-)
 from pushover_tui.tui.compose.outcome import (
     NOTE_FIELDS,
     OutcomePanel,
@@ -77,7 +65,7 @@ from pushover_tui.tui.widgets.screen_tabs import ScreenTabs
 from pushover_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from textual.widgets import TextArea
+    from textual.widgets import RadioSet, TextArea
 
 CHECK_DELAY = 0.2  # seconds of quiet typing before the field checks run
 NEW_CONFIRM_SECONDS = 4.0
@@ -130,10 +118,12 @@ class ComposeScreen(ModeScreen):
                 yield Deferred(lambda: RecipientField(self.draft, id="recipient"))
                 message_box = imported("pushover_tui.tui.compose.message_box:MessageBox")
                 yield Deferred(lambda: message_box(self.draft, id="message-box"))
-                yield Deferred(lambda: DetailFields(self.draft))
+                details = imported("pushover_tui.tui.compose.fields:DetailFields")
+                yield Deferred(lambda: details(self.draft))
             with Vertical(id="compose-right", classes="column"):
+                options = imported("pushover_tui.tui.compose.fields:OptionFields")
                 yield Deferred(
-                    lambda: OptionFields(
+                    lambda: options(
                         self.draft, sounds=self._sounds, profile=self.session.active.profile
                     )
                 )
@@ -155,7 +145,7 @@ class ComposeScreen(ModeScreen):
 
     @on(Deferred.Built)
     def _component_built(self, event: Deferred.Built) -> None:
-        if isinstance(event.widget, OptionFields):  # the sounds may have come while it mounted
+        if isinstance(event.widget, DraftComponent):  # the sounds may have come while it mounted
             event.widget.set_sounds(self._sounds, self.draft.sound)
         self._show_devices()
         self._refresh()
@@ -169,9 +159,8 @@ class ComposeScreen(ModeScreen):
         """Load the draft into every component, then refresh what depends on it."""
         profile = self.session.active.profile
         for component in self._components():
-            if isinstance(component, OptionFields):
-                component.set_profile(profile)
-                component.set_sounds(self._sounds, self.draft.sound)
+            component.set_profile(profile)
+            component.set_sounds(self._sounds, self.draft.sound)
             component.load(self.draft)
         self._refresh()
 
@@ -180,8 +169,8 @@ class ComposeScreen(ModeScreen):
         self._show_actions()
 
     def _show_devices(self) -> None:
-        for options in composed(self, OptionFields):
-            options.set_devices(self.session.devices)
+        for component in self._components():
+            component.set_devices(self.session.devices)
 
     @on(Button.Pressed, "#device-pick")
     def _pick_devices(self, event: Button.Pressed) -> None:
@@ -246,22 +235,25 @@ class ComposeScreen(ModeScreen):
     def set_sounds(self, sounds: dict[str, str]) -> None:
         """Replace the sound list, keeping the current choice (even a name not listed)."""
         self._sounds = dict(sounds)
-        for options in composed(self, OptionFields):
-            options.set_sounds(self._sounds, self.draft.sound)
+        for component in self._components():
+            component.set_sounds(self._sounds, self.draft.sound)
 
     # -- edits and live checks -------------------------------------------------------------
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._edited(event)
 
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._edited(event)
+
     @on(Input.Changed)
     @on(Select.Changed)
-    @on(RadioSet.Changed)
     def _edited(
         self, event: Input.Changed | Select.Changed | TextArea.Changed | RadioSet.Changed
     ) -> None:
-        """An edit in any component (the message box's TextArea.Changed comes by
-        on_text_area_changed: its class is imported only when the box is built)."""
+        """An edit in any component (the message box's TextArea.Changed and the options'
+        RadioSet.Changed come by their on_… handlers: their classes are imported only when
+        those components are built, after the first frame)."""
         ancestors = event.control.ancestors_with_self
         component = next((n for n in ancestors if isinstance(n, DraftComponent)), None)
         if component is None or not self._take_edits([component]):
@@ -309,8 +301,8 @@ class ComposeScreen(ModeScreen):
         for field, limit in LIMITS.items():
             if field in rows:
                 rows[field].set_count(len(getattr(draft, field)), limit)  # code points
-        for box in composed(self, EmergencyBox):
-            box.show_summary(draft, self.session.active.profile)
+        for component in self._components():
+            component.show_summary(draft, self.session.active.profile)
         if checks:
             self._show_problems(draft.problems(self.session.active, self.session.devices))
 

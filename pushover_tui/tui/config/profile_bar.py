@@ -170,7 +170,7 @@ class ProfileBar(Horizontal):
         try:
             new_config = config.renamed_profile(old, new)
         except FieldProblemsError as error:
-            self.notify(str(error.problems[0].text), severity="error", markup=False)
+            dashboard(self).report(error, title="Not renamed")
             return
         if self.write(new_config):
             self.session.switch_profile(new)

@@ -268,13 +268,14 @@ class ConfigScreen(ModeScreen):
     @on(Button.Pressed, "#device-pick")
     def _pick_devices(self, event: Button.Pressed) -> None:
         event.stop()
+        self._ask_devices()
 
-        def picked(names: list[str] | None) -> None:
-            if names is not None:
-                self.query_one("#device", Input).value = ",".join(names)
-
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
+    async def _ask_devices(self) -> None:
         devices = self._devices.get(self._profile_name, ())
-        self.app.push_screen(device_picker("Default devices", devices, self.form.device), picked)
+        names = await self.ask(device_picker("Default devices", devices, self.form.device))
+        if names is not None:
+            self.query_one("#device", Input).value = ",".join(names)
 
     # -- reveal ------------------------------------------------------------------------------
 

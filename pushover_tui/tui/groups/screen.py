@@ -3,9 +3,10 @@
 Every change goes to Pushover and the group is then read back from it, so what the table shows
 is what Pushover has (cron jobs and the command line change groups too; ctrl+r reloads). One
 request runs at a time: while it does, the activity line says what it is doing and the actions
-wait (greyed in the footer). A failure is one sentence there, naming the cause and what to do.
-"On call" shows who is on call before and after and asks first; it is all or nothing
-(oncall.make_oncall), and a failure says what was undone.
+wait (greyed in the footer); then it says the outcome, or the keys again. A failure goes to the
+app's one error handler like every screen's: a toast titled with what failed ("Could not add
+Dave (ipad)"), then the cause and what to do. "On call" shows who is on call before and after
+and asks first; it is all or nothing (oncall.make_oncall), and a failure says what was undone.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ class GroupsScreen(ModeScreen):
         return self.pushover.key_label(binding_id)
 
     def say(self, text: str, style: str = "") -> None:
-        """The activity line: progress, the outcome of the last change, or a hint."""
+        """The activity line: progress, the outcome of the last change, or a hint (failures go
+        to `_failed`)."""
         content = Content.styled(text, style) if style else Content(text)
         self.query_one("#groups-activity-text", Static).update(content)
 
@@ -189,6 +191,13 @@ class GroupsScreen(ModeScreen):
             del self._activities[token]
             self.busy = next(reversed(self._activities.values()), "")
 
+    def _failed(self, doing: str, error: PushoverError) -> None:
+        """`doing` failed: the app's one error handler says so, in Groups' words for the cause
+        and what to do next. Whoever calls this says something else on the activity line
+        afterwards, or it would go on saying the request is in progress."""
+        text = wording.failure_text(error, self.key)
+        self.show_error(error, title=f"Could not {doing}", text=text)
+
     def watch_busy(self, busy: str) -> None:
         self.set_class(bool(busy), "-busy")
         if busy:
@@ -202,10 +211,10 @@ class GroupsScreen(ModeScreen):
             self._load(self.groups_table.selected)
 
     @work(exclusive=True, group="groups-load", exit_on_error=False)
-    async def _load(self, select: Group | None, said: tuple[str, str] | None = None) -> None:
-        """Read the groups, and the selected one's members, from Pushover. `said` (text and
-        style: the outcome of the change that led here) is shown afterwards; an error in it
-        stays even when this read fails too (it says more)."""
+    async def _load(self, select: Group | None, done: str = "") -> None:
+        """Read the groups, and the selected one's members, from Pushover. `done` (the outcome
+        of the change that led here) is shown afterwards, even when this read fails: the change
+        was made all the same."""
         keep = self.members_table.selected
         try:
             with self._doing("Loading your groups"):
@@ -217,14 +226,21 @@ class GroupsScreen(ModeScreen):
                 if self.group is not None:
                     self.group = await self.session.groups.show(self.group.key)
         except PushoverError as error:
-            failed = (wording.failure_text("load your groups", error, self.key), "$error")
-            self.say(*(said if said and said[1] == "$error" else failed))
+            self._failed("load your groups", error)
+            if done:
+                self.say(done, "$success")
+            else:
+                self._say_not_loaded()
             return
         self._show_group(keep=keep)
-        if said:
-            self.say(*said)
+        if done:
+            self.say(done, "$success")
         else:
             self.hint()
+
+    def _say_not_loaded(self) -> None:
+        """After a failed read: not the error again (its toast says it), what the lists are."""
+        self.say(f"Not loaded: {self.key('groups.reload')} tries again.", "$warning")
 
     @on(DataTable.RowHighlighted, "#group-table")
     def _group_highlighted(self) -> None:
@@ -241,7 +257,8 @@ class GroupsScreen(ModeScreen):
             with self._doing(f"Loading the members of {wording.group_name(chosen)}"):
                 group = await self.session.groups.show(chosen.key)
         except PushoverError as error:
-            self.say(wording.failure_text("load the members", error, self.key), "$error")
+            self._failed(f"load the members of {wording.group_name(chosen)}", error)
+            self._say_not_loaded()
             return
         if self.group is not None and self.group.key == chosen.key:
             self.group = group
@@ -330,16 +347,16 @@ class GroupsScreen(ModeScreen):
     @work(group="groups-change", exit_on_error=False)
     async def _change(self, doing: str, call: Callable[[], Awaitable[object]], done: str) -> None:
         """Make a change (`doing` on the activity line while `call()` runs), then read the
-        groups back from Pushover and say `done`, or why it failed."""
+        groups back from Pushover and say `done`; a failure goes to `_failed`, and the groups
+        are read back all the same."""
         try:
             with self._doing(doing[0].upper() + doing[1:]):
                 await call()
         except PushoverError as error:
-            failed = (wording.failure_text(doing, error, self.key), "$error")
-            self.say(*failed)
-            self._load(self.group, failed)
+            self._failed(doing, error)
+            self._load(self.group)  # the group as it is now; then the keys again
             return
-        self._load(self.group, (done, "$success"))
+        self._load(self.group, done)
 
     def _selected_member(self) -> tuple[Group, GroupMember] | None:
         member = self.members_table.selected
@@ -380,79 +397,78 @@ class GroupsScreen(ModeScreen):
             )
 
     def action_add(self) -> None:
-        group = self.group
-        if group is None or self.busy:
+        if self.group is not None and not self.busy:
+            self._add(self.group)
+
+    @work(exclusive=True, group="groups-ask", exit_on_error=False)
+    async def _add(self, group: Group) -> None:
+        member = await self.ask(MemberDialog(wording.group_name(group), group.members))
+        if member is None:
             return
-
-        def added(member: GroupMember | None) -> None:
-            if member is None:
-                return
-            if not member.memo:  # another device of someone in the group keeps their memo
-                known = next((m for m in group.members if m.user == member.user), None)
-                member = GroupMember(member.user, member.device, known.memo if known else "")
-            self._change(
-                f"add {wording.who(member)}",
-                lambda: self.session.groups.add_member(group.key, member),
-                f"Added {wording.who(member)} to {wording.group_name(group)}.",
-            )
-
-        self.app.push_screen(MemberDialog(wording.group_name(group), group.members), added)
+        if not member.memo:  # another device of someone in the group keeps their memo
+            known = next((m for m in group.members if m.user == member.user), None)
+            member = GroupMember(member.user, member.device, known.memo if known else "")
+        self._change(
+            f"add {wording.who(member)}",
+            lambda: self.session.groups.add_member(group.key, member),
+            f"Added {wording.who(member)} to {wording.group_name(group)}.",
+        )
 
     def action_rename(self) -> None:
-        group = self.group
-        if group is None or self.busy:
-            return
+        if self.group is not None and not self.busy:
+            self._rename(self.group)
+
+    @work(exclusive=True, group="groups-ask", exit_on_error=False)
+    async def _rename(self, group: Group) -> None:
         old = wording.group_name(group)
-
-        def renamed(name: str | None) -> None:
-            if name and name != group.name:
-                self._change(
-                    f"rename {old}",
-                    lambda: self.session.groups.rename(group.key, name),
-                    f"Renamed {old} to {escape_controls(name)}; its key stays the same.",
-                )
-
-        self.app.push_screen(
-            TextDialog(
-                f"Rename {old}",
-                "The key stays the same: whatever sends to it keeps working.",
-                value=group.name,
-                placeholder="the group's name",
-                ok=("Rename", "primary"),
-                problem=_name_problem,
-            ),
-            renamed,
+        dialog = TextDialog(
+            f"Rename {old}",
+            "The key stays the same: whatever sends to it keeps working.",
+            value=group.name,
+            placeholder="the group's name",
+            ok=("Rename", "primary"),
+            problem=_name_problem,
         )
+        name = await self.ask(dialog)
+        if name and name != group.name:
+            self._change(
+                f"rename {old}",
+                lambda: self.session.groups.rename(group.key, name),
+                f"Renamed {old} to {escape_controls(name)}; its key stays the same.",
+            )
 
     def action_create(self) -> None:
-        if self.busy:
-            return
-        self.app.push_screen(
-            TextDialog(
-                "New delivery group",
-                "A group has one key that reaches every enabled member. Pushover makes the key; "
-                "add the members next.",
-                placeholder="e.g. ops",
-                ok=("Create", "primary"),
-                problem=_name_problem,
-            ),
-            lambda name: self._create(name) if name else None,
+        if not self.busy:
+            self._create()
+
+    @work(exclusive=True, group="groups-ask", exit_on_error=False)
+    async def _create(self) -> None:
+        dialog = TextDialog(
+            "New delivery group",
+            "A group has one key that reaches every enabled member. Pushover makes the key; "
+            "add the members next.",
+            placeholder="e.g. ops",
+            ok=("Create", "primary"),
+            problem=_name_problem,
         )
+        if name := await self.ask(dialog):
+            self._create_group(name)
 
     @work(group="groups-change", exit_on_error=False)
-    async def _create(self, name: str) -> None:
+    async def _create_group(self, name: str) -> None:
         try:
             with self._doing(f"Creating {escape_controls(name)}"):
                 group = await self.session.groups.create(name)
         except PushoverError as error:
-            self.say(wording.failure_text("create the group", error, self.key), "$error")
+            self._failed(f"create {escape_controls(name)}", error)
+            self.hint()
             return
         # Masked like every key here (`group create` prints it in full); the header shows it.
-        said = (
+        done = (
             f"Created {wording.group_name(group)}: key {wording.group_key(group)}; "
             f"{self.key('groups.reveal')} shows it in full."
         )
-        self._load(group, (said, "$success"))
+        self._load(group, done)
         self.groups_table.focus()
 
     # -- on call -----------------------------------------------------------------------------
@@ -468,12 +484,14 @@ class GroupsScreen(ModeScreen):
             with self._doing(f"Checking who is on call in {wording.group_name(group)}"):
                 group = await self.session.groups.show(group.key)
         except PushoverError as error:
-            self.say(wording.failure_text("check who is on call", error, self.key), "$error")
+            self._failed(f"check who is on call in {wording.group_name(group)}", error)
+            self.hint()
             return
         self.hint()
         plan = plan_oncall(group, member.user, member.device)
         who, name = wording.who(member), wording.group_name(group)
         if not plan.steps:
+            # Not a failure: nothing needs changing, which the line says like any outcome.
             self.say(f"{who} is already the only one on call in {name}.", "$success")
             return
 

@@ -1,8 +1,12 @@
 """The team panel of the Groups screen: the team's members and administrators, read with the
-profile's Team API token; add a member or remove one, each after a question."""
+profile's Team API token; add a member or remove one, each after a question.
+
+The status line under the table says what is being done and what came of it; a failure goes to
+the app's one error handler (a toast titled with what failed), as on every screen."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import ClassVar
 
 from textual import on, work
@@ -18,6 +22,8 @@ from pushover_tui.tui.base import ask, confirmed, dashboard
 from pushover_tui.tui.keys import binding
 from pushover_tui.tui.widgets.dialogs import ChoiceDialog, TextDialog
 
+LISTED = "Members and administrators, as Pushover has them."
+
 
 class TeamPanel(ModalScreen[None]):
     DEFAULT_CSS = """
@@ -31,7 +37,7 @@ class TeamPanel(ModalScreen[None]):
         & #team-title { text-style: bold; width: 100%; }
         & #team-table { height: auto; max-height: 12; margin-top: 1; }
         & #team-status { height: auto; margin-top: 1; color: $text-muted; }
-        & #team-status.-error { color: $error; }
+        & #team-status.-warning { color: $warning; }
         & #team-buttons { height: auto; align-horizontal: right; margin-top: 1; }
         & #team-buttons Button { margin-left: 2; min-width: 10; }
     }
@@ -63,10 +69,14 @@ class TeamPanel(ModalScreen[None]):
         self.query_one(DataTable).focus()
         self._load()
 
-    def say(self, text: str, *, error: bool = False) -> None:
+    def say(self, text: str, *, warning: bool = False) -> None:
+        """The status line: progress, an outcome, or why there is nothing to act on."""
         status = self.query_one("#team-status", Static)
         status.update(text)
-        status.set_class(error, "-error")
+        status.set_class(warning, "-warning")
+
+    def _failed(self, doing: str, error: PushoverError) -> None:
+        dashboard(self).report(error, title=f"Could not {doing}")
 
     @work(exclusive=True, group="team", exit_on_error=False)
     async def _load(self, said: str = "") -> None:
@@ -74,13 +84,20 @@ class TeamPanel(ModalScreen[None]):
         if not session.team.configured:
             from pushover_tui.tui.session.team import HOW_TO_SET
 
-            self.say(HOW_TO_SET, error=True)
+            # No request failed: the panel's content is how to set the token.
+            self.say(HOW_TO_SET, warning=True)
             return
         self.say("Loading the team…")
         try:
             team = await session.team.show()
         except PushoverError as error:
-            self.say(str(error), error=True)
+            self._failed("load the team", error)
+            key = dashboard(self).key_label
+            self.say(
+                f"Not loaded: {key('dialog.cancel')} closes the panel, {key('groups.team')} "
+                "opens it again.",
+                warning=True,
+            )
             return
         self.team = team
         count, admins = len(team.members), len(team.administrators)
@@ -94,7 +111,7 @@ class TeamPanel(ModalScreen[None]):
         for member in team.members:
             role = "admin" if member.administrator else "member"
             table.add_row(role, member.name, member.email, ", ".join(member.devices) or "-")
-        self.say(said or "Members and administrators, as Pushover has them.")
+        self.say(said or LISTED)
 
     @on(Button.Pressed, "#team-close")
     def action_close(self) -> None:
@@ -109,7 +126,7 @@ class TeamPanel(ModalScreen[None]):
     def action_remove(self) -> None:
         table = self.query_one(DataTable)
         if self.team is None or not self.team.members:
-            self.say("Nobody to remove.", error=True)
+            self.say("Nobody to remove.", warning=True)  # the key does nothing: say why
             return
         self._remove(self.team.members[table.cursor_row].email)
 
@@ -147,6 +164,7 @@ class TeamPanel(ModalScreen[None]):
         if choice not in ("member", "admin"):
             return
         await self._change(
+            f"add {email}",
             dashboard(self).session.team.add(email, admin=choice == "admin"),
             f"Added {email} to the team.",
         )
@@ -162,13 +180,18 @@ class TeamPanel(ModalScreen[None]):
         ):
             return
         await self._change(
-            dashboard(self).session.team.remove(email), f"Removed {email} from the team."
+            f"remove {email}",
+            dashboard(self).session.team.remove(email),
+            f"Removed {email} from the team.",
         )
 
-    async def _change(self, change: object, done: str) -> None:
+    async def _change(self, doing: str, change: Awaitable[None], done: str) -> None:
+        """`doing` on the status line while `change` runs, then the team read again."""
+        self.say(doing[:1].upper() + doing[1:] + "…")
         try:
-            await change  # type: ignore[misc]
+            await change
         except PushoverError as error:
-            self.say(str(error), error=True)
+            self._failed(doing, error)
+            self.say(LISTED)  # the table as it was: nothing changed
             return
         self._load(done)

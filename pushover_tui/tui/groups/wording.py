@@ -92,15 +92,15 @@ def member_problems(
     return problems
 
 
-def failure_text(doing: str, error: PushoverError, key: Callable[[str], str]) -> str:
-    """One sentence: what failed, Pushover's (or the check's) reason, and what to do next.
-    `key(binding_id)` names a key as it is bound now."""
+def failure_text(error: PushoverError, key: Callable[[str], str]) -> str:
+    """The sentence under a failure's title ("Could not add Dave (ipad)"): Pushover's (or the
+    check's) reason, what was undone, and what to do next. `key(binding_id)` names a key as it
+    is bound now."""
     if isinstance(error, OnCallError):
-        return (
-            f"Could not {doing}: {_reason(error.cause)}; {error.undo.text()} "
-            f"{_advice(error.cause, key)}"
-        )
-    return f"Could not {doing}: {_reason(error)}. {_advice(error, key)}"
+        reason = f"{_reason(error.cause)}; {error.undo.text()} {_advice(error.cause, key)}"
+    else:
+        reason = f"{_reason(error)}. {_advice(error, key)}"
+    return reason[:1].upper() + reason[1:]
 
 
 def _reason(error: PushoverError) -> str:

@@ -336,6 +336,10 @@ class HistoryScreen(ModeScreen):
         self.reload()
 
     def action_cancel_tag(self) -> None:
+        self._ask_tag()
+
+    @work(exclusive=True, group="history-ask", exit_on_error=False)
+    async def _ask_tag(self) -> None:
         row = self.query_one(HistoryTable).selected
         tags = tuple(t for t in str((row.params if row else {}).get("tags", "")).split(",") if t)
         hint = "Stops the retries of every emergency sent with this tag."
@@ -350,10 +354,7 @@ class HistoryScreen(ModeScreen):
             cancel="Keep them",
             problem=lambda tag: None if tag else "Type the tag to cancel.",
         )
-        self.app.push_screen(dialog, self._tag_chosen)
-
-    def _tag_chosen(self, tag: str | None) -> None:
-        if tag:
+        if tag := await self.ask(dialog):
             self._cancel_tag(tag)
 
     @work(exclusive=True, group="history-cancel", exit_on_error=False)
