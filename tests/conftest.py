@@ -5,6 +5,7 @@ from __future__ import annotations
 import compileall
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import warnings
@@ -117,6 +118,16 @@ def tmpfs() -> Iterator[Callable[[str], Path]]:
     for mount_point in mounted:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
         mount_point.rmdir()
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port where connections are refused: bound for the whole test and never
+    listening, so no other test (pytest-xdist runs several at once) or process can take it
+    meanwhile, as one could a port merely found free and closed again."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        yield probe.getsockname()[1]
 
 
 @pytest.fixture

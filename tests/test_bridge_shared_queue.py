@@ -215,10 +215,10 @@ def test_the_store_down_is_503_and_health_says_why_then_back_by_itself(
     assert "postgres:***@" in caplog.text  # the log line says which store, masked
 
 
-def test_bridge_starts_with_the_store_down_and_says_so(tmp_path, simulator, caplog):
+def test_bridge_starts_with_the_store_down_and_says_so(tmp_path, simulator, caplog, refused_port):
     from test_store_unreachable import closed_port_url
 
-    url = StoreURL(closed_port_url())
+    url = StoreURL(closed_port_url(refused_port))
     bridge = SharedBridge(tmp_path, simulator, BASE_TABLE, url)
     with caplog.at_level(logging.WARNING), TestClient(bridge.app(schedule=FAST)) as client:
         said = [r for r in caplog.records if r.levelno == logging.WARNING]

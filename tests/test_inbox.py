@@ -5,7 +5,6 @@ or repeating a message; acknowledge. Waits are bounded by WAIT and never measure
 from __future__ import annotations
 
 import asyncio
-import socket
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -432,7 +431,7 @@ async def test_reconnect_without_loss_or_repeats(sim, tmp_path, keep):
     assert events.arrived == ["before", "while down 0", "while down 1"]
 
 
-async def test_backoff_grows_while_the_socket_cannot_be_reached(sim, tmp_path):
+async def test_backoff_grows_while_the_socket_cannot_be_reached(sim, tmp_path, refused_port):
     active = await logged_in(sim)
     pauses: list[float] = []
 
@@ -441,9 +440,7 @@ async def test_backoff_grows_while_the_socket_cannot_be_reached(sim, tmp_path):
         if len(pauses) == 5:
             raise asyncio.CancelledError
 
-    with socket.socket() as unused:  # a port nobody listens on: connections are refused
-        unused.bind(("127.0.0.1", 0))
-        url = f"ws://127.0.0.1:{unused.getsockname()[1]}/push"
+    url = f"ws://127.0.0.1:{refused_port}/push"  # connections are refused
     async with Inbox.open(active, tmp_path, sleep=record, websocket_url=url) as inbox:
         events = Events()
         inbox.add_listener(events)

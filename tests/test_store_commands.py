@@ -126,13 +126,9 @@ def test_without_psycopg_a_postgresql_url_is_one_sentence(isolated_env) -> None:
     ]
 
 
-def test_import_with_no_local_history_still_checks_the_store(isolated_env) -> None:
+def test_import_with_no_local_history_still_checks_the_store(isolated_env, refused_port) -> None:
     """Nothing to copy is "0 copied into" a store only if that store answered."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = refused_port
     env = {**isolated_env, "PUSHOVER_TUI_STORE": f"postgresql://u:{PASSWORD}@127.0.0.1:{port}/x"}
     code, out, err = run(env, "store", "import")
     assert code == cli.EXIT_TEMPORARY, out + err

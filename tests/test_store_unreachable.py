@@ -5,7 +5,6 @@ server is back. No traceback, no password, anywhere."""
 from __future__ import annotations
 
 import io
-import socket
 from pathlib import Path
 
 import pytest
@@ -18,15 +17,15 @@ from pushover_tui.store.url import StoreURL
 PASSWORD = "Unreachable-pw-77"
 
 
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def closed_port_url(port: int) -> str:
+    """A store URL on `port` (the refused_port fixture): nothing answers there."""
     return f"postgresql://team:{PASSWORD}@127.0.0.1:{port}/pushover"
 
 
-def test_send_sends_nothing_when_the_store_is_unreachable(isolated_env, demo_config, simulator):
-    env = {**isolated_env, "PUSHOVER_TUI_STORE": closed_port_url()}
+def test_send_sends_nothing_when_the_store_is_unreachable(
+    isolated_env, demo_config, simulator, refused_port
+):
+    env = {**isolated_env, "PUSHOVER_TUI_STORE": closed_port_url(refused_port)}
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["send", "disk full"], env=env, stdin=io.StringIO(""), stdout=out, stderr=err)
     assert code == cli.EXIT_TEMPORARY
@@ -39,10 +38,10 @@ def test_send_sends_nothing_when_the_store_is_unreachable(isolated_env, demo_con
 
 
 def test_a_url_from_the_config_file_is_named_as_such_when_unreachable(
-    isolated_env, demo_config, simulator
+    isolated_env, demo_config, simulator, refused_port
 ):
     # Unsetting PUSHOVER_TUI_STORE alone would not help: the sentence names store.url too.
-    url = closed_port_url()
+    url = closed_port_url(refused_port)
     setting = cli.main(
         ["config", "set", "store.url", "-"],
         env=isolated_env,
@@ -124,7 +123,7 @@ def test_a_server_restarted_while_idle_is_not_reported_unreachable(
         assert [row.message for row in store.page(oldest_first=True)] == ["before", "after"]
 
 
-def test_while_the_listener_retries_calls_fail_at_once(monkeypatch) -> None:
+def test_while_the_listener_retries_calls_fail_at_once(monkeypatch, refused_port) -> None:
     """A dashboard's calls on its event loop never wait for a connect timeout of their own
     while the listener is already trying to reach the server."""
     import threading
@@ -140,7 +139,7 @@ def test_while_the_listener_retries_calls_fail_at_once(monkeypatch) -> None:
 
     monkeypatch.setattr(PostgresStore, "_connect", counted)
     monkeypatch.setattr(PostgresStore, "RETRY_SECONDS", 0.1)
-    with PostgresStore(StoreURL(closed_port_url())) as store:
+    with PostgresStore(StoreURL(closed_port_url(refused_port))) as store:
         lost = threading.Event()
         store.subscribe(lambda: lost.set() if not store.reachable else None)
         assert lost.wait(10)

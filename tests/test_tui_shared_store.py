@@ -82,13 +82,9 @@ async def test_the_status_line_says_store_unreachable_and_recovers(
 
 
 async def test_a_dashboard_started_while_the_store_is_down_says_so(
-    demo_config, make_app, simulator, isolated_env
+    demo_config, make_app, simulator, isolated_env, refused_port
 ):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = refused_port
     env = {**isolated_env, "PUSHOVER_TUI_STORE": f"postgresql://team:pw-9f@127.0.0.1:{port}/x"}
     app = make_app(api_url=simulator.base_url, env=env)
     async with app.run_test(size=SIZE) as pilot:
