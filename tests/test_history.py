@@ -47,6 +47,16 @@ def emergency(text: str = "Server down", tags: tuple[str, ...] = ()) -> Message:
     return Message(text, title="Alert", priority=2, retry=60, expire=3600, tags=tags)
 
 
+def start_together(go: Path, count: int, timeout: float = 60) -> None:
+    """Touch `go` once `count` children have each touched a `ready-*` file beside it: all are
+    then at the line (imports done), however slowly the machine started them."""
+    deadline = time.monotonic() + timeout
+    while len(list(go.parent.glob(f"{go.name}.ready-*"))) < count:
+        assert time.monotonic() < deadline, "the children never got ready"
+        time.sleep(0.005)
+    go.touch()
+
+
 def run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code), *args],
@@ -680,6 +690,7 @@ def test_two_processes_write_concurrently(tmp_path: Path) -> None:
         from pushover_tui.api.models import Message, SendResult
         from pushover_tui.store.history import History
         path, go, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+        go.with_name(f"{go.name}.ready-{name}").touch()
         while not go.exists():
             time.sleep(0.005)
         with History(path) as history:  # both also race to create and migrate the file
@@ -698,8 +709,7 @@ def test_two_processes_write_concurrently(tmp_path: Path) -> None:
         )
         for name in ("tui", "cron")
     ]
-    time.sleep(0.3)  # let both interpreters start and wait at the line
-    go.touch()
+    start_together(go, len(children))
     for child in children:
         _, stderr = child.communicate(timeout=60)
         assert child.returncode == 0, stderr
@@ -735,7 +745,8 @@ def test_processes_opening_a_new_file_at_once_all_get_wal(tmp_path: Path) -> Non
         import sys, time
         from pathlib import Path
         from pushover_tui.store.files import open_sqlite
-        path, go = Path(sys.argv[1]), Path(sys.argv[2])
+        path, go, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+        go.with_name(f"{go.name}.ready-{name}").touch()
         while not go.exists():
             time.sleep(0.001)
         open_sqlite(path).close()
@@ -745,15 +756,14 @@ def test_processes_opening_a_new_file_at_once_all_get_wal(tmp_path: Path) -> Non
         path = tmp_path / str(round_) / "history.sqlite3"
         children = [
             subprocess.Popen(
-                [sys.executable, "-c", textwrap.dedent(code), str(path), str(go)],
+                [sys.executable, "-c", textwrap.dedent(code), str(path), str(go), str(index)],
                 env=ENV,
                 stderr=subprocess.PIPE,
                 text=True,
             )
-            for _ in range(3)
+            for index in range(3)
         ]
-        time.sleep(0.15)  # let the interpreters start and wait at the line
-        go.touch()
+        start_together(go, len(children))
         for child in children:
             _, stderr = child.communicate(timeout=60)
             assert child.returncode == 0, stderr
