@@ -9,8 +9,9 @@ under the group's lock and checks the result. Invariants:
 - A swap is reported done only when the group, read again, has exactly the chosen memberships
   enabled (OnCallNotVerifiedError otherwise: someone changed it elsewhere meanwhile).
 - When a step fails, or the caller is interrupted, the steps already made are undone, newest
-  first, and so is the failed step unless Pushover refused it (4xx): any other failure may have
-  reached Pushover, and enable and disable are harmless to repeat.
+  first, and then the failed step unless Pushover refused it (4xx): any other failure may have
+  reached Pushover (even after we stopped waiting: hence last), and enable and disable are
+  harmless to repeat.
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ async def make_oncall(client: PushoverClient, plan: OnCallPlan) -> None:
             done.append(step)
     except (PushoverError, asyncio.CancelledError, KeyboardInterrupt) as error:
         unsure = [] if isinstance(error, APIError) else [plan.steps[len(done)]]
-        undo = await _undo(client, plan.group, [*done, *unsure])
+        # The step in flight is undone last: Pushover may still make it after we stopped
+        # waiting, and undone first, that late change could land after its undo.
+        undo = await _undo(client, plan.group, [*unsure, *done])
         if isinstance(error, PushoverError):
             raise OnCallError(error, step=len(done) + 1, steps=len(plan.steps), undo=undo) from None
         error.add_note(f"oncall interrupted; {undo.text()}")

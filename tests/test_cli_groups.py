@@ -420,24 +420,31 @@ def test_oncall_failure_undoes_the_steps_made(
     result, out, err = run(env, "group", "oncall", "ops", "Carol")
     assert result == code and out == ""
     lines = err.splitlines()
-    # A 5xx may have been applied, so that step is undone too; a 429 was a refusal.
-    undone = "enable Bob (all devices), " if kind == "500" else ""
+    # A 5xx may have been applied, so that step is undone too (last: Pushover may make it
+    # late); a 429 was a refusal.
+    undone = ", enable Bob (all devices)" if kind == "500" else ""
     assert lines[-1] == (
-        f"pushover-tui: on call not changed: step 3 of 3 failed; undone: {undone}"
-        "enable Alice (iphone), disable Carol (all devices)."
+        "pushover-tui: on call not changed: step 3 of 3 failed; undone: "
+        f"enable Alice (iphone), disable Carol (all devices){undone}."
     )
     assert state(simulator) == DEMO_STATE
     assert no_keys(err)
 
 
 def test_oncall_says_what_it_could_not_undo(env, simulator: Simulator, monkeypatch) -> None:
-    FailAt(monkeypatch, simulator, at=2, kind="500", count=6)  # the step and its undo fail
+    # The step fails, and so does the first undo (Carol's, the step made); the failed step's
+    # own undo, last, works.
+    FailAt(monkeypatch, simulator, at=2, kind="500", count=6)
     code, _, err = run(env, "group", "oncall", "ops", "Carol")
     assert code == cli.EXIT_TEMPORARY
-    assert "step 2 of 3 failed; undone: disable Carol (all devices)." in err
-    assert "Could not undo: enable Alice (iphone) (Pushover answered HTTP 500" in err
+    assert "step 2 of 3 failed; undone: enable Alice (iphone)." in err
+    assert "Could not undo: disable Carol (all devices) (Pushover answered HTTP 500" in err
     assert "pushover-tui group show" in err
-    assert state(simulator) == DEMO_STATE  # the failed step never reached the group
+    assert state(simulator) == [
+        ("Alice", "iphone", False),
+        ("Bob", None, False),
+        ("Carol", None, False),
+    ]
 
 
 def test_oncall_interrupted_undoes_and_exits_130(env, simulator: Simulator, monkeypatch) -> None:
@@ -454,7 +461,7 @@ def test_oncall_interrupted_undoes_and_exits_130(env, simulator: Simulator, monk
     monkeypatch.setattr(PushoverClient, "disable_group_user", interrupted)
     code, _, err = run(env, "group", "oncall", "ops", "Carol")
     assert code == cli.EXIT_INTERRUPTED
-    assert "oncall interrupted; undone: enable Alice (iphone), disable Carol (all devices)." in err
+    assert "oncall interrupted; undone: disable Carol (all devices), enable Alice (iphone)." in err
     assert state(simulator) == DEMO_STATE
 
 
