@@ -5,6 +5,7 @@ from __future__ import annotations
 import compileall
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -30,6 +31,13 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     time is spent waiting (subprocesses, sockets, Chromium, tmux), and the extra worker fills it:
     on 2 cores 3 workers took 6:09 where 2 took 7:26 and 4 took 6:11 (more CPU, no faster)."""
     return (os.cpu_count() or 1) + 1
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A suite started in the background (nohup, `&` in a script) inherits SIGINT ignored, and
+    so would every process its tests interrupt with Ctrl-C's signal: Python's own handler back
+    (in each xdist worker too)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
