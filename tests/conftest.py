@@ -42,8 +42,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Many tests start the command line in a new process. Where PYTHONDONTWRITEBYTECODE is set
-    (CI machines), each such process would compile the whole package again: compiled once here
-    (compileall writes the cache regardless)."""
+    (as in this machine's shells), each such process would compile the whole package again:
+    compiled once here (compileall writes the cache regardless)."""
     compileall.compile_dir(Path(pushover_tui.__file__).parent, quiet=1)
 
 
