@@ -43,8 +43,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Many tests start the command line in a new process. Where PYTHONDONTWRITEBYTECODE is set
     (as in this machine's shells), each such process would compile the whole package again:
-    compiled once here (compileall writes the cache regardless)."""
-    compileall.compile_dir(Path(pushover_tui.__file__).parent, quiet=1)
+    compiled once here, by the run's first process (compileall writes the cache regardless;
+    pytest-xdist's workers start it too)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        compileall.compile_dir(Path(pushover_tui.__file__).parent, quiet=1)
 
 
 @pytest.fixture
